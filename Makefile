@@ -1,0 +1,38 @@
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup test demo bench lint format sample clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+test: setup
+	$(VENV)/bin/ruff check rds_job_analytics tests benchmarks scripts
+	$(VENV)/bin/ruff format --check rds_job_analytics tests benchmarks scripts
+	$(PY) -m pytest
+
+demo: setup
+	$(PY) -m rds_job_analytics.cli demo
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+lint: setup
+	$(VENV)/bin/ruff check rds_job_analytics tests benchmarks scripts
+
+format: setup
+	$(VENV)/bin/ruff format rds_job_analytics tests benchmarks scripts
+	$(VENV)/bin/ruff check --fix rds_job_analytics tests benchmarks scripts
+
+sample: setup
+	$(PY) scripts/generate_sample.py data/sample_jobs.jsonl.gz
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

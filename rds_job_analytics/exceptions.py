@@ -1,0 +1,173 @@
+"""The package's exception tree: one root, :class:`RdsJobError`.
+
+Every error the package raises on purpose derives from :class:`RdsJobError`; the
+subclasses also inherit the matching builtin (``ValueError``, ``LookupError``,
+``ConnectionError``...) so ``except ValueError`` keeps working for callers that
+do not know this package.  Messages never include credentials.
+
+Examples
+--------
+>>> from rds_job_analytics import RdsJobError, JobNotFound
+>>> issubclass(JobNotFound, RdsJobError) and issubclass(JobNotFound, LookupError)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "BadRequest",
+    "ConfigError",
+    "FetchError",
+    "InvalidRecordError",
+    "InvalidRecordWarning",
+    "JobNotFound",
+    "RateLimited",
+    "RdsJobError",
+    "ServerError",
+    "TransportError",
+]
+
+
+class RdsJobError(Exception):
+    """Root of every error raised by ``rds_job_analytics``."""
+
+
+class ConfigError(RdsJobError, ValueError):
+    """A bad argument or configuration value (names the culprit)."""
+
+
+class InvalidRecordError(RdsJobError, ValueError):
+    """A raw record that cannot be normalized.
+
+    Attributes
+    ----------
+    position : int
+        Zero-based position of the record in the input.
+    reason : str
+        Why it was rejected.
+    """
+
+    def __init__(self, position: int, reason: str) -> None:
+        self.position = position
+        self.reason = reason
+        super().__init__(f"record {position}: {reason}")
+
+
+class InvalidRecordWarning(UserWarning):
+    """Emitted once per call when invalid records were skipped."""
+
+
+class ApiError(RdsJobError):
+    """The API answered with an error.
+
+    Attributes
+    ----------
+    status : int or None
+        HTTP status code.
+    error_code, error_msg : str or None
+        From the error body (any of the documented shapes).
+    request_id : str or None
+        ``X-Request-Id`` header or ``request_id`` body field.
+    job_id : str or None
+        The job asked for, when the call was about one job.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int | None = None,
+        error_code: str | None = None,
+        error_msg: str | None = None,
+        request_id: str | None = None,
+        job_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.request_id = request_id
+        self.job_id = job_id
+        self.retry_after = retry_after
+        if not message:
+            parts = [f"HTTP {status}" if status is not None else "API error"]
+            if error_code:
+                parts.append(error_code)
+            if error_msg:
+                parts.append(error_msg)
+            message = ": ".join(parts)
+            if job_id:
+                message += f" (job {job_id})"
+            if request_id:
+                message += f" [request {request_id}]"
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # keep attributes through pickling
+        return (
+            _rebuild,
+            (
+                type(self),
+                str(self),
+                {
+                    "status": self.status,
+                    "error_code": self.error_code,
+                    "error_msg": self.error_msg,
+                    "request_id": self.request_id,
+                    "job_id": self.job_id,
+                    "retry_after": self.retry_after,
+                },
+            ),
+        )
+
+
+def _rebuild(cls: type[ApiError], message: str, kwargs: dict[str, Any]) -> ApiError:
+    return cls(message, **kwargs)
+
+
+class AuthError(ApiError, PermissionError):
+    """Credentials were refused (401/403, ``APIGW.0301``, ``DBS.280056``) or are missing."""
+
+
+class BadRequest(ApiError, ValueError):
+    """The API rejected a parameter (400 other than a missing job)."""
+
+
+class JobNotFound(ApiError, LookupError):
+    """Unknown, expired (older than ~30 days) or deleted job: 400 ``DBS.200543`` or 404."""
+
+
+class RateLimited(ApiError):
+    """HTTP 429 (``APIGW.0308``) after all retries."""
+
+
+class ServerError(ApiError):
+    """HTTP 5xx after all retries, or a body that could not be read."""
+
+
+class TransportError(RdsJobError, ConnectionError):
+    """The request never got an HTTP answer (connection refused/reset, timeout, TLS)."""
+
+    def __init__(self, message: str, *, job_id: str | None = None) -> None:
+        self.job_id = job_id
+        super().__init__(message)
+
+
+class FetchError(RdsJobError):
+    """A batch fetch with ``errors="raise"`` had failures.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Every requested ID, fetched or not (nothing already fetched is lost).
+    failures : pandas.DataFrame
+        The failed rows only (``job_id``, ``fetch_status``, ``fetch_error``).
+    """
+
+    def __init__(self, message: str, *, frame: Any, failures: Any) -> None:
+        self.frame = frame
+        self.failures = failures
+        super().__init__(message)

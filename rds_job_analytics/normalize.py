@@ -1,0 +1,391 @@
+"""Raw task-center responses -> the normalized job frame.
+
+One pass over the records pulls every field into plain Python columns (decoding
+``str``/``bytes`` with orjson); timestamps are then parsed column-wise by pandas'
+ISO-8601 parser.  Quirks from the published responses are repaired on the way:
+stray spaces in keys, names and IDs, ``Complete`` for ``Completed``, ``"60% "``
+progress, sizes as strings, offsets other than ``+0000``.
+
+Examples
+--------
+>>> from rds_job_analytics import normalize_jobs
+>>> df = normalize_jobs([{"job": {"id": "a b", "name": " Restart", "status": "complete",
+...                               "created": "2024-01-01T08:00:00+0800",
+...                               "ended": "2024-01-01T00:01:00Z"}}])
+>>> df.loc[0, ["job_id", "job_name", "status", "duration_s"]].tolist()
+['ab', 'Restart', 'Completed', 60.0]
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from .exceptions import ConfigError, InvalidRecordError, InvalidRecordWarning
+from .schema import JOB_SCHEMA, empty_jobs_frame
+
+__all__ = ["normalize_jobs", "parse_job"]
+
+Errors = Literal["warn", "raise", "ignore"]
+
+_TOP_KEYS = frozenset({"job"})
+_JOB_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "created",
+        "ended",
+        "process",
+        "progress",
+        "instance",
+        "entities",
+        "fail_reason",
+    }
+)
+_INSTANCE_KEYS = frozenset({"id", "name"})
+_ENTITY_KEYS = frozenset(
+    {"instance", "resource_ids", "resource_id", "volume", "public_ip", "switch_strategy"}
+)
+_EINSTANCE_KEYS = frozenset({"endpoint", "type", "datastore", "replica_of"})
+_DATASTORE_KEYS = frozenset({"type", "version"})
+_VOLUME_KEYS = frozenset({"type", "original_size", "target_size"})
+
+_STATUS = {"running": "Running", "completed": "Completed", "complete": "Completed"}
+_STATUS["failed"] = "Failed"
+_STATUS["fail"] = "Failed"
+_INSTANCE_TYPES = {"single": "Single", "ha": "Ha", "replica": "Replica"}
+_ENGINES = {
+    "mysql": "MySQL",
+    "postgresql": "PostgreSQL",
+    "postgres": "PostgreSQL",
+    "sqlserver": "SQLServer",
+    "microsoft sql server": "SQLServer",
+}
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?|\.\d+")
+
+
+def _clean_keys(obj: dict[str, Any]) -> dict[str, Any]:
+    """Strip whitespace from keys; a clean key wins over a padded duplicate."""
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        k = key.strip() if isinstance(key, str) else key
+        if k in out and k != key:
+            # ' status' after 'status': keep the clean one, keep this one verbatim too
+            out[key] = value
+            continue
+        out[k] = value
+    return out
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    value = value.strip()
+    return value or None
+
+
+def _number(value: Any) -> float:
+    """'60', '60%', '60 % ', 40, '' -> float (NaN when absent/unparseable)."""
+    if value is None or value == "":
+        return np.nan
+    if isinstance(value, bool):
+        return np.nan
+    if isinstance(value, int | float):
+        return float(value)
+    m = _NUMBER.search(str(value))
+    return float(m.group()) if m else np.nan
+
+
+def _sub(
+    obj: Any, known: frozenset[str], prefix: str, extra: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Validate a nested object: keys cleaned, unknown keys and wrong types go to extra."""
+    if obj is None:
+        return None
+    if not isinstance(obj, dict):
+        extra[prefix] = obj
+        return None
+    if not obj.keys() <= known:
+        obj = _clean_keys(obj)
+        for key in obj.keys() - known:
+            extra[f"{prefix}.{key}"] = obj[key]
+    return obj
+
+
+def parse_job(record: Any) -> tuple[Any, ...]:
+    """Extract one job into a row tuple (raw timestamps, cleaned everything else).
+
+    Raises :class:`InvalidRecordError` (position -1) when the record is not a job.
+    Mostly internal; exposed for callers that want to validate a single record.
+
+    Examples
+    --------
+    >>> parse_job({"job": {"id": "x"}})[0]
+    'x'
+    """
+    if isinstance(record, bytes | bytearray | memoryview | str):
+        try:
+            record = orjson.loads(record)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidRecordError(-1, f"undecodable JSON ({exc})") from None
+    if not isinstance(record, dict):
+        raise InvalidRecordError(-1, f"not a JSON object but {type(record).__name__}")
+    if not record.keys() <= _TOP_KEYS:
+        record = _clean_keys(record)
+    job = record.get("job")
+    extra: dict[str, Any] = {}
+    if job is None:
+        if "id" in record or " id" in record:
+            job = record  # a bare job object
+        else:
+            raise InvalidRecordError(-1, "no 'job' object")
+    elif not isinstance(job, dict):
+        raise InvalidRecordError(-1, f"'job' is {type(job).__name__}, not an object")
+    else:
+        for key in record.keys() - _TOP_KEYS:
+            extra[key] = record[key]
+    if not job.keys() <= _JOB_KEYS:
+        job = _clean_keys(job)
+        for key in job.keys() - _JOB_KEYS:
+            extra[key] = job[key]
+
+    raw_id = job.get("id")
+    if raw_id is None or isinstance(raw_id, dict | list | bool):
+        raise InvalidRecordError(-1, "job has no 'id'")
+    job_id = "".join(str(raw_id).split())
+    if not job_id:
+        raise InvalidRecordError(-1, "job has an empty 'id'")
+
+    status = job.get("status")
+    if status is not None:
+        status = str(status).strip()
+        status = _STATUS.get(status.lower(), status) or None
+
+    created = job.get("created")
+    ended = job.get("ended")
+    progress = job.get("process")
+    if progress is None or progress == "":
+        progress = job.get("progress")
+    progress_pct = _number(progress) if progress else np.nan
+
+    instance_id = instance_name = None
+    inst = _sub(job.get("instance"), _INSTANCE_KEYS, "instance", extra)
+    if inst:
+        instance_id = _text(inst.get("id"))
+        instance_name = _text(inst.get("name"))
+
+    instance_type = engine = engine_version = endpoint = replica_of = None
+    resource_ids = None
+    volume_type = None
+    vol_orig = vol_target = np.nan
+    public_ip = switch_strategy = None
+    ent = _sub(job.get("entities"), _ENTITY_KEYS, "entities", extra)
+    if ent:
+        einst = _sub(ent.get("instance"), _EINSTANCE_KEYS, "entities.instance", extra)
+        if einst:
+            itype = _text(einst.get("type"))
+            instance_type = _INSTANCE_TYPES.get(itype.lower(), itype) if itype else None
+            endpoint = _text(einst.get("endpoint"))
+            replica_of = _text(einst.get("replica_of"))
+            ds = _sub(einst.get("datastore"), _DATASTORE_KEYS, "entities.instance.datastore", extra)
+            if ds:
+                eng = _text(ds.get("type"))
+                engine = _ENGINES.get(eng.lower(), eng) if eng else None
+                engine_version = _text(ds.get("version"))
+        rids = ent.get("resource_ids")
+        if rids is None:
+            rids = ent.get("resource_id")
+        if rids is not None:
+            if isinstance(rids, str):
+                rids = [rids]
+            if isinstance(rids, list):
+                resource_ids = [str(r).strip() for r in rids]
+            else:
+                extra["entities.resource_ids"] = rids
+        vol = _sub(ent.get("volume"), _VOLUME_KEYS, "entities.volume", extra)
+        if vol:
+            volume_type = _text(vol.get("type"))
+            vol_orig = _number(vol.get("original_size"))
+            vol_target = _number(vol.get("target_size"))
+        public_ip = _text(ent.get("public_ip"))
+        switch_strategy = _text(ent.get("switch_strategy"))
+
+    name = job.get("name")
+    return (
+        job_id,
+        name.strip() or None if isinstance(name, str) else _text(name),
+        status,
+        created,
+        ended,
+        progress_pct,
+        instance_id,
+        instance_name,
+        instance_type,
+        engine,
+        engine_version,
+        endpoint,
+        replica_of,
+        resource_ids,
+        volume_type,
+        vol_orig,
+        vol_target,
+        public_ip,
+        switch_strategy,
+        _text(job.get("fail_reason")),
+        extra or None,
+    )
+
+
+_ROW_FIELDS = (
+    "job_id",
+    "job_name",
+    "status",
+    "created",
+    "ended",
+    "progress_pct",
+    "instance_id",
+    "instance_name",
+    "instance_type",
+    "engine",
+    "engine_version",
+    "endpoint",
+    "replica_of",
+    "resource_ids",
+    "volume_type",
+    "volume_original_gb",
+    "volume_target_gb",
+    "public_ip",
+    "switch_strategy",
+    "fail_reason",
+    "extra",
+)
+_FLOATS = {"progress_pct", "volume_original_gb", "volume_target_gb"}
+
+
+def _parse_times(values: list[Any]) -> pd.Series:
+    """Column-wise ISO-8601 parse to UTC; non-strings and junk become NaT."""
+    arr = np.array(values, dtype=object)
+    mask = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    out = pd.Series(pd.NaT, index=range(len(values)), dtype=JOB_SCHEMA["created"])
+    if mask.any():
+        strs = pd.Series(arr[mask]).str.strip()
+        parsed = pd.to_datetime(strs, format="ISO8601", utc=True, errors="coerce")
+        out[mask] = parsed.dt.as_unit("ns").to_numpy()
+    return out
+
+
+_NAME_ENGINE = re.compile(r"(mysql|postgres(?:ql)?|sqlserver)", re.IGNORECASE)
+
+
+def _infer_engine(df: pd.DataFrame) -> None:
+    """Fill a missing engine from the job name (``RestartMysqlInstance`` -> MySQL)."""
+    missing = df["engine"].isna()
+    if not missing.any():
+        return
+    by_name = {}
+    for name in df["job_name"].cat.categories:
+        m = _NAME_ENGINE.search(name)
+        if m:
+            by_name[name] = _ENGINES[m.group(1).lower()]
+    if not by_name:
+        return
+    guessed = df["job_name"].map(by_name).astype(object)
+    filled = df["engine"].astype(object).where(~missing, guessed)
+    df["engine"] = pd.Categorical(filled)
+
+
+def _build_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    if not rows:
+        return empty_jobs_frame()
+    cols = dict(zip(_ROW_FIELDS, zip(*rows, strict=True), strict=True))
+    data: dict[str, Any] = {}
+    for name, dtype in JOB_SCHEMA.items():
+        if name in ("created", "ended"):
+            data[name] = _parse_times(cols[name])
+        elif name == "duration_s":
+            continue
+        elif name == "volume_delta_gb":
+            continue
+        elif name in _FLOATS:
+            data[name] = np.array(cols[name], dtype="float64")
+        elif dtype == "object":
+            col = np.empty(len(rows), dtype=object)
+            col[:] = cols[name]
+            data[name] = col
+        elif dtype == "category":
+            data[name] = pd.Categorical(cols[name])
+        else:
+            data[name] = pd.array(cols[name], dtype=dtype)
+    df = pd.DataFrame(data)
+    dur = (df["ended"] - df["created"]).dt.total_seconds()
+    df["duration_s"] = dur.where(dur >= 0)
+    df["volume_delta_gb"] = df["volume_target_gb"] - df["volume_original_gb"]
+    _infer_engine(df)
+    status = df["status"]
+    extra_cats = [c for c in status.cat.categories if c not in ("Running", "Completed", "Failed")]
+    df["status"] = status.cat.set_categories(["Running", "Completed", "Failed", *extra_cats])
+    return df[list(JOB_SCHEMA)]
+
+
+def normalize_jobs(records: Iterable[Any], *, errors: Errors = "warn") -> pd.DataFrame:
+    """Normalize raw task-center responses into one frame (see ``JOB_SCHEMA``).
+
+    Parameters
+    ----------
+    records : iterable
+        API responses (``{"job": {...}}``), bare job objects, or their raw JSON as
+        ``str``/``bytes``, in any mix.
+    errors : {"warn", "raise", "ignore"}
+        What to do with an invalid record (not an object, no ``job``, no ``id``,
+        undecodable JSON). ``"warn"`` skips it and emits one
+        :class:`~rds_job_analytics.InvalidRecordWarning` counting all skipped records;
+        ``"raise"`` raises :class:`~rds_job_analytics.InvalidRecordError` naming the
+        position and the reason; ``"ignore"`` skips silently. Either way the skipped
+        records are listed in ``df.attrs["skipped_records"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per valid record, columns and dtypes exactly as ``JOB_SCHEMA``,
+        also when there are no rows.
+
+    Examples
+    --------
+    >>> df = normalize_jobs([b'{"job": {"id": "j1", "status": "Running", "process": "60% "}}'])
+    >>> df.loc[0, "progress_pct"]
+    np.float64(60.0)
+    """
+    if errors not in ("warn", "raise", "ignore"):
+        raise ConfigError(f"errors must be 'warn', 'raise' or 'ignore', not {errors!r}")
+    if isinstance(records, dict | str | bytes):
+        records = [records]
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    skipped: list[dict[str, Any]] = []
+    for pos, rec in enumerate(records):
+        try:
+            append(parse_job(rec))
+        except InvalidRecordError as exc:
+            if errors == "raise":
+                raise InvalidRecordError(pos, exc.reason) from None
+            skipped.append({"position": pos, "reason": exc.reason})
+    df = _build_frame(rows)
+    df.attrs["skipped_records"] = skipped
+    if skipped and errors == "warn":
+        first = "; ".join(f"#{s['position']}: {s['reason']}" for s in skipped[:3])
+        more = f" (+{len(skipped) - 3} more)" if len(skipped) > 3 else ""
+        warnings.warn(
+            f"skipped {len(skipped)} invalid record(s): {first}{more}",
+            InvalidRecordWarning,
+            stacklevel=2,
+        )
+    return df
