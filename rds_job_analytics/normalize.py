@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import re
 import warnings
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from ._columnar import normalize_columnar
 from .exceptions import ConfigError, InvalidRecordError, InvalidRecordWarning
 from .schema import JOB_SCHEMA, empty_jobs_frame
 
@@ -72,15 +74,24 @@ _NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?|\.\d+")
 
 
 def _clean_keys(obj: dict[str, Any]) -> dict[str, Any]:
-    """Strip whitespace from keys; a clean key wins over a padded duplicate."""
+    """Strip whitespace from keys; a clean key wins over a padded duplicate.
+
+    The losing padded key is kept verbatim (so it ends up in ``extra``), never dropped.
+    """
     out: dict[str, Any] = {}
+    origin: dict[str, str] = {}
     for key, value in obj.items():
         k = key.strip() if isinstance(key, str) else key
-        if k in out and k != key:
-            # ' status' after 'status': keep the clean one, keep this one verbatim too
-            out[key] = value
+        if k in out:
+            if k == key:  # the clean key arrives after a padded one: it wins
+                out[origin[k]] = out[k]
+                out[k] = value
+                origin[k] = k
+            else:
+                out[key] = value
             continue
         out[k] = value
+        origin[k] = key
     return out
 
 
@@ -105,6 +116,27 @@ def _number(value: Any) -> float:
     return float(m.group()) if m else np.nan
 
 
+def _clean_status(value: Any) -> str | None:
+    if value is None:
+        return None
+    value = str(value).strip()
+    return _STATUS.get(value.lower(), value) or None
+
+
+def _clean_instance_type(value: Any) -> str | None:
+    value = _text(value)
+    return _INSTANCE_TYPES.get(value.lower(), value) if value else None
+
+
+def _clean_engine(value: Any) -> str | None:
+    value = _text(value)
+    return _ENGINES.get(value.lower(), value) if value else None
+
+
+def _progress(value: Any) -> float:
+    return _number(value) if value else np.nan
+
+
 def _sub(
     obj: Any, known: frozenset[str], prefix: str, extra: dict[str, Any]
 ) -> dict[str, Any] | None:
@@ -117,7 +149,8 @@ def _sub(
     if not obj.keys() <= known:
         obj = _clean_keys(obj)
         for key in obj.keys() - known:
-            extra[f"{prefix}.{key}"] = obj[key]
+            if obj[key] is not None:
+                extra[f"{prefix}.{key}"] = obj[key]
     return obj
 
 
@@ -152,11 +185,13 @@ def parse_job(record: Any) -> tuple[Any, ...]:
         raise InvalidRecordError(-1, f"'job' is {type(job).__name__}, not an object")
     else:
         for key in record.keys() - _TOP_KEYS:
-            extra[key] = record[key]
+            if record[key] is not None:
+                extra[key] = record[key]
     if not job.keys() <= _JOB_KEYS:
         job = _clean_keys(job)
         for key in job.keys() - _JOB_KEYS:
-            extra[key] = job[key]
+            if job[key] is not None:
+                extra[key] = job[key]
 
     raw_id = job.get("id")
     if raw_id is None or isinstance(raw_id, dict | list | bool):
@@ -165,17 +200,14 @@ def parse_job(record: Any) -> tuple[Any, ...]:
     if not job_id:
         raise InvalidRecordError(-1, "job has an empty 'id'")
 
-    status = job.get("status")
-    if status is not None:
-        status = str(status).strip()
-        status = _STATUS.get(status.lower(), status) or None
+    status = _clean_status(job.get("status"))
 
     created = job.get("created")
     ended = job.get("ended")
     progress = job.get("process")
     if progress is None or progress == "":
         progress = job.get("progress")
-    progress_pct = _number(progress) if progress else np.nan
+    progress_pct = _progress(progress)
 
     instance_id = instance_name = None
     inst = _sub(job.get("instance"), _INSTANCE_KEYS, "instance", extra)
@@ -192,14 +224,12 @@ def parse_job(record: Any) -> tuple[Any, ...]:
     if ent:
         einst = _sub(ent.get("instance"), _EINSTANCE_KEYS, "entities.instance", extra)
         if einst:
-            itype = _text(einst.get("type"))
-            instance_type = _INSTANCE_TYPES.get(itype.lower(), itype) if itype else None
+            instance_type = _clean_instance_type(einst.get("type"))
             endpoint = _text(einst.get("endpoint"))
             replica_of = _text(einst.get("replica_of"))
             ds = _sub(einst.get("datastore"), _DATASTORE_KEYS, "entities.instance.datastore", extra)
             if ds:
-                eng = _text(ds.get("type"))
-                engine = _ENGINES.get(eng.lower(), eng) if eng else None
+                engine = _clean_engine(ds.get("type"))
                 engine_version = _text(ds.get("version"))
         rids = ent.get("resource_ids")
         if rids is None:
@@ -219,10 +249,9 @@ def parse_job(record: Any) -> tuple[Any, ...]:
         public_ip = _text(ent.get("public_ip"))
         switch_strategy = _text(ent.get("switch_strategy"))
 
-    name = job.get("name")
     return (
         job_id,
-        name.strip() or None if isinstance(name, str) else _text(name),
+        _text(job.get("name")),
         status,
         created,
         ended,
@@ -271,16 +300,33 @@ _ROW_FIELDS = (
 _FLOATS = {"progress_pct", "volume_original_gb", "volume_target_gb"}
 
 
-def _parse_times(values: list[Any]) -> pd.Series:
+def _parse_strings(strings: pd.Series) -> pd.Series:
+    """ISO-8601 text (NA allowed) -> datetime64[ns, UTC]; junk becomes NaT."""
+    parsed = pd.to_datetime(strings.str.strip(), format="ISO8601", utc=True, errors="coerce")
+    return parsed.dt.as_unit("ns").reset_index(drop=True)
+
+
+def _parse_times(values: Any) -> pd.Series:
     """Column-wise ISO-8601 parse to UTC; non-strings and junk become NaT."""
-    arr = np.array(values, dtype=object)
-    mask = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
-    out = pd.Series(pd.NaT, index=range(len(values)), dtype=JOB_SCHEMA["created"])
-    if mask.any():
-        strs = pd.Series(arr[mask]).str.strip()
-        parsed = pd.to_datetime(strs, format="ISO8601", utc=True, errors="coerce")
-        out[mask] = parsed.dt.as_unit("ns").to_numpy()
-    return out
+    strs = [v if type(v) is str else None for v in values]
+    return _parse_strings(pd.Series(pd.array(strs, dtype=pd.StringDtype("pyarrow"))))
+
+
+_CTX = {
+    "job_keys": _JOB_KEYS,
+    "instance_keys": _INSTANCE_KEYS,
+    "entity_keys": _ENTITY_KEYS,
+    "einstance_keys": _EINSTANCE_KEYS,
+    "datastore_keys": _DATASTORE_KEYS,
+    "volume_keys": _VOLUME_KEYS,
+    "text": _text,
+    "number": _number,
+    "status": _clean_status,
+    "instance_type": _clean_instance_type,
+    "engine": _clean_engine,
+    "parse_times": _parse_times,
+    "parse_strings": _parse_strings,
+}
 
 
 _NAME_ENGINE = re.compile(r"(mysql|postgres(?:ql)?|sqlserver)", re.IGNORECASE)
@@ -308,6 +354,7 @@ def _build_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
         return empty_jobs_frame()
     cols = dict(zip(_ROW_FIELDS, zip(*rows, strict=True), strict=True))
     data: dict[str, Any] = {}
+    n = len(rows)
     for name, dtype in JOB_SCHEMA.items():
         if name in ("created", "ended"):
             data[name] = _parse_times(cols[name])
@@ -318,14 +365,22 @@ def _build_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
         elif name in _FLOATS:
             data[name] = np.array(cols[name], dtype="float64")
         elif dtype == "object":
-            col = np.empty(len(rows), dtype=object)
+            col = np.empty(n, dtype=object)
             col[:] = cols[name]
             data[name] = col
         elif dtype == "category":
             data[name] = pd.Categorical(cols[name])
         else:
             data[name] = pd.array(cols[name], dtype=dtype)
+    return _finish(data)
+
+
+def _finish(data: dict[str, Any]) -> pd.DataFrame:
+    """Columns -> frame with the derived columns, in schema order."""
     df = pd.DataFrame(data)
+    for name, dtype in JOB_SCHEMA.items():  # an all-missing category column: no categories
+        if dtype == "category" and name in df and len(df[name].cat.categories) == 0:
+            df[name] = pd.Categorical([None] * len(df), categories=pd.Index([], dtype=object))
     dur = (df["ended"] - df["created"]).dt.total_seconds()
     df["duration_s"] = dur.where(dur >= 0)
     df["volume_delta_gb"] = df["volume_target_gb"] - df["volume_original_gb"]
@@ -334,6 +389,31 @@ def _build_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     extra_cats = [c for c in status.cat.categories if c not in ("Running", "Completed", "Failed")]
     df["status"] = status.cat.set_categories(["Running", "Completed", "Failed", *extra_cats])
     return df[list(JOB_SCHEMA)]
+
+
+#: Inputs of at least this many raw ``bytes`` records try the columnar path first.
+COLUMNAR_MIN_ROWS = 256
+
+
+def _parse_all(records: list[Any], errors: str, skipped: list[dict[str, Any]]) -> list[tuple]:
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    # The loop allocates millions of small containers and no cycles: pausing the
+    # cyclic GC here avoids repeated full collections (3-4x faster on 1M records).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for pos, rec in enumerate(records):
+            try:
+                append(parse_job(rec))
+            except InvalidRecordError as exc:
+                if errors == "raise":
+                    raise InvalidRecordError(pos, exc.reason) from None
+                skipped.append({"position": pos, "reason": exc.reason})
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return rows
 
 
 def normalize_jobs(records: Iterable[Any], *, errors: Errors = "warn") -> pd.DataFrame:
@@ -368,17 +448,15 @@ def normalize_jobs(records: Iterable[Any], *, errors: Errors = "warn") -> pd.Dat
         raise ConfigError(f"errors must be 'warn', 'raise' or 'ignore', not {errors!r}")
     if isinstance(records, dict | str | bytes):
         records = [records]
-    rows: list[tuple[Any, ...]] = []
-    append = rows.append
+    records = list(records)
     skipped: list[dict[str, Any]] = []
-    for pos, rec in enumerate(records):
-        try:
-            append(parse_job(rec))
-        except InvalidRecordError as exc:
-            if errors == "raise":
-                raise InvalidRecordError(pos, exc.reason) from None
-            skipped.append({"position": pos, "reason": exc.reason})
-    df = _build_frame(rows)
+    df = None
+    if len(records) >= COLUMNAR_MIN_ROWS and all(type(r) is bytes for r in records):
+        cols = normalize_columnar(records, _CTX)
+        if cols is not None:
+            df = _finish(cols)
+    if df is None:
+        df = _build_frame(_parse_all(records, errors, skipped))
     df.attrs["skipped_records"] = skipped
     if skipped and errors == "warn":
         first = "; ".join(f"#{s['position']}: {s['reason']}" for s in skipped[:3])

@@ -1,0 +1,15 @@
+"""Run every benchmark (``make bench``)."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+if __name__ == "__main__":
+    for name in ["bench_normalize.py"]:
+        print(f"== {name}", flush=True)
+        sys.argv = [str(HERE / name)]
+        runpy.run_path(str(HERE / name), run_name="__main__")
