@@ -19,7 +19,7 @@ test: setup
 	$(PY) -m pytest
 
 demo: setup
-	$(PY) -m rds_job_analytics.cli demo
+	$(VENV)/bin/rds-jobs demo
 
 bench: setup
 	$(PY) benchmarks/run.py

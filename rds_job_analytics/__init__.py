@@ -8,6 +8,9 @@ Examples
 ['Completed']
 """
 
+from .archive import JobArchive
+from .auth import AkSkAuth, PasswordAuth, TokenAuth, auth_from_env
+from .client import JobsClient, TokenBucket
 from .exceptions import (
     ApiError,
     AuthError,
@@ -22,6 +25,7 @@ from .exceptions import (
     ServerError,
     TransportError,
 )
+from .fetch import FetchWarning, SyncResult, fetch_jobs, sync_jobs
 from .normalize import normalize_jobs, parse_job
 from .sample import load_sample
 from .schema import JOB_SCHEMA, empty_jobs_frame
@@ -30,20 +34,31 @@ __version__ = "0.1.0"
 
 __all__ = [
     "JOB_SCHEMA",
+    "AkSkAuth",
     "ApiError",
     "AuthError",
     "BadRequest",
     "ConfigError",
     "FetchError",
+    "FetchWarning",
     "InvalidRecordError",
     "InvalidRecordWarning",
+    "JobArchive",
     "JobNotFound",
+    "JobsClient",
+    "PasswordAuth",
     "RateLimited",
     "RdsJobError",
     "ServerError",
+    "SyncResult",
+    "TokenAuth",
+    "TokenBucket",
     "TransportError",
+    "auth_from_env",
     "empty_jobs_frame",
+    "fetch_jobs",
     "load_sample",
     "normalize_jobs",
     "parse_job",
+    "sync_jobs",
 ]

@@ -9,10 +9,18 @@ Examples
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
+import time
 from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
+
+from .exceptions import ConfigError, RdsJobError
 
 __all__ = ["main", "summarize"]
 
@@ -40,12 +48,124 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("jobs", ascending=False)
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from .sample import load_sample
+EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE = 0, 1, 2, 64
 
-    df = load_sample()
+
+def _client(args: argparse.Namespace) -> Any:
+    from .client import JobsClient
+
+    project = args.project_id or os.environ.get("HUAWEICLOUD_SDK_PROJECT_ID")
+    if not project:
+        raise ConfigError("--project-id (or HUAWEICLOUD_SDK_PROJECT_ID) is required")
+    return JobsClient(
+        project,
+        region=args.region,
+        endpoint=args.endpoint,
+        rate_limit=args.rate_limit,
+        max_workers=args.workers,
+        allow_http=args.allow_http,
+    )
+
+
+def _ids(args: argparse.Namespace) -> list[str]:
+    ids = list(args.ids)
+    if args.file:
+        fh = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+        with fh:
+            ids += [line.strip() for line in fh if line.strip() and not line.startswith("#")]
+    elif not ids and not sys.stdin.isatty():
+        ids = [line.strip() for line in sys.stdin if line.strip()]
+    if not ids:
+        raise ConfigError("no job IDs: give them as arguments, with --file PATH, or on stdin")
+    return ids
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from .archive import JobArchive
+    from .fetch import fetch_jobs
+
+    ids = _ids(args)
+    with _client(args) as client:
+        archive = JobArchive(args.archive) if args.archive else None
+        df = fetch_jobs(ids, client=client, archive=archive, refresh=args.refresh,
+                        errors="ignore", progress=None)  # fmt: skip
+        calls = client.calls
+    if args.output:
+        out = df.copy()
+        for col in ("resource_ids", "extra"):
+            out[col] = out[col].map(lambda v: None if v is None else str(v))
+        if args.output.endswith(".parquet"):
+            out.to_parquet(args.output, index=False)
+        else:
+            out.to_csv(args.output, index=False)
+    counts = df["fetch_status"].value_counts()
+    failed = len(df) - int(counts.get("ok", 0))
+    for _, row in df[df["fetch_status"] != "ok"].iterrows():
+        print(f"{row['job_id']}: {row['fetch_status']}: {row['fetch_error']}", file=sys.stderr)
+    print(f"fetched {int(counts.get('ok', 0))}/{len(df)} jobs, {failed} failed, {calls} API calls")
+    return EXIT_OK if failed == 0 else (EXIT_PARTIAL if failed < len(df) else EXIT_FAILED)
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from .archive import JobArchive
+    from .fetch import sync_jobs
+
+    since = pd.Timestamp(args.since, tz="UTC").to_pydatetime() if args.since else None
+    until = pd.Timestamp(args.until, tz="UTC").to_pydatetime() if args.until else None
+    with _client(args) as client, JobArchive(args.archive) as archive:
+        res = sync_jobs(client, archive, since=since, until=until, errors="ignore")
+    print(res)
+    if res.failed == 0:
+        return EXIT_OK
+    return EXIT_PARTIAL if res.fetched else EXIT_FAILED
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .archive import JobArchive
+
+    with JobArchive(args.archive) as archive:
+        path = archive.export(args.output, start=args.start, end=args.end)
+        n = len(archive)
+    print(f"exported {n} archived jobs to {path}")
+    return EXIT_OK
+
+
+def _cmd_emulator(args: argparse.Namespace) -> int:
+    from .emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
+
+    emu = Emulator(port=args.port, quota=args.quota, latency=args.latency,
+                   retention_days=None if args.no_retention else 30).start()  # fmt: skip
+    print(f"emulator on {emu.url} project {DEMO_PROJECT} (token: see RDS_JOBS_TOKEN)")
+    print(f"try: RDS_JOBS_TOKEN={DEMO_TOKEN} rds-jobs sync --endpoint {emu.url} "
+          f"--project-id {DEMO_PROJECT} --archive jobs.db --since 2026-08-01")  # fmt: skip
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        emu.stop()
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .archive import JobArchive
+    from .emulator import Emulator
+    from .fetch import sync_jobs
+    from .synth import SAMPLE_END, SAMPLE_START
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "demo_archive.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    with Emulator(retention_days=None) as emu, emu.client(max_workers=8) as client:
+        print(f"emulator: {emu.url} serving {len(emu.jobs)} sample jobs")
+        with JobArchive(db) as archive:
+            res = sync_jobs(client, archive, since=SAMPLE_START, until=SAMPLE_END + timedelta(hours=1),
+                            progress=False)  # fmt: skip
+            print(res)
+            df = archive.to_frame()
     span = f"{df['created'].min():%Y-%m-%d} .. {df['created'].max():%Y-%m-%d}"
-    print(f"sample: {len(df)} jobs, {df['job_name'].nunique()} job types, {span}")
+    print(f"archive {db}: {len(df)} jobs, {df['job_name'].nunique()} job types, {span}")
     with pd.option_context("display.max_rows", 100, "display.width", 120):
         print(summarize(df).to_string())
     counts = df["status"].value_counts()
@@ -53,15 +173,62 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"total: {len(df)} jobs, {counts.get('Failed', 0)} failed, "
         f"{counts.get('Running', 0)} running"
     )
-    return 0
+    return EXIT_OK if res.failed == 0 else EXIT_PARTIAL
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="rds-jobs", description="Fetch, archive and analyse RDS task-center jobs."
+        prog="rds-jobs",
+        description="Fetch, archive and analyse RDS task-center jobs. Credentials come from "
+        "the environment: HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK, RDS_JOBS_TOKEN, or "
+        "RDS_JOBS_USERNAME/RDS_JOBS_PASSWORD/RDS_JOBS_DOMAIN. Exit codes: 0 success, "
+        "1 partial success, 2 failure, 64 usage error.",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("demo", help="run the main job on the built-in sample data")
+
+    def api_opts(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--project-id", help="project ID (default $HUAWEICLOUD_SDK_PROJECT_ID)")
+        g = sp.add_mutually_exclusive_group()
+        g.add_argument("--region", help="region, e.g. ap-southeast-1")
+        g.add_argument("--endpoint", help="full base URL (other clouds, proxies, the emulator)")
+        sp.add_argument("--rate-limit", type=float, default=1.0, help="requests/s (default 1.0)")
+        sp.add_argument("--workers", type=int, default=4, help="concurrent requests (default 4)")
+        sp.add_argument(
+            "--allow-http", action="store_true", help="allow plain http to a remote host"
+        )
+
+    f = sub.add_parser("fetch", help="fetch jobs by ID (arguments, --file or stdin)")
+    f.add_argument("ids", nargs="*", help="job IDs")
+    f.add_argument("--file", help="file with one ID a line ('-' for stdin)")
+    f.add_argument("--archive", help="SQLite archive to read from and write to")
+    f.add_argument("--refresh", choices=["running", "all", "none"], default="running")
+    f.add_argument("-o", "--output", help="write the frame to .csv or .parquet")
+    api_opts(f)
+    f.set_defaults(func=_cmd_fetch)
+
+    s = sub.add_parser("sync", help="discover jobs via the task list and archive them")
+    s.add_argument("--archive", required=True, help="SQLite archive")
+    s.add_argument("--since", help="window start (default: last sync, or 30 days ago)")
+    s.add_argument("--until", help="window end (default: now)")
+    api_opts(s)
+    s.set_defaults(func=_cmd_sync)
+
+    e = sub.add_parser("export", help="export the archive to Parquet or CSV")
+    e.add_argument("--archive", required=True)
+    e.add_argument("-o", "--output", required=True, help="path ending in .parquet or .csv")
+    e.add_argument("--start", help="created at or after (UTC)")
+    e.add_argument("--end", help="created before (UTC)")
+    e.set_defaults(func=_cmd_export)
+
+    m = sub.add_parser("emulator", help="serve the sample data on a local emulator")
+    m.add_argument("--port", type=int, default=8080)
+    m.add_argument("--quota", type=int, default=None, help="calls per minute (default unlimited)")
+    m.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    m.add_argument("--no-retention", action="store_true", help="serve jobs older than 30 days")
+    m.set_defaults(func=_cmd_emulator)
+
+    d = sub.add_parser("demo", help="emulator + sync into a fresh archive + summary")
+    d.add_argument("--out", default="out", help="folder for the demo archive (default out/)")
     d.set_defaults(func=_cmd_demo)
     return p
 
@@ -69,7 +236,15 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``rds-jobs``; returns the process exit code."""
     args = _parser().parse_args(argv)
-    return int(args.func(args))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"rds-jobs: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RdsJobError as exc:
+        print(f"rds-jobs: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

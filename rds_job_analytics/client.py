@@ -1,0 +1,436 @@
+"""HTTP client of the task-center API: endpoint, session, pacing, retries, error mapping.
+
+Retries live here rather than in a urllib3 ``Retry`` on the adapter because every
+retry is a call that costs quota: it must pass through the same token bucket.
+
+Examples
+--------
+>>> from rds_job_analytics import JobsClient, TokenAuth
+>>> c = JobsClient("0" * 32, region="ap-southeast-1", auth=TokenAuth("t"))
+>>> c.endpoint
+'https://rds.ap-southeast-1.myhuaweicloud.com'
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import orjson
+import requests
+from requests.adapters import HTTPAdapter
+
+from .auth import Auth, auth_from_env
+from .exceptions import (
+    ApiError,
+    AuthError,
+    BadRequest,
+    ConfigError,
+    JobNotFound,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+
+__all__ = ["JobsClient", "TokenBucket", "clean_job_id", "parse_error_body"]
+
+log = logging.getLogger("rds_job_analytics")
+
+_TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+NOT_FOUND_CODES = frozenset({"DBS.200543"})
+
+
+def clean_job_id(job_id: Any) -> str:
+    """Remove all whitespace from a job ID (the published examples carry stray spaces).
+
+    Examples
+    --------
+    >>> clean_job_id(" 31 b8ae23 - c687 ")
+    '31b8ae23-c687'
+    """
+    if not isinstance(job_id, str):
+        raise ConfigError(f"job id must be a string, not {type(job_id).__name__}: {job_id!r}")
+    cleaned = "".join(job_id.split())
+    if not cleaned:
+        raise ConfigError(f"empty job id: {job_id!r}")
+    return cleaned
+
+
+class TokenBucket:
+    """Thread-safe pacing shared by all workers (GCRA form of a token bucket).
+
+    Parameters
+    ----------
+    rate : float
+        Requests per second sustained (the API allows 60/min = 1.0).
+    burst : int
+        Requests allowed back to back after an idle period.
+
+    Examples
+    --------
+    >>> b = TokenBucket(rate=1000.0)
+    >>> b.acquire() >= 0
+    True
+    """
+
+    def __init__(self, rate: float = 1.0, burst: int = 1) -> None:
+        if rate <= 0:
+            raise ConfigError(f"rate_limit must be > 0 requests/s, not {rate!r}")
+        if burst < 1:
+            raise ConfigError(f"burst must be >= 1, not {burst!r}")
+        self.interval = 1.0 / rate
+        self.tau = (burst - 1) * self.interval
+        self._tat = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Block until a request may go; returns the seconds waited."""
+        with self._lock:
+            now = time.monotonic()
+            tat = max(self._tat, now)
+            wait = tat - self.tau - now
+            self._tat = tat + self.interval
+        if wait > 0:
+            time.sleep(wait)
+            return wait
+        return 0.0
+
+
+def _endpoint(region: str | None, endpoint: str | None, allow_http: bool) -> str:
+    if endpoint:
+        base = endpoint.rstrip("/")
+    elif region:
+        if region == "eu-west-101":
+            base = "https://rds.eu-west-101.myhuaweicloud.eu"
+        else:
+            base = f"https://rds.{region}.myhuaweicloud.com"
+    else:
+        raise ConfigError("JobsClient needs region=... or endpoint=...")
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"endpoint must be an http(s) URL, not {base!r}")
+    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"refusing plain http to {parts.hostname!r}: credentials would travel "
+            "unencrypted; use https or pass allow_http=True"
+        )
+    return base
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_error_body(resp: requests.Response) -> tuple[str | None, str | None, str | None]:
+    """(error_code, error_msg, request_id) from any documented error shape, or from text.
+
+    Examples
+    --------
+    >>> r = requests.Response(); r._content = b'{"errCode": "X.1", "externalMessage": "m"}'
+    >>> parse_error_body(r)
+    ('X.1', 'm', None)
+    """
+    rid = resp.headers.get("X-Request-Id") if resp.headers else None
+    try:
+        body = orjson.loads(resp.content or b"")
+    except orjson.JSONDecodeError:
+        text = (resp.text or "").strip()
+        return None, (text[:200] or None), rid
+    if not isinstance(body, dict):
+        return None, str(body)[:200], rid
+    if len(body) == 1:  # nested {"itemNotFound": {"code": ..., "message": ...}}
+        (inner,) = body.values()
+        if isinstance(inner, dict):
+            body = inner
+    code = body.get("error_code") or body.get("errCode") or body.get("code")
+    msg = body.get("error_msg") or body.get("externalMessage") or body.get("message")
+    rid = rid or body.get("request_id")
+    return (str(code) if code is not None else None, str(msg) if msg is not None else None, rid)
+
+
+def _retry_after(value: str | None, cap: float) -> float | None:
+    if not value:
+        return None
+    try:
+        return min(max(float(value), 0.0), cap)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        return min(max(when.timestamp() - time.time(), 0.0), cap)
+    except (TypeError, ValueError):
+        return None
+
+
+def _epoch_ms(value: Any) -> str:
+    if isinstance(value, int | float):
+        return str(int(value))
+    import pandas as pd
+
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return str(int(ts.timestamp() * 1000))
+
+
+class JobsClient:
+    """Client of the RDS task-center API.
+
+    Parameters
+    ----------
+    project_id : str
+        The project of the region (never discovered silently).
+    region : str, optional
+        e.g. ``"ap-southeast-1"``; gives ``https://rds.{region}.myhuaweicloud.com``.
+    endpoint : str, optional
+        A full base URL instead (other clouds, proxies, the local emulator).
+    auth : Auth, optional
+        :class:`TokenAuth`, :class:`PasswordAuth` or :class:`AkSkAuth`; default from
+        the environment (:func:`auth_from_env`).
+    session : requests.Session, optional
+        Your session (proxies, CA bundle); it is not closed by :meth:`close`.
+    rate_limit : float
+        Requests per second for all workers together (default 1.0 = the API's 60/min).
+    burst : int
+        Requests allowed back to back after idling.
+    max_workers : int
+        Threads used by :func:`fetch_jobs`.
+    timeout : (float, float)
+        Connect and read timeouts in seconds.
+    max_retries : int
+        Retries on 429/5xx/connection errors/timeouts/unreadable bodies.
+    backoff, max_backoff : float
+        Exponential backoff base and cap (full jitter), seconds.
+    retry_after_cap : float
+        Longest ``Retry-After`` honoured, seconds.
+    allow_http : bool
+        Allow plain ``http://`` to a non-loopback host.
+
+    Examples
+    --------
+    >>> c = JobsClient("p" * 32, endpoint="http://127.0.0.1:8080", auth=TokenAuth("t"))
+    >>> c
+    JobsClient(project_id='pppppppppppppppppppppppppppppppp', endpoint='http://127.0.0.1:8080', auth=TokenAuth(token=***))
+    """
+
+    def __init__(
+        self,
+        project_id: str,
+        *,
+        region: str | None = None,
+        endpoint: str | None = None,
+        auth: Auth | None = None,
+        session: requests.Session | None = None,
+        rate_limit: float = 1.0,
+        burst: int = 1,
+        max_workers: int = 4,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        max_retries: int = 5,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        retry_after_cap: float = 120.0,
+        allow_http: bool = False,
+        language: str | None = None,
+    ) -> None:
+        if not project_id or not isinstance(project_id, str):
+            raise ConfigError("project_id is required (32 letters/digits, per region)")
+        if max_workers < 1:
+            raise ConfigError(f"max_workers must be >= 1, not {max_workers!r}")
+        self.project_id = project_id
+        self.region = region
+        self.endpoint = _endpoint(region, endpoint, allow_http)
+        self.auth = auth if auth is not None else auth_from_env()
+        self._own_session = session is None
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(32, max_workers * 2))
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+        self.session = session
+        self.bucket = TokenBucket(rate_limit, burst)
+        self.max_workers = max_workers
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.retry_after_cap = retry_after_cap
+        self.language = language
+        self.calls = 0  # HTTP requests actually sent (retries included)
+        self._calls_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"JobsClient(project_id={self.project_id!r}, endpoint={self.endpoint!r}, "
+            f"auth={self.auth!r})"
+        )
+
+    def close(self) -> None:
+        """Close the session if this client created it."""
+        if self._own_session:
+            self.session.close()
+
+    def __enter__(self) -> JobsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport -----------------------------------------------------------------
+    def _sleep_backoff(self, attempt: int, retry_after: float | None) -> None:
+        if retry_after is not None:
+            delay = retry_after
+        else:
+            delay = random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
+        time.sleep(delay)
+
+    def request(
+        self, path: str, params: list[tuple[str, str]], *, job_id: str | None = None
+    ) -> dict[str, Any]:
+        """GET ``{endpoint}/v3/{project_id}{path}`` with pacing, retries and error mapping."""
+        url = f"{self.endpoint}/v3/{self.project_id}{path}"
+        refreshed = False
+        attempt = 0
+        while True:
+            self.bucket.acquire()
+            headers = {"Content-Type": "application/json"}
+            if self.language:
+                headers["X-Language"] = self.language
+            headers.update(self.auth.headers("GET", url, params, None, client=self))
+            with self._calls_lock:
+                self.calls += 1
+            try:
+                resp = self.session.get(
+                    url + ("?" + urlencode(params) if params else ""),
+                    headers=headers,
+                    timeout=self.timeout,
+                )
+            except _TRANSIENT as exc:
+                log.debug("GET %s: %s (attempt %d)", path, type(exc).__name__, attempt)
+                if attempt >= self.max_retries:
+                    raise TransportError(
+                        f"{type(exc).__name__} talking to {self.endpoint} after "
+                        f"{attempt + 1} attempts",
+                        job_id=job_id,
+                    ) from None
+                self._sleep_backoff(attempt, None)
+                attempt += 1
+                continue
+            status = resp.status_code
+            log.debug("GET %s -> %d (attempt %d)", path, status, attempt)
+            if status == 200:
+                try:
+                    body = orjson.loads(resp.content)
+                except orjson.JSONDecodeError:
+                    body = None
+                if isinstance(body, dict):
+                    return body
+                if attempt >= self.max_retries:
+                    raise ServerError(
+                        status=status, error_msg="unreadable response body", job_id=job_id,
+                        request_id=resp.headers.get("X-Request-Id"),
+                    )  # fmt: skip
+                self._sleep_backoff(attempt, None)
+                attempt += 1
+                continue
+            code, msg, rid = parse_error_body(resp)
+            if status == 401 and not refreshed and self.auth.refresh(self):
+                refreshed = True
+                continue
+            if status in RETRY_STATUSES and attempt < self.max_retries:
+                ra = _retry_after(resp.headers.get("Retry-After"), self.retry_after_cap)
+                self._sleep_backoff(attempt, ra)
+                attempt += 1
+                continue
+            kw = {"status": status, "error_code": code, "error_msg": msg, "request_id": rid}
+            kw["job_id"] = job_id
+            if code in NOT_FOUND_CODES or (status == 404 and job_id and code != "APIGW.0101"):
+                raise JobNotFound(**kw)
+            if status in (401, 403):
+                raise AuthError(**kw)
+            if status == 429:
+                ra = _retry_after(resp.headers.get("Retry-After"), self.retry_after_cap)
+                raise RateLimited(**kw, retry_after=ra)
+            if status >= 500:
+                raise ServerError(**kw)
+            if status == 400:
+                raise BadRequest(**kw)
+            raise ApiError(**kw)
+
+    # -- API -------------------------------------------------------------------------
+    def get_job(self, job_id: str) -> dict[str, Any]:
+        """The raw ``{"job": {...}}`` response for one job.
+
+        Raises :class:`JobNotFound` for an unknown, expired or deleted job.
+
+        Examples
+        --------
+        >>> client.get_job("31b8ae23-c687-4d80-b7b4-42a66c9bb886")["job"]["status"]  # doctest: +SKIP
+        'Completed'
+        """
+        jid = clean_job_id(job_id)
+        body = self.request("/jobs", [("id", jid)], job_id=jid)
+        if not isinstance(body.get("job"), dict):
+            raise ServerError(status=200, error_msg="response has no 'job' object", job_id=jid)
+        return body
+
+    def list_tasks(
+        self,
+        start: datetime | str | float | None = None,
+        end: datetime | str | float | None = None,
+        *,
+        limit: int = 50,
+        **filters: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """Iterate the instant-task list (``/tasklist``) in a time window.
+
+        ``start``/``end`` are datetimes (naive = UTC), ISO strings or epoch ms, both or
+        neither; ``filters`` are ``instance_id``, ``name``, ``status``, ``order_id``, ``id``.
+        Pages with ``offset += limit`` until an empty page.
+
+        Examples
+        --------
+        >>> [t["id"] for t in client.list_tasks("2026-10-01", "2026-11-01")]  # doctest: +SKIP
+        ['31b8...', ...]
+        """
+        if (start is None) != (end is None):
+            raise ConfigError("list_tasks needs both start and end, or neither")
+        if not 1 <= limit <= 50:
+            raise ConfigError(f"limit must be 1..50, not {limit!r}")
+        allowed = {"instance_id", "name", "status", "order_id", "id"}
+        unknown = set(filters) - allowed
+        if unknown:
+            raise ConfigError(
+                f"unknown list_tasks filter(s) {sorted(unknown)}; allowed: {sorted(allowed)}"
+            )
+        base = [(k, str(v)) for k, v in filters.items() if v is not None]
+        if start is not None:
+            base += [("start_time", _epoch_ms(start)), ("end_time", _epoch_ms(end))]
+        offset = 0
+        while True:
+            body = self.request(
+                "/tasklist", [*base, ("offset", str(offset)), ("limit", str(limit))]
+            )
+            tasks = body.get("tasks") or []
+            if not tasks:
+                return
+            yield from tasks
+            offset += limit

@@ -1,0 +1,270 @@
+"""Job IDs and time windows -> archive -> normalized frame.
+
+Examples
+--------
+>>> from rds_job_analytics import fetch_jobs
+>>> df = fetch_jobs(["31b8ae23-c687-4d80-b7b4-42a66c9bb886"], client=client)  # doctest: +SKIP
+>>> df[["job_id", "status", "fetch_status"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import orjson
+import pandas as pd
+
+from .archive import JobArchive
+from .client import JobsClient
+from .exceptions import (
+    AuthError,
+    ConfigError,
+    FetchError,
+    JobNotFound,
+    RateLimited,
+    RdsJobError,
+)
+from .normalize import normalize_jobs
+from .schema import FETCH_COLUMNS, TERMINAL_STATUSES
+
+__all__ = ["FetchWarning", "SyncResult", "fetch_jobs", "sync_jobs"]
+
+FETCH_STATUSES = ["ok", "not_found", "rate_limited", "auth_error", "error"]
+
+
+class FetchWarning(UserWarning):
+    """Some IDs of a batch could not be fetched (they are in the frame with their reason)."""
+
+
+def _status_of(exc: BaseException) -> str:
+    if isinstance(exc, JobNotFound):
+        return "not_found"
+    if isinstance(exc, RateLimited):
+        return "rate_limited"
+    if isinstance(exc, AuthError):
+        return "auth_error"
+    return "error"
+
+
+def _interactive() -> bool:
+    if "ipykernel" in sys.modules:
+        return True
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def fetch_jobs(
+    job_ids: Iterable[str],
+    *,
+    client: JobsClient,
+    archive: JobArchive | None = None,
+    refresh: Literal["running", "all", "none"] = "running",
+    errors: Literal["warn", "raise", "ignore"] = "warn",
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Fetch a batch of jobs into one normalized frame, one row per requested ID.
+
+    Parameters
+    ----------
+    job_ids : iterable of str
+        IDs in either shape (UUID or 32 hex); whitespace is removed, duplicates dropped.
+    client : JobsClient
+        Paces all workers to its quota and retries what is worth retrying.
+    archive : JobArchive, optional
+        Every response is stored as it arrives; archived terminal jobs are not asked
+        for again.
+    refresh : {"running", "all", "none"}
+        With an archive: re-fetch archived Running jobs (default), everything, or
+        nothing already archived.
+    errors : {"warn", "raise", "ignore"}
+        ``"warn"``: one :class:`FetchWarning` counting failures; ``"raise"``:
+        :class:`FetchError` carrying the full frame and the failures.
+    progress : bool, optional
+        Progress bar (tqdm, notebook-aware); default on when interactive.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``JOB_SCHEMA`` columns plus ``fetch_status`` (ok, not_found, rate_limited,
+        auth_error, error) and ``fetch_error``.
+
+    Examples
+    --------
+    >>> df = fetch_jobs(["id-1", "id-2"], client=client, archive=JobArchive("jobs.db"))  # doctest: +SKIP
+    >>> df["fetch_status"].value_counts()  # doctest: +SKIP
+    """
+    if refresh not in ("running", "all", "none"):
+        raise ConfigError(f"refresh must be 'running', 'all' or 'none', not {refresh!r}")
+    if errors not in ("warn", "raise", "ignore"):
+        raise ConfigError(f"errors must be 'warn', 'raise' or 'ignore', not {errors!r}")
+    if isinstance(job_ids, str):
+        job_ids = [job_ids]
+    order: list[str] = []
+    status: dict[str, str] = {}
+    message: dict[str, str | None] = {}
+    raw: dict[str, bytes] = {}
+    for item in job_ids:
+        jid = "".join(item.split()) if isinstance(item, str) else None
+        if not jid:
+            key = repr(item)
+            if key not in status:
+                order.append(key)
+                status[key], message[key] = "error", f"invalid job id {item!r}"
+            continue
+        if jid not in status:
+            order.append(jid)
+            status[jid], message[jid] = "pending", None
+
+    todo = [j for j in order if status[j] == "pending"]
+    project = client.project_id
+    if archive is not None and refresh != "all":
+        known = archive.statuses(project, todo)
+        reuse = [
+            j for j in todo
+            if j in known and (refresh == "none" or known[j] in TERMINAL_STATUSES)
+        ]  # fmt: skip
+        raw.update(archive.raw(project, reuse))
+        for j in reuse:
+            status[j] = "ok"
+        todo = [j for j in todo if status[j] == "pending"]
+
+    def work(jid: str) -> bytes:
+        body = client.get_job(jid)
+        blob = orjson.dumps(body)
+        if archive is not None:
+            archive.put(blob, project_id=project, region=client.region)
+        return blob
+
+    bar = None
+    if progress or (progress is None and _interactive() and todo):
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), desc="jobs", unit="job")
+    pool = ThreadPoolExecutor(max_workers=client.max_workers)
+    try:
+        futures = {pool.submit(work, j): j for j in todo}
+        for fut in as_completed(futures):
+            jid = futures[fut]
+            try:
+                raw[jid] = fut.result()
+                status[jid] = "ok"
+            except RdsJobError as exc:
+                status[jid], message[jid] = _status_of(exc), str(exc)
+            except Exception as exc:  # a bug or an unexpected library error: keep the batch
+                status[jid], message[jid] = "error", f"{type(exc).__name__}: {exc}"
+            if bar is not None:
+                bar.update(1)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if bar is not None:
+            bar.close()
+
+    frame = _assemble(order, status, message, raw)
+    failures = frame[frame["fetch_status"] != "ok"][["job_id", "fetch_status", "fetch_error"]]
+    if len(failures):
+        counts = failures["fetch_status"].value_counts()
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        text = f"{len(failures)} of {len(frame)} job(s) not fetched ({summary})"
+        if errors == "raise":
+            raise FetchError(text, frame=frame, failures=failures.reset_index(drop=True))
+        if errors == "warn":
+            warnings.warn(text, FetchWarning, stacklevel=2)
+    return frame
+
+
+def _assemble(
+    order: list[str], status: dict[str, str], message: dict[str, str | None], raw: dict[str, bytes]
+) -> pd.DataFrame:
+    ok = [j for j in order if status[j] == "ok"]
+    df = normalize_jobs([raw[j] for j in ok], errors="ignore")
+    if len(df) != len(ok):  # an archived/returned body was not a job: report it, keep going
+        good = []
+        for j in ok:
+            if normalize_jobs([raw[j]], errors="ignore").empty:
+                status[j], message[j] = "error", "response is not a job object"
+            else:
+                good.append(j)
+        ok = good
+        df = normalize_jobs([raw[j] for j in ok], errors="ignore")
+    df["job_id"] = pd.array(ok, dtype=df["job_id"].dtype)
+    df = df.set_index("job_id").reindex(pd.Index(order, name="job_id")).reset_index()
+    df["job_id"] = df["job_id"].astype(pd.StringDtype("pyarrow"))
+    df["fetch_status"] = pd.Categorical([status[j] for j in order], categories=FETCH_STATUSES)
+    df["fetch_error"] = pd.array([message[j] for j in order], dtype=FETCH_COLUMNS["fetch_error"])
+    return df
+
+
+@dataclass
+class SyncResult:
+    """What one :func:`sync_jobs` run did."""
+
+    window_start: datetime
+    window_end: datetime
+    listed: int
+    fetched: int
+    failed: int
+    calls: int
+    frame: pd.DataFrame
+
+    def __str__(self) -> str:
+        return (
+            f"sync {self.window_start:%Y-%m-%d %H:%M} .. {self.window_end:%Y-%m-%d %H:%M} UTC: "
+            f"{self.listed} listed, {self.fetched} fetched, {self.failed} failed, "
+            f"{self.calls} API calls"
+        )
+
+
+def sync_jobs(
+    client: JobsClient,
+    archive: JobArchive,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    overlap: timedelta = timedelta(minutes=10),
+    errors: Literal["warn", "raise", "ignore"] = "warn",
+    progress: bool | None = None,
+) -> SyncResult:
+    """Discover jobs through the task list and archive the new and running ones.
+
+    The window runs from ``since`` (default: the end of the last recorded sync minus
+    ``overlap``, or 30 days ago) to ``until`` (default now). Jobs already archived as
+    Completed/Failed cost no call; archived Running jobs are refreshed. The window is
+    recorded so a daily cron keeps a complete history.
+
+    Examples
+    --------
+    >>> print(sync_jobs(client, JobArchive("jobs.db")))  # doctest: +SKIP
+    sync 2026-10-29 00:00 .. 2026-11-28 00:00 UTC: 812 listed, 812 fetched, 0 failed, 829 API calls
+    """
+    project = client.project_id
+    end = until or datetime.now(UTC)
+    if since is None:
+        last = archive.last_sync_end(project)
+        since = (last - overlap) if last else end - timedelta(days=30)
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    if since >= end:
+        raise ConfigError(f"sync window is empty: since {since} >= until {end}")
+    calls0 = client.calls
+    listed = [t.get("id") for t in client.list_tasks(since, end)]
+    listed_ids = {"".join(i.split()) for i in listed if isinstance(i, str)}
+    known = archive.statuses(project)
+    running = {j for j, s in known.items() if s not in TERMINAL_STATUSES}
+    wanted = sorted(j for j in listed_ids if j not in known) + sorted(running)
+    frame = fetch_jobs(
+        wanted, client=client, archive=archive, refresh="running", errors=errors, progress=progress
+    )
+    failed = int((frame["fetch_status"] != "ok").sum())
+    calls = client.calls - calls0
+    archive.record_sync(
+        project, client.region, since, end, listed=len(listed_ids), fetched=len(frame) - failed,
+        calls=calls,
+    )  # fmt: skip
+    return SyncResult(since, end, len(listed_ids), len(frame) - failed, failed, calls, frame)

@@ -1,0 +1,281 @@
+"""JobsClient against scripted answers (responses): endpoints, retries, error mapping, auth."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+import requests
+import responses
+from responses import matchers, registries
+
+from rds_job_analytics import (
+    ApiError,
+    AuthError,
+    BadRequest,
+    ConfigError,
+    JobNotFound,
+    JobsClient,
+    PasswordAuth,
+    RateLimited,
+    RdsJobError,
+    ServerError,
+    TokenAuth,
+    TokenBucket,
+    TransportError,
+)
+
+P = "0123456789abcdef0123456789abcdef"
+BASE = "https://rds.ap-southeast-1.myhuaweicloud.com"
+JOBS = f"{BASE}/v3/{P}/jobs"
+JOB = {"job": {"id": "j1", "name": "RestartMysqlInstance", "status": "Completed"}}
+SECRET = "MII-very-secret-token"
+
+
+def client(**kw):
+    kw.setdefault("auth", TokenAuth(SECRET))
+    kw.setdefault("rate_limit", 1000.0)
+    kw.setdefault("backoff", 0.001)
+    return JobsClient(P, region="ap-southeast-1", **kw)
+
+
+def test_endpoints():
+    assert client().endpoint == BASE
+    eu = JobsClient(P, region="eu-west-101", auth=TokenAuth("t"))
+    assert eu.endpoint == "https://rds.eu-west-101.myhuaweicloud.eu"
+    assert JobsClient(P, endpoint="http://127.0.0.1:9/", auth=TokenAuth("t")).endpoint == (
+        "http://127.0.0.1:9"
+    )
+    assert JobsClient(P, endpoint="http://localhost:9", auth=TokenAuth("t"))
+    with pytest.raises(ConfigError, match="plain http"):
+        JobsClient(P, endpoint="http://proxy.example:8080", auth=TokenAuth("t"))
+    assert JobsClient(P, endpoint="http://proxy.example:8080", auth=TokenAuth("t"), allow_http=True)
+    with pytest.raises(ConfigError, match="region"):
+        JobsClient(P, auth=TokenAuth("t"))
+
+
+def test_caller_session_is_used_and_not_closed():
+    s = requests.Session()
+    c = client(session=s)
+    assert c.session is s
+    c.close()
+    assert s.adapters  # still usable: close() left it alone
+
+
+@responses.activate
+def test_get_job_sends_token_and_cleans_id():
+    responses.get(
+        JOBS,
+        json=JOB,
+        match=[
+            matchers.query_param_matcher({"id": "31b8ae23-c687"}),
+            matchers.header_matcher({"X-Auth-Token": SECRET}),
+        ],
+    )
+    assert client().get_job(" 31 b8ae23 - c687 ") == JOB
+
+
+@responses.activate(registry=registries.OrderedRegistry)
+def test_retries_429_then_503_then_200():
+    responses.get(JOBS, status=429, json={"error_code": "APIGW.0308", "error_msg": "throttled"})
+    responses.get(JOBS, status=503, body="<html>busy</html>")
+    responses.get(JOBS, json=JOB)
+    c = client()
+    assert c.get_job("j1") == JOB
+    assert c.calls == 3
+
+
+@responses.activate(registry=registries.OrderedRegistry)
+def test_retry_after_seconds_is_honoured(monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", lambda s: slept.append(s))
+    responses.get(JOBS, status=429, headers={"Retry-After": "7"}, json={"error_code": "APIGW.0308"})
+    responses.get(JOBS, json=JOB)
+    client().get_job("j1")
+    assert 7 in slept
+
+
+@responses.activate(registry=registries.OrderedRegistry)
+def test_retry_after_http_date_is_capped(monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", lambda s: slept.append(s))
+    responses.get(JOBS, status=503, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"})
+    responses.get(JOBS, json=JOB)
+    client(retry_after_cap=15).get_job("j1")
+    assert 15 in slept
+
+
+@responses.activate
+def test_rate_limited_after_all_retries():
+    responses.get(JOBS, status=429, json={"error_code": "APIGW.0308", "error_msg": "slow down"})
+    c = client(max_retries=2)
+    with pytest.raises(RateLimited) as info:
+        c.get_job("j1")
+    assert c.calls == 3
+    assert info.value.status == 429 and info.value.error_code == "APIGW.0308"
+    assert info.value.job_id == "j1"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "exc", "code"),
+    [
+        (400, {"error_code": "DBS.200543", "error_msg": "not found"}, JobNotFound, "DBS.200543"),
+        (404, {"code": "X", "message": "gone"}, JobNotFound, "X"),
+        (400, {"errCode": "DBS.280001", "externalMessage": "bad id"}, BadRequest, "DBS.280001"),
+        (403, {"error_code": "DBS.280056", "error_msg": "invalid token"}, AuthError, "DBS.280056"),
+        (404, {"error_code": "APIGW.0101", "error_msg": "no such API"}, ApiError, "APIGW.0101"),
+        (400, {"itemNotFound": {"code": "DBS.200543", "message": "x"}}, JobNotFound, "DBS.200543"),
+    ],
+)
+@responses.activate
+def test_errors_are_mapped_and_not_retried(status, body, exc, code):
+    responses.get(JOBS, status=status, json=body, headers={"X-Request-Id": "req-42"})
+    c = client()
+    with pytest.raises(exc) as info:
+        c.get_job("j1")
+    assert c.calls == 1
+    e = info.value
+    assert isinstance(e, RdsJobError)
+    assert (e.status, e.error_code, e.request_id, e.job_id) == (status, code, "req-42", "j1")
+    assert "j1" in str(e) and code in str(e)
+    if exc is ApiError:
+        assert not isinstance(e, JobNotFound)
+
+
+@responses.activate
+def test_non_json_error_body():
+    responses.get(JOBS, status=502, body="<html><h1>Bad gateway</h1></html>")
+    with pytest.raises(ServerError) as info:
+        client(max_retries=1).get_job("j1")
+    assert "Bad gateway" in info.value.error_msg
+
+
+@responses.activate
+def test_unreadable_200_body_is_retried_then_reported():
+    responses.get(JOBS, body=b'{"job": {"id": "tru')
+    c = client(max_retries=2)
+    with pytest.raises(ServerError, match="unreadable"):
+        c.get_job("j1")
+    assert c.calls == 3
+
+
+@responses.activate
+def test_connection_errors_become_transport_error():
+    responses.get(JOBS, body=requests.ConnectionError("refused"))
+    c = client(max_retries=1)
+    with pytest.raises(TransportError) as info:
+        c.get_job("j1")
+    assert isinstance(info.value, ConnectionError) and c.calls == 2
+
+
+@responses.activate(registry=registries.OrderedRegistry)
+def test_password_auth_gets_token_and_refreshes_once_on_401():
+    iam = "https://iam.ap-southeast-1.myhuaweicloud.com/v3/auth/tokens"
+    responses.post(iam, status=201, headers={"X-Subject-Token": "tok-1"},
+                   json={"token": {"expires_at": "2099-01-01T00:00:00.000000Z"}})  # fmt: skip
+    responses.get(JOBS, status=401, json={"error_code": "APIGW.0301", "error_msg": "expired"},
+                  match=[matchers.header_matcher({"X-Auth-Token": "tok-1"})])  # fmt: skip
+    responses.post(iam, status=201, headers={"X-Subject-Token": "tok-2"},
+                   json={"token": {"expires_at": "2099-01-01T00:00:00.000000Z"}})  # fmt: skip
+    responses.get(JOBS, json=JOB, match=[matchers.header_matcher({"X-Auth-Token": "tok-2"})])
+    auth = PasswordAuth("alice", "pa55-secret", "acme")
+    c = client(auth=auth)
+    assert c.get_job("j1") == JOB
+    assert auth.token_requests == 2
+    body = responses.calls[0].request.body
+    assert (
+        b'"project": {"id": "' + P.encode() in body.replace(b'":{"', b'": {"') or P.encode() in body
+    )
+    assert "pa55-secret" not in repr(auth) and "pa55-secret" not in repr(c)
+
+
+@responses.activate
+def test_password_auth_refused_is_auth_error_without_secret():
+    iam = "https://iam.ap-southeast-1.myhuaweicloud.com/v3/auth/tokens"
+    responses.post(iam, status=401, json={"error_code": "IAM.0002", "error_msg": "wrong password"})
+    with pytest.raises(AuthError) as info:
+        client(auth=PasswordAuth("alice", "pa55-secret", "acme")).get_job("j1")
+    assert "pa55-secret" not in str(info.value)
+
+
+@responses.activate
+def test_secrets_never_in_repr_logs_or_errors(caplog):
+    responses.get(JOBS, status=403, json={"error_code": "DBS.280056", "error_msg": "bad token"})
+    c = client()
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(AuthError) as info:
+        c.get_job("j1")
+    for text in (repr(c), repr(c.auth), str(info.value), repr(info.value), caplog.text):
+        assert SECRET not in text
+
+
+def test_aksk_signature_matches_official_signer():
+    pytest.importorskip("huaweicloudsdkcore")
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+    from huaweicloudsdkcore.signer.signer import Signer
+
+    from rds_job_analytics import AkSkAuth
+
+    auth = AkSkAuth("AKEXAMPLE", "sk-very-secret")
+    c = client(auth=auth)
+    url = f"{BASE}/v3/{P}/jobs"
+    h = auth.headers("GET", url, [("id", "j1")], None, client=c)
+    assert h["Authorization"].startswith("SDK-HMAC-SHA256 Access=AKEXAMPLE")
+
+    class Cred:
+        ak, sk = "AKEXAMPLE", "sk-very-secret"
+
+    req = SdkRequest(method="GET", schema="https", host="rds.ap-southeast-1.myhuaweicloud.com",
+                     resource_path=f"/v3/{P}/jobs", query_params=[("id", "j1")],
+                     header_params={"Content-Type": "application/json", "X-Project-Id": P,
+                                    "X-Sdk-Date": h["X-Sdk-Date"]}, body="")  # fmt: skip
+    expected = Signer(Cred()).sign(req).header_params["Authorization"]
+    assert h["Authorization"] == expected
+    assert "sk-very-secret" not in repr(auth)
+
+
+def test_token_bucket_paces_threads():
+    import threading
+
+    bucket = TokenBucket(rate=50.0)
+    stamps = []
+    lock = threading.Lock()
+
+    def go():
+        for _ in range(5):
+            bucket.acquire()
+            with lock:
+                stamps.append(time.monotonic())
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stamps.sort()
+    # 20 requests at 50/s: the schedule spaces them 20 ms apart (no two in the same slot)
+    assert len(stamps) == 20
+    assert stamps[-1] - stamps[0] >= 19 * 0.02 * 0.9
+
+
+def test_bad_arguments_name_the_culprit():
+    with pytest.raises(ConfigError, match="rate_limit"):
+        client(rate_limit=0)
+    with pytest.raises(ConfigError, match="job id"):
+        client().get_job(123)
+    with pytest.raises(ConfigError, match="both start and end"):
+        list(client().list_tasks(start="2026-01-01"))
+
+
+@responses.activate
+def test_list_tasks_pages_until_empty_with_epoch_ms():
+    url = f"{BASE}/v3/{P}/tasklist"
+    pages = [[{"id": f"t{i}"} for i in range(50)], [{"id": "t50"}], []]
+    for offset, tasks in zip((0, 50, 100), pages, strict=True):
+        responses.get(url, json={"total_count": 1, "tasks": tasks}, match=[
+            matchers.query_param_matcher({"offset": str(offset), "limit": "50",
+                                          "start_time": "1767225600000", "end_time": "1767312000000",
+                                          "status": "Failed"})])  # fmt: skip
+    got = list(client().list_tasks("2026-01-01", "2026-01-02", status="Failed"))
+    assert [t["id"] for t in got] == [f"t{i}" for i in range(51)]  # total_count not trusted

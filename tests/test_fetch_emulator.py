@@ -1,0 +1,227 @@
+"""fetch_jobs, JobArchive, sync_jobs and the CLI against the emulator over loopback HTTP."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from rds_job_analytics import (
+    JOB_SCHEMA,
+    FetchError,
+    FetchWarning,
+    JobArchive,
+    PasswordAuth,
+    TokenAuth,
+    fetch_jobs,
+    load_sample,
+    sync_jobs,
+)
+from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
+from rds_job_analytics.synth import SAMPLE_END, SAMPLE_START
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with Emulator(retention_days=None) as e:
+        yield e
+
+
+def fast_client(emu, **kw):
+    kw.setdefault("backoff", 0.001)
+    kw.setdefault("max_workers", 8)
+    return emu.client(**kw)
+
+
+def test_batch_with_faults_ends_with_every_id_accounted_for(tmp_path):
+    rates = {"503": 0.05, "429": 0.05, "drop": 0.03, "truncate": 0.03, "html": 0.03}
+    with Emulator(retention_days=None, fault_rates=rates, seed=7) as emu:
+        ids = [*emu.job_ids()[:300], "00000000-dead-beef-0000-000000000000", "   "]
+        arc = JobArchive(tmp_path / "a.sqlite")
+        with pytest.warns(FetchWarning, match="2 of 302"):
+            df = fetch_jobs(ids, client=fast_client(emu, max_retries=8), archive=arc)
+        assert sum(v for k, v in emu.counts.items() if k.startswith("fault:")) > 30
+    assert len(df) == 302  # the blank one is reported as an error row
+    assert list(df.columns) == [*JOB_SCHEMA, "fetch_status", "fetch_error"]
+    assert (df["fetch_status"] == "ok").sum() == 300
+    bad = df[df["fetch_status"] != "ok"].set_index("job_id")
+    assert bad.loc["00000000-dead-beef-0000-000000000000", "fetch_status"] == "not_found"
+    assert "DBS.200543" in bad.loc["00000000-dead-beef-0000-000000000000", "fetch_error"]
+    assert bad.loc["'   '", "fetch_status"] == "error"
+    assert len(arc) == 300
+    sample = load_sample().set_index("job_id")
+    ok = df[df["fetch_status"] == "ok"].set_index("job_id")
+    pd.testing.assert_series_equal(
+        ok["status"], sample.loc[ok.index, "status"], check_categorical=False
+    )
+
+
+def test_errors_raise_carries_partial_frame(emu):
+    ids = [emu.job_ids()[0], "missing-id"]
+    with pytest.raises(FetchError) as info:
+        fetch_jobs(ids, client=fast_client(emu), errors="raise")
+    assert info.value.frame["fetch_status"].tolist() == ["ok", "not_found"]
+    assert info.value.failures["job_id"].tolist() == ["missing-id"]
+
+
+def test_interrupted_batch_rerun_fetches_no_archived_terminal_job(emu, tmp_path):
+    ids = emu.job_ids()[:120]
+    path = tmp_path / "a.sqlite"
+    arc = JobArchive(path)
+    client = fast_client(emu, max_workers=4)
+    real = client.get_job
+    n = {"calls": 0}
+    lock = threading.Lock()
+
+    def dying(jid):
+        with lock:
+            n["calls"] += 1
+            if n["calls"] > 50:
+                raise KeyboardInterrupt  # the user hits Ctrl-C mid-batch
+        return real(jid)
+
+    client.get_job = dying
+    with pytest.raises(KeyboardInterrupt):
+        fetch_jobs(ids, client=client, archive=arc, errors="ignore")
+    arc.close()
+    archived = JobArchive(path).statuses(DEMO_PROJECT)
+    assert 30 <= len(archived) <= 50  # what arrived before Ctrl-C was committed
+    client2 = fast_client(emu)
+    df = fetch_jobs(ids, client=client2, archive=JobArchive(path))
+    terminal = [j for j, s in archived.items() if s in ("Completed", "Failed")]
+    running = len(archived) - len(terminal)
+    assert client2.calls == len(ids) - len(terminal)
+    assert running >= 0 and (df["fetch_status"] == "ok").all()
+
+
+def test_archive_never_downgrades_and_holds_no_secret(emu, tmp_path):
+    path = tmp_path / "a.sqlite"
+    arc = JobArchive(path)
+    df = fetch_jobs(emu.job_ids()[:20], client=fast_client(emu), archive=arc)
+    assert len(df) == 20
+    jid = df["job_id"].iloc[0]
+    assert arc.put({"job": {"id": jid, "status": "Running"}}, project_id=DEMO_PROJECT) is False
+    assert arc.statuses(DEMO_PROJECT)[jid] in ("Completed", "Failed", "Running")
+    arc.close()
+    for f in tmp_path.iterdir():
+        assert DEMO_TOKEN.encode() not in f.read_bytes()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_to_frame_window_and_export(emu, tmp_path):
+    arc = JobArchive(tmp_path / "a.sqlite")
+    fetch_jobs(emu.job_ids()[:200], client=fast_client(emu), archive=arc)
+    full = arc.to_frame()
+    assert list(full.columns) == [*JOB_SCHEMA, "project_id", "region"]
+    mid = full["created"].sort_values().iloc[100]
+    part = arc.to_frame(start=mid)
+    assert len(part) == (full["created"] >= mid).sum()
+    empty = arc.to_frame(start="2000-01-01", end="2000-01-02")
+    assert len(empty) == 0 and list(empty.columns) == list(full.columns)
+    pq = arc.export(tmp_path / "jobs.parquet")
+    back = pd.read_parquet(pq)
+    assert len(back) == 200 and back["created"].dt.tz is not None
+    csv = arc.export(tmp_path / "jobs.csv")
+    assert len(pd.read_csv(csv)) == 200
+
+
+def test_sync_then_incremental_sync_spends_only_list_and_running_calls(tmp_path):
+    with Emulator(retention_days=None) as emu:
+        client = fast_client(emu)
+        arc = JobArchive(tmp_path / "a.sqlite")
+        until = SAMPLE_END + timedelta(hours=1)
+        first = sync_jobs(client, arc, since=SAMPLE_START, until=until, progress=False)
+        assert first.listed == 5000 and first.failed == 0 and len(arc) == 5000
+        list_calls = -(-5000 // 50) + 1
+        assert first.calls == list_calls + 5000
+        second = sync_jobs(client, arc, since=SAMPLE_START, until=until, progress=False)
+        running = sum(1 for s in arc.statuses(DEMO_PROJECT).values() if s == "Running")
+        assert second.calls == list_calls + running
+        assert len(arc.syncs(DEMO_PROJECT)) == 2
+
+
+def test_emulator_retention_window_and_quota():
+    now = datetime(2026, 11, 14, tzinfo=UTC)
+    with Emulator(retention_days=30, now=now, quota=5, quota_window=60) as emu:
+        visible = emu.job_ids()
+        assert 0 < len(visible) < 5000
+        old = load_sample().sort_values("created")["job_id"].iloc[0]
+        client = emu.client(max_retries=0)
+        from rds_job_analytics import JobNotFound, RateLimited
+
+        with pytest.raises(JobNotFound):
+            client.get_job(old)
+        for jid in visible[:4]:
+            client.get_job(jid)
+        with pytest.raises(RateLimited) as info:
+            client.get_job(visible[5])
+        assert info.value.retry_after and info.value.retry_after > 0
+
+
+def test_emulator_password_login(emu):
+    from rds_job_analytics.emulator import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_USER
+
+    auth = PasswordAuth(DEMO_USER, DEMO_PASSWORD, DEMO_DOMAIN, iam_endpoint=emu.url)
+    assert "job" in emu.client(auth=auth).get_job(emu.job_ids()[0])
+    from rds_job_analytics import AuthError
+
+    with pytest.raises(AuthError):
+        emu.client(auth=TokenAuth("wrong")).get_job(emu.job_ids()[0])
+
+
+def test_no_secret_in_logs_during_a_batch(emu, caplog):
+    caplog.set_level(logging.DEBUG)
+    fetch_jobs(emu.job_ids()[:10], client=fast_client(emu))
+    assert DEMO_TOKEN not in caplog.text
+
+
+def run_cli(*args, stdin=None, env_extra=None):
+    import os
+
+    env = {**os.environ, "RDS_JOBS_TOKEN": DEMO_TOKEN, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "rds_job_analytics.cli", *args], input=stdin,
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)  # fmt: skip
+
+
+def test_cli_fetch_exit_codes_and_summary(emu, tmp_path):
+    common = ["--endpoint", emu.url, "--project-id", DEMO_PROJECT, "--rate-limit", "500"]
+    ids = emu.job_ids()[:3]
+    ok = run_cli("fetch", *ids, *common)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip().splitlines()[-1].startswith("fetched 3/3 jobs, 0 failed")
+    partial = run_cli("fetch", "--file", "-", *common, stdin="\n".join([*ids, "nope"]))
+    assert partial.returncode == 1 and "nope: not_found" in partial.stderr
+    failed = run_cli("fetch", "nope", *common)
+    assert failed.returncode == 2
+    usage = run_cli("fetch", "x", "--endpoint", emu.url)
+    assert usage.returncode == 64 and "project-id" in usage.stderr
+    for r in (ok, partial, failed, usage):
+        assert DEMO_TOKEN not in r.stdout + r.stderr
+
+
+def test_cli_sync_and_export(emu, tmp_path):
+    db = tmp_path / "a.sqlite"
+    common = ["--endpoint", emu.url, "--project-id", DEMO_PROJECT, "--rate-limit", "1000"]
+    r = run_cli(
+        "sync", "--archive", str(db), "--since", "2026-11-01", "--until", "2026-11-15", *common
+    )
+    assert r.returncode == 0, r.stderr
+    assert "listed" in r.stdout
+    out = tmp_path / "x.parquet"
+    e = run_cli("export", "--archive", str(db), "-o", str(out))
+    assert e.returncode == 0 and out.exists()
+    n = len(pd.read_parquet(out))
+    assert n == len(JobArchive(db))
+    assert run_cli("--help").returncode == 0
+    for sub in ("fetch", "sync", "export", "emulator", "demo"):
+        h = run_cli(sub, "--help")
+        assert h.returncode == 0 and "usage" in h.stdout
