@@ -27,8 +27,17 @@ from .exceptions import (
 )
 from .fetch import FetchWarning, SyncResult, fetch_jobs, sync_jobs
 from .normalize import normalize_jobs, parse_job
+from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
 from .sample import load_sample
 from .schema import JOB_SCHEMA, empty_jobs_frame
+from .stats import (
+    duration_summary,
+    failure_rates,
+    filter_window,
+    resize_summary,
+    wilson_interval,
+)
+from .widgets import JobExplorer, explore
 
 __version__ = "0.1.0"
 
@@ -44,6 +53,7 @@ __all__ = [
     "InvalidRecordError",
     "InvalidRecordWarning",
     "JobArchive",
+    "JobExplorer",
     "JobNotFound",
     "JobsClient",
     "PasswordAuth",
@@ -55,10 +65,20 @@ __all__ = [
     "TokenBucket",
     "TransportError",
     "auth_from_env",
+    "duration_summary",
     "empty_jobs_frame",
+    "explore",
+    "failure_rates",
     "fetch_jobs",
+    "filter_window",
     "load_sample",
     "normalize_jobs",
     "parse_job",
+    "plot_durations",
+    "plot_failure_rates",
+    "plot_resize_deltas",
+    "plot_timeline",
+    "resize_summary",
     "sync_jobs",
+    "wilson_interval",
 ]

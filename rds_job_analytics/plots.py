@@ -1,0 +1,272 @@
+"""Chart helpers shaped like seaborn's axes-level functions.
+
+``plot_x(data, *, by=..., ax=None, **kwargs) -> Axes``: the frame is the only
+positional argument; they draw on ``ax`` (or the current Axes) and return it; extra
+``kwargs`` go to the matplotlib primitive named in each docstring. No global state
+is changed.
+
+Examples
+--------
+>>> import rds_job_analytics as rja
+>>> ax = rja.plot_failure_rates(rja.load_sample())
+>>> ax.get_xlabel()
+'failure rate (finished jobs)'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, LogLocator
+
+from .exceptions import ConfigError
+from .stats import failure_rates, filter_window
+
+__all__ = [
+    "format_seconds",
+    "plot_durations",
+    "plot_failure_rates",
+    "plot_resize_deltas",
+    "plot_timeline",
+]
+
+STATUS_COLORS = {"Completed": "#4c9a6a", "Failed": "#c8553d", "Running": "#e0a526"}
+
+
+def format_seconds(seconds: float, _pos: Any = None) -> str:
+    """Readable duration: ``45 s``, ``12 min``, ``3.5 h``, ``2 d``.
+
+    Examples
+    --------
+    >>> format_seconds(90), format_seconds(7200)
+    ('1.5 min', '2 h')
+    """
+    if seconds is None or not np.isfinite(seconds):
+        return ""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def _label(key: Any) -> str:
+    if isinstance(key, tuple):
+        return " / ".join(_label(k) for k in key)
+    return "(unknown)" if pd.isna(key) else str(key)
+
+
+def _ax(ax: Axes | None) -> Axes:
+    return ax if ax is not None else plt.gca()
+
+
+def _empty(ax: Axes, message: str, title: str) -> Axes:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def plot_durations(
+    data: pd.DataFrame,
+    *,
+    by: str = "job_name",
+    top: int = 15,
+    start: Any = None,
+    end: Any = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Box plot of finished jobs' durations per group on a log time axis (s/min/h/d).
+
+    Shows the ``top`` groups by job count, slowest median at the top. ``kwargs`` go to
+    ``Axes.boxplot``.
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> ax = plot_durations(rja.load_sample(), top=5)
+    >>> len(ax.get_yticklabels())
+    5
+    """
+    ax = _ax(ax)
+    title = f"Job durations by {by.replace('_', ' ')}"
+    df = filter_window(data, start, end)
+    done = df[df["status"].isin(["Completed", "Failed"]) & (df["duration_s"] > 0)]
+    if done.empty:
+        return _empty(ax, "No finished jobs in this selection", title)
+    groups = done.groupby(by, observed=True)["duration_s"]
+    keep = groups.size().sort_values(ascending=False).head(top).index
+    med = groups.median().loc[keep].sort_values()
+    values = [done.loc[done[by] == k, "duration_s"].to_numpy() for k in med.index]
+    kw = {"vert": False, "widths": 0.6, "showfliers": True, "flierprops": {"markersize": 2}}
+    kw.update(kwargs)
+    if "vert" in kw and int(plt.matplotlib.__version__.split(".")[1]) >= 10:
+        kw["orientation"] = "horizontal" if kw.pop("vert") is False else "vertical"
+    ax.boxplot(values, **kw)
+    ax.set_yticks(range(1, len(med) + 1), [str(k) for k in med.index])
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10))
+    ax.xaxis.set_major_formatter(FuncFormatter(format_seconds))
+    ax.set_xlabel("duration (log scale)")
+    ax.set_ylabel(by.replace("_", " "))
+    ax.set_title(title)
+    return ax
+
+
+def plot_failure_rates(
+    data: pd.DataFrame,
+    *,
+    by: str = "job_name",
+    min_jobs: int = 10,
+    confidence: float = 0.95,
+    start: Any = None,
+    end: Any = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Horizontal bars of failure rate per group, sorted, with Wilson intervals as error bars.
+
+    Each bar is annotated with its finished-job count; groups with fewer than
+    ``min_jobs`` finished jobs are dropped (the title says how many). ``kwargs`` go to
+    ``Axes.barh``.
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> ax = plot_failure_rates(rja.load_sample(), by="engine")
+    >>> len(ax.patches)
+    3
+    """
+    ax = _ax(ax)
+    if min_jobs < 0:
+        raise ConfigError(f"min_jobs must be >= 0, not {min_jobs!r}")
+    fr = failure_rates(data, by=by, confidence=confidence, start=start, end=end)
+    fr = fr[fr["finished"] > 0]
+    small = int((fr["finished"] < min_jobs).sum())
+    fr = fr[fr["finished"] >= min_jobs].sort_values("failure_rate")
+    title = f"Failure rate by {by.replace('_', ' ')}"
+    if small:
+        title += f" ({small} group{'s' * (small > 1)} under {min_jobs} jobs not shown)"
+    if fr.empty:
+        return _empty(ax, "No finished jobs in this selection", title)
+    y = np.arange(len(fr))
+    rate = fr["failure_rate"].to_numpy()
+    err = np.clip(
+        np.vstack([rate - fr["ci_low"].to_numpy(), fr["ci_high"].to_numpy() - rate]), 0, None
+    )
+    kw = {"color": "#c8553d", "alpha": 0.85, "error_kw": {"ecolor": "0.25", "capsize": 2}}
+    kw.update(kwargs)
+    ax.barh(y, rate, xerr=err, **kw)
+    for yi, hi, n in zip(y, fr["ci_high"], fr["finished"], strict=True):
+        ax.annotate(f"n={n}", (hi, yi), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=8, color="0.3")  # fmt: skip
+    ax.set_yticks(y, [_label(k) for k in fr.index])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlim(0, min(1.0, float(np.nanmax(fr["ci_high"])) * 1.25 + 0.01))
+    ax.set_xlabel("failure rate (finished jobs)")
+    ax.set_ylabel(by.replace("_", " "))
+    ax.set_title(title)
+    return ax
+
+
+def plot_resize_deltas(
+    data: pd.DataFrame,
+    *,
+    kind: str = "dumbbell",
+    start: Any = None,
+    end: Any = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Storage scale-ups: ``kind="dumbbell"`` original -> target GB per job over time, or
+    ``kind="hist"`` the distribution of GB added.
+
+    A selection without scale-ups draws an informative empty chart. ``kwargs`` go to
+    ``Axes.scatter`` (dumbbell) or ``Axes.hist``.
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> plot_resize_deltas(rja.load_sample(), kind="hist").get_xlabel()
+    'GB added per scale-up'
+    """
+    if kind not in ("dumbbell", "hist"):
+        raise ConfigError(f"kind must be 'dumbbell' or 'hist', not {kind!r}")
+    ax = _ax(ax)
+    df = filter_window(data, start, end)
+    rs = df[df["volume_delta_gb"].notna()].sort_values("created")
+    title = "Storage scale-ups" if kind == "dumbbell" else "GB added per storage scale-up"
+    if rs.empty:
+        return _empty(ax, "No storage scale-up jobs in this selection", title)
+    if kind == "hist":
+        kw = {"bins": min(30, max(5, len(rs) // 5)), "color": "#3d7ab8"}
+        kw.update(kwargs)
+        ax.hist(rs["volume_delta_gb"].to_numpy(), **kw)
+        ax.set_xlabel("GB added per scale-up")
+        ax.set_ylabel("jobs")
+        ax.set_title(f"{title} (n={len(rs)}, total {rs['volume_delta_gb'].sum():,.0f} GB)")
+        return ax
+    x = rs["created"].dt.tz_localize(None).to_numpy()
+    ax.vlines(x, rs["volume_original_gb"], rs["volume_target_gb"], color="0.6", lw=1)
+    kw = {"s": 12}
+    kw.update(kwargs)
+    ax.scatter(x, rs["volume_original_gb"], color="#9db8d6", label="original", **kw)
+    ax.scatter(x, rs["volume_target_gb"], color="#1f4e85", label="target", **kw)
+    ax.set_xlabel("job created (UTC)")
+    ax.set_ylabel("volume size (GB)")
+    ax.set_title(f"{title}: original -> target ({len(rs)} jobs)")
+    ax.legend(loc="upper left", frameon=False)
+    return ax
+
+
+def plot_timeline(
+    data: pd.DataFrame,
+    *,
+    freq: str = "D",
+    start: Any = None,
+    end: Any = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Jobs per day (``freq="D"``) or week (``"W"``) as bars stacked by status.
+
+    ``kwargs`` go to ``Axes.bar``.
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> plot_timeline(rja.load_sample(), freq="W").get_ylabel()
+    'jobs per week'
+    """
+    if freq not in ("D", "W"):
+        raise ConfigError(f"freq must be 'D' (day) or 'W' (week), not {freq!r}")
+    ax = _ax(ax)
+    unit = "day" if freq == "D" else "week"
+    title = f"Jobs per {unit} by status"
+    df = filter_window(data, start, end)
+    df = df[df["created"].notna()]
+    if df.empty:
+        return _empty(ax, "No jobs in this selection", title)
+    created = df["created"].dt.tz_localize(None)
+    period = created.dt.floor("D") if freq == "D" else created.dt.to_period("W").dt.start_time
+    table = pd.crosstab(period, df["status"].astype(object))
+    statuses = [s for s in STATUS_COLORS if s in table.columns]
+    statuses += [s for s in table.columns if s not in STATUS_COLORS]
+    bottom = np.zeros(len(table))
+    width = 0.9 if freq == "D" else 6.0
+    for s in statuses:
+        kw = {"color": STATUS_COLORS.get(s, "0.6"), "width": width, "label": s, "align": "edge"}
+        kw.update(kwargs)
+        ax.bar(table.index, table[s].to_numpy(), bottom=bottom, **kw)
+        bottom += table[s].to_numpy()
+    ax.set_ylabel(f"jobs per {unit}")
+    ax.set_xlabel("date (UTC)")
+    ax.set_title(title)
+    ax.legend(loc="upper left", frameon=False, ncols=len(statuses))
+    ax.figure.autofmt_xdate()
+    return ax

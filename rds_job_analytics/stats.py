@@ -1,0 +1,235 @@
+"""Statistics on the normalized job frame: failure rates, durations, storage resizes.
+
+All functions take any frame with the job columns (``normalize_jobs``, ``load_sample``,
+``fetch_jobs``, ``JobArchive.to_frame``), an optional ``[start, end)`` window on
+``created`` (tz-aware, or naive = UTC), and return a DataFrame - empty but with
+every column when nothing matches.
+
+Examples
+--------
+>>> import rds_job_analytics as rja
+>>> rja.failure_rates(rja.load_sample()).columns.tolist()[:4]
+['jobs', 'completed', 'failed', 'running']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import ConfigError
+
+__all__ = [
+    "duration_summary",
+    "failure_rates",
+    "filter_window",
+    "resize_summary",
+    "wilson_interval",
+]
+
+DERIVED_BY = {"month", "week", "day"}
+
+
+def _utc(value: Any) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def filter_window(df: pd.DataFrame, start: Any = None, end: Any = None) -> pd.DataFrame:
+    """Rows with ``start <= created < end`` (either bound optional; naive = UTC).
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> len(filter_window(rja.load_sample(), "2026-09-01", "2026-10-01")) > 0
+    True
+    """
+    if "created" not in df.columns:
+        raise ConfigError("the frame has no 'created' column: pass a normalized job frame")
+    mask = pd.Series(True, index=df.index)
+    if start is not None:
+        mask &= df["created"] >= _utc(start)
+    if end is not None:
+        mask &= df["created"] < _utc(end)
+    return df[mask]
+
+
+def _keys(df: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[pd.DataFrame, list[str]]:
+    if by is None:
+        return df, []
+    names = [by] if isinstance(by, str) else list(by)
+    df = df.copy() if any(n in DERIVED_BY and n not in df.columns for n in names) else df
+    for n in names:
+        if n in df.columns:
+            continue
+        if n == "month":
+            df["month"] = df["created"].dt.strftime("%Y-%m")
+        elif n == "week":
+            df["week"] = df["created"].dt.tz_localize(None).dt.to_period("W").dt.start_time
+        elif n == "day":
+            df["day"] = df["created"].dt.floor("D")
+        else:
+            raise ConfigError(
+                f"by={n!r} is not a column of the frame; use a column name or one of "
+                f"{sorted(DERIVED_BY)}"
+            )
+    return df, names
+
+
+def wilson_interval(
+    failed: Any, finished: Any, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of ``failed / finished`` (NaN where ``finished`` is 0).
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(5, 100)
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.0215, 0.1118)
+    """
+    if not 0 < confidence < 1:
+        raise ConfigError(f"confidence must be between 0 and 1, not {confidence!r}")
+    k = np.asarray(failed, dtype="float64")
+    n = np.asarray(finished, dtype="float64")
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        denom = 1 + z * z / n
+        center = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+        lo = np.where(n > 0, np.clip(center - half, 0, 1), np.nan)
+        hi = np.where(n > 0, np.clip(center + half, 0, 1), np.nan)
+    return lo, hi
+
+
+def _group(df: pd.DataFrame, names: list[str]):
+    if names:
+        return df.groupby(names, observed=True, dropna=False, sort=True)
+    return df.groupby(lambda _: "all", sort=False)
+
+
+def failure_rates(
+    df: pd.DataFrame,
+    *,
+    by: str | Sequence[str] = "job_name",
+    confidence: float = 0.95,
+    start: Any = None,
+    end: Any = None,
+) -> pd.DataFrame:
+    """Per group: jobs, completed, failed, running, finished, failure rate and Wilson interval.
+
+    The rate is over finished jobs (Completed + Failed); running ones are excluded and a
+    group with no finished job has a NaN rate. ``by`` is any column, a list of columns,
+    or ``"month"``/``"week"``/``"day"`` (from ``created``).
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> fr = failure_rates(rja.load_sample(), by="engine")
+    >>> bool((fr["ci_low"] <= fr["failure_rate"]).all())
+    True
+    """
+    df, names = _keys(filter_window(df, start, end), by)
+    status = df["status"].astype(object)
+    flags = pd.DataFrame(
+        {
+            "jobs": 1,
+            "completed": (status == "Completed").astype("int64"),
+            "failed": (status == "Failed").astype("int64"),
+            "running": (status == "Running").astype("int64"),
+        },
+        index=df.index,
+    )
+    for n in names:
+        flags[n] = df[n]
+    out = _group(flags, names)[["jobs", "completed", "failed", "running"]].sum()
+    out = out.astype("int64")
+    out["finished"] = out["completed"] + out["failed"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["failure_rate"] = np.where(
+            out["finished"] > 0, out["failed"] / out["finished"].where(out["finished"] > 0), np.nan
+        )
+    lo, hi = wilson_interval(out["failed"], out["finished"], confidence)
+    out["ci_low"], out["ci_high"] = lo, hi
+    out["failure_rate"] = out["failure_rate"].astype("float64")
+    return out
+
+
+_DUR_COLS = ["count", "median_s", "p90_s", "p99_s", "max_s"]
+
+
+def duration_summary(
+    df: pd.DataFrame,
+    *,
+    by: str | Sequence[str] = "job_name",
+    start: Any = None,
+    end: Any = None,
+) -> pd.DataFrame:
+    """Per group: count, median, p90, p99 and max of ``duration_s`` over finished jobs.
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> ds = duration_summary(rja.load_sample())
+    >>> bool((ds["median_s"] <= ds["p90_s"]).all())
+    True
+    """
+    df, names = _keys(filter_window(df, start, end), by)
+    done = df[df["status"].isin(["Completed", "Failed"]) & df["duration_s"].notna()]
+    g = _group(done, names)["duration_s"]
+    out = pd.DataFrame(
+        {
+            "count": g.size().astype("int64"),
+            "median_s": g.median(),
+            "p90_s": g.quantile(0.9),
+            "p99_s": g.quantile(0.99),
+            "max_s": g.max(),
+        }
+    )
+    return out[_DUR_COLS].astype({c: "float64" for c in _DUR_COLS[1:]})
+
+
+def resize_summary(
+    df: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    start: Any = None,
+    end: Any = None,
+) -> pd.DataFrame:
+    """Storage scale-ups (rows with volume sizes): count, total/median/largest GB added.
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> int(resize_summary(rja.load_sample())["jobs"].iloc[0]) > 100
+    True
+    """
+    df, names = _keys(filter_window(df, start, end), by)
+    rs = df[df["volume_delta_gb"].notna()]
+    if not names:
+        rs = rs.assign(_all="all")
+        names_ = ["_all"]
+    else:
+        names_ = names
+    g = rs.groupby(names_, observed=True, dropna=False)["volume_delta_gb"]
+    out = pd.DataFrame(
+        {
+            "jobs": g.size().astype("int64"),
+            "total_gb_added": g.sum().astype("float64"),
+            "median_gb_added": g.median().astype("float64"),
+            "largest_gb_added": g.max().astype("float64"),
+        }
+    )
+    if not names:
+        out.index = pd.Index(["all"], name=None)[: len(out)]
+        if out.empty:
+            out = pd.DataFrame(
+                {"jobs": [0], "total_gb_added": [0.0], "median_gb_added": [np.nan],
+                 "largest_gb_added": [np.nan]},
+                index=["all"],
+            )  # fmt: skip
+    return out
