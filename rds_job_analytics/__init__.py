@@ -28,6 +28,7 @@ from .exceptions import (
 from .fetch import FetchWarning, SyncResult, fetch_jobs, sync_jobs
 from .normalize import normalize_jobs, parse_job
 from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
+from .report import Report, month_bounds, monthly_report
 from .sample import load_sample
 from .schema import JOB_SCHEMA, empty_jobs_frame
 from .stats import (
@@ -59,6 +60,7 @@ __all__ = [
     "PasswordAuth",
     "RateLimited",
     "RdsJobError",
+    "Report",
     "ServerError",
     "SyncResult",
     "TokenAuth",
@@ -72,6 +74,8 @@ __all__ = [
     "fetch_jobs",
     "filter_window",
     "load_sample",
+    "month_bounds",
+    "monthly_report",
     "normalize_jobs",
     "parse_job",
     "plot_durations",
