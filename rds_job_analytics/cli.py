@@ -130,6 +130,27 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _last_complete_month(now: pd.Timestamp | None = None) -> str:
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    return str(pd.Period(now.tz_localize(None) if now.tzinfo else now, freq="M") - 1)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .archive import JobArchive
+    from .report import month_bounds, monthly_report
+
+    month = args.month or _last_complete_month()
+    start, end = month_bounds(month, args.tz)
+    with JobArchive(args.archive) as archive:
+        df = archive.to_frame(start=start - pd.Timedelta(days=32), end=end)
+        coverage = archive.syncs()
+    rep = monthly_report(df, month, tz=args.tz, title=args.title, coverage=coverage)
+    path = rep.save(args.output or f"rds-reliability-{month}.html")
+    n = int(((df["created"] >= start) & (df["created"] < end)).sum())
+    print(f"report for {month}: {n} jobs -> {path} ({len(rep.html) / 1024:,.0f} KiB)")
+    return EXIT_OK
+
+
 def _cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
 
@@ -164,6 +185,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                             progress=False)  # fmt: skip
             print(res)
             df = archive.to_frame()
+        coverage = JobArchive(db).syncs()
     span = f"{df['created'].min():%Y-%m-%d} .. {df['created'].max():%Y-%m-%d}"
     print(f"archive {db}: {len(df)} jobs, {df['job_name'].nunique()} job types, {span}")
     with pd.option_context("display.max_rows", 100, "display.width", 120):
@@ -173,6 +195,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"total: {len(df)} jobs, {counts.get('Failed', 0)} failed, "
         f"{counts.get('Running', 0)} running"
     )
+    from .report import monthly_report
+
+    month = _last_complete_month(df["created"].max())
+    rep = monthly_report(df, month, coverage=coverage)
+    path = rep.save(out / f"rds-reliability-{month}.html")
+    print(f"report for {month} (the sample's last complete month): {path.resolve()}")
     return EXIT_OK if res.failed == 0 else EXIT_PARTIAL
 
 
@@ -220,6 +248,14 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--end", help="created before (UTC)")
     e.set_defaults(func=_cmd_export)
 
+    r = sub.add_parser("report", help="write the monthly reliability report (HTML)")
+    r.add_argument("--archive", required=True, help="SQLite archive")
+    r.add_argument("--month", help="YYYY-MM (default: the last complete month)")
+    r.add_argument("-o", "--output", help="HTML path (default rds-reliability-YYYY-MM.html)")
+    r.add_argument("--tz", default="UTC", help="time zone delimiting the month (default UTC)")
+    r.add_argument("--title", help="report title")
+    r.set_defaults(func=_cmd_report)
+
     m = sub.add_parser("emulator", help="serve the sample data on a local emulator")
     m.add_argument("--port", type=int, default=8080)
     m.add_argument("--quota", type=int, default=None, help="calls per minute (default unlimited)")
@@ -227,7 +263,7 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--no-retention", action="store_true", help="serve jobs older than 30 days")
     m.set_defaults(func=_cmd_emulator)
 
-    d = sub.add_parser("demo", help="emulator + sync into a fresh archive + summary")
+    d = sub.add_parser("demo", help="emulator + sync into a fresh archive + summary + report")
     d.add_argument("--out", default="out", help="folder for the demo archive (default out/)")
     d.set_defaults(func=_cmd_demo)
     return p

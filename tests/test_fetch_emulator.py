@@ -225,3 +225,31 @@ def test_cli_sync_and_export(emu, tmp_path):
     for sub in ("fetch", "sync", "export", "emulator", "demo"):
         h = run_cli(sub, "--help")
         assert h.returncode == 0 and "usage" in h.stdout
+
+
+def test_cli_report_from_archive(emu, tmp_path):
+    db = tmp_path / "a.sqlite"
+    common = ["--endpoint", emu.url, "--project-id", DEMO_PROJECT, "--rate-limit", "1000"]
+    assert (
+        run_cli(
+            "sync", "--archive", str(db), "--since", "2026-10-25", "--until", "2026-11-15", *common
+        ).returncode
+        == 0
+    )
+    out = tmp_path / "r.html"
+    r = run_cli("report", "--archive", str(db), "--month", "2026-11", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "report for 2026-11" in r.stdout
+    html = out.read_text()
+    assert "RDS reliability report - November 2026" in html
+    assert "the whole month is covered" not in html  # the sync stopped on Nov 15: a gap
+    bad = run_cli("report", "--archive", str(db), "--month", "11/2026")
+    assert bad.returncode == 64 and "YYYY-MM" in bad.stderr
+
+
+def test_cli_demo_end_to_end(tmp_path):
+    r = run_cli("demo", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "5000 listed, 5000 fetched, 0 failed" in r.stdout
+    assert (tmp_path / "rds-reliability-2026-10.html").exists()
+    assert "total: 5000 jobs" in r.stdout
