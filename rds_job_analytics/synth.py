@@ -158,6 +158,12 @@ class _Instance:
     primary: str | None = None
 
 
+def _eligible(inst: _Instance, jt: _JobType) -> bool:
+    if inst.engine not in jt.engines:
+        return False
+    return not (inst.kind == "Replica" and jt.key in ("create", "replica", "single_to_ha"))
+
+
 def _fmt_time(t: datetime, rng: random.Random) -> str:
     """The API's format, with the quirks seen in the wild at a small rate."""
     r = rng.random()
@@ -302,15 +308,17 @@ def generate_jobs(
             times.append(t.replace(microsecond=rng.randrange(0, 1000) * 1000))
     times.sort()
     jobs = []
+    candidates: dict[str, list[_Instance]] = {t.key: [] for t in _JOB_TYPES}
+    seen = 0
     for created in times:
         jt = rng.choices(_JOB_TYPES, weights)[0]
-        candidates = [
-            i
-            for i in instances
-            if i.engine in jt.engines
-            and not (i.kind == "Replica" and jt.key in ("create", "replica", "single_to_ha"))
-        ]
-        inst = rng.choice(candidates or instances)
+        while seen < len(instances):  # index new instances (replicas) once
+            new = instances[seen]
+            seen += 1
+            for t in _JOB_TYPES:
+                if _eligible(new, t):
+                    candidates[t.key].append(new)
+        inst = rng.choice(candidates[jt.key] or instances)
         # a bad month for switchovers (September) makes month-over-month charts interesting
         fail_rate = jt.fail_rate * (3.0 if jt.key == "switchover" and created.month == 9 else 1.0)
         failed = rng.random() < fail_rate
