@@ -87,11 +87,72 @@ def explore_notebook() -> nbformat.NotebookNode:
     return nb
 
 
+def report_notebook() -> nbformat.NotebookNode:
+    md, code = new_markdown_cell, new_code_cell
+    cells = [
+        md(
+            "# Monthly RDS reliability report\n\n"
+            "Builds the month's report from an archive (or the built-in sample). Run it with "
+            "papermill, then export without the code:\n\n"
+            "```sh\n"
+            "papermill notebooks/monthly_reliability_report.ipynb out.ipynb "
+            "-p MONTH 2026-10 -p ARCHIVE_PATH ~/rds-jobs.sqlite\n"
+            "jupyter nbconvert --to html --no-input out.ipynb\n"
+            "```\n\n"
+            "The standalone report file (`REPORT_PATH`) is the one to publish: it opens "
+            "anywhere, offline."
+        ),
+        code(
+            "# Parameters (papermill overrides these)\n"
+            "MONTH = None  # 'YYYY-MM'; default: the last complete month in the data\n"
+            "ARCHIVE_PATH = None  # an archive made by `rds-jobs sync`; default: the built-in sample\n"
+            "TZ = 'UTC'  # time zone that delimits the month\n"
+            "REPORT_PATH = None  # where to save the standalone HTML report (optional)",
+            metadata={"tags": ["parameters"]},
+        ),
+        code(
+            "import pandas as pd\n"
+            "from IPython.display import HTML, display\n"
+            "import rds_job_analytics as rja\n\n"
+            "if ARCHIVE_PATH:\n"
+            "    archive = rja.JobArchive(ARCHIVE_PATH)\n"
+            "    df, coverage = archive.to_frame(), archive.syncs()\n"
+            "else:\n"
+            "    df, coverage = rja.load_sample(), None\n"
+            "if MONTH is None:\n"
+            "    MONTH = str(pd.Period(df['created'].max().tz_localize(None), freq='M') - 1)\n"
+            "report = rja.monthly_report(df, MONTH, tz=TZ, coverage=coverage)\n"
+            "if REPORT_PATH:\n"
+            "    print('saved', report.save(REPORT_PATH))\n"
+            "print(report.title)"
+        ),
+        md("## Failure rates this month"),
+        code(
+            "start, end = rja.month_bounds(MONTH, TZ)\n"
+            "rja.failure_rates(df, start=start, end=end).sort_values('failure_rate', ascending=False).head(10)"
+        ),
+        md("## The full report"),
+        code("display(HTML(report.html))"),
+    ]
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    return nb
+
+
 def main() -> None:
-    out = ROOT / "notebooks" / "explore_job_history.ipynb"
-    out.parent.mkdir(exist_ok=True)
-    nbformat.write(explore_notebook(), out)
-    print(f"wrote {out}")
+    folder = ROOT / "notebooks"
+    folder.mkdir(exist_ok=True)
+    for name, make in (
+        ("explore_job_history", explore_notebook),
+        ("monthly_reliability_report", report_notebook),
+    ):
+        out = folder / f"{name}.ipynb"
+        nbformat.write(make(), out)
+        print(f"wrote {out}")
 
 
 if __name__ == "__main__":

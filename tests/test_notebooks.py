@@ -43,3 +43,25 @@ def test_explore_notebook_executes(tmp_path):
         o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
     ]
     assert widgets  # the explorer is displayed
+
+
+def test_report_notebook_runs_with_papermill_and_exports_without_input(tmp_path):
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    src = ROOT / "notebooks" / "monthly_reliability_report.ipynb"
+    out = tmp_path / "executed.ipynb"
+    report_path = tmp_path / "report.html"
+    pm.execute_notebook(
+        str(src), str(out), parameters={"MONTH": "2026-09", "REPORT_PATH": str(report_path)},
+        cwd=str(tmp_path), progress_bar=False, kernel_name="python3",
+    )  # fmt: skip
+    assert "RDS reliability report - September 2026" in report_path.read_text()
+    nb = nbformat.read(out, as_version=4)
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    assert "RDS reliability report - September 2026" in body
+    assert "import rds_job_analytics" not in body  # input hidden
+    assert "monthly_report(" not in body
