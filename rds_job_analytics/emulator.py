@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import hmac
 import random
 import threading
 import time
@@ -25,11 +26,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import orjson
 import pandas as pd
 
+from .auth import _Credentials
 from .normalize import parse_job
 
 __all__ = ["DEMO_PASSWORD", "DEMO_PROJECT", "DEMO_TOKEN", "DEMO_USER", "Emulator"]
@@ -100,7 +102,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         token = self.headers.get("X-Auth-Token")
         authz = self.headers.get("Authorization", "")
-        if token not in emu.tokens and not emu._aksk_ok(authz):
+        if token not in emu.tokens and not emu._aksk_ok(authz, self, parts):
             return self._error(401, "APIGW.0301", "Incorrect IAM authentication information")
         if segs[1] != emu.project_id:
             return self._error(403, "DBS.280056", "The token does not match the project")
@@ -199,7 +201,8 @@ class Emulator:
     users : dict
         ``{(domain, user): password}`` accepted by ``POST /v3/auth/tokens``.
     aksk : dict
-        ``{ak: sk}``: AK/SK-signed requests are verified with the official signer.
+        ``{ak: sk}``: AK/SK-signed requests are accepted when the signature, recomputed
+        with the official signer (``huaweicloudsdkcore``), matches.
     quota : int, optional
         Calls allowed per ``quota_window`` seconds per caller (None: no limit).
     send_retry_after : bool
@@ -331,11 +334,34 @@ class Emulator:
             q.append(now)
         return None
 
-    def _aksk_ok(self, authz: str) -> bool:
+    def _aksk_ok(self, authz: str, handler: _Handler, parts: Any) -> bool:
+        """Verify an SDK-HMAC-SHA256 signature by re-signing with the official signer."""
         if not authz.startswith("SDK-HMAC-SHA256") or not self.aksk:
             return False
-        ak = authz.split("Access=")[-1].split(",")[0].strip()
-        return ak in self.aksk  # the signature itself is checked in the tests
+        fields = dict(
+            item.strip().split("=", 1) for item in authz[len("SDK-HMAC-SHA256") :].split(",")
+            if "=" in item
+        )  # fmt: skip
+        sk = self.aksk.get(fields.get("Access", ""))
+        if sk is None or "SignedHeaders" not in fields or "Signature" not in fields:
+            return False
+        try:
+            from huaweicloudsdkcore.sdk_request import SdkRequest
+            from huaweicloudsdkcore.signer.signer import Signer
+        except ImportError:
+            return False
+        names = fields["SignedHeaders"].split(";")
+        if any(handler.headers.get(n) is None for n in names):
+            return False
+        req = SdkRequest(
+            method="GET", schema="http", host=handler.headers.get("Host", ""),
+            resource_path=parts.path, query_params=parse_qsl(parts.query, keep_blank_values=True),
+            header_params={n: handler.headers[n] for n in names}, body="",
+        )  # fmt: skip
+        expected = (
+            Signer(_Credentials(fields["Access"], sk)).sign(req).header_params["Authorization"]
+        )
+        return hmac.compare_digest(expected.split("Signature=")[-1], fields["Signature"])
 
     def _count(self, key: str) -> None:
         with self._lock:

@@ -253,3 +253,16 @@ def test_cli_demo_end_to_end(tmp_path):
     assert "5000 listed, 5000 fetched, 0 failed" in r.stdout
     assert (tmp_path / "rds-reliability-2026-10.html").exists()
     assert "total: 5000 jobs" in r.stdout
+
+
+def test_aksk_signed_requests_verified_by_emulator():
+    pytest.importorskip("huaweicloudsdkcore")
+    from rds_job_analytics import AkSkAuth, AuthError
+
+    with Emulator(retention_days=None, aksk={"AKEXAMPLE": "sk-secret"}) as emu:
+        jid = emu.job_ids()[0]
+        assert "job" in emu.client(auth=AkSkAuth("AKEXAMPLE", "sk-secret")).get_job(jid)
+        with pytest.raises(AuthError):
+            emu.client(auth=AkSkAuth("AKEXAMPLE", "wrong-sk")).get_job(jid)
+        with pytest.raises(AuthError):
+            emu.client(auth=AkSkAuth("AKOTHER", "sk-secret")).get_job(jid)
