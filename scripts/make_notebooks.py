@@ -10,6 +10,18 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _notebook(cells: list) -> nbformat.NotebookNode:
+    for i, cell in enumerate(cells):  # stable ids: regenerating gives no diff
+        cell["id"] = f"cell-{i:02d}"
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    return nb
+
+
 def explore_notebook() -> nbformat.NotebookNode:
     md, code = new_markdown_cell, new_code_cell
     cells = [
@@ -78,13 +90,7 @@ def explore_notebook() -> nbformat.NotebookNode:
         ),
         code("explorer = rja.explore(df)\nexplorer"),
     ]
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    return nb
+    return _notebook(cells)
 
 
 def report_notebook() -> nbformat.NotebookNode:
@@ -134,13 +140,7 @@ def report_notebook() -> nbformat.NotebookNode:
         md("## The full report"),
         code("display(HTML(report.html))"),
     ]
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    return nb
+    return _notebook(cells)
 
 
 def main() -> None:
