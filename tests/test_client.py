@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+import pandas as pd
 import pytest
 import requests
 import responses
@@ -279,3 +280,22 @@ def test_list_tasks_pages_until_empty_with_epoch_ms():
                                           "status": "Failed"})])  # fmt: skip
     got = list(client().list_tasks("2026-01-01", "2026-01-02", status="Failed"))
     assert [t["id"] for t in got] == [f"t{i}" for i in range(51)]  # total_count not trusted
+
+
+@responses.activate
+def test_password_auth_refreshes_before_expiry():
+    iam = "https://iam.ap-southeast-1.myhuaweicloud.com/v3/auth/tokens"
+    soon = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(minutes=5)).strftime(
+        "%Y-%m-%dT%H:%M:%S.000000Z"
+    )
+    responses.post(iam, status=201, headers={"X-Subject-Token": "tok"},
+                   json={"token": {"expires_at": soon}})  # fmt: skip
+    responses.get(JOBS, json=JOB)
+    auth = PasswordAuth("alice", "pw", "acme", refresh_margin=600)
+    c = client(auth=auth)
+    c.get_job("j1")
+    c.get_job("j1")
+    assert auth.token_requests == 2  # expires within the margin: fetched again
+    auth.refresh_margin = 60
+    c.get_job("j1")
+    assert auth.token_requests == 2  # now the cached token is used

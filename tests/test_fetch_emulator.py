@@ -266,3 +266,10 @@ def test_aksk_signed_requests_verified_by_emulator():
             emu.client(auth=AkSkAuth("AKEXAMPLE", "wrong-sk")).get_job(jid)
         with pytest.raises(AuthError):
             emu.client(auth=AkSkAuth("AKOTHER", "sk-secret")).get_job(jid)
+
+
+def test_progress_bar_when_asked_and_quiet_by_default(emu, capsys):
+    fetch_jobs(emu.job_ids()[:5], client=fast_client(emu), progress=True)
+    assert "jobs: 100%" in capsys.readouterr().err
+    fetch_jobs(emu.job_ids()[5:10], client=fast_client(emu))  # not a terminal here: quiet
+    assert "jobs:" not in capsys.readouterr().err
