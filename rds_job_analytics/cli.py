@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .exceptions import ConfigError, RdsJobError
+from .stats import duration_summary, failure_rates
 
 __all__ = ["main", "summarize"]
 
@@ -34,17 +35,10 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
     >>> summarize(load_sample()).columns.tolist()
     ['jobs', 'failed', 'running', 'failure_rate', 'median_min']
     """
-    g = df.groupby("job_name", observed=True)
-    out = pd.DataFrame(
-        {
-            "jobs": g.size(),
-            "failed": g["status"].apply(lambda s: int((s == "Failed").sum())),
-            "running": g["status"].apply(lambda s: int((s == "Running").sum())),
-        }
-    )
-    finished = out["jobs"] - out["running"]
-    out["failure_rate"] = (out["failed"] / finished.where(finished > 0)).round(3)
-    out["median_min"] = (g["duration_s"].median() / 60).round(1)
+    fr = failure_rates(df)
+    out = fr[["jobs", "failed", "running"]].copy()
+    out["failure_rate"] = fr["failure_rate"].round(3)
+    out["median_min"] = (duration_summary(df)["median_s"].reindex(fr.index) / 60).round(1)
     return out.sort_values("jobs", ascending=False)
 
 

@@ -187,3 +187,11 @@ def test_explorer_on_empty_frame():
     assert len(ex.filtered) == 0 and ex.table.empty
     ex.chart.value = "durations"
     assert "No finished jobs" in ex.figure.axes[0].texts[0].get_text()
+
+
+def test_cli_summary_agrees_with_stats(small):
+    from rds_job_analytics.cli import summarize
+
+    s = summarize(small)
+    assert s.loc["A"].tolist() == [4, 1, 1, round(1 / 3, 3), round(20 / 60, 1)]
+    assert s.index[0] == "A"  # most jobs first

@@ -299,3 +299,21 @@ def test_password_auth_refreshes_before_expiry():
     auth.refresh_margin = 60
     c.get_job("j1")
     assert auth.token_requests == 2  # now the cached token is used
+
+
+def test_credentials_from_environment(monkeypatch):
+    from rds_job_analytics import AkSkAuth, auth_from_env
+
+    for var in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "RDS_JOBS_TOKEN", "RDS_JOBS_USERNAME",
+                "RDS_JOBS_PASSWORD", "RDS_JOBS_DOMAIN"):  # fmt: skip
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(ConfigError, match="no credentials"):
+        auth_from_env()
+    monkeypatch.setenv("RDS_JOBS_TOKEN", SECRET)
+    assert isinstance(auth_from_env(), TokenAuth)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", "AKENV")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", "sk-env-secret")
+    a = auth_from_env()
+    assert isinstance(a, AkSkAuth) and "sk-env-secret" not in repr(a)
+    c = JobsClient(P, region="ap-southeast-1")  # auth omitted: from the environment
+    assert isinstance(c.auth, AkSkAuth) and "sk-env-secret" not in repr(c)

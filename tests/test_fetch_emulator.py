@@ -273,3 +273,20 @@ def test_progress_bar_when_asked_and_quiet_by_default(emu, capsys):
     assert "jobs: 100%" in capsys.readouterr().err
     fetch_jobs(emu.job_ids()[5:10], client=fast_client(emu))  # not a terminal here: quiet
     assert "jobs:" not in capsys.readouterr().err
+
+
+def test_refresh_modes(emu, tmp_path):
+    arc = JobArchive(tmp_path / "a.sqlite")
+    ids = emu.job_ids()[:10]
+    fetch_jobs(ids, client=fast_client(emu), archive=arc)
+    jid = ids[1]
+    # make one archived job look Running (as if fetched mid-flight)
+    arc._db.execute("UPDATE jobs SET status='Running', terminal=0 WHERE job_id=?", (jid,))
+    for mode, expected_calls in (("none", 0), ("running", 1), ("all", 10)):
+        c = fast_client(emu)
+        df = fetch_jobs(ids, client=c, archive=arc, refresh=mode)
+        assert c.calls == expected_calls, mode
+        assert (df["fetch_status"] == "ok").all()
+        arc._db.execute("UPDATE jobs SET status='Running', terminal=0 WHERE job_id=?", (jid,))
+    with pytest.raises(ValueError, match="refresh must be"):
+        fetch_jobs(ids, client=fast_client(emu), refresh="sometimes")
