@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, LogLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
 from .exceptions import ConfigError
 from .stats import failure_rates, filter_window
@@ -34,6 +34,22 @@ __all__ = [
     "plot_timeline",
 ]
 
+# readable ticks for a log time axis: 1 s ... 1 week
+_NICE_SECONDS = [
+    1,
+    10,
+    30,
+    60,
+    300,
+    600,
+    1800,
+    3600,
+    3 * 3600,
+    6 * 3600,
+    86400,
+    3 * 86400,
+    7 * 86400,
+]
 STATUS_COLORS = {"Completed": "#4c9a6a", "Failed": "#c8553d", "Running": "#e0a526"}
 
 
@@ -110,7 +126,10 @@ def plot_durations(
     ax.boxplot(values, **kw)
     ax.set_yticks(range(1, len(med) + 1), [str(k) for k in med.index])
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=10))
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in _NICE_SECONDS if lo <= t <= hi]
+    ax.xaxis.set_major_locator(FixedLocator(ticks) if len(ticks) >= 2 else LogLocator(base=10))
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(format_seconds))
     ax.set_xlabel("duration (log scale)")
     ax.set_ylabel(by.replace("_", " "))
