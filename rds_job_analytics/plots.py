@@ -118,7 +118,8 @@ def plot_durations(
     groups = done.groupby(by, observed=True)["duration_s"]
     keep = groups.size().sort_values(ascending=False).head(top).index
     med = groups.median().loc[keep].sort_values()
-    values = [done.loc[done[by] == k, "duration_s"].to_numpy() for k in med.index]
+    by_key = {k: v.to_numpy() for k, v in groups}
+    values = [by_key[k] for k in med.index]
     kw = {"vert": False, "widths": 0.6, "showfliers": True, "flierprops": {"markersize": 2}}
     kw.update(kwargs)
     if "vert" in kw and int(plt.matplotlib.__version__.split(".")[1]) >= 10:

@@ -134,7 +134,7 @@ def failure_rates(
     True
     """
     df, names = _keys(filter_window(df, start, end), by)
-    status = df["status"].astype(object)
+    status = df["status"]  # categorical: comparisons stay on the codes
     flags = pd.DataFrame(
         {
             "jobs": 1,
