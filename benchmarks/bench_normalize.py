@@ -8,7 +8,6 @@ Usage: python benchmarks/bench_normalize.py [N ...]   (default 10000 100000 1000
 
 from __future__ import annotations
 
-import gzip
 import json
 import resource
 import subprocess
@@ -17,10 +16,9 @@ import time
 
 
 def make_data(n: int) -> list[bytes]:
-    from rds_job_analytics.sample import sample_path
+    from rds_job_analytics.sample import _read_lines
 
-    with gzip.open(sample_path(), "rb") as fh:
-        lines = [line for line in fh.read().split(b"\n") if line]
+    lines = _read_lines()
     return (lines * (n // len(lines) + 1))[:n]
 
 

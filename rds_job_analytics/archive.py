@@ -27,9 +27,9 @@ import pandas as pd
 
 from .exceptions import ConfigError, InvalidRecordError
 from .normalize import normalize_jobs, parse_job
-from .schema import TERMINAL_STATUSES, empty_jobs_frame
+from .schema import TERMINAL_STATUSES, empty_jobs_frame, to_epoch_ms
 
-__all__ = ["JobArchive"]
+__all__ = ["JobArchive", "write_frame"]
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -57,13 +57,35 @@ CREATE TABLE IF NOT EXISTS syncs (
 """
 
 
-def _ms(value: Any) -> int | None:
-    if value is None:
-        return None
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize("UTC")
-    return int(ts.timestamp() * 1000)
+def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a job frame to Parquet (``.parquet``) or CSV (``.csv``).
+
+    ``resource_ids`` and ``extra`` are written as JSON text so any tool can read them.
+
+    Examples
+    --------
+    >>> write_frame(df, "jobs.csv")  # doctest: +SKIP
+    PosixPath('jobs.csv')
+    """
+    path = Path(path)
+    if path.suffix not in (".parquet", ".csv"):
+        raise ConfigError(f"output path must end in .parquet or .csv, not {path.name!r}")
+    out = df.copy()
+    for col in ("resource_ids", "extra"):
+        if col in out:
+            out[col] = pd.array(
+                [
+                    orjson.dumps(v).decode() if isinstance(v, list | dict) else None
+                    for v in out[col]
+                ],
+                dtype=pd.StringDtype("pyarrow"),
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        out.to_parquet(path, index=False)
+    else:
+        out.to_csv(path, index=False)
+    return path
 
 
 class JobArchive:
@@ -130,7 +152,7 @@ class JobArchive:
         job_id, status, created = row[0], row[2], row[3]
         terminal = int(status in TERMINAL_STATUSES)
         try:
-            created_ms = _ms(created) if created else None
+            created_ms = to_epoch_ms(created) if created else None
         except (ValueError, TypeError):
             created_ms = None
         fetched = (fetched_at or datetime.now(UTC)).isoformat()
@@ -201,10 +223,10 @@ class JobArchive:
             args.append(project_id)
         if start is not None:
             sql += " AND created_ms >= ?"
-            args.append(_ms(start))
+            args.append(to_epoch_ms(start))
         if end is not None:
             sql += " AND created_ms < ?"
-            args.append(_ms(end))
+            args.append(to_epoch_ms(end))
         sql += " ORDER BY created_ms, job_id"
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
@@ -267,18 +289,4 @@ class JobArchive:
         >>> arc.export("jobs.parquet")  # doctest: +SKIP
         PosixPath('jobs.parquet')
         """
-        path = Path(path)
-        df = self.to_frame(**to_frame_kwargs)
-        for col in ("resource_ids", "extra"):
-            df[col] = pd.array(
-                [None if v is None else orjson.dumps(v).decode() for v in df[col]],
-                dtype=pd.StringDtype("pyarrow"),
-            )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".parquet":
-            df.to_parquet(path, index=False)
-        elif path.suffix == ".csv":
-            df.to_csv(path, index=False)
-        else:
-            raise ConfigError(f"export path must end in .parquet or .csv, not {path.name!r}")
-        return path
+        return write_frame(self.to_frame(**to_frame_kwargs), path)

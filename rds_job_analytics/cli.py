@@ -75,23 +75,21 @@ def _ids(args: argparse.Namespace) -> list[str]:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from .archive import JobArchive
+    from .archive import JobArchive, write_frame
     from .fetch import fetch_jobs
 
     ids = _ids(args)
+    if args.output and Path(args.output).suffix not in (".csv", ".parquet"):
+        raise ConfigError(
+            f"-o must end in .parquet or .csv, not {args.output!r}"
+        )  # before any call
     with _client(args) as client:
         archive = JobArchive(args.archive) if args.archive else None
         df = fetch_jobs(ids, client=client, archive=archive, refresh=args.refresh,
                         errors="ignore", progress=None)  # fmt: skip
         calls = client.calls
     if args.output:
-        out = df.copy()
-        for col in ("resource_ids", "extra"):
-            out[col] = out[col].map(lambda v: None if v is None else str(v))
-        if args.output.endswith(".parquet"):
-            out.to_parquet(args.output, index=False)
-        else:
-            out.to_csv(args.output, index=False)
+        write_frame(df, args.output)
     counts = df["fetch_status"].value_counts()
     failed = len(df) - int(counts.get("ok", 0))
     for _, row in df[df["fetch_status"] != "ok"].iterrows():
@@ -179,7 +177,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                             progress=False)  # fmt: skip
             print(res)
             df = archive.to_frame()
-        coverage = JobArchive(db).syncs()
+            coverage = archive.syncs()
     span = f"{df['created'].min():%Y-%m-%d} .. {df['created'].max():%Y-%m-%d}"
     print(f"archive {db}: {len(df)} jobs, {df['job_name'].nunique()} job types, {span}")
     with pd.option_context("display.max_rows", 100, "display.width", 120):

@@ -39,6 +39,7 @@ from .exceptions import (
     ServerError,
     TransportError,
 )
+from .schema import to_epoch_ms
 
 __all__ = ["JobsClient", "TokenBucket", "clean_job_id", "parse_error_body"]
 
@@ -179,17 +180,6 @@ def _retry_after(value: str | None, cap: float) -> float | None:
         return min(max(when.timestamp() - time.time(), 0.0), cap)
     except (TypeError, ValueError):
         return None
-
-
-def _epoch_ms(value: Any) -> str:
-    if isinstance(value, int | float):
-        return str(int(value))
-    import pandas as pd
-
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize("UTC")
-    return str(int(ts.timestamp() * 1000))
 
 
 class JobsClient:
@@ -423,7 +413,7 @@ class JobsClient:
             )
         base = [(k, str(v)) for k, v in filters.items() if v is not None]
         if start is not None:
-            base += [("start_time", _epoch_ms(start)), ("end_time", _epoch_ms(end))]
+            base += [("start_time", str(to_epoch_ms(start))), ("end_time", str(to_epoch_ms(end)))]
         offset = 0
         while True:
             body = self.request(

@@ -182,15 +182,10 @@ def _assemble(
 ) -> pd.DataFrame:
     ok = [j for j in order if status[j] == "ok"]
     df = normalize_jobs([raw[j] for j in ok], errors="ignore")
-    if len(df) != len(ok):  # an archived/returned body was not a job: report it, keep going
-        good = []
-        for j in ok:
-            if normalize_jobs([raw[j]], errors="ignore").empty:
-                status[j], message[j] = "error", "response is not a job object"
-            else:
-                good.append(j)
-        ok = good
-        df = normalize_jobs([raw[j] for j in ok], errors="ignore")
+    bad = {s["position"] for s in df.attrs["skipped_records"]}
+    for pos in bad:  # an archived/returned body that is not a job: report it, keep going
+        status[ok[pos]], message[ok[pos]] = "error", "response is not a job object"
+    ok = [j for pos, j in enumerate(ok) if pos not in bad]
     df["job_id"] = pd.array(ok, dtype=df["job_id"].dtype)
     df = df.set_index("job_id").reindex(pd.Index(order, name="job_id")).reset_index()
     df["job_id"] = df["job_id"].astype(pd.StringDtype("pyarrow"))

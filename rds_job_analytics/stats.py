@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import ConfigError
+from .schema import to_utc
 
 __all__ = [
     "duration_summary",
@@ -32,11 +33,6 @@ __all__ = [
 ]
 
 DERIVED_BY = {"month", "week", "day"}
-
-
-def _utc(value: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def filter_window(df: pd.DataFrame, start: Any = None, end: Any = None) -> pd.DataFrame:
@@ -52,9 +48,9 @@ def filter_window(df: pd.DataFrame, start: Any = None, end: Any = None) -> pd.Da
         raise ConfigError("the frame has no 'created' column: pass a normalized job frame")
     mask = pd.Series(True, index=df.index)
     if start is not None:
-        mask &= df["created"] >= _utc(start)
+        mask &= df["created"] >= to_utc(start)
     if end is not None:
-        mask &= df["created"] < _utc(end)
+        mask &= df["created"] < to_utc(end)
     return df[mask]
 
 
@@ -210,12 +206,7 @@ def resize_summary(
     """
     df, names = _keys(filter_window(df, start, end), by)
     rs = df[df["volume_delta_gb"].notna()]
-    if not names:
-        rs = rs.assign(_all="all")
-        names_ = ["_all"]
-    else:
-        names_ = names
-    g = rs.groupby(names_, observed=True, dropna=False)["volume_delta_gb"]
+    g = _group(rs, names)["volume_delta_gb"]
     out = pd.DataFrame(
         {
             "jobs": g.size().astype("int64"),
@@ -224,12 +215,7 @@ def resize_summary(
             "largest_gb_added": g.max().astype("float64"),
         }
     )
-    if not names:
-        out.index = pd.Index(["all"], name=None)[: len(out)]
-        if out.empty:
-            out = pd.DataFrame(
-                {"jobs": [0], "total_gb_added": [0.0], "median_gb_added": [np.nan],
-                 "largest_gb_added": [np.nan]},
-                index=["all"],
-            )  # fmt: skip
+    if not names:  # one "all" row, also when there is no scale-up
+        out = out.reindex(["all"]).fillna({"jobs": 0, "total_gb_added": 0.0})
+        out = out.astype({"jobs": "int64"})
     return out

@@ -16,6 +16,7 @@ from typing import Any
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
 from matplotlib.figure import Figure
 
 from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
@@ -110,13 +111,9 @@ class JobExplorer(w.VBox):
         self.figure = fig
         self.out_chart.clear_output(wait=True)
         with self.out_chart:
-            from IPython.display import display
-
             display(fig)
         self.out_table.clear_output(wait=True)
         with self.out_table:
-            from IPython.display import display
-
             display(self.table)
         plt.close("all")
 

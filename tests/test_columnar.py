@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 
 import pandas as pd
@@ -11,7 +10,7 @@ import pytest
 from rds_job_analytics import normalize_jobs
 from rds_job_analytics._columnar import normalize_columnar
 from rds_job_analytics.normalize import _CTX, _build_frame, _finish, _parse_all
-from rds_job_analytics.sample import sample_path
+from rds_job_analytics.sample import _read_lines
 
 from .conftest import EXAMPLES
 
@@ -27,8 +26,7 @@ def columnar(blobs):
 
 
 def sample_lines():
-    with gzip.open(sample_path(), "rb") as fh:
-        return [line for line in fh.read().split(b"\n") if line]
+    return _read_lines()
 
 
 def test_sample_identical_on_both_paths():
