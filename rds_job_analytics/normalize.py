@@ -334,19 +334,27 @@ _NAME_ENGINE = re.compile(r"(mysql|postgres(?:ql)?|sqlserver)", re.IGNORECASE)
 
 def _infer_engine(df: pd.DataFrame) -> None:
     """Fill a missing engine from the job name (``RestartMysqlInstance`` -> MySQL)."""
-    missing = df["engine"].isna()
+    engine = df["engine"].array
+    missing = engine.codes == -1
     if not missing.any():
         return
-    by_name = {}
-    for name in df["job_name"].cat.categories:
+    names = df["job_name"].array
+    guess = {}
+    for i, name in enumerate(names.categories):
         m = _NAME_ENGINE.search(name)
         if m:
-            by_name[name] = _ENGINES[m.group(1).lower()]
-    if not by_name:
+            guess[i] = _ENGINES[m.group(1).lower()]
+    if not guess:
         return
-    guessed = df["job_name"].map(by_name).astype(object)
-    filled = df["engine"].astype(object).where(~missing, guessed)
-    df["engine"] = pd.Categorical(filled)
+    cats = sorted(set(engine.categories) | set(guess.values()))
+    pos = {c: i for i, c in enumerate(cats)}
+    old_to_new = np.array([pos[c] for c in engine.categories] + [-1], dtype=np.int64)
+    codes = old_to_new[engine.codes]  # -1 stays -1 (the appended slot)
+    by_name = np.full(len(names.categories) + 1, -1, dtype=np.int64)
+    for i, eng in guess.items():
+        by_name[i] = pos[eng]
+    codes[missing] = by_name[names.codes[missing]]
+    df["engine"] = pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
 
 
 def _build_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
