@@ -11,10 +11,11 @@ paths always give identical frames.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -28,9 +29,43 @@ __all__ = ["normalize_columnar"]
 _SCALAR_EXTRA = (pa.types.is_string, pa.types.is_int64, pa.types.is_boolean)
 
 
-# Timestamps stay text (arrow would infer its own timestamp type); the rest is inferred.
+def _obj(*fields: pa.Field) -> pa.DataType:
+    return pa.struct(list(fields))
+
+
+def _text(*names: str) -> list[pa.Field]:
+    return [pa.field(name, pa.string()) for name in names]
+
+
+# The documented job as the reader's schema: no type inference for known fields, and
+# timestamps stay text (arrow would infer its own timestamp type). A value of another
+# type fails the read, which hands over to the per-record path. Unknown keys are inferred.
 _EXPLICIT = pa.schema(
-    [pa.field("job", pa.struct([pa.field("created", pa.string()), pa.field("ended", pa.string())]))]
+    [
+        pa.field(
+            "job",
+            _obj(
+                *_text("id", "name", "status", "created", "ended", "process", "progress"),
+                *_text("fail_reason"),
+                pa.field("instance", _obj(*_text("id", "name"))),
+                pa.field(
+                    "entities",
+                    _obj(
+                        pa.field(
+                            "instance",
+                            _obj(
+                                *_text("endpoint", "type", "replica_of"),
+                                pa.field("datastore", _obj(*_text("type", "version"))),
+                            ),
+                        ),
+                        pa.field("resource_ids", pa.list_(pa.string())),
+                        pa.field("volume", _obj(*_text("type", "original_size", "target_size"))),
+                        *_text("public_ip", "switch_strategy"),
+                    ),
+                ),
+            ),
+        )
+    ]
 )
 
 
@@ -239,55 +274,91 @@ def _floats(
     return table[codes]
 
 
-def _memory_pool() -> pa.MemoryPool:
-    """jemalloc where this pyarrow has it, else the system allocator.
-
-    Both keep the decoder's many short-lived buffers cheap; the default mimalloc
-    pool returns memory to the OS eagerly, which (with transparent huge pages set
-    to ``madvise``) made the decoder spend about as long in the kernel as in
-    parsing (bench_normalize, 1M responses: 2.1 s -> 1.4 s for the reader alone).
-    """
+def _jemalloc() -> pa.MemoryPool | None:
     try:
         return pa.jemalloc_memory_pool()
     except NotImplementedError:  # pragma: no cover - builds without jemalloc
-        return pa.system_memory_pool()
+        return None
+
+
+try:  # numpy's switch for its huge-page advice (also NUMPY_MADVISE_HUGEPAGE=0)
+    from numpy._core.multiarray import _set_madvise_hugepage
+except ImportError:  # pragma: no cover - other numpy layouts: leave numpy as it is
+    _set_madvise_hugepage = None
+
+
+@contextlib.contextmanager
+def lean_memory() -> Iterator[None]:
+    """Allocator settings for building a large frame; all restored on exit.
+
+    Building a frame allocates a few hundred MB of fresh memory in large blocks and
+    many small objects. Three defaults make that slow, measured on the benchmark
+    machine (2 cores, transparent huge pages in ``madvise`` mode):
+
+    * arrow's mimalloc pool hands memory back to the OS eagerly and refaults it: the
+      JSON reader spent ~1 s in the kernel (jemalloc: 2.1 s -> 1.4 s for 1M records);
+    * numpy advises huge pages for arrays >= 4 MB, and each huge-page fault was ~5x
+      dearer per byte than small pages (``np.ones(50_000_000)``: 0.87 s -> 0.16 s);
+    * the cyclic GC runs full collections while millions of objects are made, though
+      no cycles are (the per-record path: 3-4x faster without).
+
+    Other threads only see different allocation advice while this is active.
+    """
+    pool = _jemalloc()
+    old_pool = pa.default_memory_pool()
+    old_hp = _set_madvise_hugepage(False) if _set_madvise_hugepage else None
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    if pool is not None:
+        pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        if pool is not None:
+            pa.set_memory_pool(old_pool)
+        if gc_was_enabled:
+            gc.enable()
+        if _set_madvise_hugepage and old_hp is not None:
+            _set_madvise_hugepage(old_hp)
 
 
 def normalize_columnar(blobs: list[bytes], ctx: dict[str, Any]) -> dict[str, Any] | None:
     """Columns (as the per-record path would build them) or None to fall back.
 
     ``ctx`` carries the per-record cleaners so both paths share one definition.
+    Run it under :func:`lean_memory` for speed.
     """
     n = len(blobs)
+    lens = np.fromiter(map(len, blobs), dtype=np.int64, count=n)
     buf = b"\n".join(blobs)
-    if buf.count(b"\n") != n - 1:  # a record spanning lines is not JSON Lines
+    # The reader skips blank lines and takes values side by side on one line, so a
+    # blob only maps to one row if it starts a JSON object and the row count is n.
+    starts = np.cumsum(lens + 1) - (lens + 1)
+    if not (np.frombuffer(buf, dtype=np.uint8)[starts[lens > 0]] == ord("{")).all():
         return None
-    pool = _memory_pool()
+    if (lens == 0).any():
+        return None
     try:
         table = pj.read_json(
             pa.py_buffer(buf),
-            read_options=pj.ReadOptions(block_size=8 << 20),
+            read_options=pj.ReadOptions(block_size=_BLOCK_SIZE),
             parse_options=pj.ParseOptions(
                 explicit_schema=_EXPLICIT, unexpected_field_behavior="infer"
             ),
-            memory_pool=pool,
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
     del buf
     if table.num_rows != n or table.schema.names != ["job"]:
         return None
-    # No reference cycles are made below, only many small objects (lists, dicts):
-    # pausing the cyclic GC spares full collections over everything alive.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
     try:
         return _columns(table.column("job"), n, ctx)
     except _Fallback:
         return None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+
+
+#: Bytes per block of the JSON reader (blocks are parsed in parallel).
+_BLOCK_SIZE = 8 << 20
 
 
 def _columns(job_arr: pa.Array, n: int, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -317,6 +388,8 @@ def _columns(job_arr: pa.Array, n: int, ctx: dict[str, Any]) -> dict[str, Any]:
 
     progress = job.get("process")
     alt = job.get("progress")
+    if alt is not None and alt.null_count == len(alt):
+        alt = None
     if alt is not None:
         if progress is None:
             progress = alt

@@ -28,7 +28,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from ._columnar import normalize_columnar
+from ._columnar import lean_memory, normalize_columnar
 from .exceptions import ConfigError, InvalidRecordError, InvalidRecordWarning
 from .schema import JOB_SCHEMA, empty_jobs_frame
 
@@ -460,9 +460,10 @@ def normalize_jobs(records: Iterable[Any], *, errors: Errors = "warn") -> pd.Dat
     skipped: list[dict[str, Any]] = []
     df = None
     if len(records) >= COLUMNAR_MIN_ROWS and all(type(r) is bytes for r in records):
-        cols = normalize_columnar(records, _CTX)
-        if cols is not None:
-            df = _finish(cols)
+        with lean_memory():
+            cols = normalize_columnar(records, _CTX)
+            if cols is not None:
+                df = _finish(cols)
     if df is None:
         df = _build_frame(_parse_all(records, errors, skipped))
     df.attrs["skipped_records"] = skipped
