@@ -127,3 +127,71 @@ def test_api_times_agree_with_pandas_on_every_field_range():
     assert done.sum() > 5_000  # most valid values take the fast road
     np.testing.assert_array_equal(ns[done], ref_ns[done])
     assert ref[done].notna().all()
+
+
+def test_many_reader_blocks_give_the_same_frame(monkeypatch):
+    # Small blocks: the reader returns many chunks, and the quirks land in different ones.
+    import rds_job_analytics._columnar as col
+
+    monkeypatch.setattr(col, "_BLOCK_SIZE", 1 << 16)
+    blobs = sample_lines()
+    odd = [
+        b'{"job": {"id": "x 1\\u3000", "name": " Restart\\u0085", "status": " complete "}}',
+        b'{"job": {"id": "x2", "created": "2026-02-30T00:00:00+0000", "ended": ""}}',
+    ]
+    blobs = [*blobs[:2500], odd[0], *blobs[2500:], odd[1]]
+    table = col.pj.read_json(
+        col.pa.py_buffer(b"\n".join(blobs)),
+        read_options=col.pj.ReadOptions(block_size=col._BLOCK_SIZE),
+    )
+    assert table.column("job").num_chunks > 10
+    pd.testing.assert_frame_equal(columnar(blobs), per_record(blobs))
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        [b'{"job": {"id": "a"}} {"job": {"id": "b"}}', b""],  # two in one blob + an empty one
+        [b'{"job": {"id": "a"}}\n{"job": {"id": "b"}}', b"  "],  # a newline + a blank one
+        [b' {"job": {"id": "a"}}'],  # leading whitespace: valid JSON, not taken by the reader
+    ],
+)
+def test_blobs_that_would_misalign_rows_fall_back(odd):
+    blobs = [*sample_lines()[:300], *odd]
+    assert normalize_columnar(blobs, _CTX) is None
+    pd.testing.assert_frame_equal(normalize_jobs(blobs, errors="ignore"), per_record_ok(blobs))
+
+
+def per_record_ok(blobs):
+    return _build_frame(_parse_all(blobs, "ignore", []))
+
+
+def test_lean_memory_restores_every_setting():
+    import gc
+
+    import pyarrow as pa
+
+    from rds_job_analytics import _columnar as col
+
+    hp = col._set_madvise_hugepage
+    hp_before = hp(True) if hp else None
+    if hp:
+        hp(hp_before)
+    pool_before = pa.default_memory_pool().backend_name
+    gc.enable()
+    with col.lean_memory():
+        assert not gc.isenabled()
+        if hp:
+            assert hp(False) is False  # advice off inside
+    assert gc.isenabled()
+    assert pa.default_memory_pool().backend_name == pool_before
+    if hp:
+        now = hp(hp_before)
+        assert now is hp_before
+    gc.disable()
+    try:
+        with col.lean_memory():
+            pass
+        assert not gc.isenabled()  # a caller's disabled GC stays disabled
+    finally:
+        gc.enable()
