@@ -250,8 +250,11 @@ def _by_distinct(
             continue
         own = pa.chunked_array([c.indices for c in chunks], type=chunks[0].indices.type)
         own = np.asarray(pc.fill_null(own, -1).to_numpy(), dtype=np.int64)
-        hit = own >= 0
-        codes[hit] = own[hit] + len(values)
+        if not values:  # the first (usually only) spelling
+            codes = own
+        else:
+            hit = own >= 0
+            codes[hit] = own[hit] + len(values)
         values += [clean(v) for v in chunks[-1].dictionary.to_pylist()]
     return values, codes
 
@@ -548,6 +551,7 @@ def _times(arr: pa.Array | None, n: int, ctx: dict[str, Any]) -> pd.Series:
         todo &= np.asarray(arr.is_valid())
     rest = np.flatnonzero(todo)
     if len(rest):
-        sub = pd.Series(pd.array(arr.take(pa.array(rest)), dtype=pd.StringDtype("pyarrow")))
+        picked = arr.filter(pa.array(todo))  # chunk by chunk, unlike take()
+        sub = pd.Series(pd.array(picked, dtype=pd.StringDtype("pyarrow")))
         ints[rest] = ctx["parse_strings"](sub).dt.tz_localize(None).to_numpy().view(np.int64)
-    return pd.Series(pd.DatetimeIndex(ints.view("M8[ns]")).tz_localize("UTC"))
+    return pd.Series(ints.view("M8[ns]")).dt.tz_localize("UTC")
