@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import queue
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -197,15 +199,13 @@ def _stripped(value: str) -> str | None:
     return value.strip() or None
 
 
-def _text_col(arr: pa.Array | None, n: int) -> pd.arrays.ArrowStringArray:
-    """``str.strip()``, empty -> NA, as string[pyarrow]; only values that need it are touched."""
+def _text_col(arr: pa.Array | None, n: int) -> pa.Array:
+    """``str.strip()``, empty -> null; only the values that can need it are touched."""
     if arr is None or pa.types.is_null(arr.type):
-        return pd.array([None] * n, dtype=pd.StringDtype("pyarrow"))
+        return pa.nulls(n, pa.string())
     if not pa.types.is_string(arr.type):
         raise _Fallback(f"text field of type {arr.type}")
-    return pd.array(
-        _python_fix(arr, _strip_candidates(arr), _stripped), dtype=pd.StringDtype("pyarrow")
-    )
+    return _python_fix(arr, _strip_candidates(arr), _stripped)
 
 
 def _no_whitespace(value: str) -> str:
@@ -259,10 +259,21 @@ def _by_distinct(
     return values, codes
 
 
-def _category(
-    arr: pa.Array | list[pa.Array] | None, n: int, clean: Callable[[Any], Any]
-) -> pd.Categorical:
-    values, codes = _by_distinct(arr, n, clean)
+Codes = tuple[list, np.ndarray]
+
+
+def _merge_codes(parts: list[Codes]) -> Codes:
+    """(values, codes) of consecutive row ranges -> one (values, codes) for all rows."""
+    values: list = []
+    out = []
+    for vals, codes in parts:
+        out.append(np.where(codes >= 0, codes + len(values), -1) if values else codes)
+        values += vals
+    return values, (np.concatenate(out) if out else np.zeros(0, dtype=np.int64))
+
+
+def _category(parts: list[Codes]) -> pd.Categorical:
+    values, codes = _merge_codes(parts)
     cats = sorted({v for v in values if v is not None})
     pos = {c: i for i, c in enumerate(cats)}
     remap = np.array([pos.get(v, -1) if v is not None else -1 for v in values] + [-1])
@@ -329,39 +340,164 @@ def normalize_columnar(blobs: list[bytes], ctx: dict[str, Any]) -> dict[str, Any
     """Columns (as the per-record path would build them) or None to fall back.
 
     ``ctx`` carries the per-record cleaners so both paths share one definition.
-    Run it under :func:`lean_memory` for speed.
+    Run it under :func:`lean_memory` for speed. The reader decodes the next blocks
+    on its threads while this thread cleans the blocks already decoded.
     """
     n = len(blobs)
     lens = np.fromiter(map(len, blobs), dtype=np.int64, count=n)
+    if not n or (lens == 0).any():
+        return None
     buf = b"\n".join(blobs)
     # The reader skips blank lines and takes values side by side on one line, so a
     # blob only maps to one row if it starts a JSON object and the row count is n.
     starts = np.cumsum(lens + 1) - (lens + 1)
-    if not (np.frombuffer(buf, dtype=np.uint8)[starts[lens > 0]] == ord("{")).all():
+    if not (np.frombuffer(buf, dtype=np.uint8)[starts] == ord("{")).all():
         return None
-    if (lens == 0).any():
+    options = {
+        "read_options": pj.ReadOptions(block_size=_BLOCK_SIZE),
+        "parse_options": pj.ParseOptions(
+            explicit_schema=_EXPLICIT, unexpected_field_behavior="infer"
+        ),
+    }
+    try:
+        parts = _stream_parts(buf, options, ctx)
+    except _SchemaGrew:
+        parts = _table_parts(buf, options, ctx)
+    if parts is None or sum(len(p["job_id"]) for p in parts) != n:
+        return None
+    return _assemble(parts, n, ctx)
+
+
+class _SchemaGrew(Exception):
+    """A later block held a key the first did not: the streaming reader cannot go on."""
+
+
+_READ_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+
+
+def _stream_parts(
+    buf: bytes, options: dict[str, Any], ctx: dict[str, Any]
+) -> list[dict[str, Any]] | None:
+    """Blocks decoded ahead on the reader's threads, cleaned here as they come."""
+    parts: list[dict[str, Any]] = []
+    try:
+        reader = pj.open_json(pa.BufferReader(pa.py_buffer(buf)), **options)
+    except _READ_ERRORS:
+        return None
+    if reader.schema.names != ["job"]:
         return None
     try:
-        table = pj.read_json(
-            pa.py_buffer(buf),
-            read_options=pj.ReadOptions(block_size=_BLOCK_SIZE),
-            parse_options=pj.ParseOptions(
-                explicit_schema=_EXPLICIT, unexpected_field_behavior="infer"
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        with contextlib.closing(_prefetched(reader)) as batches:
+            for batch in batches:
+                if batch.num_rows:
+                    parts.append(_columns(batch.column(0), batch.num_rows, ctx))
+    except _READ_ERRORS:
+        # The streaming reader fixes the schema on the first block; a key first seen
+        # later (or a type conflict) ends it. The whole-table reader can say which.
+        raise _SchemaGrew from None
+    except _Fallback:
         return None
-    del buf
-    if table.num_rows != n or table.schema.names != ["job"]:
+    return parts
+
+
+def _table_parts(
+    buf: bytes, options: dict[str, Any], ctx: dict[str, Any]
+) -> list[dict[str, Any]] | None:
+    """The whole-table reader (its schema grows block by block), cleaned chunk-wise."""
+    try:
+        table = pj.read_json(pa.py_buffer(buf), **options)
+    except _READ_ERRORS:
+        return None
+    if table.schema.names != ["job"]:
         return None
     try:
-        return _columns(table.column("job"), n, ctx)
+        return [_columns(c, len(c), ctx) for c in table.column(0).chunks if len(c)]
     except _Fallback:
         return None
 
 
-#: Bytes per block of the JSON reader (blocks are parsed in parallel).
+def _prefetched(reader: pj.JSONStreamingReader, depth: int = 2) -> Iterator[pa.RecordBatch]:
+    """The reader's batches, decoded ahead on a helper thread (its errors re-raised here).
+
+    Decoding waits in arrow without the GIL, so it overlaps the Python cleaning of
+    earlier batches. Leaving the loop early stops the helper after its current batch.
+    """
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pump() -> None:
+        try:
+            for batch in reader:
+                if not put(("batch", batch)):
+                    return
+        except Exception as exc:  # handed over to the consumer
+            put(("error", exc))
+            return
+        put(("end", None))
+
+    helper = threading.Thread(target=pump, name="rds-jobs-json-reader", daemon=True)
+    helper.start()
+    try:
+        while True:
+            kind, item = box.get()
+            if kind == "batch":
+                yield item
+            elif kind == "error":
+                raise item
+            else:
+                return
+    finally:
+        stop.set()
+        helper.join()
+
+
+#: Bytes per block of the JSON reader (blocks are decoded in parallel).
 _BLOCK_SIZE = 8 << 20
+
+_TEXT_COLUMNS = (
+    "job_id",
+    "instance_id",
+    "instance_name",
+    "endpoint",
+    "replica_of",
+    "public_ip",
+    "switch_strategy",
+    "fail_reason",
+)
+_CATEGORY_COLUMNS = (
+    "job_name",
+    "status",
+    "instance_type",
+    "engine",
+    "engine_version",
+    "volume_type",
+)
+
+
+def _assemble(parts: list[dict[str, Any]], n: int, ctx: dict[str, Any]) -> dict[str, Any]:
+    """Per-batch parts -> the columns of all rows."""
+    text = pd.StringDtype("pyarrow")
+    out: dict[str, Any] = {}
+    for name in _TEXT_COLUMNS:
+        chunks = [c for p in parts for c in _chunks(p[name])]
+        out[name] = pd.array(pa.chunked_array(chunks, type=pa.string()), dtype=text)
+    for name in _CATEGORY_COLUMNS:
+        out[name] = _category([p[name] for p in parts])
+    for name in ("progress_pct", "volume_original_gb", "volume_target_gb", "resource_ids"):
+        out[name] = np.concatenate([p[name] for p in parts])
+    out["extra"] = np.concatenate([p["extra"] for p in parts])
+    for name in ("created", "ended"):
+        out[name] = _times_of([p[name] for p in parts], ctx)
+    return out
 
 
 def _columns(job_arr: pa.Array, n: int, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -442,21 +578,21 @@ def _columns(job_arr: pa.Array, n: int, ctx: dict[str, Any]) -> dict[str, Any]:
 
     text, num = ctx["text"], ctx["number"]
     return {
-        "job_id": pd.array(ids, dtype=pd.StringDtype("pyarrow")),
-        "job_name": _category(job.get_all("name"), n, text),
-        "status": _category(job.get_all("status"), n, ctx["status"]),
-        "created": _times(job.get("created"), n, ctx),
-        "ended": _times(job.get("ended"), n, ctx),
+        "job_id": ids,
+        "job_name": _by_distinct(job.get_all("name"), n, text),
+        "status": _by_distinct(job.get_all("status"), n, ctx["status"]),
+        "created": _times(job.get("created"), n),
+        "ended": _times(job.get("ended"), n),
         "progress_pct": _floats(progress, n, lambda v: num(v) if v else np.nan),
         "instance_id": _text_col(inst.get("id"), n),
         "instance_name": _text_col(inst.get("name"), n),
-        "instance_type": _category(einst.get_all("type"), n, ctx["instance_type"]),
-        "engine": _category(ds.get_all("type"), n, ctx["engine"]),
-        "engine_version": _category(ds.get_all("version"), n, text),
+        "instance_type": _by_distinct(einst.get_all("type"), n, ctx["instance_type"]),
+        "engine": _by_distinct(ds.get_all("type"), n, ctx["engine"]),
+        "engine_version": _by_distinct(ds.get_all("version"), n, text),
         "endpoint": _text_col(einst.get("endpoint"), n),
         "replica_of": _text_col(einst.get("replica_of"), n),
         "resource_ids": resource_ids,
-        "volume_type": _category(vol.get_all("type"), n, text),
+        "volume_type": _by_distinct(vol.get_all("type"), n, text),
         "volume_original_gb": _floats(vol.get_all("original_size"), n, num),
         "volume_target_gb": _floats(vol.get_all("target_size"), n, num),
         "public_ip": _text_col(ent.get("public_ip"), n),
@@ -538,10 +674,13 @@ def _api_seconds(data: np.ndarray, st: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return days * 86400 + hour * 3600 + minute * 60 + second - offset, good
 
 
-def _times(arr: pa.Array | None, n: int, ctx: dict[str, Any]) -> pd.Series:
-    """The API's own format read in numpy; anything else by the shared pandas parser."""
+Times = tuple[np.ndarray, np.ndarray, pa.Array | pa.ChunkedArray | None]
+
+
+def _times(arr: pa.Array | None, n: int) -> Times:
+    """(epoch ns, rows left for pandas, their text): the API's own layout read in numpy."""
     if arr is None or pa.types.is_null(arr.type):
-        return ctx["parse_times"]([None] * n)
+        return np.full(n, np.iinfo(np.int64).min, dtype=np.int64), np.zeros(n, bool), None
     if not pa.types.is_string(arr.type):
         raise _Fallback("non-text timestamp")
     ints, done = _api_times(arr)
@@ -549,9 +688,17 @@ def _times(arr: pa.Array | None, n: int, ctx: dict[str, Any]) -> pd.Series:
     todo = ~done & _per_chunk(arr, lambda c: np.diff(_string_parts(c)[0]) > 0)
     if arr.null_count:
         todo &= np.asarray(arr.is_valid())
+    return ints, todo, (arr.filter(pa.array(todo)) if todo.any() else None)
+
+
+def _times_of(parts: list[Times], ctx: dict[str, Any]) -> pd.Series:
+    """Per-batch times -> one UTC column; the leftovers go through pandas in one call."""
+    ints = np.concatenate([p[0] for p in parts])
+    todo = np.concatenate([p[1] for p in parts])
     rest = np.flatnonzero(todo)
     if len(rest):
-        picked = arr.filter(pa.array(todo))  # chunk by chunk, unlike take()
+        chunks = [c for p in parts if p[2] is not None for c in _chunks(p[2])]
+        picked = pa.chunked_array(chunks, type=pa.string())
         sub = pd.Series(pd.array(picked, dtype=pd.StringDtype("pyarrow")))
         ints[rest] = ctx["parse_strings"](sub).dt.tz_localize(None).to_numpy().view(np.int64)
     return pd.Series(ints.view("M8[ns]")).dt.tz_localize("UTC")

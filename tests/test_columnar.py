@@ -195,3 +195,56 @@ def test_lean_memory_restores_every_setting():
         assert not gc.isenabled()  # a caller's disabled GC stays disabled
     finally:
         gc.enable()
+
+
+def _spy(monkeypatch, name):
+    import rds_job_analytics._columnar as col
+
+    calls = []
+    real = getattr(col, name)
+
+    def spy(*args, **kwargs):
+        calls.append(name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(col, name, spy)
+    return calls
+
+
+def test_streaming_reader_cleans_many_batches(monkeypatch):
+    import rds_job_analytics._columnar as col
+
+    monkeypatch.setattr(col, "_BLOCK_SIZE", 1 << 16)
+    batches = _spy(monkeypatch, "_columns")
+    table_path = _spy(monkeypatch, "_table_parts")
+    blobs = sample_lines()
+    # every key the first block must know: lines holding the rarer ones go first
+    first = [b for b in blobs if b'" status"' in b or b'"resource_id"' in b][:5]
+    blobs = first + [b for b in blobs if b not in first]
+    pd.testing.assert_frame_equal(columnar(blobs), per_record(blobs))
+    assert not table_path and len(batches) > 20
+
+
+def test_key_first_seen_in_a_later_block_reads_whole_table(monkeypatch):
+    import rds_job_analytics._columnar as col
+
+    monkeypatch.setattr(col, "_BLOCK_SIZE", 1 << 16)
+    table_path = _spy(monkeypatch, "_table_parts")
+    blobs = [*sample_lines()[:2000], b'{"job": {"id": "late", "region": "eu-west-0"}}']
+    df = columnar(blobs)
+    assert table_path == ["_table_parts"]
+    pd.testing.assert_frame_equal(df, per_record(blobs))
+    assert df["extra"].iloc[-1] == {"region": "eu-west-0"}
+
+
+def test_a_failing_batch_stops_the_reader_thread(monkeypatch):
+    import threading
+
+    import rds_job_analytics._columnar as col
+
+    monkeypatch.setattr(col, "_BLOCK_SIZE", 1 << 16)
+    blobs = [*sample_lines()[:3000]]
+    blobs[1500] = b'{"job": {"id": "z", "status": "Failed", " status": "Running"}}'
+    before = {t.name for t in threading.enumerate()}
+    assert normalize_columnar(blobs, _CTX) is None  # both spellings set: slow path
+    assert "rds-jobs-json-reader" not in {t.name for t in threading.enumerate()} - before
