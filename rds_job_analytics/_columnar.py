@@ -1,12 +1,19 @@
 """Columnar fast path of :func:`normalize_jobs` for raw JSON bytes.
 
-pyarrow's multi-threaded JSON reader decodes JSON Lines straight into columns; the
-cleaning then runs column-wise (arrow compute for high-cardinality text, the
-per-record cleaners applied once per *distinct* value for low-cardinality columns).
+pyarrow's multi-threaded JSON reader decodes the JSON Lines straight into columns,
+block by block, on its own threads, while this thread cleans the blocks already
+decoded (one helper thread waits on the reader without holding the GIL). The
+cleaning is column-wise: the API's own timestamp layout and the whitespace checks
+run in numpy over the raw UTF-8 bytes; Python's ``str.strip``/``str.split`` are
+applied only to the few values that can hold whitespace; the per-record cleaners run
+once per *distinct* value of low-cardinality columns. The parts are put together once
+at the end.
+
 Whenever the input holds something this path cannot reproduce exactly (a type
 conflict, a non-string where text is expected, a nested unknown object, an invalid
-record...) it returns ``None`` and the caller uses the per-record path, so both
-paths always give identical frames.
+record, a padded and a clean key both set...) it returns ``None`` and the caller uses
+the per-record path, so both paths always give identical frames. Run it under
+:func:`lean_memory`.
 """
 
 from __future__ import annotations
@@ -301,6 +308,11 @@ except ImportError:  # pragma: no cover - other numpy layouts: leave numpy as it
     _set_madvise_hugepage = None
 
 
+_LEAN_LOCK = threading.Lock()
+_lean_depth = 0
+_lean_saved: tuple[Any, Any, bool] | None = None
+
+
 @contextlib.contextmanager
 def lean_memory() -> Iterator[None]:
     """Allocator settings for building a large frame; all restored on exit.
@@ -316,24 +328,36 @@ def lean_memory() -> Iterator[None]:
     * the cyclic GC runs full collections while millions of objects are made, though
       no cycles are (the per-record path: 3-4x faster without).
 
-    Other threads only see different allocation advice while this is active.
+    The settings are process-wide: the first of concurrent callers applies them and the
+    last one restores them. Other threads meanwhile only see other allocation advice.
     """
-    pool = _jemalloc()
-    old_pool = pa.default_memory_pool()
-    old_hp = _set_madvise_hugepage(False) if _set_madvise_hugepage else None
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    if pool is not None:
-        pa.set_memory_pool(pool)
+    global _lean_depth, _lean_saved
+    with _LEAN_LOCK:
+        if _lean_depth == 0:
+            pool = _jemalloc()
+            _lean_saved = (
+                pa.default_memory_pool() if pool is not None else None,
+                _set_madvise_hugepage(False) if _set_madvise_hugepage else None,
+                gc.isenabled(),
+            )
+            gc.disable()
+            if pool is not None:
+                pa.set_memory_pool(pool)
+        _lean_depth += 1
     try:
         yield
     finally:
-        if pool is not None:
-            pa.set_memory_pool(old_pool)
-        if gc_was_enabled:
-            gc.enable()
-        if _set_madvise_hugepage and old_hp is not None:
-            _set_madvise_hugepage(old_hp)
+        with _LEAN_LOCK:
+            _lean_depth -= 1
+            if _lean_depth == 0 and _lean_saved is not None:
+                old_pool, old_hp, gc_was_enabled = _lean_saved
+                _lean_saved = None
+                if old_pool is not None:
+                    pa.set_memory_pool(old_pool)
+                if old_hp is not None and _set_madvise_hugepage:
+                    _set_madvise_hugepage(old_hp)
+                if gc_was_enabled:
+                    gc.enable()
 
 
 def normalize_columnar(blobs: list[bytes], ctx: dict[str, Any]) -> dict[str, Any] | None:

@@ -248,3 +248,36 @@ def test_a_failing_batch_stops_the_reader_thread(monkeypatch):
     before = {t.name for t in threading.enumerate()}
     assert normalize_columnar(blobs, _CTX) is None  # both spellings set: slow path
     assert "rds-jobs-json-reader" not in {t.name for t in threading.enumerate()} - before
+
+
+def test_lean_memory_from_overlapping_threads_restores_once():
+    import gc
+    import threading
+
+    import pyarrow as pa
+
+    from rds_job_analytics import _columnar as col
+
+    pool_before = pa.default_memory_pool().backend_name
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with col.lean_memory():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second():
+        first_in.wait(5)
+        with col.lean_memory():
+            second_in.set()
+            first_out.wait(5)
+            assert not gc.isenabled()  # still lean: the other caller left first
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert gc.isenabled()
+    assert pa.default_memory_pool().backend_name == pool_before
