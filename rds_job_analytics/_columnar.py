@@ -384,6 +384,8 @@ def normalize_columnar(blobs: list[bytes], ctx: dict[str, Any]) -> dict[str, Any
         ),
     }
     try:
+        if not hasattr(pj, "open_json"):  # pyarrow < 20
+            raise _SchemaGrew
         parts = _stream_parts(buf, options, ctx)
     except _SchemaGrew:
         parts = _table_parts(buf, options, ctx)

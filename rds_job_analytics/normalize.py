@@ -459,13 +459,13 @@ def normalize_jobs(records: Iterable[Any], *, errors: Errors = "warn") -> pd.Dat
     records = list(records)
     skipped: list[dict[str, Any]] = []
     df = None
-    if len(records) >= COLUMNAR_MIN_ROWS and all(type(r) is bytes for r in records):
-        with lean_memory():
+    with lean_memory():
+        if len(records) >= COLUMNAR_MIN_ROWS and all(type(r) is bytes for r in records):
             cols = normalize_columnar(records, _CTX)
             if cols is not None:
                 df = _finish(cols)
-    if df is None:
-        df = _build_frame(_parse_all(records, errors, skipped))
+        if df is None:
+            df = _build_frame(_parse_all(records, errors, skipped))
     df.attrs["skipped_records"] = skipped
     if skipped and errors == "warn":
         first = "; ".join(f"#{s['position']}: {s['reason']}" for s in skipped[:3])

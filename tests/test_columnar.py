@@ -281,3 +281,13 @@ def test_lean_memory_from_overlapping_threads_restores_once():
         t.join(10)
     assert gc.isenabled()
     assert pa.default_memory_pool().backend_name == pool_before
+
+
+def test_without_the_streaming_reader_the_table_reader_is_used(monkeypatch):
+    import rds_job_analytics._columnar as col
+
+    monkeypatch.delattr(col.pj, "open_json")
+    table_path = _spy(monkeypatch, "_table_parts")
+    blobs = sample_lines()[:1000]
+    pd.testing.assert_frame_equal(columnar(blobs), per_record(blobs))
+    assert table_path == ["_table_parts"]
