@@ -383,31 +383,42 @@ def normalize_columnar(blobs: list[bytes], ctx: dict[str, Any]) -> dict[str, Any
             explicit_schema=_EXPLICIT, unexpected_field_behavior="infer"
         ),
     }
-    try:
-        if not hasattr(pj, "open_json"):  # pyarrow < 20
-            raise _SchemaGrew
-        parts = _stream_parts(buf, options, ctx)
-    except _SchemaGrew:
-        parts = _table_parts(buf, options, ctx)
-    if parts is None or sum(len(p["job_id"]) for p in parts) != n:
-        return None
+    whole = pa.py_buffer(buf)
+    parts: list[dict[str, Any]] = []
+    done = 0  # rows cleaned so far
+    while done < n:
+        rest = whole.slice(int(starts[done]))
+        if hasattr(pj, "open_json"):  # pyarrow >= 20
+            grew = _stream_parts(rest, options, ctx, parts)
+        else:
+            grew = _table_parts(rest, options, ctx, parts)
+        if grew is None:
+            return None
+        now = sum(len(p["job_id"]) for p in parts)
+        if grew and now == done:  # not even its first block: the whole-table reader
+            if _table_parts(rest, options, ctx, parts) is None:
+                return None
+            grew, now = False, sum(len(p["job_id"]) for p in parts)
+        if (not grew and now != n) or now > n:  # rows and blobs do not pair up
+            return None
+        done = now
     return _assemble(parts, n, ctx)
-
-
-class _SchemaGrew(Exception):
-    """A later block held a key the first did not: the streaming reader cannot go on."""
 
 
 _READ_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 
 
 def _stream_parts(
-    buf: bytes, options: dict[str, Any], ctx: dict[str, Any]
-) -> list[dict[str, Any]] | None:
-    """Blocks decoded ahead on the reader's threads, cleaned here as they come."""
-    parts: list[dict[str, Any]] = []
+    buf: pa.Buffer, options: dict[str, Any], ctx: dict[str, Any], parts: list[dict[str, Any]]
+) -> bool | None:
+    """Clean blocks into ``parts`` as the streaming reader decodes them ahead.
+
+    Returns False when all of ``buf`` is read, True when a block brought a key (or a
+    type) the first block did not have, which ends a streaming reader: the caller
+    starts a new one there. None: give up.
+    """
     try:
-        reader = pj.open_json(pa.BufferReader(pa.py_buffer(buf)), **options)
+        reader = pj.open_json(pa.BufferReader(buf), **options)
     except _READ_ERRORS:
         return None
     if reader.schema.names != ["job"]:
@@ -418,28 +429,30 @@ def _stream_parts(
                 if batch.num_rows:
                     parts.append(_columns(batch.column(0), batch.num_rows, ctx))
     except _READ_ERRORS:
-        # The streaming reader fixes the schema on the first block; a key first seen
-        # later (or a type conflict) ends it. The whole-table reader can say which.
-        raise _SchemaGrew from None
+        return True
     except _Fallback:
         return None
-    return parts
+    return False
 
 
 def _table_parts(
-    buf: bytes, options: dict[str, Any], ctx: dict[str, Any]
-) -> list[dict[str, Any]] | None:
-    """The whole-table reader (its schema grows block by block), cleaned chunk-wise."""
+    buf: pa.Buffer, options: dict[str, Any], ctx: dict[str, Any], parts: list[dict[str, Any]]
+) -> bool | None:
+    """The whole-table reader (its schema grows block by block), cleaned chunk-wise.
+
+    Returns False when done, None to give up (the same contract as _stream_parts).
+    """
     try:
-        table = pj.read_json(pa.py_buffer(buf), **options)
+        table = pj.read_json(buf, **options)
     except _READ_ERRORS:
         return None
     if table.schema.names != ["job"]:
         return None
     try:
-        return [_columns(c, len(c), ctx) for c in table.column(0).chunks if len(c)]
+        parts.extend(_columns(c, len(c), ctx) for c in table.column(0).chunks if len(c))
     except _Fallback:
         return None
+    return False
 
 
 def _prefetched(reader: pj.JSONStreamingReader, depth: int = 2) -> Iterator[pa.RecordBatch]:

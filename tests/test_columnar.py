@@ -225,16 +225,41 @@ def test_streaming_reader_cleans_many_batches(monkeypatch):
     assert not table_path and len(batches) > 20
 
 
-def test_key_first_seen_in_a_later_block_reads_whole_table(monkeypatch):
+def test_key_first_seen_in_a_later_block_restarts_the_stream_there(monkeypatch):
     import rds_job_analytics._columnar as col
 
     monkeypatch.setattr(col, "_BLOCK_SIZE", 1 << 16)
+    starts = _spy(monkeypatch, "_stream_parts")
     table_path = _spy(monkeypatch, "_table_parts")
-    blobs = [*sample_lines()[:2000], b'{"job": {"id": "late", "region": "eu-west-0"}}']
+    batches = _spy(monkeypatch, "_columns")
+    blobs = sample_lines()[:2000]
+    first = [b for b in blobs if b'" status"' in b or b'"resource_id"' in b][:5]
+    blobs = first + [b for b in blobs if b not in first]
+    blobs += [b'{"job": {"id": "late", "region": "eu-west-0"}}', *sample_lines()[2000:2600]]
     df = columnar(blobs)
-    assert table_path == ["_table_parts"]
     pd.testing.assert_frame_equal(df, per_record(blobs))
-    assert df["extra"].iloc[-1] == {"region": "eu-west-0"}
+    assert df["extra"].iloc[2000] == {"region": "eu-west-0"}
+    assert len(starts) == 2 and not table_path  # one restart, at the block with the key
+    n_blocks = len(batches)
+    assert n_blocks <= 2600 // 150 + 3  # no block was cleaned twice
+
+
+def test_first_block_the_stream_cannot_read_goes_to_the_table_reader(monkeypatch):
+    import rds_job_analytics._columnar as col
+
+    # Only the streaming reader fails (as on a first block it cannot type): the
+    # whole-table reader then reads the rest.
+    class Reader:
+        schema = col.pa.schema([col.pa.field("job", col.pa.struct([]))])
+
+        def __iter__(self):
+            raise col.pa.ArrowInvalid("cannot stream this block")
+
+    monkeypatch.setattr(col.pj, "open_json", lambda *a, **k: Reader())
+    table_path = _spy(monkeypatch, "_table_parts")
+    blobs = sample_lines()[:1000]
+    pd.testing.assert_frame_equal(columnar(blobs), per_record(blobs))
+    assert table_path == ["_table_parts"]
 
 
 def test_a_failing_batch_stops_the_reader_thread(monkeypatch):
