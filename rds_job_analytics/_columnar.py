@@ -106,6 +106,8 @@ class _Struct:
         for f, child in zip(arr.type, arr.flatten(), strict=True):
             groups.setdefault(f.name.strip(), []).append(child)
         for name, children in groups.items():
+            if len(children) > 1:  # a spelling that only ever held null adds nothing
+                children = [c for c in children if not pa.types.is_null(c.type)] or children[:1]
             if len(children) > 1:  # "status" and " status": coalesce if never both set
                 valid = sum(np.asarray(c.is_valid(), dtype=np.int8) for c in children)
                 if (valid > 1).any():
@@ -113,6 +115,8 @@ class _Struct:
                 if name in known:
                     self.twins[name] = children  # merged where used: see get()/get_all()
                     continue
+                if len({c.type for c in children}) > 1:
+                    raise _Fallback(f"{name!r} spelled two ways with different shapes")
                 child = pc.coalesce(*children)
             else:
                 child = children[0]
@@ -130,7 +134,10 @@ class _Struct:
 
     def get(self, name: str) -> pa.Array | None:
         if name in self.twins:
-            self.fields[name] = pc.coalesce(*self.twins.pop(name))
+            twins = self.twins.pop(name)
+            if len({t.type for t in twins}) > 1:
+                raise _Fallback(f"{name!r} spelled two ways with different shapes")
+            self.fields[name] = pc.coalesce(*twins)
         return self.fields.get(name)
 
     def get_all(self, name: str) -> list[pa.Array]:
@@ -426,13 +433,20 @@ def _stream_parts(
     try:
         with contextlib.closing(_prefetched(reader)) as batches:
             for batch in batches:
-                if batch.num_rows:
-                    parts.append(_columns(batch.column(0), batch.num_rows, ctx))
+                if batch.num_rows and not _clean_into(parts, batch.column(0), ctx):
+                    return None
     except _READ_ERRORS:
         return True
-    except _Fallback:
-        return None
     return False
+
+
+def _clean_into(parts: list[dict[str, Any]], job: pa.Array, ctx: dict[str, Any]) -> bool:
+    """Append the cleaned columns of one block; False when the fast path must give up."""
+    try:
+        parts.append(_columns(job, len(job), ctx))
+    except (_Fallback, pa.ArrowException):  # any surprise: the per-record path decides
+        return False
+    return True
 
 
 def _table_parts(
@@ -448,10 +462,9 @@ def _table_parts(
         return None
     if table.schema.names != ["job"]:
         return None
-    try:
-        parts.extend(_columns(c, len(c), ctx) for c in table.column(0).chunks if len(c))
-    except _Fallback:
-        return None
+    for chunk in table.column(0).chunks:
+        if len(chunk) and not _clean_into(parts, chunk, ctx):
+            return None
     return False
 
 

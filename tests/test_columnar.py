@@ -61,6 +61,8 @@ def test_normalize_jobs_uses_fast_path_for_many_bytes(monkeypatch):
         b'{"job": {"id": "z", "entities": {"volume": "big"}}}',  # type conflict
         b'{"job": {"id": "z", "entities": {"nested": {"a": 1}}}}',  # unknown object
         b'{"job": {"id": "z", "status": "Failed", " status": "Running"}}',  # both keys
+        b'{"job": {"id": "z", " entities": {"volume": {"type": "SSD"}}}}',  # shapes differ
+        b'{"job": {"id": "z", " created": "2026-08-01T00:00:00+0000"}}',  # read as a time
         b'{"job": {"id": "z", "entities": {"resource_id": "one"}}}',  # str, not list
     ],
 )
@@ -316,3 +318,76 @@ def test_without_the_streaming_reader_the_table_reader_is_used(monkeypatch):
     blobs = sample_lines()[:1000]
     pd.testing.assert_frame_equal(columnar(blobs), per_record(blobs))
     assert table_path == ["_table_parts"]
+
+
+WS = ["", " ", "\t", "\u3000", "\u00a0", "\x1c", "\u2028", "\u0085"]
+
+
+def _quirky_job(rng, i):
+    """A job with random spec quirks, all of kinds the fast path must read exactly."""
+
+    def pad(text):
+        return rng.choice(WS) + text + rng.choice(WS)
+
+    def when():
+        y, mo, d = rng.randint(2024, 2026), rng.randint(1, 12), rng.randint(1, 31)
+        h, mi, s = rng.randint(0, 24), rng.randint(0, 59), rng.randint(0, 60)
+        return rng.choice(
+            [
+                f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}+0000",
+                f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}{rng.choice('+-')}0{rng.randint(0, 9)}30",
+                f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}.{rng.randint(0, 999):03d}Z",
+                f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}+08:00",
+                pad(f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}+0000"),
+                "",
+                "garbage",
+            ]
+        )
+
+    job = {"id": pad(f"{i:08x}") if rng.random() < 0.9 else f"{i:04x} {rng.choice(WS)}x"}
+    optional = {
+        "name": lambda: pad(rng.choice(["RestartMysqlInstance", "CreatePostgresqlInstance", "x"])),
+        "status": lambda: pad(
+            rng.choice(["Running", "completed", "Complete", "FAILED", "odd", ""])
+        ),
+        "created": when,
+        "ended": when,
+        "process": lambda: rng.choice(["", "60", "60%", " 60 % ", "abc", "12.5"]),
+        "fail_reason": lambda: rng.choice([None, "", pad("Disk full."), "\u00e9chec"]),
+        "instance": lambda: {"id": pad("inst"), "name": rng.choice([None, pad("db-1")])},
+        "entities": lambda: {
+            "instance": {
+                "type": pad(rng.choice(["ha", "Single", "REPLICA", "other"])),
+                "datastore": {"type": rng.choice(["mysql", "PostgreSQL", "sqlserver", ""])},
+            },
+            "volume": {"type": "ULTRAHIGH", "original_size": "100", "target_size": pad("150")},
+            "resource_ids": [pad("r1"), "r2"],
+            "flavor_ref": pad("rds.mysql.x"),
+        },
+    }
+    for key, make in optional.items():
+        if rng.random() < 0.8:
+            # (a padded object or timestamp key is inferred with another type: slow path)
+            padded = rng.random() < 0.03 and key not in ("instance", "entities", "created", "ended")
+            name = " " + key if padded else key  # the published padded key
+            job[name] = make()
+    return {"job": job}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_quirks_read_the_same_on_both_paths(monkeypatch, seed):
+    import random
+
+    import orjson
+
+    import rds_job_analytics._columnar as col
+
+    # tiny blocks: many restarts of the stream as padded keys first show up late
+    monkeypatch.setattr(col, "_BLOCK_SIZE", [1 << 13, 1 << 15, 8 << 20][seed % 3])
+    rng = random.Random(seed)
+    blobs = [orjson.dumps(_quirky_job(rng, i)) for i in range(2500)]
+    fast = normalize_columnar(blobs, _CTX)
+    slow = per_record(blobs)
+    assert fast is not None, "every quirk here is one the fast path reads itself"
+    pd.testing.assert_frame_equal(_finish(fast), slow)
+    pd.testing.assert_frame_equal(normalize_jobs(blobs, errors="raise"), slow)
