@@ -140,6 +140,16 @@ class _Struct:
             self.fields[name] = pc.coalesce(*twins)
         return self.fields.get(name)
 
+    def text(self, name: str, n: int) -> pa.Array:
+        """A text field as one string array: its spellings merged (never both set)."""
+        arrs = self.get_all(name)
+        if not all(_is_text(a.type) for a in arrs):
+            raise _Fallback(f"text field {name!r} of another type")
+        live = [a for a in arrs if a.null_count < len(a)]
+        if not live:
+            return pa.nulls(n, pa.string())
+        return live[0] if len(live) == 1 else pc.coalesce(*live)
+
     def get_all(self, name: str) -> list[pa.Array]:
         """The field under each of its spellings (``status``, `` status``), never both set."""
         if name in self.twins:
@@ -542,10 +552,27 @@ def _assemble(parts: list[dict[str, Any]], n: int, ctx: dict[str, Any]) -> dict[
     for name in _TEXT_COLUMNS:
         chunks = [c for p in parts for c in _chunks(p[name])]
         out[name] = pd.array(pa.chunked_array(chunks, type=pa.string()), dtype=text)
-    for name in _CATEGORY_COLUMNS:
-        out[name] = _category([p[name] for p in parts])
-    for name in ("progress_pct", "volume_original_gb", "volume_target_gb", "resource_ids"):
-        out[name] = np.concatenate([p[name] for p in parts])
+    # Low-cardinality columns: one dictionary over all blocks, cleaned once per value.
+    text, num = ctx["text"], ctx["number"]
+    cleaners: dict[str, Callable[[Any], Any]] = {
+        "job_name": text,
+        "status": ctx["status"],
+        "instance_type": ctx["instance_type"],
+        "engine": ctx["engine"],
+        "engine_version": text,
+        "volume_type": text,
+        "progress_pct": lambda v: num(v) if v else np.nan,
+        "volume_original_gb": num,
+        "volume_target_gb": num,
+    }
+    for name, clean in cleaners.items():
+        chunks = [c for p in parts for c in _chunks(p[name])]
+        column = pa.chunked_array(chunks, type=pa.string())
+        if name in _CATEGORY_COLUMNS:
+            out[name] = _category([_by_distinct(column, n, clean)])
+        else:
+            out[name] = _floats(column, n, clean)
+    out["resource_ids"] = np.concatenate([p["resource_ids"] for p in parts])
     out["extra"] = np.concatenate([p["extra"] for p in parts])
     for name in ("created", "ended"):
         out[name] = _times_of([p[name] for p in parts], ctx)
@@ -628,25 +655,24 @@ def _columns(job_arr: pa.Array, n: int, ctx: dict[str, Any]) -> dict[str, Any]:
                 d = extra[i] = {}
             d[path] = v
 
-    text, num = ctx["text"], ctx["number"]
     return {
         "job_id": ids,
-        "job_name": _by_distinct(job.get_all("name"), n, text),
-        "status": _by_distinct(job.get_all("status"), n, ctx["status"]),
+        "job_name": job.text("name", n),
+        "status": job.text("status", n),
         "created": _times(job.get("created"), n),
         "ended": _times(job.get("ended"), n),
-        "progress_pct": _floats(progress, n, lambda v: num(v) if v else np.nan),
+        "progress_pct": progress if progress is not None else pa.nulls(n, pa.string()),
         "instance_id": _text_col(inst.get("id"), n),
         "instance_name": _text_col(inst.get("name"), n),
-        "instance_type": _by_distinct(einst.get_all("type"), n, ctx["instance_type"]),
-        "engine": _by_distinct(ds.get_all("type"), n, ctx["engine"]),
-        "engine_version": _by_distinct(ds.get_all("version"), n, text),
+        "instance_type": einst.text("type", n),
+        "engine": ds.text("type", n),
+        "engine_version": ds.text("version", n),
         "endpoint": _text_col(einst.get("endpoint"), n),
         "replica_of": _text_col(einst.get("replica_of"), n),
         "resource_ids": resource_ids,
-        "volume_type": _by_distinct(vol.get_all("type"), n, text),
-        "volume_original_gb": _floats(vol.get_all("original_size"), n, num),
-        "volume_target_gb": _floats(vol.get_all("target_size"), n, num),
+        "volume_type": vol.text("type", n),
+        "volume_original_gb": vol.text("original_size", n),
+        "volume_target_gb": vol.text("target_size", n),
         "public_ip": _text_col(ent.get("public_ip"), n),
         "switch_strategy": _text_col(ent.get("switch_strategy"), n),
         "fail_reason": _text_col(job.get("fail_reason"), n),
