@@ -217,6 +217,7 @@ class JobsClient:
 
     Examples
     --------
+    >>> from rds_job_analytics import TokenAuth
     >>> c = JobsClient("p" * 32, endpoint="http://127.0.0.1:8080", auth=TokenAuth("t"))
     >>> c
     JobsClient(project_id='pppppppppppppppppppppppppppppppp', endpoint='http://127.0.0.1:8080', auth=TokenAuth(token=***))

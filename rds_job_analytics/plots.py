@@ -157,10 +157,12 @@ def plot_failure_rates(
 
     Examples
     --------
+    >>> import matplotlib.pyplot as plt
     >>> import rds_job_analytics as rja
-    >>> ax = plot_failure_rates(rja.load_sample(), by="engine")
-    >>> len(ax.patches)
-    3
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_failure_rates(rja.load_sample(), by="engine", ax=ax)
+    >>> sorted(t.get_text() for t in ax.get_yticklabels())
+    ['(unknown)', 'MySQL', 'PostgreSQL', 'SQLServer']
     """
     ax = _ax(ax)
     if min_jobs < 0:

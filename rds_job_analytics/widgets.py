@@ -2,10 +2,12 @@
 
 Examples
 --------
+In a notebook (outside one, the widgets print their text form instead):
+
 >>> import rds_job_analytics as rja
->>> ex = rja.explore(rja.load_sample())
->>> ex.status.value = ("Failed",)
->>> set(ex.filtered["status"]) == {"Failed"}
+>>> ex = rja.explore(rja.load_sample())  # doctest: +SKIP
+>>> ex.status.value = ("Failed",)  # doctest: +SKIP
+>>> set(ex.filtered["status"]) == {"Failed"}  # doctest: +SKIP
 True
 """
 
