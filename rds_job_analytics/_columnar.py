@@ -113,7 +113,7 @@ class _Struct:
                 if (valid > 1).any():
                     raise _Fallback(f"duplicate key {name!r}")
                 if name in known:
-                    self.twins[name] = children  # merged where used: see get()/get_all()
+                    self.twins[name] = children  # merged where used: get() and text()
                     continue
                 if len({c.type for c in children}) > 1:
                     raise _Fallback(f"{name!r} spelled two ways with different shapes")
@@ -142,19 +142,13 @@ class _Struct:
 
     def text(self, name: str, n: int) -> pa.Array:
         """A text field as one string array: its spellings merged (never both set)."""
-        arrs = self.get_all(name)
+        arrs = self.twins.get(name) or ([self.fields[name]] if name in self.fields else [])
         if not all(_is_text(a.type) for a in arrs):
             raise _Fallback(f"text field {name!r} of another type")
         live = [a for a in arrs if a.null_count < len(a)]
         if not live:
             return pa.nulls(n, pa.string())
         return live[0] if len(live) == 1 else pc.coalesce(*live)
-
-    def get_all(self, name: str) -> list[pa.Array]:
-        """The field under each of its spellings (``status``, `` status``), never both set."""
-        if name in self.twins:
-            return self.twins[name]
-        return [self.fields[name]] if name in self.fields else []
 
 
 def _string_parts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -253,60 +247,30 @@ def _odd_rows(ids: pa.Array) -> np.ndarray:
 
 
 def _by_distinct(
-    arrs: pa.Array | list[pa.Array] | None, n: int, clean: Callable[[Any], Any]
+    arr: pa.Array | pa.ChunkedArray, n: int, clean: Callable[[Any], Any]
 ) -> tuple[list, np.ndarray]:
-    """Apply ``clean`` once per distinct value; returns (cleaned values, codes or -1).
-
-    ``arrs`` may list one field's spellings (never both set in a row): they merge here.
-    """
-    if not isinstance(arrs, list):
-        arrs = [] if arrs is None else [arrs]
-    values: list = []
-    codes = np.full(n, -1, dtype=np.int64)
-    for arr in arrs:
-        if pa.types.is_null(arr.type):
-            continue
-        if not _is_text(arr.type):
-            raise _Fallback(f"text field of type {arr.type}")
-        enc = pc.dictionary_encode(arr)  # one dictionary shared by all chunks
-        chunks = _chunks(enc)
-        if not chunks:
-            continue
-        own = pa.chunked_array([c.indices for c in chunks], type=chunks[0].indices.type)
-        own = np.asarray(pc.fill_null(own, -1).to_numpy(), dtype=np.int64)
-        if not values:  # the first (usually only) spelling
-            codes = own
-        else:
-            hit = own >= 0
-            codes[hit] = own[hit] + len(values)
-        values += [clean(v) for v in chunks[-1].dictionary.to_pylist()]
-    return values, codes
+    """Apply ``clean`` once per distinct value; returns (cleaned values, codes or -1)."""
+    if pa.types.is_null(arr.type):
+        return [], np.full(n, -1, dtype=np.int64)
+    if not _is_text(arr.type):
+        raise _Fallback(f"text field of type {arr.type}")
+    chunks = _chunks(pc.dictionary_encode(arr))  # one dictionary shared by all chunks
+    if not chunks:
+        return [], np.full(n, -1, dtype=np.int64)
+    codes = pa.chunked_array([c.indices for c in chunks], type=chunks[0].indices.type)
+    codes = np.asarray(pc.fill_null(codes, -1).to_numpy(), dtype=np.int64)
+    return [clean(v) for v in chunks[-1].dictionary.to_pylist()], codes
 
 
-Codes = tuple[list, np.ndarray]
-
-
-def _merge_codes(parts: list[Codes]) -> Codes:
-    """(values, codes) of consecutive row ranges -> one (values, codes) for all rows."""
-    values: list = []
-    out = []
-    for vals, codes in parts:
-        out.append(np.where(codes >= 0, codes + len(values), -1) if values else codes)
-        values += vals
-    return values, (np.concatenate(out) if out else np.zeros(0, dtype=np.int64))
-
-
-def _category(parts: list[Codes]) -> pd.Categorical:
-    values, codes = _merge_codes(parts)
+def _category(arr: pa.ChunkedArray, n: int, clean: Callable[[Any], Any]) -> pd.Categorical:
+    values, codes = _by_distinct(arr, n, clean)
     cats = sorted({v for v in values if v is not None})
     pos = {c: i for i, c in enumerate(cats)}
     remap = np.array([pos.get(v, -1) if v is not None else -1 for v in values] + [-1])
     return pd.Categorical.from_codes(remap[codes], categories=cats)
 
 
-def _floats(
-    arr: pa.Array | list[pa.Array] | None, n: int, clean: Callable[[Any], float]
-) -> np.ndarray:
+def _floats(arr: pa.ChunkedArray, n: int, clean: Callable[[Any], float]) -> np.ndarray:
     values, codes = _by_distinct(arr, n, clean)
     table = np.array([*values, np.nan], dtype="float64")
     return table[codes]
@@ -569,7 +533,7 @@ def _assemble(parts: list[dict[str, Any]], n: int, ctx: dict[str, Any]) -> dict[
         chunks = [c for p in parts for c in _chunks(p[name])]
         column = pa.chunked_array(chunks, type=pa.string())
         if name in _CATEGORY_COLUMNS:
-            out[name] = _category([_by_distinct(column, n, clean)])
+            out[name] = _category(column, n, clean)
         else:
             out[name] = _floats(column, n, clean)
     out["resource_ids"] = np.concatenate([p["resource_ids"] for p in parts])
