@@ -133,22 +133,23 @@ class _Struct:
                 extras.append((path, child))
 
     def get(self, name: str) -> pa.Array | None:
+        """The field, its spellings (``status``, `` status``; never both set) merged."""
         if name in self.twins:
             twins = self.twins.pop(name)
-            if len({t.type for t in twins}) > 1:
+            live = [t for t in twins if t.null_count < len(t)] or twins[:1]
+            if len({t.type for t in live}) > 1:
                 raise _Fallback(f"{name!r} spelled two ways with different shapes")
-            self.fields[name] = pc.coalesce(*twins)
+            self.fields[name] = live[0] if len(live) == 1 else pc.coalesce(*live)
         return self.fields.get(name)
 
     def text(self, name: str, n: int) -> pa.Array:
-        """A text field as one string array: its spellings merged (never both set)."""
-        arrs = self.twins.get(name) or ([self.fields[name]] if name in self.fields else [])
-        if not all(_is_text(a.type) for a in arrs):
-            raise _Fallback(f"text field {name!r} of another type")
-        live = [a for a in arrs if a.null_count < len(a)]
-        if not live:
+        """A text field as one string array (all nulls when absent)."""
+        arr = self.get(name)
+        if arr is None or pa.types.is_null(arr.type):
             return pa.nulls(n, pa.string())
-        return live[0] if len(live) == 1 else pc.coalesce(*live)
+        if not pa.types.is_string(arr.type):
+            raise _Fallback(f"text field {name!r} of type {arr.type}")
+        return arr
 
 
 def _string_parts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -499,14 +500,6 @@ _TEXT_COLUMNS = (
     "switch_strategy",
     "fail_reason",
 )
-_CATEGORY_COLUMNS = (
-    "job_name",
-    "status",
-    "instance_type",
-    "engine",
-    "engine_version",
-    "volume_type",
-)
 
 
 def _assemble(parts: list[dict[str, Any]], n: int, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -518,24 +511,23 @@ def _assemble(parts: list[dict[str, Any]], n: int, ctx: dict[str, Any]) -> dict[
         out[name] = pd.array(pa.chunked_array(chunks, type=pa.string()), dtype=text)
     # Low-cardinality columns: one dictionary over all blocks, cleaned once per value.
     text, num = ctx["text"], ctx["number"]
-    cleaners: dict[str, Callable[[Any], Any]] = {
+    categories: dict[str, Callable[[Any], Any]] = {
         "job_name": text,
         "status": ctx["status"],
         "instance_type": ctx["instance_type"],
         "engine": ctx["engine"],
         "engine_version": text,
         "volume_type": text,
+    }
+    numbers: dict[str, Callable[[Any], float]] = {
         "progress_pct": lambda v: num(v) if v else np.nan,
         "volume_original_gb": num,
         "volume_target_gb": num,
     }
-    for name, clean in cleaners.items():
-        chunks = [c for p in parts for c in _chunks(p[name])]
-        column = pa.chunked_array(chunks, type=pa.string())
-        if name in _CATEGORY_COLUMNS:
-            out[name] = _category(column, n, clean)
-        else:
-            out[name] = _floats(column, n, clean)
+    for table, build in ((categories, _category), (numbers, _floats)):
+        for name, clean in table.items():
+            chunks = [c for p in parts for c in _chunks(p[name])]
+            out[name] = build(pa.chunked_array(chunks, type=pa.string()), n, clean)
     out["resource_ids"] = np.concatenate([p["resource_ids"] for p in parts])
     out["extra"] = np.concatenate([p["extra"] for p in parts])
     for name in ("created", "ended"):
