@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo bench lint format sample clean
+.PHONY: setup test check demo bench lint format sample clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ test: setup
 	$(VENV)/bin/ruff check rds_job_analytics tests benchmarks scripts
 	$(VENV)/bin/ruff format --check rds_job_analytics tests benchmarks scripts
 	$(PY) -m pytest
+
+# The fast local loop: lint plus every test not marked slow (about 30 s).
+check: setup
+	$(VENV)/bin/ruff check rds_job_analytics tests benchmarks scripts
+	$(VENV)/bin/ruff format --check rds_job_analytics tests benchmarks scripts
+	$(PY) -m pytest -m "not slow" -q
 
 demo: setup
 	$(VENV)/bin/rds-jobs demo

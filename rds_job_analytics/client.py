@@ -39,7 +39,7 @@ from .exceptions import (
     ServerError,
     TransportError,
 )
-from .schema import to_epoch_ms
+from .schema import clean_job_id, to_epoch_ms
 
 __all__ = ["JobsClient", "TokenBucket", "clean_job_id", "parse_error_body"]
 
@@ -53,22 +53,6 @@ _TRANSIENT = (
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 NOT_FOUND_CODES = frozenset({"DBS.200543"})
-
-
-def clean_job_id(job_id: Any) -> str:
-    """Remove all whitespace from a job ID (the published examples carry stray spaces).
-
-    Examples
-    --------
-    >>> clean_job_id(" 31 b8ae23 - c687 ")
-    '31b8ae23-c687'
-    """
-    if not isinstance(job_id, str):
-        raise ConfigError(f"job id must be a string, not {type(job_id).__name__}: {job_id!r}")
-    cleaned = "".join(job_id.split())
-    if not cleaned:
-        raise ConfigError(f"empty job id: {job_id!r}")
-    return cleaned
 
 
 class TokenBucket:

@@ -16,12 +16,18 @@ from typing import Any
 
 import pandas as pd
 
+from .exceptions import ConfigError
+
 __all__ = [
     "CANONICAL_STATUSES",
     "FETCH_COLUMNS",
     "JOB_SCHEMA",
+    "STATUS_SPELLINGS",
     "TERMINAL_STATUSES",
+    "canonical_status",
+    "clean_job_id",
     "empty_jobs_frame",
+    "strip_job_id",
     "to_epoch_ms",
     "to_utc",
 ]
@@ -32,8 +38,71 @@ UTC_TIME = pd.DatetimeTZDtype("ns", "UTC")
 FLOAT = "float64"
 OBJECT = "object"
 
+#: The three statuses of the task center, in the order the ``status`` categories take.
 CANONICAL_STATUSES = ("Running", "Completed", "Failed")
+#: Statuses after which a job never changes again.
 TERMINAL_STATUSES = frozenset({"Completed", "Failed"})
+
+#: Spellings (compared stripped and case-folded) -> canonical status, symmetric for
+#: success and failure. Anything else (``Pending``, ``Canceled``...) is kept verbatim.
+STATUS_SPELLINGS = MappingProxyType(
+    {
+        "running": "Running",
+        "completed": "Completed",
+        "complete": "Completed",
+        "success": "Completed",
+        "succeeded": "Completed",
+        "failed": "Failed",
+        "fail": "Failed",
+        "failure": "Failed",
+    }
+)
+
+
+def canonical_status(value: Any) -> str | None:
+    """A status as the frame spells it (see :data:`STATUS_SPELLINGS`); None when empty.
+
+    Examples
+    --------
+    >>> canonical_status(" complete "), canonical_status("SUCCESS"), canonical_status("FAIL")
+    ('Completed', 'Completed', 'Failed')
+    >>> canonical_status("Pending")
+    'Pending'
+    """
+    if value is None:
+        return None
+    value = str(value).strip()
+    return STATUS_SPELLINGS.get(value.casefold(), value) or None
+
+
+def strip_job_id(value: str) -> str:
+    """The job-ID rule: every whitespace character removed (IDs never hold any; the
+    published examples carry typing accidents like ``"31 b8ae23 - c687"``).
+
+    Examples
+    --------
+    >>> strip_job_id(" 31 b8ae23 - c687 ")
+    '31b8ae23-c687'
+    """
+    return "".join(value.split())
+
+
+def clean_job_id(job_id: Any) -> str:
+    """:func:`strip_job_id` for a caller's argument: a non-string or empty ID is a
+    :class:`~rds_job_analytics.ConfigError` naming it.
+
+    Examples
+    --------
+    >>> clean_job_id(" 31 b8ae23 - c687 ")
+    '31b8ae23-c687'
+    """
+    if not isinstance(job_id, str):
+        raise ConfigError(f"job id must be a string, not {type(job_id).__name__}: {job_id!r}")
+    cleaned = strip_job_id(job_id)
+    if not cleaned:
+        raise ConfigError(f"empty job id: {job_id!r}")
+    return cleaned
+
 
 _SCHEMA: dict[str, Any] = {
     "job_id": TEXT,
