@@ -6,7 +6,15 @@ Examples
 >>> df = rja.load_sample()
 >>> df["status"].value_counts().index.tolist()[:1]
 ['Completed']
+
+Plotting, the explorer and the report load on first use (PEP 562), so a cron
+``rds-jobs sync`` never imports matplotlib, ipywidgets or jinja2.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .archive import JobArchive
 from .auth import AkSkAuth, PasswordAuth, TokenAuth, auth_from_env
@@ -27,8 +35,6 @@ from .exceptions import (
 )
 from .fetch import FetchWarning, SyncResult, fetch_jobs, sync_jobs
 from .normalize import normalize_jobs, parse_job
-from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
-from .report import Report, month_bounds, monthly_report
 from .sample import load_sample
 from .schema import JOB_SCHEMA, empty_jobs_frame
 from .stats import (
@@ -38,7 +44,38 @@ from .stats import (
     resize_summary,
     wilson_interval,
 )
-from .widgets import JobExplorer, explore
+
+if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
+    from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
+    from .report import Report, month_bounds, monthly_report
+    from .widgets import JobExplorer, explore
+
+#: Public name -> the module that defines it, imported on first access.
+_LAZY = {
+    "plot_durations": "plots",
+    "plot_failure_rates": "plots",
+    "plot_resize_deltas": "plots",
+    "plot_timeline": "plots",
+    "Report": "report",
+    "month_bounds": "report",
+    "monthly_report": "report",
+    "JobExplorer": "widgets",
+    "explore": "widgets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this hook
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 
