@@ -32,47 +32,15 @@ __all__ = [
     "to_utc",
 ]
 
-TEXT = pd.StringDtype("pyarrow")
-CATEGORY = "category"
-UTC_TIME = pd.DatetimeTZDtype("ns", "UTC")
-FLOAT = "float64"
-OBJECT = "object"
-
-#: The three statuses of the task center, in the order the ``status`` categories take.
-CANONICAL_STATUSES = ("Running", "Completed", "Failed")
-#: Statuses after which a job never changes again.
-TERMINAL_STATUSES = frozenset({"Completed", "Failed"})
-
-#: Spellings (compared stripped and case-folded) -> canonical status, symmetric for
-#: success and failure. Anything else (``Pending``, ``Canceled``...) is kept verbatim.
-STATUS_SPELLINGS = MappingProxyType(
-    {
-        "running": "Running",
-        "completed": "Completed",
-        "complete": "Completed",
-        "success": "Completed",
-        "succeeded": "Completed",
-        "failed": "Failed",
-        "fail": "Failed",
-        "failure": "Failed",
-    }
+from ._fields import (  # the field table is the one home of the columns and their rules
+    CANONICAL_STATUSES,
+    CATEGORY,
+    FIELDS,
+    STATUS_SPELLINGS,
+    TERMINAL_STATUSES,
+    TEXT,
+    canonical_status,
 )
-
-
-def canonical_status(value: Any) -> str | None:
-    """A status as the frame spells it (see :data:`STATUS_SPELLINGS`); None when empty.
-
-    Examples
-    --------
-    >>> canonical_status(" complete "), canonical_status("SUCCESS"), canonical_status("FAIL")
-    ('Completed', 'Completed', 'Failed')
-    >>> canonical_status("Pending")
-    'Pending'
-    """
-    if value is None:
-        return None
-    value = str(value).strip()
-    return STATUS_SPELLINGS.get(value.casefold(), value) or None
 
 
 def strip_job_id(value: str) -> str:
@@ -104,31 +72,7 @@ def clean_job_id(job_id: Any) -> str:
     return cleaned
 
 
-_SCHEMA: dict[str, Any] = {
-    "job_id": TEXT,
-    "job_name": CATEGORY,
-    "status": CATEGORY,
-    "created": UTC_TIME,
-    "ended": UTC_TIME,
-    "duration_s": FLOAT,
-    "progress_pct": FLOAT,
-    "instance_id": TEXT,
-    "instance_name": TEXT,
-    "instance_type": CATEGORY,
-    "engine": CATEGORY,
-    "engine_version": CATEGORY,
-    "endpoint": TEXT,
-    "replica_of": TEXT,
-    "resource_ids": OBJECT,
-    "volume_type": CATEGORY,
-    "volume_original_gb": FLOAT,
-    "volume_target_gb": FLOAT,
-    "volume_delta_gb": FLOAT,
-    "public_ip": TEXT,
-    "switch_strategy": TEXT,
-    "fail_reason": TEXT,
-    "extra": OBJECT,
-}
+_SCHEMA: dict[str, Any] = {f.column: f.dtype for f in FIELDS.values()}
 
 #: Ordered, read-only mapping of column name -> pandas dtype of the normalized frame.
 JOB_SCHEMA = MappingProxyType(_SCHEMA)

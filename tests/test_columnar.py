@@ -9,7 +9,7 @@ import pytest
 
 from rds_job_analytics import normalize_jobs
 from rds_job_analytics._columnar import normalize_columnar
-from rds_job_analytics.normalize import _CTX, _build_frame, _finish, _parse_all
+from rds_job_analytics.normalize import _build_frame, _finish, _parse_all
 from rds_job_analytics.sample import _read_lines
 
 from .conftest import EXAMPLES
@@ -20,7 +20,7 @@ def per_record(blobs):
 
 
 def columnar(blobs):
-    cols = normalize_columnar(blobs, _CTX)
+    cols = normalize_columnar(blobs)
     assert cols is not None, "fast path fell back"
     return _finish(cols)
 
@@ -47,7 +47,7 @@ def test_normalize_jobs_uses_fast_path_for_many_bytes(monkeypatch):
     import rds_job_analytics.normalize as norm
 
     real = norm.normalize_columnar
-    monkeypatch.setattr(norm, "normalize_columnar", lambda b, c: calls.append(1) or real(b, c))
+    monkeypatch.setattr(norm, "normalize_columnar", lambda b: calls.append(1) or real(b))
     blobs = sample_lines()[:300]
     df = normalize_jobs(blobs)
     assert calls == [1]
@@ -68,7 +68,7 @@ def test_normalize_jobs_uses_fast_path_for_many_bytes(monkeypatch):
 )
 def test_odd_records_fall_back_and_match(odd):
     blobs = [*sample_lines()[:300], odd]
-    assert normalize_columnar(blobs, _CTX) is None
+    assert normalize_columnar(blobs) is None
     pd.testing.assert_frame_equal(normalize_jobs(blobs, errors="raise"), per_record(blobs))
 
 
@@ -113,8 +113,7 @@ def test_api_times_agree_with_pandas_on_every_field_range():
     import numpy as np
     import pyarrow as pa
 
-    from rds_job_analytics._columnar import _api_times
-    from rds_job_analytics.normalize import _parse_strings
+    from rds_job_analytics._timeparse import _api_times, parse_iso_strings
 
     rng = random.Random(7)
     vals = [
@@ -124,7 +123,7 @@ def test_api_times_agree_with_pandas_on_every_field_range():
         for _ in range(20_000)
     ]
     ns, done = _api_times(pa.array(vals))
-    ref = _parse_strings(pd.Series(vals, dtype="string[pyarrow]"))
+    ref = parse_iso_strings(pd.Series(vals, dtype="string[pyarrow]"))
     ref_ns = ref.dt.tz_localize(None).to_numpy().view(np.int64)
     assert done.sum() > 5_000  # most valid values take the fast road
     np.testing.assert_array_equal(ns[done], ref_ns[done])
@@ -133,18 +132,18 @@ def test_api_times_agree_with_pandas_on_every_field_range():
 
 def test_many_reader_blocks_give_the_same_frame(monkeypatch):
     # Small blocks: the reader returns many chunks, and the quirks land in different ones.
-    import rds_job_analytics._columnar as col
+    import rds_job_analytics._jsonreader as jr
 
-    monkeypatch.setattr(col, "_BLOCK_SIZE", 1 << 16)
+    monkeypatch.setattr(jr, "BLOCK_SIZE", 1 << 16)
     blobs = sample_lines()
     odd = [
         b'{"job": {"id": "x 1\\u3000", "name": " Restart\\u0085", "status": " complete "}}',
         b'{"job": {"id": "x2", "created": "2026-02-30T00:00:00+0000", "ended": ""}}',
     ]
     blobs = [*blobs[:2500], odd[0], *blobs[2500:], odd[1]]
-    table = col.pj.read_json(
-        col.pa.py_buffer(b"\n".join(blobs)),
-        read_options=col.pj.ReadOptions(block_size=col._BLOCK_SIZE),
+    table = jr.pj.read_json(
+        jr.pa.py_buffer(b"\n".join(blobs)),
+        read_options=jr.pj.ReadOptions(block_size=jr.BLOCK_SIZE),
     )
     assert table.column("job").num_chunks > 10
     pd.testing.assert_frame_equal(columnar(blobs), per_record(blobs))
@@ -160,7 +159,7 @@ def test_many_reader_blocks_give_the_same_frame(monkeypatch):
 )
 def test_blobs_that_would_misalign_rows_fall_back(odd):
     blobs = [*sample_lines()[:300], *odd]
-    assert normalize_columnar(blobs, _CTX) is None
+    assert normalize_columnar(blobs) is None
     pd.testing.assert_frame_equal(normalize_jobs(blobs, errors="ignore"), per_record_ok(blobs))
 
 
@@ -173,7 +172,7 @@ def test_lean_memory_restores_every_setting():
 
     import pyarrow as pa
 
-    from rds_job_analytics import _columnar as col
+    from rds_job_analytics import _memory as col
 
     hp = col._set_madvise_hugepage
     hp_before = hp(True) if hp else None
@@ -200,25 +199,28 @@ def test_lean_memory_restores_every_setting():
 
 
 def _spy(monkeypatch, name):
+    """Count calls of ``_columnar._columns`` or of the reader's ``stream``/``table``."""
     import rds_job_analytics._columnar as col
+    import rds_job_analytics._jsonreader as jr
 
+    target = col if name == "_columns" else jr._Reader
     calls = []
-    real = getattr(col, name)
+    real = getattr(target, name)
 
     def spy(*args, **kwargs):
         calls.append(name)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(col, name, spy)
+    monkeypatch.setattr(target, name, spy)
     return calls
 
 
 def test_streaming_reader_cleans_many_batches(monkeypatch):
-    import rds_job_analytics._columnar as col
+    import rds_job_analytics._jsonreader as jr
 
-    monkeypatch.setattr(col, "_BLOCK_SIZE", 1 << 16)
+    monkeypatch.setattr(jr, "BLOCK_SIZE", 1 << 16)
     batches = _spy(monkeypatch, "_columns")
-    table_path = _spy(monkeypatch, "_table_parts")
+    table_path = _spy(monkeypatch, "table")
     blobs = sample_lines()
     # every key the first block must know: lines holding the rarer ones go first
     first = [b for b in blobs if b'" status"' in b or b'"resource_id"' in b][:5]
@@ -228,11 +230,11 @@ def test_streaming_reader_cleans_many_batches(monkeypatch):
 
 
 def test_key_first_seen_in_a_later_block_restarts_the_stream_there(monkeypatch):
-    import rds_job_analytics._columnar as col
+    import rds_job_analytics._jsonreader as jr
 
-    monkeypatch.setattr(col, "_BLOCK_SIZE", 1 << 16)
-    starts = _spy(monkeypatch, "_stream_parts")
-    table_path = _spy(monkeypatch, "_table_parts")
+    monkeypatch.setattr(jr, "BLOCK_SIZE", 1 << 16)
+    starts = _spy(monkeypatch, "stream")
+    table_path = _spy(monkeypatch, "table")
     batches = _spy(monkeypatch, "_columns")
     blobs = sample_lines()[:2000]
     first = [b for b in blobs if b'" status"' in b or b'"resource_id"' in b][:5]
@@ -247,7 +249,7 @@ def test_key_first_seen_in_a_later_block_restarts_the_stream_there(monkeypatch):
 
 
 def test_first_block_the_stream_cannot_read_goes_to_the_table_reader(monkeypatch):
-    import rds_job_analytics._columnar as col
+    import rds_job_analytics._jsonreader as col
 
     # Only the streaming reader fails (as on a first block it cannot type): the
     # whole-table reader then reads the rest.
@@ -258,22 +260,22 @@ def test_first_block_the_stream_cannot_read_goes_to_the_table_reader(monkeypatch
             raise col.pa.ArrowInvalid("cannot stream this block")
 
     monkeypatch.setattr(col.pj, "open_json", lambda *a, **k: Reader())
-    table_path = _spy(monkeypatch, "_table_parts")
+    table_path = _spy(monkeypatch, "table")
     blobs = sample_lines()[:1000]
     pd.testing.assert_frame_equal(columnar(blobs), per_record(blobs))
-    assert table_path == ["_table_parts"]
+    assert table_path == ["table"]
 
 
 def test_a_failing_batch_stops_the_reader_thread(monkeypatch):
     import threading
 
-    import rds_job_analytics._columnar as col
+    import rds_job_analytics._jsonreader as jr
 
-    monkeypatch.setattr(col, "_BLOCK_SIZE", 1 << 16)
+    monkeypatch.setattr(jr, "BLOCK_SIZE", 1 << 16)
     blobs = [*sample_lines()[:3000]]
     blobs[1500] = b'{"job": {"id": "z", "status": "Failed", " status": "Running"}}'
     before = {t.name for t in threading.enumerate()}
-    assert normalize_columnar(blobs, _CTX) is None  # both spellings set: slow path
+    assert normalize_columnar(blobs) is None  # both spellings set: slow path
     assert "rds-jobs-json-reader" not in {t.name for t in threading.enumerate()} - before
 
 
@@ -283,7 +285,7 @@ def test_lean_memory_from_overlapping_threads_restores_once():
 
     import pyarrow as pa
 
-    from rds_job_analytics import _columnar as col
+    from rds_job_analytics import _memory as col
 
     pool_before = pa.default_memory_pool().backend_name
     first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
@@ -311,13 +313,13 @@ def test_lean_memory_from_overlapping_threads_restores_once():
 
 
 def test_without_the_streaming_reader_the_table_reader_is_used(monkeypatch):
-    import rds_job_analytics._columnar as col
+    import rds_job_analytics._jsonreader as col
 
     monkeypatch.delattr(col.pj, "open_json")
-    table_path = _spy(monkeypatch, "_table_parts")
+    table_path = _spy(monkeypatch, "table")
     blobs = sample_lines()[:1000]
     pd.testing.assert_frame_equal(columnar(blobs), per_record(blobs))
-    assert table_path == ["_table_parts"]
+    assert table_path == ["table"]
 
 
 WS = ["", " ", "\t", "\u3000", "\u00a0", "\x1c", "\u2028", "\u0085"]
@@ -380,13 +382,13 @@ def test_random_quirks_read_the_same_on_both_paths(monkeypatch, seed):
 
     import orjson
 
-    import rds_job_analytics._columnar as col
+    import rds_job_analytics._jsonreader as jr
 
     # tiny blocks: many restarts of the stream as padded keys first show up late
-    monkeypatch.setattr(col, "_BLOCK_SIZE", [1 << 13, 1 << 15, 8 << 20][seed % 3])
+    monkeypatch.setattr(jr, "BLOCK_SIZE", [1 << 13, 1 << 15, 8 << 20][seed % 3])
     rng = random.Random(seed)
     blobs = [orjson.dumps(_quirky_job(rng, i)) for i in range(2500)]
-    fast = normalize_columnar(blobs, _CTX)
+    fast = normalize_columnar(blobs)
     slow = per_record(blobs)
     assert fast is not None, "every quirk here is one the fast path reads itself"
     pd.testing.assert_frame_equal(_finish(fast), slow)

@@ -167,9 +167,9 @@ def test_schema_same_for_sparse_and_full_frames(example):
 
 def test_mixed_offsets_are_converted_to_utc():
     recs = [
-        {"job": {"id": "a", "created": "2024-03-01T08:00:00+0800", "ended": "2024-03-01T00:30:00Z"}},
-        {"job": {"id": "b", "created": "2024-03-01T00:00:00+00:00", "ended": "2024-02-29T19:00:00-0500"}},
-        {"job": {"id": "c", "created": "2024-03-01T00:00:00.250Z", "ended": "2024-03-01T00:00:01+0000"}},
+        {"job": {"id": "a", "status": "Completed", "created": "2024-03-01T08:00:00+0800", "ended": "2024-03-01T00:30:00Z"}},
+        {"job": {"id": "b", "status": "Completed", "created": "2024-03-01T00:00:00+00:00", "ended": "2024-02-29T19:00:00-0500"}},
+        {"job": {"id": "c", "status": "Completed", "created": "2024-03-01T00:00:00.250Z", "ended": "2024-03-01T00:00:01+0000"}},
     ]  # fmt: skip
     df = normalize_jobs(recs, errors="raise")
     midnight = pd.Timestamp("2024-03-01", tz="UTC")
@@ -185,6 +185,8 @@ def test_durations_missing_or_negative_are_nan():
         {"job": {"id": "b", "created": "2024-01-01T00:00:00Z", "ended": "2023-12-31T00:00:00Z"}},
         {"job": {"id": "c", "created": "garbage", "ended": "2024-01-01T00:00:00Z"}},
     ]
+    for rec in recs:  # terminal jobs: only the missing or negative times leave NaN
+        rec["job"]["status"] = "Completed"
     df = normalize_jobs(recs)
     assert df["duration_s"].isna().all()
     assert df["ended"].isna().tolist() == [True, False, False]

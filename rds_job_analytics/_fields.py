@@ -1,0 +1,376 @@
+"""The field table: every column of the normalized frame, where it comes from, how it is cleaned.
+
+One entry per column drives :data:`~rds_job_analytics.JOB_SCHEMA`, the per-record
+parser (``normalize.parse_job``), the columnar fast path (``_columnar``: the reader's
+explicit schema and the column cleaning) and the README's schema table (a test
+compares them). Adding an API field is one :class:`Field` here plus its test.
+
+Kinds (how a value is read and cleaned, identically on both paths):
+
+``id``        whitespace removed everywhere (:func:`schema.strip_job_id`); required
+``text``      ``str.strip()``, empty -> missing
+``compact``   every whitespace character removed, empty -> missing (IPs, endpoints)
+``category``  ``clean(value)`` once per distinct value
+``number``    ``clean(value)`` -> float (NaN when missing or unparseable)
+``time``      ISO-8601 text -> UTC (the raw text is kept until the column is parsed)
+``list``      a list of text (a lone string is a one-item list), each item stripped
+``derived``   computed from other columns (no path)
+``extra``     every key not in the table that carries a value
+
+Examples
+--------
+>>> FIELDS["progress_pct"].paths
+(('process',), ('progress',))
+>>> KNOWN_KEYS[("entities", "volume")]
+frozenset({'original_size', 'target_size', 'type'})
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "FIELDS",
+    "KNOWN_KEYS",
+    "OBJECT_PATHS",
+    "ROW_COLUMNS",
+    "Field",
+    "clean_engine",
+    "clean_instance_type",
+    "compact",
+    "number",
+    "text",
+]
+
+KeyPath = tuple[str, ...]
+
+TEXT = pd.StringDtype("pyarrow")
+CATEGORY = "category"
+UTC_TIME = pd.DatetimeTZDtype("ns", "UTC")
+FLOAT = "float64"
+OBJECT = "object"
+
+#: The three statuses of the task center, in the order the ``status`` categories take.
+CANONICAL_STATUSES = ("Running", "Completed", "Failed")
+#: Statuses after which a job never changes again.
+TERMINAL_STATUSES = frozenset({"Completed", "Failed"})
+
+#: Spellings (compared stripped and case-folded) -> canonical status, symmetric for
+#: success and failure. Anything else (``Pending``, ``Canceled``...) is kept verbatim.
+STATUS_SPELLINGS = MappingProxyType(
+    {
+        "running": "Running",
+        "completed": "Completed",
+        "complete": "Completed",
+        "success": "Completed",
+        "succeeded": "Completed",
+        "failed": "Failed",
+        "fail": "Failed",
+        "failure": "Failed",
+    }
+)
+
+
+def canonical_status(value: Any) -> str | None:
+    """A status as the frame spells it (see :data:`STATUS_SPELLINGS`); None when empty.
+
+    Examples
+    --------
+    >>> canonical_status(" complete "), canonical_status("SUCCESS"), canonical_status("FAIL")
+    ('Completed', 'Completed', 'Failed')
+    >>> canonical_status("Pending")
+    'Pending'
+    """
+    if value is None:
+        return None
+    value = str(value).strip()
+    return STATUS_SPELLINGS.get(value.casefold(), value) or None
+
+
+# -- value cleaners (the per-record path calls them per value, the columnar path once
+#    per distinct value) ----------------------------------------------------------------
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?|\.\d+")
+
+#: Canonical spellings of the instance types (compared case-folded).
+INSTANCE_TYPES = MappingProxyType({"single": "Single", "ha": "Ha", "replica": "Replica"})
+#: Engine spellings (case-folded) -> canonical engine.
+ENGINES = MappingProxyType(
+    {
+        "mysql": "MySQL",
+        "postgresql": "PostgreSQL",
+        "postgres": "PostgreSQL",
+        "sqlserver": "SQLServer",
+        "microsoft sql server": "SQLServer",
+    }
+)
+#: Huawei RDS instance IDs end in an engine suffix: the engine's last fallback.
+ENGINE_BY_ID_SUFFIX = MappingProxyType({"in01": "MySQL", "in03": "PostgreSQL", "in04": "SQLServer"})
+#: Engine names inside job names (``RestartMysqlInstance``), keys of :data:`ENGINES`.
+ENGINE_IN_NAME = re.compile(r"(mysql|postgres(?:ql)?|sqlserver)", re.IGNORECASE)
+
+
+def text(value: Any) -> str | None:
+    """``str.strip()``; empty or None -> None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    return value.strip() or None
+
+
+def compact(value: Any) -> str | None:
+    """Every whitespace character removed; empty or None -> None."""
+    if value is None:
+        return None
+    return "".join(str(value).split()) or None
+
+
+def number(value: Any) -> float:
+    """``'60'``, ``'60%'``, ``'60 % '``, ``40``, ``0`` -> float; None, ``''``, junk -> NaN."""
+    if value is None or value == "" or isinstance(value, bool):
+        return np.nan
+    if isinstance(value, int | float):
+        return float(value)
+    m = _NUMBER.search(str(value))
+    return float(m.group()) if m else np.nan
+
+
+def clean_instance_type(value: Any) -> str | None:
+    """``single``/``HA``/``replica`` -> ``Single``/``Ha``/``Replica``; others stripped."""
+    value = text(value)
+    return INSTANCE_TYPES.get(value.casefold(), value) if value else None
+
+
+def clean_engine(value: Any) -> str | None:
+    """``mysql``/``postgres``/``Microsoft SQL Server`` -> ``MySQL``/``PostgreSQL``/``SQLServer``."""
+    value = text(value)
+    return ENGINES.get(value.casefold(), value) if value else None
+
+
+# -- the table -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Field:
+    """One column of the normalized frame.
+
+    Attributes
+    ----------
+    column : str
+        Column name.
+    dtype : object
+        pandas dtype of the column.
+    kind : str
+        How the value is read and cleaned (see the module docstring).
+    paths : tuple of paths
+        Where the value sits in the job object; later paths are older or sibling
+        spellings, read when the earlier ones are missing (None, or ``""`` when
+        ``empty_is_missing``).
+    clean : callable, optional
+        The value cleaner of ``category`` and ``number`` fields.
+    doc : str
+        The README's "from" text.
+    """
+
+    column: str
+    dtype: Any
+    kind: str
+    paths: tuple[KeyPath, ...] = ()
+    clean: Callable[[Any], Any] | None = None
+    doc: str = ""
+    empty_is_missing: bool = False
+    dtype_doc: str = ""
+
+    @property
+    def dtype_name(self) -> str:
+        """The dtype as the README's schema table names it."""
+        name = "string" if self.dtype is TEXT else str(self.dtype)
+        return f"{name}: {self.dtype_doc}" if self.dtype_doc else name
+
+
+def _p(*dotted: str) -> tuple[KeyPath, ...]:
+    return tuple(tuple(d.split(".")) for d in dotted)
+
+
+# fmt: off
+_TABLE = (
+    Field("job_id", TEXT, "id", _p("id"), doc="job.id, all whitespace removed"),
+    Field("job_name", CATEGORY, "category", _p("name"), text, "job.name, stripped"),
+    Field(
+        "status",
+        CATEGORY,
+        "category",
+        _p("status"),
+        canonical_status,
+        "job.status: `Running`/`Completed`/`Failed` canonical through one table "
+        "(case-insensitive, stripped; `Complete`/`Success`/`Succeeded` -> `Completed`, "
+        "`Fail`/`Failure` -> `Failed`); others verbatim",
+    ),
+    Field(
+        "created",
+        UTC_TIME,
+        "time",
+        _p("created"),
+        doc="job.created (`+0000`, `+08:00`, `Z`, fractions), converted to UTC; "
+        "NaT when missing or empty",
+    ),
+    Field("ended", UTC_TIME, "time", _p("ended"), doc="job.ended, as created"),
+    Field(
+        "duration_s",
+        FLOAT,
+        "derived",
+        doc="ended - created of a Completed or Failed job; NaN while the job is not "
+        "terminal (a Running job may carry `ended`), when either is missing, or ended < created",
+    ),
+    Field(
+        "progress_pct",
+        FLOAT,
+        "number",
+        _p("process", "progress"),
+        number,
+        'job.process (or job.progress): `"60"`, `"60%"`, `"60 % "`, `60`, `0` -> float; '
+        "NaN when empty",
+        empty_is_missing=True,
+    ),
+    Field("instance_id", TEXT, "text", _p("instance.id"), doc="job.instance.id, stripped"),
+    Field("instance_name", TEXT, "text", _p("instance.name"), doc="job.instance.name, stripped"),
+    Field(
+        "instance_type",
+        CATEGORY,
+        "category",
+        _p("entities.instance.type"),
+        clean_instance_type,
+        "entities.instance.type; `Single`/`Ha`/`Replica` canonical case",
+    ),
+    Field(
+        "engine",
+        CATEGORY,
+        "category",
+        _p("entities.instance.datastore.type"),
+        clean_engine,
+        "entities.instance.datastore.type (`MySQL`/`PostgreSQL`/`SQLServer` canonical); "
+        "when absent, inferred from the job name (`RestartMysqlInstance` -> MySQL), then "
+        "from the instance ID's engine suffix (`in01` MySQL, `in03` PostgreSQL, `in04` "
+        "SQLServer; other suffixes stay empty)",
+    ),
+    Field(
+        "engine_version",
+        CATEGORY,
+        "category",
+        _p("entities.instance.datastore.version"),
+        text,
+        "entities.instance.datastore.version",
+    ),
+    Field(
+        "endpoint",
+        TEXT,
+        "compact",
+        _p("entities.instance.endpoint"),
+        doc='entities.instance.endpoint, all whitespace removed (`"192.168 .1 .203: 3306"`)',
+    ),
+    Field(
+        "replica_of",
+        TEXT,
+        "text",
+        _p("entities.instance.replica_of"),
+        doc="entities.instance.replica_of, stripped",
+    ),
+    Field(
+        "resource_ids",
+        OBJECT,
+        "list",
+        _p("entities.resource_ids", "entities.resource_id"),
+        doc="entities.resource_ids (or the older resource_id), items stripped",
+        dtype_doc="list of str, or None",
+    ),
+    Field(
+        "volume_type",
+        CATEGORY,
+        "category",
+        _p("entities.volume.type"),
+        text,
+        "entities.volume.type",
+    ),
+    Field(
+        "volume_original_gb",
+        FLOAT,
+        "number",
+        _p("entities.volume.original_size"),
+        number,
+        "entities.volume.original_size (a string in GB)",
+    ),
+    Field(
+        "volume_target_gb",
+        FLOAT,
+        "number",
+        _p("entities.volume.target_size"),
+        number,
+        "entities.volume.target_size (a string in GB)",
+    ),
+    Field("volume_delta_gb", FLOAT, "derived", doc="volume_target_gb - volume_original_gb"),
+    Field(
+        "public_ip",
+        TEXT,
+        "compact",
+        _p("entities.public_ip"),
+        doc="entities.public_ip, all whitespace removed",
+    ),
+    Field(
+        "switch_strategy",
+        TEXT,
+        "text",
+        _p("entities.switch_strategy"),
+        doc="entities.switch_strategy, stripped",
+    ),
+    Field("fail_reason", TEXT, "text", _p("fail_reason"), doc="job.fail_reason, stripped"),
+    Field(
+        "extra",
+        OBJECT,
+        "extra",
+        doc="every key not listed above that carries a value (JSON null is not kept), "
+        "as dotted path -> value (`entities.flavor_ref`); None when nothing else was sent",
+        dtype_doc="dict or None",
+    ),
+)
+# fmt: on
+
+#: Column -> :class:`Field`, in frame order.
+FIELDS: MappingProxyType[str, Field] = MappingProxyType({f.column: f for f in _TABLE})
+
+#: Columns that ``parse_job`` returns (read from the record: not derived), in order.
+ROW_COLUMNS: tuple[str, ...] = tuple(f.column for f in _TABLE if f.kind != "derived")
+
+
+def _known_keys() -> dict[KeyPath, frozenset[str]]:
+    known: dict[KeyPath, set[str]] = {(): set()}
+    for f in _TABLE:
+        for path in f.paths:
+            for i in range(len(path)):
+                known.setdefault(path[:i], set()).add(path[i])
+                if i < len(path) - 1:
+                    known.setdefault(path[: i + 1], set())
+    return {k: frozenset(v) for k, v in known.items()}
+
+
+#: Object path (``()`` is the job) -> the keys the table reads there.
+KNOWN_KEYS: MappingProxyType[KeyPath, frozenset[str]] = MappingProxyType(_known_keys())
+#: Nested object paths, parents before children.
+OBJECT_PATHS: tuple[KeyPath, ...] = tuple(sorted((p for p in KNOWN_KEYS if p), key=len))
+
+
+def markdown_table() -> str:
+    """The README's schema table, one row per column (``scripts/schema_table.py`` writes it).
+
+    Examples
+    --------
+    >>> markdown_table().splitlines()[2]
+    '| job_id | job.id, all whitespace removed | string |'
+    """
+    rows = ["| column | from | dtype |", "|---|---|---|"]
+    rows += [f"| {f.column} | {f.doc} | {f.dtype_name} |" for f in _TABLE]
+    return "\n".join(rows)
