@@ -21,8 +21,8 @@ Examples
 --------
 >>> FIELDS["progress_pct"].paths
 (('process',), ('progress',))
->>> KNOWN_KEYS[("entities", "volume")]
-frozenset({'original_size', 'target_size', 'type'})
+>>> sorted(KNOWN_KEYS[("entities", "volume")])
+['original_size', 'target_size', 'type']
 """
 
 from __future__ import annotations
