@@ -162,7 +162,7 @@ def plot_failure_rates(
     >>> fig, ax = plt.subplots()
     >>> ax = plot_failure_rates(rja.load_sample(), by="engine", ax=ax)
     >>> sorted(t.get_text() for t in ax.get_yticklabels())
-    ['(unknown)', 'MySQL', 'PostgreSQL', 'SQLServer']
+    ['MySQL', 'PostgreSQL', 'SQLServer']
     """
     ax = _ax(ax)
     if min_jobs < 0:
