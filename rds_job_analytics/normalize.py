@@ -211,33 +211,35 @@ def _parse_times(values: Any) -> pd.Series:
 
 def _infer_engine(df: pd.DataFrame) -> None:
     """Fill a missing engine from the job name (``RestartMysqlInstance`` -> MySQL), then
-    from the instance ID's engine suffix (``...in01`` -> MySQL)."""
+    from the instance ID's engine suffix (``...in01`` -> MySQL); on category codes."""
     engine = df["engine"].array
-    missing = engine.codes == -1
-    if not missing.any():
+    rows = np.flatnonzero(engine.codes == -1)
+    if not len(rows):
         return
-    guess: dict[int, str] = {}  # job-name category -> engine
     names = df["job_name"].array
+    by_name = {}  # job-name category -> engine
     for i, name in enumerate(names.categories):
         m = ENGINE_IN_NAME.search(name)
         if m:
-            guess[i] = ENGINES[m.group(1).lower()]
-    by_name = np.array([guess.get(i) for i in range(len(names.categories))] + [None])
-    filled = by_name[names.codes[missing]]
-    rows = np.flatnonzero(missing)
-    still = np.array([v is None for v in filled], dtype=bool)
-    if still.any():
-        suffix = df["instance_id"].iloc[rows[still]].str[-4:].str.lower()
-        filled[still] = suffix.map(ENGINE_BY_ID_SUFFIX).astype(object).to_numpy()
-        filled[still] = [None if pd.isna(v) else v for v in filled[still]]
-    found = np.array([v is not None for v in filled], dtype=bool)
-    if not found.any():
+            by_name[i] = ENGINES[m.group(1).lower()]
+    named = np.zeros(len(names.categories) + 1, dtype=bool)  # the last slot: no name
+    named[list(by_name)] = True
+    still = rows[~named[names.codes[rows]]]
+    suffixes = pd.Categorical(pd.Series(df["instance_id"].array[still]).str[-4:].str.lower())
+    by_suffix = [ENGINE_BY_ID_SUFFIX.get(s) for s in suffixes.categories]
+    found = {*by_name.values(), *by_suffix} - {None}
+    if not found:
         return
-    cats = sorted(set(engine.categories) | {v for v in filled if v is not None})
+    cats = sorted(set(engine.categories) | found)
     pos = {c: i for i, c in enumerate(cats)}
     old_to_new = np.array([pos[c] for c in engine.categories] + [-1], dtype=np.int64)
     codes = old_to_new[engine.codes]  # -1 stays -1 (the appended slot)
-    codes[rows[found]] = [pos[v] for v in filled[found]]
+    name_codes = np.full(len(names.categories) + 1, -1, dtype=np.int64)
+    for i, eng in by_name.items():
+        name_codes[i] = pos[eng]
+    codes[rows] = name_codes[names.codes[rows]]
+    suffix_codes = np.array([pos[e] if e else -1 for e in by_suffix] + [-1], dtype=np.int64)
+    codes[still] = suffix_codes[suffixes.codes]
     df["engine"] = pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
 
 
