@@ -1,5 +1,8 @@
 """Credentials: IAM token, IAM password (token fetched and refreshed), AK/SK signing.
 
+An :class:`Auth` sees only the request it authenticates and a narrow
+:class:`AuthContext` (project, region, the session and timeout for IAM calls), never
+the client; this module imports nothing of :mod:`rds_job_analytics.client`.
 No secret ever appears in a ``repr``, a log line or an exception message.
 
 Examples
@@ -14,8 +17,10 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .exceptions import AuthError, ConfigError
@@ -23,7 +28,16 @@ from .exceptions import AuthError, ConfigError
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["AkSkAuth", "Auth", "PasswordAuth", "TokenAuth", "auth_from_env"]
+__all__ = [
+    "AkSkAuth",
+    "AkSkCredentials",
+    "Auth",
+    "AuthContext",
+    "PasswordAuth",
+    "TokenAuth",
+    "auth_from_env",
+    "sign_request",
+]
 
 ENV_AK = "HUAWEICLOUD_SDK_AK"
 ENV_SK = "HUAWEICLOUD_SDK_SK"
@@ -33,33 +47,112 @@ ENV_IAM_ENDPOINT = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
 ENV_TOKEN = "RDS_JOBS_TOKEN"
 ENV_USER, ENV_PASSWORD, ENV_DOMAIN = "RDS_JOBS_USERNAME", "RDS_JOBS_PASSWORD", "RDS_JOBS_DOMAIN"
 
+_AKSK_HINT = "AK/SK signing needs huaweicloudsdkcore: pip install 'rds-job-analytics[aksk]'"
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """What an :class:`Auth` may know about the call it authenticates.
+
+    :class:`~rds_job_analytics.JobsClient` builds one per request
+    (:attr:`JobsClient.auth_context <rds_job_analytics.JobsClient.auth_context>`).
+
+    Parameters
+    ----------
+    project_id : str
+        The project the request is scoped to (token scope, ``X-Project-Id``).
+    region : str, optional
+        Gives IAM's regional endpoint when :class:`PasswordAuth` has none.
+    session : requests.Session, optional
+        Session for IAM calls (the client's, so proxies and CA bundle apply); default
+        a one-off request.
+    timeout : float or (float, float)
+        Connect and read timeouts of IAM calls, seconds.
+
+    Examples
+    --------
+    >>> AuthContext("p" * 32, region="ap-southeast-1")
+    AuthContext(project_id='pppppppppppppppppppppppppppppppp', region='ap-southeast-1', timeout=(5.0, 30.0))
+    """
+
+    project_id: str
+    region: str | None = None
+    session: requests.Session | None = field(default=None, repr=False, compare=False)
+    timeout: float | tuple[float, float] = (5.0, 30.0)
+
 
 class Auth:
-    """Base class: adds credentials to one request."""
+    """Base class: adds credentials to one request.
+
+    Subclasses implement :meth:`headers` and, when credentials can be renewed,
+    :meth:`refresh`. Neither sees the client: only the request and an
+    :class:`AuthContext`.
+
+    Examples
+    --------
+    >>> class StaticHeader(Auth):
+    ...     def headers(self, method, url, params, body, *, context):
+    ...         return {"X-Auth-Token": "t"}
+    >>> StaticHeader().refresh(AuthContext("p" * 32))
+    False
+    """
 
     def headers(
         self,
         method: str,
         url: str,
-        params: list[tuple[str, str]],
+        params: Sequence[tuple[str, str]],
         body: bytes | None,
         *,
-        client: Any,
+        context: AuthContext,
     ) -> dict[str, str]:
-        """Headers that authenticate this request."""
+        """Headers that authenticate this request.
+
+        Parameters
+        ----------
+        method, url : str
+            HTTP method and URL without the query string.
+        params : sequence of (str, str)
+            The query parameters.
+        body : bytes or None
+            The request body.
+        context : AuthContext
+            Project, region, session and timeout of the call.
+
+        Returns
+        -------
+        dict
+            Header name -> value, added to the request.
+
+        Examples
+        --------
+        >>> TokenAuth("t").headers("GET", "https://h/v3/p/jobs", [], None, context=AuthContext("p"))
+        {'X-Auth-Token': 't'}
+        """
         raise NotImplementedError
 
-    def refresh(self, client: Any) -> bool:
-        """Called once on a 401; return True when a retry may now succeed."""
+    def refresh(self, context: AuthContext) -> bool:
+        """Called once on a 401; return True when a retry may now succeed.
+
+        Examples
+        --------
+        >>> TokenAuth("t").refresh(AuthContext("p"))
+        False
+        """
         return False
 
 
 class TokenAuth(Auth):
     """A ready IAM token sent as ``X-Auth-Token``.
 
+    Parameters
+    ----------
+    token : str
+        The IAM token (a ``X-Subject-Token`` from IAM).
+
     Examples
     --------
-    >>> TokenAuth("t").headers("GET", "https://h/v3/p/jobs", [], None, client=None)
+    >>> TokenAuth("t").headers("GET", "https://h/v3/p/jobs", [], None, context=AuthContext("p"))
     {'X-Auth-Token': 't'}
     """
 
@@ -71,7 +164,7 @@ class TokenAuth(Auth):
     def __repr__(self) -> str:
         return "TokenAuth(token=***)"
 
-    def headers(self, method, url, params, body, *, client):  # type: ignore[override]
+    def headers(self, method, url, params, body, *, context):  # type: ignore[override]
         return {"X-Auth-Token": self._token}
 
 
@@ -84,7 +177,7 @@ class PasswordAuth(Auth):
         IAM user, its password and the account (domain) name.
     iam_endpoint : str, optional
         Base URL of IAM; default ``https://iam.{region}.myhuaweicloud.com`` from the
-        client's region, or the ``HUAWEICLOUD_SDK_IAM_ENDPOINT`` environment variable.
+        context's region, or the ``HUAWEICLOUD_SDK_IAM_ENDPOINT`` environment variable.
     refresh_margin : float
         Seconds before ``expires_at`` at which a new token is fetched.
 
@@ -92,6 +185,15 @@ class PasswordAuth(Auth):
     --------
     >>> PasswordAuth("alice", "s3cret", "acme")
     PasswordAuth(username='alice', domain='acme', password=***)
+
+    Against the local emulator's IAM:
+
+    >>> from rds_job_analytics.emulator import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_USER, Emulator
+    >>> with Emulator([]) as emu:
+    ...     auth = PasswordAuth(DEMO_USER, DEMO_PASSWORD, DEMO_DOMAIN, iam_endpoint=emu.url)
+    ...     token = auth.headers("GET", emu.url, [], None, context=AuthContext("p" * 32))
+    >>> sorted(token), auth.token_requests
+    (['X-Auth-Token'], 1)
     """
 
     def __init__(
@@ -119,10 +221,10 @@ class PasswordAuth(Auth):
     def __repr__(self) -> str:
         return f"PasswordAuth(username={self.username!r}, domain={self.domain!r}, password=***)"
 
-    def _iam_url(self, client: Any) -> str:
+    def _iam_url(self, context: AuthContext) -> str:
         base = self.iam_endpoint
         if not base:
-            region = getattr(client, "region", None)
+            region = context.region
             base = (
                 f"https://iam.{region}.myhuaweicloud.com"
                 if region
@@ -130,7 +232,9 @@ class PasswordAuth(Auth):
             )
         return base.rstrip("/") + "/v3/auth/tokens"
 
-    def _fetch(self, client: Any) -> None:
+    def _fetch(self, context: AuthContext) -> None:
+        import requests
+
         body = {
             "auth": {
                 "identity": {
@@ -143,49 +247,117 @@ class PasswordAuth(Auth):
                         }
                     },
                 },
-                "scope": {"project": {"id": client.project_id}},
+                "scope": {"project": {"id": context.project_id}},
             }
         }
-        session: requests.Session = client.session
-        url = self._iam_url(client)
+        post = context.session.post if context.session is not None else requests.post
+        url = self._iam_url(context)
         try:
-            resp = session.post(url, json=body, timeout=client.timeout)
-        except Exception as exc:  # requests' own errors: no secret in them, but keep it short
-            raise AuthError(f"IAM token request to {url} failed: {type(exc).__name__}") from None
+            resp = post(url, json=body, timeout=context.timeout)
+        except Exception as exc:  # kept as the cause; its message names no secret
+            if isinstance(exc, requests.RequestException):
+                exc.request = None  # but its request holds the body, and so the password
+            raise AuthError(f"IAM token request to {url} failed: {type(exc).__name__}") from exc
         self.token_requests += 1
         token = resp.headers.get("X-Subject-Token")
         if resp.status_code != 201 or not token:
-            from .client import parse_error_body
-
-            code, msg, rid = parse_error_body(resp)
-            raise AuthError(
-                status=resp.status_code, error_code=code, error_msg=msg or "IAM refused the login",
-                request_id=rid,
-            )  # fmt: skip
+            raise AuthError.from_response(resp, default_msg="IAM refused the login")
         expires = time.time() + 23 * 3600
         try:
             exp = resp.json()["token"]["expires_at"]
             expires = datetime.fromisoformat(exp.replace("Z", "+00:00")).timestamp()
-        except Exception:
-            pass
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass  # no readable expiry: assume the documented 24 h, minus a margin
         self._token, self._expires = token, expires
 
-    def headers(self, method, url, params, body, *, client):  # type: ignore[override]
+    def headers(self, method, url, params, body, *, context):  # type: ignore[override]
         with self._lock:
             if self._token is None or time.time() > self._expires - self.refresh_margin:
-                self._fetch(client)
+                self._fetch(context)
             return {"X-Auth-Token": self._token or ""}
 
-    def refresh(self, client: Any) -> bool:
+    def refresh(self, context: AuthContext) -> bool:
         with self._lock:
             self._token = None
-            self._fetch(client)
+            self._fetch(context)
         return True
 
 
-class _Credentials:
-    def __init__(self, ak: str, sk: str) -> None:
-        self.ak, self.sk = ak, sk
+@dataclass(frozen=True)
+class AkSkCredentials:
+    """An access key and its secret, in the shape the official signer reads (``.ak``, ``.sk``).
+
+    Parameters
+    ----------
+    ak : str
+        Access key ID.
+    sk : str
+        Secret access key (never shown).
+
+    Examples
+    --------
+    >>> AkSkCredentials("AKEXAMPLE", "secret")
+    AkSkCredentials(ak='AKEX…', sk=***)
+    """
+
+    ak: str
+    sk: str
+
+    def __repr__(self) -> str:
+        return f"AkSkCredentials(ak='{self.ak[:4]}…', sk=***)"
+
+
+def sign_request(
+    credentials: AkSkCredentials,
+    method: str,
+    url: str,
+    params: Sequence[tuple[str, str]],
+    headers: Mapping[str, str],
+    body: bytes | str | None = None,
+) -> dict[str, str]:
+    """Sign one request with SDK-HMAC-SHA256 (``huaweicloudsdkcore``'s ``Signer``).
+
+    The one place the package signs: :class:`AkSkAuth` uses it to send, the emulator
+    to verify. ``X-Sdk-Date`` is taken from ``headers`` when present (so a signature
+    can be recomputed), else the signer's clock sets it.
+
+    Parameters
+    ----------
+    credentials : AkSkCredentials
+        Access key and secret.
+    method, url : str
+        HTTP method and URL without the query string (scheme, host and path are signed).
+    params : sequence of (str, str)
+        Query parameters.
+    headers : mapping
+        Headers to sign (``Content-Type``, ``X-Project-Id``, ``X-Sdk-Date``...).
+    body : bytes or str, optional
+        Request body.
+
+    Returns
+    -------
+    dict
+        ``headers`` plus ``X-Sdk-Date``, ``Host`` and ``Authorization``.
+
+    Examples
+    --------
+    >>> h = sign_request(AkSkCredentials("AKEXAMPLE", "secret"), "GET",  # doctest: +SKIP
+    ...                  "https://rds.ap-southeast-1.myhuaweicloud.com/v3/p/jobs", [("id", "j1")],
+    ...                  {"X-Sdk-Date": "20261130T120000Z"})
+    >>> h["Authorization"][:50]  # doctest: +SKIP
+    'SDK-HMAC-SHA256 Access=AKEXAMPLE, SignedHeaders=ho'
+    """
+    try:
+        from huaweicloudsdkcore.sdk_request import SdkRequest
+        from huaweicloudsdkcore.signer.signer import Signer
+    except ImportError as exc:
+        raise ImportError(_AKSK_HINT) from exc
+    parts = urlsplit(url)
+    req = SdkRequest(
+        method=method, schema=parts.scheme, host=parts.netloc, resource_path=parts.path,
+        query_params=list(params), header_params=dict(headers), body=body or "",
+    )  # fmt: skip
+    return dict(Signer(credentials).sign(req).header_params)
 
 
 class AkSkAuth(Auth):
@@ -194,70 +366,80 @@ class AkSkAuth(Auth):
     Needs the optional extra: ``pip install 'rds-job-analytics[aksk]'``
     (``huaweicloudsdkcore``).
 
+    Parameters
+    ----------
+    ak, sk : str
+        Access key ID and secret access key.
+    security_token : str, optional
+        Sent as ``X-Security-Token`` with temporary credentials.
+
     Examples
     --------
     >>> AkSkAuth("AKEXAMPLE", "secret")  # doctest: +SKIP
-    AkSkAuth(ak='AKEX…', sk=***)
+    AkSkAuth(ak='AKEX'…, sk=***)
     """
 
     def __init__(self, ak: str, sk: str, security_token: str | None = None) -> None:
         if not ak or not sk:
             raise ConfigError("AkSkAuth needs both ak and sk")
         try:
-            from huaweicloudsdkcore.sdk_request import SdkRequest
-            from huaweicloudsdkcore.signer.signer import Signer
-        except ImportError:
-            raise ImportError(
-                "AK/SK signing needs huaweicloudsdkcore: pip install 'rds-job-analytics[aksk]'"
-            ) from None
-        self._request_cls = SdkRequest
-        self._signer = Signer(_Credentials(ak, sk))
+            import huaweicloudsdkcore.signer.signer  # noqa: F401
+        except ImportError as exc:
+            raise ImportError(_AKSK_HINT) from exc
+        self._credentials = AkSkCredentials(ak, sk)
         self.ak = ak
         self._security_token = security_token
 
     def __repr__(self) -> str:
         return f"AkSkAuth(ak={self.ak[:4]!r}…, sk=***)"
 
-    def headers(self, method, url, params, body, *, client):  # type: ignore[override]
-        parts = urlsplit(url)
-        hdrs = {"Content-Type": "application/json", "X-Project-Id": client.project_id}
+    def headers(self, method, url, params, body, *, context):  # type: ignore[override]
+        hdrs = {"Content-Type": "application/json", "X-Project-Id": context.project_id}
         if self._security_token:
             hdrs["X-Security-Token"] = self._security_token
-        req = self._request_cls(
-            method=method,
-            schema=parts.scheme,
-            host=parts.netloc,
-            resource_path=parts.path,
-            query_params=list(params),
-            header_params=hdrs,
-            body=body or "",
-        )
-        signed = self._signer.sign(req)
-        out = dict(signed.header_params)
+        out = sign_request(self._credentials, method, url, params, hdrs, body)
         out.pop("Host", None)
         return out
 
 
-def auth_from_env() -> Auth:
+def auth_from_env(environ: Mapping[str, str] | None = None) -> Auth:
     """Credentials from the environment.
 
     ``HUAWEICLOUD_SDK_AK``/``HUAWEICLOUD_SDK_SK`` (+ ``HUAWEICLOUD_SDK_SECURITY_TOKEN``)
     first, then ``RDS_JOBS_TOKEN``, then ``RDS_JOBS_USERNAME``/``RDS_JOBS_PASSWORD``/
-    ``RDS_JOBS_DOMAIN``.
+    ``RDS_JOBS_DOMAIN`` (+ ``HUAWEICLOUD_SDK_IAM_ENDPOINT``).
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        Where to read the variables; default ``os.environ``.
+
+    Returns
+    -------
+    Auth
+
+    Raises
+    ------
+    ConfigError
+        When no set of variables is complete.
 
     Examples
     --------
-    >>> import os; os.environ["RDS_JOBS_TOKEN"] = "t"
-    >>> auth_from_env()  # doctest: +SKIP
+    >>> auth_from_env({"RDS_JOBS_TOKEN": "t"})
     TokenAuth(token=***)
+    >>> auth_from_env({"RDS_JOBS_USERNAME": "alice", "RDS_JOBS_PASSWORD": "pw",
+    ...                "RDS_JOBS_DOMAIN": "acme"})
+    PasswordAuth(username='alice', domain='acme', password=***)
     """
-    env = os.environ
+    env = os.environ if environ is None else environ
     if env.get(ENV_AK) and env.get(ENV_SK):
         return AkSkAuth(env[ENV_AK], env[ENV_SK], env.get(ENV_SECURITY_TOKEN) or None)
     if env.get(ENV_TOKEN):
         return TokenAuth(env[ENV_TOKEN])
     if env.get(ENV_USER) and env.get(ENV_PASSWORD) and env.get(ENV_DOMAIN):
-        return PasswordAuth(env[ENV_USER], env[ENV_PASSWORD], env[ENV_DOMAIN])
+        auth = PasswordAuth(env[ENV_USER], env[ENV_PASSWORD], env[ENV_DOMAIN])
+        auth.iam_endpoint = env.get(ENV_IAM_ENDPOINT) or None  # this mapping only
+        return auth
     raise ConfigError(
         f"no credentials: pass auth=..., or set {ENV_AK}/{ENV_SK}, {ENV_TOKEN}, "
         f"or {ENV_USER}/{ENV_PASSWORD}/{ENV_DOMAIN}"

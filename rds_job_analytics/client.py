@@ -2,6 +2,9 @@
 
 Retries live here rather than in a urllib3 ``Retry`` on the adapter because every
 retry is a call that costs quota: it must pass through the same token bucket.
+Errors are mapped in one place, :data:`ERROR_MAP` (HTTP status and ``error_code`` to
+exception class); a transport failure becomes :class:`TransportError` with the
+underlying exception kept as its cause.
 
 Examples
 --------
@@ -19,7 +22,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -28,7 +31,7 @@ import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
-from .auth import Auth, auth_from_env
+from .auth import Auth, AuthContext, auth_from_env
 from .exceptions import (
     ApiError,
     AuthError,
@@ -38,10 +41,18 @@ from .exceptions import (
     RateLimited,
     ServerError,
     TransportError,
+    parse_error_body,  # re-exported: its home is exceptions.py
 )
 from .schema import clean_job_id, to_epoch_ms
 
-__all__ = ["JobsClient", "TokenBucket", "clean_job_id", "parse_error_body"]
+__all__ = [
+    "ERROR_MAP",
+    "JobsClient",
+    "TokenBucket",
+    "clean_job_id",
+    "error_class",
+    "parse_error_body",
+]
 
 log = logging.getLogger("rds_job_analytics")
 
@@ -52,7 +63,19 @@ _TRANSIENT = (
     requests.exceptions.ContentDecodingError,
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-NOT_FOUND_CODES = frozenset({"DBS.200543"})
+
+#: The one error map: ``(statuses, error_code, exception class)``, the first matching row
+#: wins; ``None`` matches any status or any code; no match gives :class:`ApiError`. A 404
+#: means a missing job only when the call was about one job (see :func:`error_class`).
+ERROR_MAP: tuple[tuple[Collection[int] | None, str | None, type[ApiError]], ...] = (
+    (None, "DBS.200543", JobNotFound),  # unknown, expired or deleted job: the API says 400
+    ((404,), "APIGW.0101", ApiError),  # wrong host or path, not a missing job
+    ((404,), None, JobNotFound),
+    ((401, 403), None, AuthError),  # APIGW.0301 bad token/signature/clock, DBS.280056
+    ((429,), None, RateLimited),  # APIGW.0308 / APIG.0308
+    (range(500, 600), None, ServerError),
+    ((400,), None, BadRequest),  # DBS.200001, DBS.280001
+)
 
 
 class TokenBucket:
@@ -125,31 +148,43 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def parse_error_body(resp: requests.Response) -> tuple[str | None, str | None, str | None]:
-    """(error_code, error_msg, request_id) from any documented error shape, or from text.
+def error_class(status: int, code: str | None, *, job_id: str | None = None) -> type[ApiError]:
+    """The exception class for an HTTP error answer, from :data:`ERROR_MAP`.
+
+    Parameters
+    ----------
+    status : int
+        HTTP status.
+    code : str or None
+        ``error_code`` of the body (:func:`parse_error_body`).
+    job_id : str, optional
+        The job the call was about; without one a bare 404 is a wrong path, not a
+        missing job.
 
     Examples
     --------
-    >>> r = requests.Response(); r._content = b'{"errCode": "X.1", "externalMessage": "m"}'
-    >>> parse_error_body(r)
-    ('X.1', 'm', None)
+    >>> error_class(400, "DBS.200543").__name__, error_class(400, "DBS.280001").__name__
+    ('JobNotFound', 'BadRequest')
+    >>> error_class(404, None, job_id="j1").__name__, error_class(404, None).__name__
+    ('JobNotFound', 'ApiError')
+    >>> error_class(503, "APIGW.0500").__name__, error_class(418, None).__name__
+    ('ServerError', 'ApiError')
     """
-    rid = resp.headers.get("X-Request-Id") if resp.headers else None
-    try:
-        body = orjson.loads(resp.content or b"")
-    except orjson.JSONDecodeError:
-        text = (resp.text or "").strip()
-        return None, (text[:200] or None), rid
-    if not isinstance(body, dict):
-        return None, str(body)[:200], rid
-    if len(body) == 1:  # nested {"itemNotFound": {"code": ..., "message": ...}}
-        (inner,) = body.values()
-        if isinstance(inner, dict):
-            body = inner
-    code = body.get("error_code") or body.get("errCode") or body.get("code")
-    msg = body.get("error_msg") or body.get("externalMessage") or body.get("message")
-    rid = rid or body.get("request_id")
-    return (str(code) if code is not None else None, str(msg) if msg is not None else None, rid)
+    for statuses, want, cls in ERROR_MAP:
+        if (statuses is None or status in statuses) and (want is None or code == want):
+            if cls is JobNotFound and want is None and not job_id:
+                continue  # a 404 about a path, not about a job
+            return cls
+    return ApiError
+
+
+def _without_secrets(exc: BaseException) -> BaseException:
+    """The exception to keep as a cause, minus the request it carries (its headers hold
+    the token or signature); its type and message stay."""
+    if isinstance(exc, requests.RequestException):
+        exc.request = None
+        exc.response = None
+    return exc
 
 
 def _retry_after(value: str | None, cap: float) -> float | None:
@@ -258,8 +293,32 @@ class JobsClient:
             f"auth={self.auth!r})"
         )
 
+    @property
+    def auth_context(self) -> AuthContext:
+        """What :attr:`auth` sees of this client: project, region, session and timeout.
+
+        Examples
+        --------
+        >>> from rds_job_analytics import TokenAuth
+        >>> JobsClient("p" * 32, region="ap-southeast-1", auth=TokenAuth("t")).auth_context
+        AuthContext(project_id='pppppppppppppppppppppppppppppppp', region='ap-southeast-1', timeout=(5.0, 30.0))
+        """
+        return AuthContext(self.project_id, self.region, self.session, self.timeout)
+
     def close(self) -> None:
-        """Close the session if this client created it."""
+        """Close the session if this client created it (a caller's session stays open).
+
+        Examples
+        --------
+        >>> import requests
+        >>> from rds_job_analytics import TokenAuth
+        >>> mine = requests.Session()
+        >>> with JobsClient("p" * 32, region="ap-southeast-1", auth=TokenAuth("t"),
+        ...                 session=mine) as c:
+        ...     pass                                    # c.close() leaves `mine` open
+        >>> c.session is mine
+        True
+        """
         if self._own_session:
             self.session.close()
 
@@ -280,16 +339,54 @@ class JobsClient:
     def request(
         self, path: str, params: list[tuple[str, str]], *, job_id: str | None = None
     ) -> dict[str, Any]:
-        """GET ``{endpoint}/v3/{project_id}{path}`` with pacing, retries and error mapping."""
+        """GET ``{endpoint}/v3/{project_id}{path}`` with pacing, retries and error mapping.
+
+        Every attempt, retries included, first takes a token from :attr:`bucket` and
+        counts in :attr:`calls`. 429/5xx, connection errors, timeouts and unreadable
+        bodies are retried up to ``max_retries`` times (``Retry-After`` honoured, else
+        exponential backoff with full jitter); a 401 asks :attr:`auth` to refresh once.
+
+        Parameters
+        ----------
+        path : str
+            Path after the project, e.g. ``"/jobs"``.
+        params : list of (str, str)
+            Query parameters.
+        job_id : str, optional
+            The job the call is about (reported in errors; a 404 then means
+            :class:`JobNotFound`).
+
+        Returns
+        -------
+        dict
+            The decoded JSON body.
+
+        Raises
+        ------
+        ApiError
+            The subclass :data:`ERROR_MAP` gives for the final answer.
+        TransportError
+            No HTTP answer after all retries (the last exception is its cause).
+
+        Examples
+        --------
+        >>> from rds_job_analytics.emulator import Emulator
+        >>> with Emulator([]) as emu, emu.client() as client:
+        ...     body = client.request("/tasklist", [("limit", "10")])
+        ...     calls = client.calls
+        >>> body["total_count"], calls
+        (0, 1)
+        """
         url = f"{self.endpoint}/v3/{self.project_id}{path}"
+        context = self.auth_context
         refreshed = False
         attempt = 0
         while True:
-            self.bucket.acquire()
+            self.bucket.acquire()  # every attempt costs quota, so every attempt is paced
             headers = {"Content-Type": "application/json"}
             if self.language:
                 headers["X-Language"] = self.language
-            headers.update(self.auth.headers("GET", url, params, None, client=self))
+            headers.update(self.auth.headers("GET", url, params, None, context=context))
             with self._calls_lock:
                 self.calls += 1
             try:
@@ -305,60 +402,76 @@ class JobsClient:
                         f"{type(exc).__name__} talking to {self.endpoint} after "
                         f"{attempt + 1} attempts",
                         job_id=job_id,
-                    ) from None
+                    ) from _without_secrets(exc)
                 self._sleep_backoff(attempt, None)
                 attempt += 1
                 continue
             status = resp.status_code
             log.debug("GET %s -> %d (attempt %d)", path, status, attempt)
             if status == 200:
+                problem: Exception | None = None
                 try:
                     body = orjson.loads(resp.content)
-                except orjson.JSONDecodeError:
-                    body = None
+                except orjson.JSONDecodeError as exc:
+                    body, problem = None, exc
                 if isinstance(body, dict):
                     return body
                 if attempt >= self.max_retries:
                     raise ServerError(
                         status=status, error_msg="unreadable response body", job_id=job_id,
                         request_id=resp.headers.get("X-Request-Id"),
-                    )  # fmt: skip
+                    ) from problem  # fmt: skip
                 self._sleep_backoff(attempt, None)
                 attempt += 1
                 continue
-            code, msg, rid = parse_error_body(resp)
-            if status == 401 and not refreshed and self.auth.refresh(self):
+            if status == 401 and not refreshed and self.auth.refresh(context):
                 refreshed = True
                 continue
+            retry_after = _retry_after(resp.headers.get("Retry-After"), self.retry_after_cap)
             if status in RETRY_STATUSES and attempt < self.max_retries:
-                ra = _retry_after(resp.headers.get("Retry-After"), self.retry_after_cap)
-                self._sleep_backoff(attempt, ra)
+                self._sleep_backoff(attempt, retry_after)
                 attempt += 1
                 continue
-            kw = {"status": status, "error_code": code, "error_msg": msg, "request_id": rid}
-            kw["job_id"] = job_id
-            if code in NOT_FOUND_CODES or (status == 404 and job_id and code != "APIGW.0101"):
-                raise JobNotFound(**kw)
-            if status in (401, 403):
-                raise AuthError(**kw)
-            if status == 429:
-                ra = _retry_after(resp.headers.get("Retry-After"), self.retry_after_cap)
-                raise RateLimited(**kw, retry_after=ra)
-            if status >= 500:
-                raise ServerError(**kw)
-            if status == 400:
-                raise BadRequest(**kw)
-            raise ApiError(**kw)
+            code, msg, rid = parse_error_body(resp)
+            cls = error_class(status, code, job_id=job_id)
+            raise cls(
+                status=status, error_code=code, error_msg=msg, request_id=rid, job_id=job_id,
+                retry_after=retry_after,
+            )  # fmt: skip
 
     # -- API -------------------------------------------------------------------------
     def get_job(self, job_id: str) -> dict[str, Any]:
         """The raw ``{"job": {...}}`` response for one job.
 
-        Raises :class:`JobNotFound` for an unknown, expired or deleted job.
+        Parameters
+        ----------
+        job_id : str
+            UUID or 32-hex ID; whitespace is removed
+            (:func:`~rds_job_analytics.schema.strip_job_id`).
+
+        Returns
+        -------
+        dict
+            The response as sent, ``{"job": {...}}``.
+
+        Raises
+        ------
+        JobNotFound
+            Unknown, expired (older than ~30 days) or deleted job.
 
         Examples
         --------
-        >>> client.get_job("31b8ae23-c687-4d80-b7b4-42a66c9bb886")["job"]["status"]  # doctest: +SKIP
+        >>> from rds_job_analytics.emulator import Emulator
+        >>> jid = "31b8ae23-c687-4d80-b7b4-42a66c9bb886"
+        >>> job = {"job": {"id": jid, "name": "RestartMysqlInstance", "status": "Completed",
+        ...                "created": "2026-11-01T08:00:00+0800"}}
+        >>> with Emulator([job], retention_days=None) as emu, emu.client() as client:
+        ...     body = client.get_job(" 31b8ae23 - c687-4d80-b7b4-42a66c9bb886")
+        ...     client.get_job("00000000-dead-beef-0000-000000000000")
+        Traceback (most recent call last):
+        ...
+        rds_job_analytics.exceptions.JobNotFound: HTTP 400: DBS.200543: ...
+        >>> body["job"]["status"]
         'Completed'
         """
         jid = clean_job_id(job_id)
@@ -377,14 +490,34 @@ class JobsClient:
     ) -> Iterator[dict[str, Any]]:
         """Iterate the instant-task list (``/tasklist``) in a time window.
 
-        ``start``/``end`` are datetimes (naive = UTC), ISO strings or epoch ms, both or
-        neither; ``filters`` are ``instance_id``, ``name``, ``status``, ``order_id``, ``id``.
-        Pages with ``offset += limit`` until an empty page.
+        Pages with ``offset += limit`` until an empty page (``total_count`` is not
+        trusted).
+
+        Parameters
+        ----------
+        start, end : datetime, str or float, optional
+            Window on the creation time: datetimes (naive = UTC), ISO strings or epoch
+            ms; both or neither.
+        limit : int
+            Page size, 1..50.
+        **filters
+            ``instance_id``, ``name``, ``status``, ``order_id``, ``id``.
+
+        Yields
+        ------
+        dict
+            One task record (``id``, ``name``, ``status``, ``create_time``...).
 
         Examples
         --------
-        >>> [t["id"] for t in client.list_tasks("2026-10-01", "2026-11-01")]  # doctest: +SKIP
-        ['31b8...', ...]
+        >>> from rds_job_analytics.emulator import Emulator
+        >>> jobs = [{"job": {"id": f"j{i}", "name": "RestartMysqlInstance", "status": "Completed",
+        ...                  "created": f"2026-10-0{i}T08:00:00+0000"}} for i in range(1, 4)]
+        >>> with Emulator(jobs, retention_days=None) as emu, emu.client() as client:
+        ...     ids = [t["id"] for t in client.list_tasks("2026-10-02", "2026-11-01", limit=1)]
+        ...     calls = client.calls
+        >>> ids, calls
+        (['j3', 'j2'], 3)
         """
         if (start is None) != (end is None):
             raise ConfigError("list_tasks needs both start and end, or neither")

@@ -1,14 +1,16 @@
 """A local emulator of the task-center API (and IAM's token call) on 127.0.0.1.
 
 It serves ``GET /v3/{project_id}/jobs?id=``, ``GET /v3/{project_id}/tasklist`` and
-``POST /v3/auth/tokens``; checks tokens; answers unknown or expired IDs like the real
-API (400 ``DBS.200543``); enforces a quota with 429 ``APIGW.0308``; and injects
-faults on demand. Each response goes out in one write (no Nagle/delayed-ACK stalls).
+``POST /v3/auth/tokens``; checks tokens and AK/SK signatures (refusing a clock more
+than 15 minutes off, like the gateway: 401 ``APIGW.0301``); answers unknown or expired
+IDs like the real API (400 ``DBS.200543``); enforces a quota with 429 ``APIGW.0308``;
+and injects faults on demand. Each response goes out in one write (no Nagle/delayed-ACK
+stalls).
 
 Examples
 --------
 >>> from rds_job_analytics.emulator import Emulator
->>> with Emulator() as emu:                         # the sample data, a random port
+>>> with Emulator(retention_days=None) as emu:      # the sample data, a random port
 ...     client = emu.client()
 ...     job = client.get_job(emu.job_ids()[0])
 >>> "job" in job
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import hmac
 import random
+import socket
 import threading
 import time
 from collections import deque
@@ -31,15 +34,39 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import orjson
 import pandas as pd
 
-from .auth import _Credentials
+from ._validate import check_choice
+from .auth import AkSkCredentials, sign_request
 from .normalize import parse_job
+from .schema import canonical_status, strip_job_id
 
-__all__ = ["DEMO_PASSWORD", "DEMO_PROJECT", "DEMO_TOKEN", "DEMO_USER", "Emulator"]
+__all__ = [
+    "DEMO_DOMAIN",
+    "DEMO_PASSWORD",
+    "DEMO_PROJECT",
+    "DEMO_TOKEN",
+    "DEMO_USER",
+    "FAULTS",
+    "MAX_CLOCK_SKEW",
+    "Emulator",
+]
 
 DEMO_PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 DEMO_TOKEN = "emulator-token"
 DEMO_USER, DEMO_PASSWORD, DEMO_DOMAIN = "analyst", "emulator-password", "demo"
 FAULTS = ("500", "502", "503", "504", "429", "429-retry-after", "drop", "truncate", "html")
+#: AK/SK signatures whose ``X-Sdk-Date`` is further than this from the emulator's clock
+#: are refused, as the gateway does.
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+_SDK_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+#: Task-list filters compared after cleaning both sides; the others match exactly.
+_TASK_FILTERS = {
+    "instance_id": str,
+    "name": str,
+    "status": canonical_status,
+    "id": strip_job_id,
+    "order_id": str,
+}
+_AUTH_FAILED = "Incorrect IAM authentication information"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -102,8 +129,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
         token = self.headers.get("X-Auth-Token")
         authz = self.headers.get("Authorization", "")
-        if token not in emu.tokens and not emu._aksk_ok(authz, self, parts):
-            return self._error(401, "APIGW.0301", "Incorrect IAM authentication information")
+        if token not in emu.tokens:
+            problem = emu._aksk_problem(authz, self, parts)
+            if problem:
+                return self._error(401, "APIGW.0301", problem)
         if segs[1] != emu.project_id:
             return self._error(403, "DBS.280056", "The token does not match the project")
         who = token or authz.split("Access=")[-1].split(",")[0]
@@ -141,15 +170,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         self.close_connection = True
         try:  # "drop": close without an answer
-            import socket
-
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
 
     def _job(self, query: dict[str, str]) -> None:
         emu = self.server.emu
-        jid = "".join(query.get("id", "").split())
+        jid = strip_job_id(query.get("id", ""))
         if not jid:
             return self._error(400, "DBS.280001", "Invalid parameter: id")
         item = emu.jobs.get(jid)
@@ -174,9 +201,10 @@ class _Handler(BaseHTTPRequestHandler):
             lo = pd.Timestamp(int(st), unit="ms", tz="UTC")
             hi = pd.Timestamp(int(et), unit="ms", tz="UTC")
             rows = [r for r in rows if r[0] is not None and lo <= r[0] <= hi]
-        for key in ("instance_id", "name", "status", "id", "order_id"):
+        for key, clean in _TASK_FILTERS.items():
             if query.get(key):
-                rows = [r for r in rows if r[1].get(key) == query[key]]
+                want = clean(query[key])
+                rows = [r for r in rows if r[1].get(key) is not None and clean(r[1][key]) == want]
         page = [r[1] for r in rows[offset : offset + limit]]
         names = sorted({r[1]["name"] for r in rows if r[1].get("name")})
         self._send(200, {"total_count": len(rows), "actions": names, "tasks": page})
@@ -210,12 +238,25 @@ class Emulator:
     latency : float
         Seconds added to every GET.
     now : datetime, optional
-        The emulator's clock for the retention window (default: real time).
+        The emulator's clock (default: real time): the retention window counts back
+        from it, and AK/SK signatures whose ``X-Sdk-Date`` is more than
+        :data:`MAX_CLOCK_SKEW` off it are refused (401 ``APIGW.0301``).
     retention_days : float, optional
         Jobs created earlier than ``now - retention_days`` answer ``DBS.200543``
         (None: keep everything).
     fault_rates : dict, optional
         ``{fault: probability}`` applied at random (seeded) to GETs; see ``FAULTS``.
+
+    Examples
+    --------
+    >>> job = {"job": {"id": "j1", "name": "RestartMysqlInstance", "status": "Complete",
+    ...                "created": "2026-11-01T08:00:00+0800"}}
+    >>> with Emulator([job], retention_days=None) as emu, emu.client(backoff=0.01) as client:
+    ...     emu.inject("503")                       # the next GET fails, the client retries
+    ...     body = client.get_job("j1")
+    ...     tasks = list(client.list_tasks(status="Completed"))
+    >>> body["job"]["status"], [t["id"] for t in tasks], emu.counts["fault:503"]
+    ('Complete', ['j1'], 1)
     """
 
     def __init__(
@@ -264,12 +305,20 @@ class Emulator:
 
     # -- data ----------------------------------------------------------------------
     def load(self, records: Iterable[Any]) -> None:
-        """Add raw responses (later ones replace earlier ones with the same ID)."""
+        """Add raw responses (later ones replace earlier ones with the same ID).
+
+        Examples
+        --------
+        >>> emu = Emulator([], retention_days=None)
+        >>> emu.load([b'{"job": {"id": " j 1", "status": "Running"}}'])
+        >>> emu.job_ids()
+        ['j1']
+        """
         for rec in records:
             obj = orjson.loads(rec) if isinstance(rec, bytes | str) else rec
             row = parse_job(obj)
-            created = pd.to_datetime(row[3], utc=True, format="ISO8601", errors="coerce")
-            self.jobs[row[0]] = (obj, None if pd.isna(created) else created)
+            created = pd.to_datetime(row.created, utc=True, format="ISO8601", errors="coerce")
+            self.jobs[row.job_id] = (obj, None if pd.isna(created) else created)
         self._tasks_cache: list[tuple[pd.Timestamp | None, dict[str, Any]]] | None = None
 
     def job_ids(self) -> list[str]:
@@ -282,8 +331,12 @@ class Emulator:
             return True
         if created is None:
             return False
-        now = pd.Timestamp(self.now or datetime.now(UTC))
+        now = pd.Timestamp(self._clock())
         return created >= now - pd.Timedelta(days=self.retention_days)
+
+    def _clock(self) -> datetime:
+        now = self.now or datetime.now(UTC)
+        return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
 
     def _task_rows(self) -> list[tuple[pd.Timestamp | None, dict[str, Any]]]:
         if self._tasks_cache is None:
@@ -306,9 +359,16 @@ class Emulator:
 
     # -- behaviour -------------------------------------------------------------------
     def inject(self, fault: str, times: int = 1) -> None:
-        """Answer the next ``times`` GETs with ``fault`` (one of ``FAULTS``)."""
-        if fault not in FAULTS:
-            raise ValueError(f"fault must be one of {FAULTS}, not {fault!r}")
+        """Answer the next ``times`` GETs with ``fault`` (one of ``FAULTS``).
+
+        Examples
+        --------
+        >>> Emulator([]).inject("teapot")
+        Traceback (most recent call last):
+        ...
+        rds_job_analytics.exceptions.ConfigError: fault must be one of '500', ...; got 'teapot'
+        """
+        check_choice("fault", fault, FAULTS)
         with self._lock:
             self._faults.extend([fault] * times)
 
@@ -334,34 +394,40 @@ class Emulator:
             q.append(now)
         return None
 
-    def _aksk_ok(self, authz: str, handler: _Handler, parts: Any) -> bool:
-        """Verify an SDK-HMAC-SHA256 signature by re-signing with the official signer."""
+    def _aksk_problem(self, authz: str, handler: _Handler, parts: Any) -> str | None:
+        """None when the SDK-HMAC-SHA256 signature is good (re-signed with the official
+        signer) and its ``X-Sdk-Date`` within :data:`MAX_CLOCK_SKEW`; else the 401 message."""
         if not authz.startswith("SDK-HMAC-SHA256") or not self.aksk:
-            return False
+            return _AUTH_FAILED
         fields = dict(
             item.strip().split("=", 1) for item in authz[len("SDK-HMAC-SHA256") :].split(",")
             if "=" in item
         )  # fmt: skip
         sk = self.aksk.get(fields.get("Access", ""))
         if sk is None or "SignedHeaders" not in fields or "Signature" not in fields:
-            return False
-        try:
-            from huaweicloudsdkcore.sdk_request import SdkRequest
-            from huaweicloudsdkcore.signer.signer import Signer
-        except ImportError:
-            return False
+            return _AUTH_FAILED
         names = fields["SignedHeaders"].split(";")
-        if any(handler.headers.get(n) is None for n in names):
-            return False
-        req = SdkRequest(
-            method="GET", schema="http", host=handler.headers.get("Host", ""),
-            resource_path=parts.path, query_params=parse_qsl(parts.query, keep_blank_values=True),
-            header_params={n: handler.headers[n] for n in names}, body="",
-        )  # fmt: skip
-        expected = (
-            Signer(_Credentials(fields["Access"], sk)).sign(req).header_params["Authorization"]
-        )
-        return hmac.compare_digest(expected.split("Signature=")[-1], fields["Signature"])
+        if "x-sdk-date" not in names or any(handler.headers.get(n) is None for n in names):
+            return _AUTH_FAILED
+        try:
+            signed_at = datetime.strptime(handler.headers["X-Sdk-Date"], _SDK_DATE_FORMAT)
+        except ValueError:
+            return f"{_AUTH_FAILED}: X-Sdk-Date must be {_SDK_DATE_FORMAT}"
+        if abs(signed_at.replace(tzinfo=UTC) - self._clock()) > MAX_CLOCK_SKEW:
+            return f"{_AUTH_FAILED}: X-Sdk-Date is more than 15 minutes off the server clock"
+        url = f"http://{handler.headers.get('Host', '')}{parts.path}"
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        try:
+            signed = sign_request(
+                AkSkCredentials(fields["Access"], sk), "GET", url, query,
+                {n: handler.headers[n] for n in names},
+            )  # fmt: skip
+        except ImportError:  # huaweicloudsdkcore missing: nothing can be verified
+            return _AUTH_FAILED
+        expected = signed["Authorization"].split("Signature=")[-1]
+        if not hmac.compare_digest(expected, fields["Signature"]):
+            return _AUTH_FAILED
+        return None
 
     def _count(self, key: str) -> None:
         with self._lock:
@@ -398,7 +464,22 @@ class Emulator:
         self.stop()
 
     def client(self, **kwargs: Any) -> Any:
-        """A :class:`JobsClient` for this emulator (token auth, fast pacing by default)."""
+        """A :class:`JobsClient` for this emulator (token auth, fast pacing by default).
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :class:`~rds_job_analytics.JobsClient` (``auth``, ``rate_limit``,
+            ``max_retries``...).
+
+        Examples
+        --------
+        >>> with Emulator([]) as emu:
+        ...     client = emu.client(max_retries=0)
+        ...     same = client.endpoint == emu.url
+        >>> same, client.max_retries
+        (True, 0)
+        """
         from .auth import TokenAuth
         from .client import JobsClient
 

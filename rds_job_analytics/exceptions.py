@@ -14,7 +14,12 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
+
+import orjson
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = [
     "ApiError",
@@ -29,6 +34,7 @@ __all__ = [
     "RdsJobError",
     "ServerError",
     "TransportError",
+    "parse_error_body",
 ]
 
 
@@ -74,6 +80,14 @@ class ApiError(RdsJobError):
         ``X-Request-Id`` header or ``request_id`` body field.
     job_id : str or None
         The job asked for, when the call was about one job.
+    retry_after : float or None
+        Seconds the server asked to wait (``Retry-After``), when it said.
+
+    Examples
+    --------
+    >>> e = ApiError(status=400, error_code="DBS.280001", error_msg="bad id", job_id="j1")
+    >>> str(e)
+    'HTTP 400: DBS.280001: bad id (job j1)'
     """
 
     def __init__(
@@ -106,6 +120,43 @@ class ApiError(RdsJobError):
                 message += f" [request {request_id}]"
         super().__init__(message)
 
+    @classmethod
+    def from_response(
+        cls,
+        resp: requests.Response,
+        *,
+        job_id: str | None = None,
+        retry_after: float | None = None,
+        default_msg: str | None = None,
+    ) -> Self:
+        """This error class built from an HTTP error answer (any documented body shape).
+
+        Parameters
+        ----------
+        resp : requests.Response
+            The answer; its body is read with :func:`parse_error_body`.
+        job_id : str, optional
+            The job the call was about.
+        retry_after : float, optional
+            Seconds to wait, when the caller has read ``Retry-After``.
+        default_msg : str, optional
+            ``error_msg`` when the body carries none.
+
+        Examples
+        --------
+        >>> import requests
+        >>> r = requests.Response(); r.status_code = 401
+        >>> r._content = b'{"error_code": "IAM.0002", "error_msg": "wrong password"}'
+        >>> e = AuthError.from_response(r)
+        >>> e.status, e.error_code, str(e)
+        (401, 'IAM.0002', 'HTTP 401: IAM.0002: wrong password')
+        """
+        code, msg, rid = parse_error_body(resp)
+        return cls(
+            status=resp.status_code, error_code=code, error_msg=msg or default_msg,
+            request_id=rid, job_id=job_id, retry_after=retry_after,
+        )  # fmt: skip
+
     def __reduce__(self) -> tuple[Any, ...]:  # keep attributes through pickling
         return (
             _rebuild,
@@ -126,6 +177,52 @@ class ApiError(RdsJobError):
 
 def _rebuild(cls: type[ApiError], message: str, kwargs: dict[str, Any]) -> ApiError:
     return cls(message, **kwargs)
+
+
+def parse_error_body(resp: requests.Response) -> tuple[str | None, str | None, str | None]:
+    """``(error_code, error_msg, request_id)`` from any documented error shape, or from text.
+
+    Shapes: ``{"error_code", "error_msg"}`` (gateway errors add ``request_id``),
+    ``{"errCode", "externalMessage"}``, ``{"code", "message"}``, any of them nested one
+    level (``{"itemNotFound": {...}}``), or a non-JSON body (an HTML page from a proxy:
+    its first 200 characters become the message). The ``X-Request-Id`` header wins
+    over the body's ``request_id``.
+
+    Parameters
+    ----------
+    resp : requests.Response
+        The error answer.
+
+    Returns
+    -------
+    tuple of (str or None, str or None, str or None)
+
+    Examples
+    --------
+    >>> import requests
+    >>> r = requests.Response(); r._content = b'{"errCode": "X.1", "externalMessage": "m"}'
+    >>> parse_error_body(r)
+    ('X.1', 'm', None)
+    >>> r = requests.Response(); r._content = b'{"itemNotFound": {"code": "DBS.200543"}}'
+    >>> parse_error_body(r)
+    ('DBS.200543', None, None)
+    """
+    rid = resp.headers.get("X-Request-Id") if resp.headers else None
+    try:
+        body = orjson.loads(resp.content or b"")
+    except orjson.JSONDecodeError:
+        text = (resp.text or "").strip()
+        return None, (text[:200] or None), rid
+    if not isinstance(body, dict):
+        return None, str(body)[:200], rid
+    if len(body) == 1:  # nested {"itemNotFound": {"code": ..., "message": ...}}
+        (inner,) = body.values()
+        if isinstance(inner, dict):
+            body = inner
+    code = body.get("error_code") or body.get("errCode") or body.get("code")
+    msg = body.get("error_msg") or body.get("externalMessage") or body.get("message")
+    rid = rid or body.get("request_id")
+    return (str(code) if code is not None else None, str(msg) if msg is not None else None, rid)
 
 
 class AuthError(ApiError, PermissionError):

@@ -3,8 +3,16 @@
 Examples
 --------
 >>> from rds_job_analytics import fetch_jobs
->>> df = fetch_jobs(["31b8ae23-c687-4d80-b7b4-42a66c9bb886"], client=client)  # doctest: +SKIP
->>> df[["job_id", "status", "fetch_status"]]  # doctest: +SKIP
+>>> from rds_job_analytics.emulator import Emulator
+>>> jid = "31b8ae23-c687-4d80-b7b4-42a66c9bb886"
+>>> job = {"job": {"id": jid, "name": "RestartMysqlInstance", "status": "Completed",
+...                "created": "2026-11-01T08:00:00+0800", "ended": "2026-11-01T08:01:30+0800"}}
+>>> with Emulator([job], retention_days=None) as emu, emu.client() as client:
+...     df = fetch_jobs([jid, "no-such-job"], client=client, errors="ignore")
+>>> df[["job_id", "status", "duration_s", "fetch_status"]]
+                                 job_id     status  duration_s fetch_status
+0  31b8ae23-c687-4d80-b7b4-42a66c9bb886  Completed        90.0           ok
+1                           no-such-job        NaN         NaN    not_found
 """
 
 from __future__ import annotations
@@ -15,11 +23,12 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 import orjson
 import pandas as pd
 
+from ._validate import ERRORS_CHOICES, Errors, check_choice
 from .archive import JobArchive
 from .client import JobsClient
 from .exceptions import (
@@ -31,11 +40,14 @@ from .exceptions import (
     RdsJobError,
 )
 from .normalize import normalize_jobs
-from .schema import FETCH_COLUMNS, TERMINAL_STATUSES
+from .schema import FETCH_COLUMNS, TERMINAL_STATUSES, TEXT, strip_job_id
 
 __all__ = ["FetchWarning", "SyncResult", "fetch_jobs", "sync_jobs"]
 
 FETCH_STATUSES = ["ok", "not_found", "rate_limited", "auth_error", "error"]
+#: What :func:`fetch_jobs` asks again for when an archive already holds a job.
+Refresh = Literal["running", "all", "none"]
+REFRESH_CHOICES: tuple[str, ...] = get_args(Refresh)
 
 
 class FetchWarning(UserWarning):
@@ -63,8 +75,8 @@ def fetch_jobs(
     *,
     client: JobsClient,
     archive: JobArchive | None = None,
-    refresh: Literal["running", "all", "none"] = "running",
-    errors: Literal["warn", "raise", "ignore"] = "warn",
+    refresh: Refresh = "running",
+    errors: Errors = "warn",
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Fetch a batch of jobs into one normalized frame, one row per requested ID.
@@ -93,15 +105,32 @@ def fetch_jobs(
         ``JOB_SCHEMA`` columns plus ``fetch_status`` (ok, not_found, rate_limited,
         auth_error, error) and ``fetch_error``.
 
+    Raises
+    ------
+    FetchError
+        With ``errors="raise"``, when any ID failed.
+    ConfigError
+        A bad ``refresh`` or ``errors``.
+
     Examples
     --------
-    >>> df = fetch_jobs(["id-1", "id-2"], client=client, archive=JobArchive("jobs.db"))  # doctest: +SKIP
-    >>> df["fetch_status"].value_counts()  # doctest: +SKIP
+    A second call with the same archive asks the API only for what it lacks:
+
+    >>> from rds_job_analytics.emulator import Emulator
+    >>> jobs = [{"job": {"id": f"j{i}", "status": "Completed", "created": "2026-11-01T08:00:00Z"}}
+    ...         for i in range(3)]
+    >>> archive = JobArchive(":memory:")
+    >>> with Emulator(jobs, retention_days=None) as emu, emu.client() as client:
+    ...     first = fetch_jobs(["j0", "j1"], client=client, archive=archive)
+    ...     calls = client.calls
+    ...     again = fetch_jobs(["j0", "j1", " j 2"], client=client, archive=archive)
+    >>> calls, client.calls - calls, again["job_id"].tolist()
+    (2, 1, ['j0', 'j1', 'j2'])
+    >>> again["fetch_status"].value_counts()["ok"]
+    np.int64(3)
     """
-    if refresh not in ("running", "all", "none"):
-        raise ConfigError(f"refresh must be 'running', 'all' or 'none', not {refresh!r}")
-    if errors not in ("warn", "raise", "ignore"):
-        raise ConfigError(f"errors must be 'warn', 'raise' or 'ignore', not {errors!r}")
+    check_choice("refresh", refresh, REFRESH_CHOICES)
+    check_choice("errors", errors, ERRORS_CHOICES)
     if isinstance(job_ids, str):
         job_ids = [job_ids]
     order: list[str] = []
@@ -109,7 +138,7 @@ def fetch_jobs(
     message: dict[str, str | None] = {}
     raw: dict[str, bytes] = {}
     for item in job_ids:
-        jid = "".join(item.split()) if isinstance(item, str) else None
+        jid = strip_job_id(item) if isinstance(item, str) else None
         if not jid:
             key = repr(item)
             if key not in status:
@@ -188,7 +217,7 @@ def _assemble(
     ok = [j for pos, j in enumerate(ok) if pos not in bad]
     df["job_id"] = pd.array(ok, dtype=df["job_id"].dtype)
     df = df.set_index("job_id").reindex(pd.Index(order, name="job_id")).reset_index()
-    df["job_id"] = df["job_id"].astype(pd.StringDtype("pyarrow"))
+    df["job_id"] = df["job_id"].astype(TEXT)
     df["fetch_status"] = pd.Categorical([status[j] for j in order], categories=FETCH_STATUSES)
     df["fetch_error"] = pd.array([message[j] for j in order], dtype=FETCH_COLUMNS["fetch_error"])
     return df
@@ -196,7 +225,16 @@ def _assemble(
 
 @dataclass
 class SyncResult:
-    """What one :func:`sync_jobs` run did."""
+    """What one :func:`sync_jobs` run did.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> r = SyncResult(datetime(2026, 11, 1), datetime(2026, 11, 2), listed=3, fetched=3,
+    ...                failed=0, calls=4, frame=None)
+    >>> print(r)
+    sync 2026-11-01 00:00 .. 2026-11-02 00:00 UTC: 3 listed, 3 fetched, 0 failed, 4 API calls
+    """
 
     window_start: datetime
     window_end: datetime
@@ -221,7 +259,7 @@ def sync_jobs(
     since: datetime | None = None,
     until: datetime | None = None,
     overlap: timedelta = timedelta(minutes=10),
-    errors: Literal["warn", "raise", "ignore"] = "warn",
+    errors: Errors = "warn",
     progress: bool | None = None,
 ) -> SyncResult:
     """Discover jobs through the task list and archive the new and running ones.
@@ -231,11 +269,38 @@ def sync_jobs(
     Completed/Failed cost no call; archived Running jobs are refreshed. The window is
     recorded so a daily cron keeps a complete history.
 
+    Parameters
+    ----------
+    client : JobsClient
+        The project and the quota to spend.
+    archive : JobArchive
+        Where responses and the sync window are recorded.
+    since, until : datetime, optional
+        The window (naive = UTC).
+    overlap : timedelta
+        How far before the last recorded end a default window starts.
+    errors : {"warn", "raise", "ignore"}
+        As in :func:`fetch_jobs`.
+    progress : bool, optional
+        Progress bar; default on when interactive.
+
+    Returns
+    -------
+    SyncResult
+
     Examples
     --------
-    >>> print(sync_jobs(client, JobArchive("jobs.db")))  # doctest: +SKIP
-    sync 2026-10-29 00:00 .. 2026-11-28 00:00 UTC: 812 listed, 812 fetched, 0 failed, 829 API calls
+    >>> from datetime import datetime
+    >>> from rds_job_analytics.emulator import Emulator
+    >>> jobs = [{"job": {"id": f"j{i}", "status": "Completed",
+    ...                  "created": f"2026-11-0{i}T08:00:00Z"}} for i in range(1, 4)]
+    >>> archive = JobArchive(":memory:")
+    >>> with Emulator(jobs, retention_days=None) as emu, emu.client() as client:
+    ...     print(sync_jobs(client, archive, since=datetime(2026, 11, 1),
+    ...                     until=datetime(2026, 11, 30), progress=False))
+    sync 2026-11-01 00:00 .. 2026-11-30 00:00 UTC: 3 listed, 3 fetched, 0 failed, 5 API calls
     """
+    check_choice("errors", errors, ERRORS_CHOICES)  # before any call is spent
     project = client.project_id
     end = until or datetime.now(UTC)
     if since is None:
@@ -249,7 +314,7 @@ def sync_jobs(
         raise ConfigError(f"sync window is empty: since {since} >= until {end}")
     calls0 = client.calls
     listed = [t.get("id") for t in client.list_tasks(since, end)]
-    listed_ids = {"".join(i.split()) for i in listed if isinstance(i, str)}
+    listed_ids = {strip_job_id(i) for i in listed if isinstance(i, str)}
     known = archive.statuses(project)
     running = {j for j, s in known.items() if s not in TERMINAL_STATUSES}
     wanted = sorted(j for j in listed_ids if j not in known) + sorted(running)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -48,20 +49,35 @@ def test_endpoints():
     assert JobsClient(P, endpoint="http://127.0.0.1:9/", auth=TokenAuth("t")).endpoint == (
         "http://127.0.0.1:9"
     )
-    assert JobsClient(P, endpoint="http://localhost:9", auth=TokenAuth("t"))
+    local = JobsClient(P, endpoint="http://localhost:9", auth=TokenAuth("t"))
+    assert local.endpoint == "http://localhost:9"
     with pytest.raises(ConfigError, match="plain http"):
         JobsClient(P, endpoint="http://proxy.example:8080", auth=TokenAuth("t"))
-    assert JobsClient(P, endpoint="http://proxy.example:8080", auth=TokenAuth("t"), allow_http=True)
+    proxy = JobsClient(
+        P, endpoint="http://proxy.example:8080", auth=TokenAuth("t"), allow_http=True
+    )
+    assert proxy.endpoint == "http://proxy.example:8080"
     with pytest.raises(ConfigError, match="region"):
         JobsClient(P, auth=TokenAuth("t"))
 
 
-def test_caller_session_is_used_and_not_closed():
+def test_caller_session_is_used_and_not_closed(monkeypatch):
     s = requests.Session()
-    c = client(session=s)
-    assert c.session is s
+    closed = []
+    monkeypatch.setattr(s, "close", lambda: closed.append(s))
+    with client(session=s) as c:
+        assert c.session is s
     c.close()
-    assert s.adapters  # still usable: close() left it alone
+    assert closed == []  # neither __exit__ nor close() touched the caller's session
+
+
+def test_owned_session_is_closed_once(monkeypatch):
+    c = client()
+    closed = []
+    monkeypatch.setattr(c.session, "close", lambda: closed.append(1))
+    with c:
+        pass
+    assert closed == [1]
 
 
 @responses.activate
@@ -85,6 +101,42 @@ def test_retries_429_then_503_then_200():
     c = client()
     assert c.get_job("j1") == JOB
     assert c.calls == 3
+
+
+@responses.activate(registry=registries.OrderedRegistry)
+def test_every_attempt_passes_through_the_token_bucket(monkeypatch):
+    responses.get(JOBS, status=429, json={"error_code": "APIGW.0308", "error_msg": "throttled"})
+    responses.get(JOBS, status=503, body="<html>busy</html>")
+    responses.get(JOBS, json=JOB)
+    c = client()
+    acquired = []
+    real = c.bucket.acquire
+    monkeypatch.setattr(
+        c.bucket, "acquire", lambda: acquired.append(len(responses.calls)) or real()
+    )
+    assert c.get_job("j1") == JOB
+    assert len(responses.calls) == c.calls == 3
+    assert acquired == [0, 1, 2]  # one token before each HTTP attempt, retries included
+
+
+@responses.activate(registry=registries.OrderedRegistry)
+def test_token_bucket_also_paces_the_retry_after_a_refresh(monkeypatch):
+    responses.get(JOBS, status=401, json={"error_code": "APIGW.0301", "error_msg": "expired"})
+    responses.get(JOBS, json=JOB)
+
+    class Renewable(TokenAuth):
+        def refresh(self, context):
+            assert context.project_id == P and context.region == "ap-southeast-1"
+            return True
+
+    c = client(auth=Renewable(SECRET))
+    acquired = []
+    real = c.bucket.acquire
+    monkeypatch.setattr(
+        c.bucket, "acquire", lambda: acquired.append(len(responses.calls)) or real()
+    )
+    assert c.get_job("j1") == JOB
+    assert acquired == [0, 1] and c.calls == 2
 
 
 @responses.activate(registry=registries.OrderedRegistry)
@@ -170,6 +222,76 @@ def test_connection_errors_become_transport_error():
     assert isinstance(info.value, ConnectionError) and c.calls == 2
 
 
+def test_transport_error_keeps_its_cause_without_the_token():
+    session = requests.Session()
+    cause = requests.ConnectionError("connection refused")
+
+    def refuse(url, headers, timeout):
+        cause.request = requests.Request("GET", url, headers=headers).prepare()
+        raise cause
+
+    session.get = refuse
+    with pytest.raises(TransportError) as info:
+        client(session=session, max_retries=0).get_job("j1")
+    assert info.value.__cause__ is cause  # raise ... from exc, not from None
+    assert info.value.job_id == "j1"
+    assert cause.request is None  # it carried X-Auth-Token: dropped before chaining
+    for text in (str(info.value), repr(info.value), str(cause), repr(cause)):
+        assert SECRET not in text
+
+
+@responses.activate
+def test_unreadable_body_error_keeps_the_decode_error_as_cause():
+    responses.get(JOBS, body=b"{not json")
+    with pytest.raises(ServerError) as info:
+        client(max_retries=0).get_job("j1")
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "job_id", "exc"),
+    [
+        (400, "DBS.200543", "j1", JobNotFound),
+        (400, "DBS.200543", None, JobNotFound),
+        (404, None, "j1", JobNotFound),
+        (404, None, None, ApiError),
+        (404, "APIGW.0101", "j1", ApiError),
+        (400, "DBS.280001", "j1", BadRequest),
+        (401, "APIGW.0301", None, AuthError),
+        (403, "DBS.280056", None, AuthError),
+        (429, "APIGW.0308", None, RateLimited),
+        (429, "APIG.0308", None, RateLimited),
+        (500, "DBS.200001", None, ServerError),
+        (504, None, None, ServerError),
+        (409, None, "j1", ApiError),
+    ],
+)
+def test_error_map(status, code, job_id, exc):
+    from rds_job_analytics.client import error_class
+
+    assert error_class(status, code, job_id=job_id) is exc
+
+
+def test_parse_error_body_has_one_home():
+    from rds_job_analytics import client as client_module
+    from rds_job_analytics import exceptions
+
+    assert client_module.parse_error_body is exceptions.parse_error_body
+    resp = requests.Response()
+    resp.status_code = 400
+    resp.headers["X-Request-Id"] = "req-1"
+    resp._content = b'{"error_code": "DBS.200543", "error_msg": "gone"}'
+    e = JobNotFound.from_response(resp, job_id="j1")
+    assert type(e) is JobNotFound
+    assert (e.status, e.error_code, e.error_msg, e.request_id, e.job_id) == (
+        400, "DBS.200543", "gone", "req-1", "j1",
+    )  # fmt: skip
+    resp._content = b"<html>proxy</html>"
+    assert ApiError.from_response(resp, default_msg="x").error_msg == "<html>proxy</html>"
+    resp._content = b"{}"
+    assert ApiError.from_response(resp, default_msg="x").error_msg == "x"
+
+
 @responses.activate(registry=registries.OrderedRegistry)
 def test_password_auth_gets_token_and_refreshes_once_on_401():
     iam = "https://iam.ap-southeast-1.myhuaweicloud.com/v3/auth/tokens"
@@ -184,10 +306,11 @@ def test_password_auth_gets_token_and_refreshes_once_on_401():
     c = client(auth=auth)
     assert c.get_job("j1") == JOB
     assert auth.token_requests == 2
-    body = responses.calls[0].request.body
-    assert (
-        b'"project": {"id": "' + P.encode() in body.replace(b'":{"', b'": {"') or P.encode() in body
-    )
+    sent = json.loads(responses.calls[0].request.body)
+    assert sent["auth"]["scope"] == {"project": {"id": P}}
+    assert sent["auth"]["identity"]["password"]["user"] == {
+        "name": "alice", "password": "pa55-secret", "domain": {"name": "acme"},
+    }  # fmt: skip
     assert "pa55-secret" not in repr(auth) and "pa55-secret" not in repr(c)
 
 
@@ -198,6 +321,20 @@ def test_password_auth_refused_is_auth_error_without_secret():
     with pytest.raises(AuthError) as info:
         client(auth=PasswordAuth("alice", "pa55-secret", "acme")).get_job("j1")
     assert "pa55-secret" not in str(info.value)
+    assert (info.value.status, info.value.error_code) == (401, "IAM.0002")
+
+
+@responses.activate
+def test_password_auth_unreachable_iam_keeps_cause_without_secret():
+    iam = "https://iam.ap-southeast-1.myhuaweicloud.com/v3/auth/tokens"
+    responses.post(iam, body=requests.ConnectionError("refused"))
+    with pytest.raises(AuthError, match="IAM token request") as info:
+        client(auth=PasswordAuth("alice", "pa55-secret", "acme")).get_job("j1")
+    cause = info.value.__cause__
+    assert isinstance(cause, requests.ConnectionError)
+    assert getattr(cause, "request", None) is None  # the request held the password
+    for text in (str(info.value), repr(info.value), str(cause), repr(cause)):
+        assert "pa55-secret" not in text
 
 
 @responses.activate
@@ -221,7 +358,7 @@ def test_aksk_signature_matches_official_signer():
     auth = AkSkAuth("AKEXAMPLE", "sk-very-secret")
     c = client(auth=auth)
     url = f"{BASE}/v3/{P}/jobs"
-    h = auth.headers("GET", url, [("id", "j1")], None, client=c)
+    h = auth.headers("GET", url, [("id", "j1")], None, context=c.auth_context)
     assert h["Authorization"].startswith("SDK-HMAC-SHA256 Access=AKEXAMPLE")
 
     class Cred:
@@ -317,3 +454,17 @@ def test_credentials_from_environment(monkeypatch):
     assert isinstance(a, AkSkAuth) and "sk-env-secret" not in repr(a)
     c = JobsClient(P, region="ap-southeast-1")  # auth omitted: from the environment
     assert isinstance(c.auth, AkSkAuth) and "sk-env-secret" not in repr(c)
+
+
+def test_credentials_from_a_mapping_ignore_the_environment(monkeypatch):
+    from rds_job_analytics import auth_from_env
+
+    monkeypatch.setenv("RDS_JOBS_TOKEN", SECRET)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_IAM_ENDPOINT", "https://iam.env.example")
+    with pytest.raises(ConfigError, match="no credentials"):
+        auth_from_env({})
+    env = {"RDS_JOBS_USERNAME": "alice", "RDS_JOBS_PASSWORD": "pw", "RDS_JOBS_DOMAIN": "acme"}
+    a = auth_from_env(env)
+    assert isinstance(a, PasswordAuth) and a.iam_endpoint is None
+    a = auth_from_env({**env, "HUAWEICLOUD_SDK_IAM_ENDPOINT": "https://iam.mine.example"})
+    assert a.iam_endpoint == "https://iam.mine.example"

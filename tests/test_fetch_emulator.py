@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
+import requests
 
 from rds_job_analytics import (
     JOB_SCHEMA,
@@ -24,6 +25,7 @@ from rds_job_analytics import (
     sync_jobs,
 )
 from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
+from rds_job_analytics.schema import TERMINAL_STATUSES
 from rds_job_analytics.synth import SAMPLE_END, SAMPLE_START
 
 from .conftest import ROOT
@@ -96,10 +98,10 @@ def test_interrupted_batch_rerun_fetches_no_archived_terminal_job(emu, tmp_path)
     assert 30 <= len(archived) <= 50  # what arrived before Ctrl-C was committed
     client2 = fast_client(emu)
     df = fetch_jobs(ids, client=client2, archive=JobArchive(path))
-    terminal = [j for j, s in archived.items() if s in ("Completed", "Failed")]
-    running = len(archived) - len(terminal)
+    terminal = [j for j, s in archived.items() if s in TERMINAL_STATUSES]
+    assert terminal  # else the rerun's call count proves nothing
     assert client2.calls == len(ids) - len(terminal)
-    assert running >= 0 and (df["fetch_status"] == "ok").all()
+    assert (df["fetch_status"] == "ok").all()
 
 
 def test_archive_never_downgrades_and_holds_no_secret(emu, tmp_path):
@@ -107,9 +109,13 @@ def test_archive_never_downgrades_and_holds_no_secret(emu, tmp_path):
     arc = JobArchive(path)
     df = fetch_jobs(emu.job_ids()[:20], client=fast_client(emu), archive=arc)
     assert len(df) == 20
-    jid = df["job_id"].iloc[0]
+    jid = df.loc[df["status"].isin(TERMINAL_STATUSES), "job_id"].iloc[0]
+    before = arc.statuses(DEMO_PROJECT)[jid]
+    raw_before = arc.raw(DEMO_PROJECT, [jid])[jid]
+    assert before in TERMINAL_STATUSES
     assert arc.put({"job": {"id": jid, "status": "Running"}}, project_id=DEMO_PROJECT) is False
-    assert arc.statuses(DEMO_PROJECT)[jid] in ("Completed", "Failed", "Running")
+    assert arc.statuses(DEMO_PROJECT)[jid] == before  # the terminal status stays
+    assert arc.raw(DEMO_PROJECT, [jid])[jid] == raw_before
     arc.close()
     for f in tmp_path.iterdir():
         assert DEMO_TOKEN.encode() not in f.read_bytes()
@@ -144,7 +150,7 @@ def test_sync_then_incremental_sync_spends_only_list_and_running_calls(tmp_path)
         list_calls = -(-5000 // 50) + 1
         assert first.calls == list_calls + 5000
         second = sync_jobs(client, arc, since=SAMPLE_START, until=until, progress=False)
-        running = sum(1 for s in arc.statuses(DEMO_PROJECT).values() if s == "Running")
+        running = sum(1 for s in arc.statuses(DEMO_PROJECT).values() if s not in TERMINAL_STATUSES)
         assert second.calls == list_calls + running
         assert len(arc.syncs(DEMO_PROJECT)) == 2
 
@@ -192,6 +198,7 @@ def run_cli(*args, stdin=None, env_extra=None):
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_cli_fetch_exit_codes_and_summary(emu, tmp_path):
     common = ["--endpoint", emu.url, "--project-id", DEMO_PROJECT, "--rate-limit", "500"]
     ids = emu.job_ids()[:3]
@@ -208,6 +215,7 @@ def test_cli_fetch_exit_codes_and_summary(emu, tmp_path):
         assert DEMO_TOKEN not in r.stdout + r.stderr
 
 
+@pytest.mark.slow
 def test_cli_sync_and_export(emu, tmp_path):
     db = tmp_path / "a.sqlite"
     common = ["--endpoint", emu.url, "--project-id", DEMO_PROJECT, "--rate-limit", "1000"]
@@ -227,6 +235,7 @@ def test_cli_sync_and_export(emu, tmp_path):
         assert h.returncode == 0 and "usage" in h.stdout
 
 
+@pytest.mark.slow
 def test_cli_report_from_archive(emu, tmp_path):
     db = tmp_path / "a.sqlite"
     common = ["--endpoint", emu.url, "--project-id", DEMO_PROJECT, "--rate-limit", "1000"]
@@ -247,6 +256,7 @@ def test_cli_report_from_archive(emu, tmp_path):
     assert bad.returncode == 64 and "YYYY-MM" in bad.stderr
 
 
+@pytest.mark.slow
 def test_cli_demo_end_to_end(tmp_path):
     r = run_cli("demo", "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr
@@ -266,6 +276,99 @@ def test_aksk_signed_requests_verified_by_emulator():
             emu.client(auth=AkSkAuth("AKEXAMPLE", "wrong-sk")).get_job(jid)
         with pytest.raises(AuthError):
             emu.client(auth=AkSkAuth("AKOTHER", "sk-secret")).get_job(jid)
+
+
+def signed_get(emu, sk, signed_at, *, ak="AKEXAMPLE"):
+    """GET one job signed by the official signer with a hand-made X-Sdk-Date."""
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+    from huaweicloudsdkcore.signer.signer import Signer
+
+    class Cred:
+        pass
+
+    cred = Cred()
+    cred.ak, cred.sk = ak, sk
+    path, query = f"/v3/{DEMO_PROJECT}/jobs", [("id", emu.job_ids()[0])]
+    headers = {"Content-Type": "application/json", "X-Project-Id": DEMO_PROJECT,
+               "X-Sdk-Date": signed_at.strftime("%Y%m%dT%H%M%SZ")}  # fmt: skip
+    req = SdkRequest(method="GET", schema="http", host=emu.url.split("//")[1], resource_path=path,
+                     query_params=query, header_params=headers, body="")  # fmt: skip
+    signed = dict(Signer(cred).sign(req).header_params)
+    signed.pop("Host")
+    return requests.get(emu.url + path, params=query, headers=signed, timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("skew_min", "status"), [(0, 200), (14, 200), (-14, 200), (16, 401), (-16, 401), (-600, 401)]
+)
+def test_emulator_refuses_aksk_signatures_more_than_15_minutes_off(skew_min, status):
+    pytest.importorskip("huaweicloudsdkcore")
+    clock = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)  # the emulator's clock, fixed
+    with Emulator(retention_days=None, now=clock, aksk={"AKEXAMPLE": "sk-secret"}) as emu:
+        resp = signed_get(emu, "sk-secret", clock + timedelta(minutes=skew_min))
+        assert resp.status_code == status, resp.text
+        if status == 401:
+            assert resp.json()["error_code"] == "APIGW.0301"
+            assert "15 minutes" in resp.json()["error_msg"]
+        bad = signed_get(emu, "wrong-sk", clock + timedelta(minutes=skew_min))
+        assert bad.status_code == 401  # a fresh date never excuses a bad signature
+
+
+def test_aksk_client_with_a_skewed_clock_is_refused(monkeypatch):
+    pytest.importorskip("huaweicloudsdkcore")
+    import huaweicloudsdkcore.signer.signer as signer_module
+
+    from rds_job_analytics import AkSkAuth, AuthError
+
+    real = signer_module.datetime
+
+    class SlowClock(real):
+        @classmethod
+        def utcnow(cls):
+            return real.now(UTC).replace(tzinfo=None) - timedelta(minutes=20)
+
+    with Emulator(retention_days=None, aksk={"AKEXAMPLE": "sk-secret"}) as emu:
+        client = emu.client(auth=AkSkAuth("AKEXAMPLE", "sk-secret"))
+        jid = emu.job_ids()[0]
+        assert "job" in client.get_job(jid)  # the real clock: accepted
+        monkeypatch.setattr(signer_module, "datetime", SlowClock)
+        with pytest.raises(AuthError) as info:
+            client.get_job(jid)
+    assert info.value.error_code == "APIGW.0301" and "15 minutes" in info.value.error_msg
+    assert "sk-secret" not in str(info.value)
+
+
+def test_emulator_task_list_status_filter_reads_every_spelling():
+    spellings = {"a": "Completed", "b": "Complete", "c": " completed ", "d": "Failed",
+                 "e": "FAIL", "f": "Running"}  # fmt: skip
+    jobs = [
+        {"job": {"id": jid, "status": status, "created": "2026-11-01T08:00:00+0000"}}
+        for jid, status in spellings.items()
+    ]
+    with Emulator(jobs, retention_days=None) as emu, emu.client() as client:
+        for asked in ("Completed", "completed", "Complete", "SUCCESS"):
+            assert sorted(t["id"] for t in client.list_tasks(status=asked)) == ["a", "b", "c"]
+        assert sorted(t["id"] for t in client.list_tasks(status="failed")) == ["d", "e"]
+        assert [t["id"] for t in client.list_tasks(status="Running")] == ["f"]
+        assert list(client.list_tasks(status="Pending")) == []
+        assert [t["id"] for t in client.list_tasks(id=" b ")] == ["b"]
+        raw = requests.get(f"{emu.url}/v3/{DEMO_PROJECT}/jobs", params={"id": " a "},
+                           headers={"X-Auth-Token": DEMO_TOKEN}, timeout=10)  # fmt: skip
+        assert raw.status_code == 200 and raw.json()["job"]["id"] == "a"  # the job-ID rule
+
+
+def test_emulator_faults_are_checked():
+    from rds_job_analytics import ConfigError
+
+    with pytest.raises(ConfigError, match="fault must be one of '500'"):
+        Emulator([]).inject("teapot")
+
+
+def test_sync_rejects_a_bad_errors_value_before_any_call(emu):
+    client = fast_client(emu)
+    with pytest.raises(ValueError, match="errors must be one of 'warn', 'raise', 'ignore'"):
+        sync_jobs(client, JobArchive(":memory:"), errors="loud")
+    assert client.calls == 0
 
 
 def test_progress_bar_when_asked_and_quiet_by_default(emu, capsys):
