@@ -22,7 +22,7 @@ test: setup
 check: setup
 	$(VENV)/bin/ruff check rds_job_analytics tests benchmarks scripts
 	$(VENV)/bin/ruff format --check rds_job_analytics tests benchmarks scripts
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow" -q -n 2
 
 demo: setup
 	$(VENV)/bin/rds-jobs demo

@@ -33,6 +33,7 @@ from .exceptions import (
     ServerError,
     TransportError,
 )
+from .export import write_frame
 from .fetch import FetchWarning, SyncResult, fetch_jobs, sync_jobs
 from .normalize import normalize_jobs, parse_job
 from .sample import load_sample
@@ -42,6 +43,7 @@ from .stats import (
     failure_rates,
     filter_window,
     resize_summary,
+    summarize,
     wilson_interval,
 )
 
@@ -120,6 +122,8 @@ __all__ = [
     "plot_resize_deltas",
     "plot_timeline",
     "resize_summary",
+    "summarize",
     "sync_jobs",
     "wilson_interval",
+    "write_frame",
 ]

@@ -58,9 +58,10 @@ FLOAT = "float64"
 OBJECT = "object"
 
 #: The three statuses of the task center, in the order the ``status`` categories take.
-CANONICAL_STATUSES = ("Running", "Completed", "Failed")
+RUNNING, COMPLETED, FAILED = "Running", "Completed", "Failed"
+CANONICAL_STATUSES = (RUNNING, COMPLETED, FAILED)
 #: Statuses after which a job never changes again.
-TERMINAL_STATUSES = frozenset({"Completed", "Failed"})
+TERMINAL_STATUSES = frozenset({COMPLETED, FAILED})
 
 #: Spellings (compared stripped and case-folded) -> canonical status, symmetric for
 #: success and failure. Anything else (``Pending``, ``Canceled``...) is kept verbatim.

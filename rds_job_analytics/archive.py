@@ -25,10 +25,12 @@ from typing import Any
 import orjson
 import pandas as pd
 
-from .exceptions import ConfigError, InvalidRecordError
+from .exceptions import InvalidRecordError
+from .export import write_frame
 from .normalize import normalize_jobs, parse_job
-from .schema import TERMINAL_STATUSES, empty_jobs_frame, to_epoch_ms
+from .schema import TERMINAL_STATUSES, TEXT, empty_jobs_frame, to_epoch_ms
 
+# ``write_frame`` lived here before it got its own module; it stays importable from here.
 __all__ = ["JobArchive", "write_frame"]
 
 _DDL = """
@@ -55,37 +57,6 @@ CREATE TABLE IF NOT EXISTS syncs (
     calls        INTEGER NOT NULL
 );
 """
-
-
-def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a job frame to Parquet (``.parquet``) or CSV (``.csv``).
-
-    ``resource_ids`` and ``extra`` are written as JSON text so any tool can read them.
-
-    Examples
-    --------
-    >>> write_frame(df, "jobs.csv")  # doctest: +SKIP
-    PosixPath('jobs.csv')
-    """
-    path = Path(path)
-    if path.suffix not in (".parquet", ".csv"):
-        raise ConfigError(f"output path must end in .parquet or .csv, not {path.name!r}")
-    out = df.copy()
-    for col in ("resource_ids", "extra"):
-        if col in out:
-            out[col] = pd.array(
-                [
-                    orjson.dumps(v).decode() if isinstance(v, list | dict) else None
-                    for v in out[col]
-                ],
-                dtype=pd.StringDtype("pyarrow"),
-            )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        out.to_parquet(path, index=False)
-    else:
-        out.to_csv(path, index=False)
-    return path
 
 
 class JobArchive:
@@ -148,8 +119,8 @@ class JobArchive:
         try:
             row = parse_job(raw)
         except InvalidRecordError as exc:
-            raise InvalidRecordError(-1, f"not archived: {exc.reason}") from None
-        job_id, status, created = row[0], row[2], row[3]
+            raise InvalidRecordError(-1, f"not archived: {exc.reason}") from exc
+        job_id, status, created = row.job_id, row.status, row.created
         terminal = int(status in TERMINAL_STATUSES)
         try:
             created_ms = to_epoch_ms(created) if created else None
@@ -231,9 +202,9 @@ class JobArchive:
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         if not rows:
-            return empty_jobs_frame({"project_id": pd.StringDtype("pyarrow"), "region": "category"})
+            return empty_jobs_frame({"project_id": TEXT, "region": "category"})
         df = normalize_jobs([bytes(r[2]) for r in rows], errors="warn")
-        df["project_id"] = pd.array([r[0] for r in rows], dtype=pd.StringDtype("pyarrow"))
+        df["project_id"] = pd.array([r[0] for r in rows], dtype=TEXT)
         df["region"] = pd.Categorical([r[1] for r in rows])
         return df
 
@@ -284,9 +255,22 @@ class JobArchive:
 
         ``resource_ids`` and ``extra`` are written as JSON text so any tool can read them.
 
+        Parameters
+        ----------
+        path : str or Path
+            Output file; its suffix picks the format (see
+            :func:`rds_job_analytics.export.write_frame`).
+        **to_frame_kwargs
+            ``start``, ``end``, ``project_id``: passed to :meth:`to_frame`.
+
         Examples
         --------
-        >>> arc.export("jobs.parquet")  # doctest: +SKIP
-        PosixPath('jobs.parquet')
+        >>> import tempfile
+        >>> arc = JobArchive(":memory:")
+        >>> arc.put({"job": {"id": "j1", "status": "Completed"}}, project_id="p")
+        True
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     arc.export(Path(folder) / "jobs.parquet").name
+        'jobs.parquet'
         """
         return write_frame(self.to_frame(**to_frame_kwargs), path)

@@ -1,9 +1,15 @@
 """The ``rds-jobs`` command line.
 
+Subcommands import what they use when they run: ``--help``, ``sync``, ``fetch`` and
+``export`` never load matplotlib or jinja2 (only ``report`` and ``demo`` do).
+
 Examples
 --------
+A usage error is reported on stderr and gives exit code 64, before any file is written:
+
 >>> from rds_job_analytics.cli import main
->>> main(["--help"])  # doctest: +SKIP
+>>> main(["export", "--archive", ":memory:", "-o", "jobs.xlsx"])
+64
 """
 
 from __future__ import annotations
@@ -21,25 +27,10 @@ from typing import Any
 import pandas as pd
 
 from .exceptions import ConfigError, RdsJobError
-from .stats import duration_summary, failure_rates
+from .schema import FAILED, RUNNING
+from .stats import summarize  # summarize: also importable from here, as before
 
 __all__ = ["main", "summarize"]
-
-
-def summarize(df: pd.DataFrame) -> pd.DataFrame:
-    """Per job type: jobs, failed, running, failure rate and median duration.
-
-    Examples
-    --------
-    >>> from rds_job_analytics import load_sample
-    >>> summarize(load_sample()).columns.tolist()
-    ['jobs', 'failed', 'running', 'failure_rate', 'median_min']
-    """
-    fr = failure_rates(df)
-    out = fr[["jobs", "failed", "running"]].copy()
-    out["failure_rate"] = fr["failure_rate"].round(3)
-    out["median_min"] = (duration_summary(df)["median_s"].reindex(fr.index) / 60).round(1)
-    return out.sort_values("jobs", ascending=False)
 
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE = 0, 1, 2, 64
@@ -75,14 +66,13 @@ def _ids(args: argparse.Namespace) -> list[str]:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from .archive import JobArchive, write_frame
+    from .archive import JobArchive
+    from .export import EXPORT_SUFFIXES, write_frame
     from .fetch import fetch_jobs
 
     ids = _ids(args)
-    if args.output and Path(args.output).suffix not in (".csv", ".parquet"):
-        raise ConfigError(
-            f"-o must end in .parquet or .csv, not {args.output!r}"
-        )  # before any call
+    if args.output and Path(args.output).suffix not in EXPORT_SUFFIXES:  # before any call
+        raise ConfigError(f"-o must end in .parquet or .csv, not {args.output!r}")
     with _client(args) as client:
         archive = JobArchive(args.archive) if args.archive else None
         df = fetch_jobs(ids, client=client, archive=archive, refresh=args.refresh,
@@ -145,12 +135,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
+    from .sample import SAMPLE_START
 
     emu = Emulator(port=args.port, quota=args.quota, latency=args.latency,
                    retention_days=None if args.no_retention else 30).start()  # fmt: skip
     print(f"emulator on {emu.url} project {DEMO_PROJECT} (token: see RDS_JOBS_TOKEN)")
     print(f"try: RDS_JOBS_TOKEN={DEMO_TOKEN} rds-jobs sync --endpoint {emu.url} "
-          f"--project-id {DEMO_PROJECT} --archive jobs.db --since 2026-08-01")  # fmt: skip
+          f"--project-id {DEMO_PROJECT} --archive jobs.db "
+          f"--since {SAMPLE_START:%Y-%m-%d}")  # fmt: skip
     try:
         while True:
             time.sleep(3600)
@@ -163,7 +155,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .archive import JobArchive
     from .emulator import Emulator
     from .fetch import sync_jobs
-    from .synth import SAMPLE_END, SAMPLE_START
+    from .report import monthly_report
+    from .sample import SAMPLE_END, SAMPLE_START
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -184,11 +177,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(summarize(df).to_string())
     counts = df["status"].value_counts()
     print(
-        f"total: {len(df)} jobs, {counts.get('Failed', 0)} failed, "
-        f"{counts.get('Running', 0)} running"
+        f"total: {len(df)} jobs, {counts.get(FAILED, 0)} failed, {counts.get(RUNNING, 0)} running"
     )
-    from .report import monthly_report
-
     month = _last_complete_month(df["created"].max())
     rep = monthly_report(df, month, coverage=coverage)
     path = rep.save(out / f"rds-reliability-{month}.html")
@@ -262,7 +252,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``rds-jobs``; returns the process exit code."""
+    """Entry point of ``rds-jobs``; returns the process exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 success, 1 partial success, 2 failure, 64 usage error.
+
+    Examples
+    --------
+    >>> main(["report", "--archive", ":memory:", "--month", "October"])
+    64
+    """
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -3,7 +3,7 @@
 ``plot_x(data, *, by=..., ax=None, **kwargs) -> Axes``: the frame is the only
 positional argument; they draw on ``ax`` (or the current Axes) and return it; extra
 ``kwargs`` go to the matplotlib primitive named in each docstring. No global state
-is changed.
+is changed: with an ``ax`` given, pyplot is not touched at all.
 
 Examples
 --------
@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
+from ._validate import check_choice
 from .exceptions import ConfigError
-from .stats import failure_rates, filter_window
+from .schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES
+from .stats import _fill_doc, _keys, failure_rates, filter_window
 
 __all__ = [
     "format_seconds",
@@ -50,11 +53,29 @@ _NICE_SECONDS = [
     3 * 86400,
     7 * 86400,
 ]
-STATUS_COLORS = {"Completed": "#4c9a6a", "Failed": "#c8553d", "Running": "#e0a526"}
+#: Colour per status, in the stacking order of :func:`plot_timeline`.
+STATUS_COLORS = {COMPLETED: "#4c9a6a", FAILED: "#c8553d", RUNNING: "#e0a526"}
+#: The choices of :func:`plot_resize_deltas` ``kind`` and :func:`plot_timeline` ``freq``.
+RESIZE_KINDS = ("dumbbell", "hist")
+TIMELINE_FREQS = ("D", "W")
 
 
 def format_seconds(seconds: float, _pos: Any = None) -> str:
     """Readable duration: ``45 s``, ``12 min``, ``3.5 h``, ``2 d``.
+
+    Also a matplotlib tick formatter (``FuncFormatter(format_seconds)``).
+
+    Parameters
+    ----------
+    seconds : float
+        A duration in seconds; None, NaN or infinite gives ``""``.
+    _pos : optional
+        The tick position matplotlib passes; ignored.
+
+    Returns
+    -------
+    str
+        Three significant digits in the largest unit that fits (``s``, ``min``, ``h``, ``d``).
 
     Examples
     --------
@@ -87,6 +108,7 @@ def _empty(ax: Axes, message: str, title: str) -> Axes:
     return ax
 
 
+@_fill_doc
 def plot_durations(
     data: pd.DataFrame,
     *,
@@ -99,8 +121,23 @@ def plot_durations(
 ) -> Axes:
     """Box plot of finished jobs' durations per group on a log time axis (s/min/h/d).
 
-    Shows the ``top`` groups by job count, slowest median at the top. ``kwargs`` go to
-    ``Axes.boxplot``.
+    Shows the ``top`` groups by job count, slowest median at the top.
+
+    Parameters
+    ----------
+    {data}
+    {by_plot}
+        Default ``"job_name"``.
+    top : int
+        How many groups to show: the ones with the most finished jobs.
+    {start}
+    {end}
+    {ax}
+    **kwargs
+        Passed to ``Axes.boxplot`` (they override the defaults: horizontal boxes, small
+        flier markers).
+
+    {returns_ax}
 
     Examples
     --------
@@ -111,8 +148,8 @@ def plot_durations(
     """
     ax = _ax(ax)
     title = f"Job durations by {by.replace('_', ' ')}"
-    df = filter_window(data, start, end)
-    done = df[df["status"].isin(["Completed", "Failed"]) & (df["duration_s"] > 0)]
+    df, _ = _keys(filter_window(data, start, end), by)
+    done = df[df["status"].isin(TERMINAL_STATUSES) & (df["duration_s"] > 0)]
     if done.empty:
         return _empty(ax, "No finished jobs in this selection", title)
     groups = done.groupby(by, observed=True)["duration_s"]
@@ -122,7 +159,7 @@ def plot_durations(
     values = [by_key[k] for k in med.index]
     kw = {"vert": False, "widths": 0.6, "showfliers": True, "flierprops": {"markersize": 2}}
     kw.update(kwargs)
-    if "vert" in kw and int(plt.matplotlib.__version__.split(".")[1]) >= 10:
+    if "vert" in kw and matplotlib.__version_info__ >= (3, 10):  # ``vert`` is deprecated since 3.10
         kw["orientation"] = "horizontal" if kw.pop("vert") is False else "vertical"
     ax.boxplot(values, **kw)
     ax.set_yticks(range(1, len(med) + 1), [str(k) for k in med.index])
@@ -138,6 +175,7 @@ def plot_durations(
     return ax
 
 
+@_fill_doc
 def plot_failure_rates(
     data: pd.DataFrame,
     *,
@@ -152,8 +190,23 @@ def plot_failure_rates(
     """Horizontal bars of failure rate per group, sorted, with Wilson intervals as error bars.
 
     Each bar is annotated with its finished-job count; groups with fewer than
-    ``min_jobs`` finished jobs are dropped (the title says how many). ``kwargs`` go to
-    ``Axes.barh``.
+    ``min_jobs`` finished jobs are dropped (the title says how many).
+
+    Parameters
+    ----------
+    {data}
+    {by_plot}
+        Default ``"job_name"``.
+    min_jobs : int
+        Groups with fewer finished jobs are not drawn (their count goes in the title).
+    {confidence}
+    {start}
+    {end}
+    {ax}
+    **kwargs
+        Passed to ``Axes.barh`` (they override the default colour and error-bar style).
+
+    {returns_ax}
 
     Examples
     --------
@@ -196,6 +249,7 @@ def plot_failure_rates(
     return ax
 
 
+@_fill_doc
 def plot_resize_deltas(
     data: pd.DataFrame,
     *,
@@ -208,8 +262,21 @@ def plot_resize_deltas(
     """Storage scale-ups: ``kind="dumbbell"`` original -> target GB per job over time, or
     ``kind="hist"`` the distribution of GB added.
 
-    A selection without scale-ups draws an informative empty chart. ``kwargs`` go to
-    ``Axes.scatter`` (dumbbell) or ``Axes.hist``.
+    A selection without scale-ups draws an informative empty chart.
+
+    Parameters
+    ----------
+    {data}
+    kind : {{"dumbbell", "hist"}}
+        ``"dumbbell"``: one vertical segment per job from original to target size, at
+        its creation time. ``"hist"``: histogram of the GB added.
+    {start}
+    {end}
+    {ax}
+    **kwargs
+        Passed to ``Axes.scatter`` (dumbbell) or ``Axes.hist``.
+
+    {returns_ax}
 
     Examples
     --------
@@ -217,8 +284,7 @@ def plot_resize_deltas(
     >>> plot_resize_deltas(rja.load_sample(), kind="hist").get_xlabel()
     'GB added per scale-up'
     """
-    if kind not in ("dumbbell", "hist"):
-        raise ConfigError(f"kind must be 'dumbbell' or 'hist', not {kind!r}")
+    check_choice("kind", kind, RESIZE_KINDS)
     ax = _ax(ax)
     df = filter_window(data, start, end)
     rs = df[df["volume_delta_gb"].notna()].sort_values("created")
@@ -246,6 +312,7 @@ def plot_resize_deltas(
     return ax
 
 
+@_fill_doc
 def plot_timeline(
     data: pd.DataFrame,
     *,
@@ -257,7 +324,18 @@ def plot_timeline(
 ) -> Axes:
     """Jobs per day (``freq="D"``) or week (``"W"``) as bars stacked by status.
 
-    ``kwargs`` go to ``Axes.bar``.
+    Parameters
+    ----------
+    {data}
+    freq : {{"D", "W"}}
+        One bar per day (UTC) or per week (starting Monday).
+    {start}
+    {end}
+    {ax}
+    **kwargs
+        Passed to ``Axes.bar`` (they override the status colour, width and label).
+
+    {returns_ax}
 
     Examples
     --------
@@ -265,8 +343,7 @@ def plot_timeline(
     >>> plot_timeline(rja.load_sample(), freq="W").get_ylabel()
     'jobs per week'
     """
-    if freq not in ("D", "W"):
-        raise ConfigError(f"freq must be 'D' (day) or 'W' (week), not {freq!r}")
+    check_choice("freq", freq, TIMELINE_FREQS)
     ax = _ax(ax)
     unit = "day" if freq == "D" else "week"
     title = f"Jobs per {unit} by status"

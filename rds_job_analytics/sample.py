@@ -1,5 +1,8 @@
 """The shipped sample history: ~5,000 raw responses over Aug-Nov 2026.
 
+:data:`SAMPLE_START` and :data:`SAMPLE_END` are the one home of the sample's time window:
+the generator (``synth``), the demo (``rds-jobs demo``) and the tests read them.
+
 Examples
 --------
 >>> from rds_job_analytics import load_sample
@@ -11,6 +14,7 @@ True
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -20,9 +24,14 @@ import pandas as pd
 
 from .exceptions import ConfigError
 
-__all__ = ["load_sample", "sample_path"]
+__all__ = ["SAMPLE_END", "SAMPLE_START", "load_sample", "sample_path"]
 
 _FILE = "sample_jobs.jsonl.gz"
+
+#: Creation times of the sample's jobs lie in ``[SAMPLE_START, SAMPLE_END)`` (UTC).
+SAMPLE_START = datetime(2026, 8, 1, tzinfo=UTC)
+#: End of the sample's window: jobs created later than this do not exist in the sample.
+SAMPLE_END = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)
 
 
 def sample_path() -> Path:

@@ -20,8 +20,11 @@ from .exceptions import ConfigError
 
 __all__ = [
     "CANONICAL_STATUSES",
+    "COMPLETED",
+    "FAILED",
     "FETCH_COLUMNS",
     "JOB_SCHEMA",
+    "RUNNING",
     "STATUS_SPELLINGS",
     "TERMINAL_STATUSES",
     "canonical_status",
@@ -35,7 +38,10 @@ __all__ = [
 from ._fields import (  # the field table is the one home of the columns and their rules
     CANONICAL_STATUSES,
     CATEGORY,
+    COMPLETED,
+    FAILED,
     FIELDS,
+    RUNNING,
     STATUS_SPELLINGS,
     TERMINAL_STATUSES,
     TEXT,

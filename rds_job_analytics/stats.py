@@ -14,29 +14,83 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Callable, Sequence
 from statistics import NormalDist
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from .exceptions import ConfigError
-from .schema import to_utc
+from .schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
 
 __all__ = [
     "duration_summary",
     "failure_rates",
     "filter_window",
     "resize_summary",
+    "summarize",
     "wilson_interval",
 ]
 
-DERIVED_BY = {"month", "week", "day"}
+
+#: Group keys derived from ``created`` (UTC) when the frame has no such column.
+DERIVED_BY = ("month", "week", "day")
+
+#: Shared parameter docs, formatted into the docstrings of stats and plots by
+#: :func:`_fill_doc` (after seaborn's ``DocstringComponents``): every function describes a
+#: parameter in the same words.
+_PARAM_DOCS = {
+    "df": """df : pandas.DataFrame
+    A normalized job frame (``normalize_jobs``, ``load_sample``, ``fetch_jobs``,
+    ``JobArchive.to_frame``).""",
+    "data": """data : pandas.DataFrame
+    A normalized job frame (``normalize_jobs``, ``load_sample``, ``fetch_jobs``,
+    ``JobArchive.to_frame``).""",
+    "by": """by : str or list of str
+    Group by this column (or these columns); ``"month"``, ``"week"`` and ``"day"`` are
+    derived from ``created`` (UTC) when the frame has no such column.""",
+    "by_plot": """by : str
+    Group by this column; ``"month"``, ``"week"`` and ``"day"`` are derived from
+    ``created`` (UTC) when the frame has no such column.""",
+    "start": """start : str, datetime or Timestamp, optional
+    Keep jobs created at or after this time (naive = UTC); ``None``: no lower bound.""",
+    "end": """end : str, datetime or Timestamp, optional
+    Keep jobs created before this time (naive = UTC); ``None``: no upper bound.""",
+    "confidence": """confidence : float
+    Confidence level of the Wilson score interval, strictly between 0 and 1.""",
+    "ax": """ax : matplotlib.axes.Axes, optional
+    The Axes to draw on; default the current Axes of pyplot (``plt.gca()``).""",
+    "returns_ax": """Returns
+-------
+matplotlib.axes.Axes
+    The Axes drawn on.""",
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _fill_doc(func: F) -> F:
+    """Format the :data:`_PARAM_DOCS` fragments (``{by}``, ``{start}``...) into a docstring."""
+    func.__doc__ = inspect.cleandoc(func.__doc__ or "").format_map(_PARAM_DOCS)
+    return func
+
+
+@_fill_doc
 def filter_window(df: pd.DataFrame, start: Any = None, end: Any = None) -> pd.DataFrame:
     """Rows with ``start <= created < end`` (either bound optional; naive = UTC).
+
+    Parameters
+    ----------
+    {df}
+    {start}
+    {end}
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``df`` created in the window (all of them when both bounds are None).
 
     Examples
     --------
@@ -55,6 +109,7 @@ def filter_window(df: pd.DataFrame, start: Any = None, end: Any = None) -> pd.Da
 
 
 def _keys(df: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[pd.DataFrame, list[str]]:
+    """``df`` with any derived group column (month/week/day) added, and the key names."""
     if by is None:
         return df, []
     names = [by] if isinstance(by, str) else list(by)
@@ -76,10 +131,24 @@ def _keys(df: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[pd.DataFram
     return df, names
 
 
+@_fill_doc
 def wilson_interval(
     failed: Any, finished: Any, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of ``failed / finished`` (NaN where ``finished`` is 0).
+
+    Parameters
+    ----------
+    failed : int or array-like of int
+        Failed jobs per group.
+    finished : int or array-like of int
+        Finished (Completed + Failed) jobs per group, the same shape as ``failed``.
+    {confidence}
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Lower and upper bounds, clipped to ``[0, 1]``.
 
     Examples
     --------
@@ -108,6 +177,11 @@ def _group(df: pd.DataFrame, names: list[str]):
     return df.groupby(lambda _: "all", sort=False)
 
 
+#: ``failure_rates`` count columns: one per canonical status, in this order.
+_COUNTS = {"completed": COMPLETED, "failed": FAILED, "running": RUNNING}
+
+
+@_fill_doc
 def failure_rates(
     df: pd.DataFrame,
     *,
@@ -119,8 +193,23 @@ def failure_rates(
     """Per group: jobs, completed, failed, running, finished, failure rate and Wilson interval.
 
     The rate is over finished jobs (Completed + Failed); running ones are excluded and a
-    group with no finished job has a NaN rate. ``by`` is any column, a list of columns,
-    or ``"month"``/``"week"``/``"day"`` (from ``created``).
+    group with no finished job has a NaN rate.
+
+    Parameters
+    ----------
+    {df}
+    {by}
+        ``None``: one row, ``"all"``. Default ``"job_name"``.
+    {confidence}
+    {start}
+    {end}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the group key(s), with columns ``jobs``, ``completed``, ``failed``,
+        ``running``, ``finished`` (int) and ``failure_rate``, ``ci_low``, ``ci_high``
+        (float).
 
     Examples
     --------
@@ -132,19 +221,14 @@ def failure_rates(
     df, names = _keys(filter_window(df, start, end), by)
     status = df["status"]  # categorical: comparisons stay on the codes
     flags = pd.DataFrame(
-        {
-            "jobs": 1,
-            "completed": (status == "Completed").astype("int64"),
-            "failed": (status == "Failed").astype("int64"),
-            "running": (status == "Running").astype("int64"),
-        },
+        {"jobs": 1, **{col: (status == s).astype("int64") for col, s in _COUNTS.items()}},
         index=df.index,
     )
     for n in names:
         flags[n] = df[n]
-    out = _group(flags, names)[["jobs", "completed", "failed", "running"]].sum()
+    out = _group(flags, names)[["jobs", *_COUNTS]].sum()
     out = out.astype("int64")
-    out["finished"] = out["completed"] + out["failed"]
+    out["finished"] = sum(out[col] for col, s in _COUNTS.items() if s in TERMINAL_STATUSES)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["failure_rate"] = np.where(
             out["finished"] > 0, out["failed"] / out["finished"].where(out["finished"] > 0), np.nan
@@ -158,6 +242,7 @@ def failure_rates(
 _DUR_COLS = ["count", "median_s", "p90_s", "p99_s", "max_s"]
 
 
+@_fill_doc
 def duration_summary(
     df: pd.DataFrame,
     *,
@@ -167,6 +252,20 @@ def duration_summary(
 ) -> pd.DataFrame:
     """Per group: count, median, p90, p99 and max of ``duration_s`` over finished jobs.
 
+    Parameters
+    ----------
+    {df}
+    {by}
+        ``None``: one row, ``"all"``. Default ``"job_name"``.
+    {start}
+    {end}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the group key(s), with columns ``count`` (int) and ``median_s``,
+        ``p90_s``, ``p99_s``, ``max_s`` (float seconds).
+
     Examples
     --------
     >>> import rds_job_analytics as rja
@@ -175,7 +274,7 @@ def duration_summary(
     True
     """
     df, names = _keys(filter_window(df, start, end), by)
-    done = df[df["status"].isin(["Completed", "Failed"]) & df["duration_s"].notna()]
+    done = df[df["status"].isin(TERMINAL_STATUSES) & df["duration_s"].notna()]
     g = _group(done, names)["duration_s"]
     out = pd.DataFrame(
         {
@@ -189,6 +288,7 @@ def duration_summary(
     return out[_DUR_COLS].astype({c: "float64" for c in _DUR_COLS[1:]})
 
 
+@_fill_doc
 def resize_summary(
     df: pd.DataFrame,
     *,
@@ -197,6 +297,20 @@ def resize_summary(
     end: Any = None,
 ) -> pd.DataFrame:
     """Storage scale-ups (rows with volume sizes): count, total/median/largest GB added.
+
+    Parameters
+    ----------
+    {df}
+    {by}
+        ``None`` (the default): one row, ``"all"``, also when there is no scale-up.
+    {start}
+    {end}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the group key(s), with columns ``jobs`` (int) and ``total_gb_added``,
+        ``median_gb_added``, ``largest_gb_added`` (float).
 
     Examples
     --------
@@ -219,3 +333,33 @@ def resize_summary(
         out = out.reindex(["all"]).fillna({"jobs": 0, "total_gb_added": 0.0})
         out = out.astype({"jobs": "int64"})
     return out
+
+
+@_fill_doc
+def summarize(df: pd.DataFrame) -> pd.DataFrame:
+    """Per job type: jobs, failed, running, failure rate and median duration in minutes.
+
+    The table ``rds-jobs demo`` prints: :func:`failure_rates` and :func:`duration_summary`
+    by ``job_name``, rounded for reading, the job type with the most jobs first.
+
+    Parameters
+    ----------
+    {df}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``job_name``, with columns ``jobs``, ``failed``, ``running`` (int),
+        ``failure_rate`` (3 decimals) and ``median_min`` (1 decimal).
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> summarize(rja.load_sample()).columns.tolist()
+    ['jobs', 'failed', 'running', 'failure_rate', 'median_min']
+    """
+    fr = failure_rates(df)
+    out = fr[["jobs", "failed", "running"]].copy()
+    out["failure_rate"] = fr["failure_rate"].round(3)
+    out["median_min"] = (duration_summary(df)["median_s"].reindex(fr.index) / 60).round(1)
+    return out.sort_values("jobs", ascending=False)

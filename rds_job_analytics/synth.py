@@ -22,14 +22,13 @@ import math
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SAMPLE_END", "SAMPLE_START", "generate_jobs", "write_jsonl_gz"]
+from .sample import SAMPLE_END, SAMPLE_START  # the window's one home; re-exported here
 
-SAMPLE_START = datetime(2026, 8, 1, tzinfo=UTC)
-SAMPLE_END = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)
+__all__ = ["SAMPLE_END", "SAMPLE_START", "generate_jobs", "write_jsonl_gz"]
 
 _ENGINES = {  # engine -> (name fragment, datastore type, versions, id suffix, weight)
     "MySQL": ("Mysql", "mysql", ["5.7", "8.0"], "in01", 0.55),

@@ -40,6 +40,9 @@ def explore_notebook() -> nbformat.NotebookNode:
             metadata={"tags": ["parameters"]},
         ),
         code(
+            # the inline backend explicitly: a kernel inherits MPLBACKEND (e.g. Agg in CI or
+            # a shell profile), and with any other backend no chart would show
+            "%matplotlib inline\n"
             "import matplotlib.pyplot as plt\n"
             "import rds_job_analytics as rja\n\n"
             "if ARCHIVE_PATH:\n"

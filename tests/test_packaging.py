@@ -6,9 +6,12 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from .conftest import ROOT
 
 
+@pytest.mark.slow
 def test_wheel_ships_sample_and_load_sample_works(tmp_path):
     wheels = tmp_path / "wheels"
     subprocess.run(
@@ -27,7 +30,8 @@ def test_wheel_ships_sample_and_load_sample_works(tmp_path):
     )  # fmt: skip
     code = (
         "import rds_job_analytics as r; "
-        "print(r.__file__); print(len(r.load_sample())); print(r.sample.sample_path())"
+        "print(r.__file__); print(len(r.load_sample())); print(r.sample.sample_path()); "
+        "print(r.monthly_report(r.empty_jobs_frame(), '2026-10').title)"  # template shipped
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -40,3 +44,4 @@ def test_wheel_ships_sample_and_load_sample_works(tmp_path):
     assert out[0].startswith(str(target))
     assert int(out[1]) >= 5000
     assert out[2].startswith(str(target))
+    assert out[3] == "RDS reliability report - October 2026"
