@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
@@ -41,7 +41,16 @@ from ._arrowtext import (
     stripped_text,
     without_whitespace,
 )
-from ._fields import FIELDS, KNOWN_KEYS, OBJECT_PATHS, Field, KeyPath
+from ._fields import (
+    FIELDS,
+    JOB_ONLY_KEYS,
+    KNOWN_KEYS,
+    SOURCE,
+    TASK_KEYS,
+    TASK_ONLY_KEYS,
+    KeyPath,
+    is_task_record,
+)
 from ._jsonreader import read_blocks
 from ._timeparse import times, times_of
 from .schema import TEXT
@@ -65,11 +74,12 @@ def normalize_columnar(blobs: list[bytes]) -> dict[str, Any] | None:
     if not isinstance(first, dict):
         return None
     if "job" in first:
-        parts = read_blocks(blobs, _WRAPPED, "job", _clean_block)
+        mode = _WRAPPED_JOBS
     elif any(k.strip() == "id" for k in first):
-        parts = read_blocks(blobs, _BARE, None, _clean_block)
+        mode = _TASKS if is_task_record(first) else _BARE_JOBS
     else:
         return None
+    parts = read_blocks(blobs, mode.schema, mode.wrap, lambda block: _clean_block(block, mode))
     return None if parts is None else _assemble(parts, len(blobs))
 
 
@@ -77,12 +87,12 @@ class _Fallback(Exception):
     """The fast path cannot guarantee a result identical to the per-record path."""
 
 
-# -- the reader's schema, from the table --------------------------------------------------
+# -- the reader's schema and the layouts, from the table -------------------------------------
 _LEAF_TYPES = {"list": pa.list_(pa.string())}
 
 
 def _struct_fields(path: KeyPath) -> list[pa.Field]:
-    """The documented keys at ``path`` as arrow fields: text, lists of text, objects.
+    """The documented keys of a job at ``path`` as arrow fields: text, lists, objects.
 
     No type inference for known fields, and timestamps stay text (arrow would infer its
     own timestamp type). A value of another type fails the read, which hands over to
@@ -99,17 +109,60 @@ def _struct_fields(path: KeyPath) -> list[pa.Field]:
     return out
 
 
-_BARE = pa.schema(_struct_fields(()))
-_WRAPPED = pa.schema([pa.field("job", pa.struct(_struct_fields(())))])
+class _Mode(NamedTuple):
+    """How the blobs of a batch are laid out, and how their fields are read."""
+
+    source: str
+    schema: pa.Schema
+    wrap: str | None
+    known: dict[KeyPath, frozenset[str]]
+    paths: dict[str, tuple[KeyPath, ...]]
+    rows: str | None
+    """Which rows must be of this layout: ``"task"``/``"job"`` (checked per row where
+    the first blob decided a bare layout), None for ``{"job": ...}`` responses."""
+
+
+def _job_mode(wrap: str | None) -> _Mode:
+    fields = _struct_fields(())
+    schema = pa.schema([pa.field("job", pa.struct(fields))] if wrap else fields)
+    paths = {f.column: f.paths for f in FIELDS.values()}
+    return _Mode("job", schema, wrap, dict(KNOWN_KEYS), paths, None if wrap else "job")
+
+
+_WRAPPED_JOBS = _job_mode("job")
+_BARE_JOBS = _job_mode(None)
+_TASKS = _Mode(
+    "task",
+    pa.schema([pa.field(k, pa.string()) for k in sorted(TASK_KEYS)]),
+    None,
+    {(): TASK_KEYS},
+    {f.column: f.task for f in FIELDS.values()},
+    "task",
+)
 
 
 # -- one block -----------------------------------------------------------------------------
-def _clean_block(job: pa.Array) -> dict[str, Any] | None:
+def _clean_block(job: pa.Array, mode: _Mode) -> dict[str, Any] | None:
     """The cleaned columns of one block; None when the fast path must give up."""
     try:
-        return _columns(job, len(job))
+        return _columns(job, len(job), mode)
     except (_Fallback, TypeError, pa.ArrowException):  # any surprise: the per-record path
         return None
+
+
+def _check_layout(arr: pa.StructArray, rows: str) -> None:
+    """Every row of a bare batch has the layout the first blob had (as ``is_task_record``
+    decides per record), else the per-record path decides row by row."""
+    has_task = np.zeros(len(arr), dtype=bool)
+    has_job = np.zeros(len(arr), dtype=bool)
+    for f, child in zip(arr.type, arr.flatten(), strict=True):
+        name = f.name.strip()
+        if name in TASK_ONLY_KEYS or name in JOB_ONLY_KEYS:
+            target = has_task if name in TASK_ONLY_KEYS else has_job
+            target |= np.asarray(child.is_valid(), dtype=bool)
+    task = has_task & ~has_job
+    if (rows == "task" and not task.all()) or (rows == "job" and task.any()):
+        raise _Fallback("a batch mixing jobs and task-list records")
 
 
 def _is_text(t: pa.DataType) -> bool:
@@ -176,26 +229,31 @@ class _Struct:
         return self.fields.get(name)
 
 
-def _columns(job_arr: pa.Array, n: int) -> dict[str, Any]:
+def _columns(job_arr: pa.Array, n: int, mode: _Mode) -> dict[str, Any]:
     if not pa.types.is_struct(job_arr.type) or job_arr.null_count:
         raise _Fallback("a record without a job object")
+    if mode.rows is not None:
+        _check_layout(job_arr, mode.rows)
     extras: list[tuple[str, pa.Array]] = []
-    structs = {(): _Struct(job_arr, KNOWN_KEYS[()], "", extras)}
-    for path in OBJECT_PATHS:
+    structs = {(): _Struct(job_arr, mode.known[()], "", extras)}
+    for path in sorted((p for p in mode.known if p), key=len):
         arr = structs[path[:-1]].get(path[-1])
-        structs[path] = _Struct(arr or pa.nulls(n), KNOWN_KEYS[path], ".".join(path), extras)
+        structs[path] = _Struct(arr or pa.nulls(n), mode.known[path], ".".join(path), extras)
     out: dict[str, Any] = {}
     for f in FIELDS.values():
         clean = _BLOCK_CLEANERS.get(f.kind)
         if clean is not None:
-            out[f.column] = clean(_read(structs, f), n)
+            out[f.column] = clean(_read(structs, f, mode.paths[f.column]), n)
+    out["source"] = np.full(n, SOURCE.categories.get_loc(mode.source), dtype=np.int8)
     out["extra"] = _extras(extras, n)
     return out
 
 
-def _read(structs: dict[KeyPath, _Struct], f: Field) -> pa.Array | None:
+def _read(structs: dict[KeyPath, _Struct], f: Any, paths: tuple[KeyPath, ...]) -> pa.Array | None:
     """The field's value: its spellings at later paths fill where earlier ones are missing."""
-    arrs = [structs[path[:-1]].get(path[-1]) for path in f.paths]
+    arrs = [structs[path[:-1]].get(path[-1]) for path in paths]
+    if not arrs:
+        return None
     if len(arrs) == 1:
         return arrs[0]
     live = [a for a in arrs if a is not None and a.null_count < len(a)]
@@ -307,6 +365,9 @@ def _assemble(parts: list[dict[str, Any]], n: int) -> dict[str, Any]:
             continue
         if kind in ("list", "extra"):
             out[name] = np.concatenate([p[name] for p in parts])
+        elif kind == "source":
+            codes = np.concatenate([p[name] for p in parts])
+            out[name] = pd.Categorical.from_codes(codes, dtype=SOURCE)
         elif kind == "time":
             out[name] = times_of([p[name] for p in parts])
         else:

@@ -15,7 +15,14 @@ Kinds (how a value is read and cleaned, identically on both paths):
 ``time``      ISO-8601 text -> UTC (the raw text is kept until the column is parsed)
 ``list``      a list of text (a lone string is a one-item list), each item stripped
 ``derived``   computed from other columns (no path)
+``source``    ``job`` or ``task``: which layout the record had
 ``extra``     every key not in the table that carries a value
+
+Two record layouts are read: a job (``{"job": {...}}`` or the bare object, from
+``GET /jobs``) through each field's ``paths``, and a task-list record (``GET
+/tasklist``: flat, its own field names) through each field's ``task`` paths. A record
+without ``job`` is a task-list record when it carries a value for a key only the task
+list has and none for a key only a job has (:func:`is_task_record`).
 
 Examples
 --------
@@ -38,13 +45,19 @@ import pandas as pd
 
 __all__ = [
     "FIELDS",
+    "JOB_ONLY_KEYS",
     "KNOWN_KEYS",
     "OBJECT_PATHS",
     "ROW_COLUMNS",
+    "SOURCE",
+    "TASK_KEYS",
+    "TASK_ONLY_KEYS",
     "Field",
     "clean_engine",
     "clean_instance_type",
     "compact",
+    "is_task_record",
+    "markdown_table",
     "number",
     "text",
 ]
@@ -56,6 +69,8 @@ CATEGORY = "category"
 UTC_TIME = pd.DatetimeTZDtype("ns", "UTC")
 FLOAT = "float64"
 OBJECT = "object"
+#: The ``source`` column: which call a row's data came from.
+SOURCE = pd.CategoricalDtype(["job", "task"])
 
 #: The three statuses of the task center, in the order the ``status`` categories take.
 RUNNING, COMPLETED, FAILED = "Running", "Completed", "Failed"
@@ -176,6 +191,12 @@ class Field:
         The value cleaner of ``category`` and ``number`` fields.
     doc : str
         The README's "from" text.
+    empty_is_missing : bool
+        ``""`` counts as missing when choosing among ``paths``.
+    dtype_doc : str
+        What an object column holds, for the README.
+    task : tuple of paths
+        Where the value sits in a task-list record (empty: the task list lacks it).
     """
 
     column: str
@@ -186,11 +207,18 @@ class Field:
     doc: str = ""
     empty_is_missing: bool = False
     dtype_doc: str = ""
+    task: tuple[KeyPath, ...] = ()
 
     @property
     def dtype_name(self) -> str:
         """The dtype as the README's schema table names it."""
-        name = "string" if self.dtype is TEXT else str(self.dtype)
+        name = (
+            "string"
+            if self.dtype is TEXT
+            else "category"
+            if self.dtype is SOURCE
+            else str(self.dtype)
+        )
         return f"{name}: {self.dtype_doc}" if self.dtype_doc else name
 
 
@@ -200,143 +228,69 @@ def _p(*dotted: str) -> tuple[KeyPath, ...]:
 
 # fmt: off
 _TABLE = (
-    Field("job_id", TEXT, "id", _p("id"), doc="job.id, all whitespace removed"),
-    Field("job_name", CATEGORY, "category", _p("name"), text, "job.name, stripped"),
-    Field(
-        "status",
-        CATEGORY,
-        "category",
-        _p("status"),
-        canonical_status,
-        "job.status: `Running`/`Completed`/`Failed` canonical through one table "
-        "(case-insensitive, stripped; `Complete`/`Success`/`Succeeded` -> `Completed`, "
-        "`Fail`/`Failure` -> `Failed`); others verbatim",
-    ),
-    Field(
-        "created",
-        UTC_TIME,
-        "time",
-        _p("created"),
-        doc="job.created (`+0000`, `+08:00`, `Z`, fractions), converted to UTC; "
-        "NaT when missing or empty",
-    ),
-    Field("ended", UTC_TIME, "time", _p("ended"), doc="job.ended, as created"),
-    Field(
-        "duration_s",
-        FLOAT,
-        "derived",
-        doc="ended - created of a Completed or Failed job; NaN while the job is not "
-        "terminal (a Running job may carry `ended`), when either is missing, or ended < created",
-    ),
-    Field(
-        "progress_pct",
-        FLOAT,
-        "number",
-        _p("process", "progress"),
-        number,
-        'job.process (or job.progress): `"60"`, `"60%"`, `"60 % "`, `60`, `0` -> float; '
-        "NaN when empty",
-        empty_is_missing=True,
-    ),
-    Field("instance_id", TEXT, "text", _p("instance.id"), doc="job.instance.id, stripped"),
-    Field("instance_name", TEXT, "text", _p("instance.name"), doc="job.instance.name, stripped"),
-    Field(
-        "instance_type",
-        CATEGORY,
-        "category",
-        _p("entities.instance.type"),
-        clean_instance_type,
-        "entities.instance.type; `Single`/`Ha`/`Replica` canonical case",
-    ),
-    Field(
-        "engine",
-        CATEGORY,
-        "category",
-        _p("entities.instance.datastore.type"),
-        clean_engine,
-        "entities.instance.datastore.type (`MySQL`/`PostgreSQL`/`SQLServer` canonical); "
-        "when absent, inferred from the job name (`RestartMysqlInstance` -> MySQL), then "
-        "from the instance ID's engine suffix (`in01` MySQL, `in03` PostgreSQL, `in04` "
-        "SQLServer; other suffixes stay empty)",
-    ),
-    Field(
-        "engine_version",
-        CATEGORY,
-        "category",
-        _p("entities.instance.datastore.version"),
-        text,
-        "entities.instance.datastore.version",
-    ),
-    Field(
-        "endpoint",
-        TEXT,
-        "compact",
-        _p("entities.instance.endpoint"),
-        doc='entities.instance.endpoint, all whitespace removed (`"192.168 .1 .203: 3306"`)',
-    ),
-    Field(
-        "replica_of",
-        TEXT,
-        "text",
-        _p("entities.instance.replica_of"),
-        doc="entities.instance.replica_of, stripped",
-    ),
-    Field(
-        "resource_ids",
-        OBJECT,
-        "list",
-        _p("entities.resource_ids", "entities.resource_id"),
-        doc="entities.resource_ids (or the older resource_id), items stripped",
-        dtype_doc="list of str, or None",
-    ),
-    Field(
-        "volume_type",
-        CATEGORY,
-        "category",
-        _p("entities.volume.type"),
-        text,
-        "entities.volume.type",
-    ),
-    Field(
-        "volume_original_gb",
-        FLOAT,
-        "number",
-        _p("entities.volume.original_size"),
-        number,
-        "entities.volume.original_size (a string in GB)",
-    ),
-    Field(
-        "volume_target_gb",
-        FLOAT,
-        "number",
-        _p("entities.volume.target_size"),
-        number,
-        "entities.volume.target_size (a string in GB)",
-    ),
+    Field("job_id", TEXT, "id", _p("id"), task=_p("id"), doc="id, all whitespace removed"),
+    Field("job_name", CATEGORY, "category", _p("name"), text, "name, stripped",
+          task=_p("name")),
+    Field("status", CATEGORY, "category", _p("status"), canonical_status,
+          "status: `Running`/`Completed`/`Failed` canonical through one table "
+          "(case-insensitive, stripped; `Complete`/`Success`/`Succeeded` -> `Completed`, "
+          "`Fail`/`Failure` -> `Failed`); others verbatim", task=_p("status")),
+    Field("created", UTC_TIME, "time", _p("created"), task=_p("create_time"),
+          doc="job.created / task create_time (`+0000`, `+08:00`, `Z`, fractions), "
+          "converted to UTC; NaT when missing or empty"),
+    Field("ended", UTC_TIME, "time", _p("ended"), task=_p("end_time"),
+          doc="job.ended / task end_time (the task list documents it as the planned end; "
+          "the archive prefers a per-job `ended`), as created"),
+    Field("duration_s", FLOAT, "derived",
+          doc="ended - created of a Completed or Failed job; NaN while the job is not "
+          "terminal (a Running job may carry `ended`), when either is missing, or ended < created"),
+    Field("progress_pct", FLOAT, "number", _p("process", "progress"), number,
+          'process (or job.progress): `"60"`, `"60%"`, `"60 % "`, `60`, `0` -> float; '
+          "NaN when empty", empty_is_missing=True, task=_p("process")),
+    Field("instance_id", TEXT, "text", _p("instance.id"), task=_p("instance_id"),
+          doc="job.instance.id / task instance_id, stripped"),
+    Field("instance_name", TEXT, "text", _p("instance.name"), task=_p("instance_name"),
+          doc="job.instance.name / task instance_name, stripped"),
+    Field("instance_type", CATEGORY, "category", _p("entities.instance.type"),
+          clean_instance_type, "entities.instance.type; `Single`/`Ha`/`Replica` canonical case"),
+    Field("engine", CATEGORY, "category", _p("entities.instance.datastore.type"), clean_engine,
+          "entities.instance.datastore.type (`MySQL`/`PostgreSQL`/`SQLServer` canonical); "
+          "when absent, inferred from the job name (`RestartMysqlInstance` -> MySQL), then "
+          "from the instance ID's engine suffix (`in01` MySQL, `in03` PostgreSQL, `in04` "
+          "SQLServer; other suffixes stay empty)"),
+    Field("engine_version", CATEGORY, "category", _p("entities.instance.datastore.version"),
+          text, "entities.instance.datastore.version"),
+    Field("endpoint", TEXT, "compact", _p("entities.instance.endpoint"),
+          doc='entities.instance.endpoint, all whitespace removed (`"192.168 .1 .203: 3306"`)'),
+    Field("replica_of", TEXT, "text", _p("entities.instance.replica_of"),
+          doc="entities.instance.replica_of, stripped"),
+    Field("resource_ids", OBJECT, "list", _p("entities.resource_ids", "entities.resource_id"),
+          doc="entities.resource_ids (or the older resource_id), items stripped",
+          dtype_doc="list of str, or None"),
+    Field("volume_type", CATEGORY, "category", _p("entities.volume.type"), text,
+          "entities.volume.type"),
+    Field("volume_original_gb", FLOAT, "number", _p("entities.volume.original_size"), number,
+          "entities.volume.original_size (a string in GB)"),
+    Field("volume_target_gb", FLOAT, "number", _p("entities.volume.target_size"), number,
+          "entities.volume.target_size (a string in GB)"),
     Field("volume_delta_gb", FLOAT, "derived", doc="volume_target_gb - volume_original_gb"),
-    Field(
-        "public_ip",
-        TEXT,
-        "compact",
-        _p("entities.public_ip"),
-        doc="entities.public_ip, all whitespace removed",
-    ),
-    Field(
-        "switch_strategy",
-        TEXT,
-        "text",
-        _p("entities.switch_strategy"),
-        doc="entities.switch_strategy, stripped",
-    ),
-    Field("fail_reason", TEXT, "text", _p("fail_reason"), doc="job.fail_reason, stripped"),
-    Field(
-        "extra",
-        OBJECT,
-        "extra",
-        doc="every key not listed above that carries a value (JSON null is not kept), "
-        "as dotted path -> value (`entities.flavor_ref`); None when nothing else was sent",
-        dtype_doc="dict or None",
-    ),
+    Field("public_ip", TEXT, "compact", _p("entities.public_ip"),
+          doc="entities.public_ip, all whitespace removed"),
+    Field("switch_strategy", TEXT, "text", _p("entities.switch_strategy"),
+          doc="entities.switch_strategy, stripped"),
+    Field("fail_reason", TEXT, "text", _p("fail_reason"), task=_p("fail_reason"),
+          doc="fail_reason, stripped"),
+    Field("instance_status", CATEGORY, "category", clean=text, task=_p("instance_status"),
+          doc="task instance_status (the task list only), stripped"),
+    Field("order_id", TEXT, "text", task=_p("order_id"),
+          doc="task order_id (the task list only), stripped"),
+    Field("source", SOURCE, "source",
+          doc="where the row's data came from: `job` (the per-job call, entities known) or "
+          "`task` (a task-list record: entity columns empty)"),
+    Field("extra", OBJECT, "extra",
+          doc="every key not listed above that carries a value (JSON null is not kept), "
+          "as dotted path -> value (`entities.flavor_ref`); None when nothing else was sent",
+          dtype_doc="dict or None"),
 )
 # fmt: on
 
@@ -347,10 +301,10 @@ FIELDS: MappingProxyType[str, Field] = MappingProxyType({f.column: f for f in _T
 ROW_COLUMNS: tuple[str, ...] = tuple(f.column for f in _TABLE if f.kind != "derived")
 
 
-def _known_keys() -> dict[KeyPath, frozenset[str]]:
+def _known_keys(paths_of: Callable[[Field], tuple[KeyPath, ...]]) -> dict[KeyPath, frozenset[str]]:
     known: dict[KeyPath, set[str]] = {(): set()}
     for f in _TABLE:
-        for path in f.paths:
+        for path in paths_of(f):
             for i in range(len(path)):
                 known.setdefault(path[:i], set()).add(path[i])
                 if i < len(path) - 1:
@@ -359,9 +313,31 @@ def _known_keys() -> dict[KeyPath, frozenset[str]]:
 
 
 #: Object path (``()`` is the job) -> the keys the table reads there.
-KNOWN_KEYS: MappingProxyType[KeyPath, frozenset[str]] = MappingProxyType(_known_keys())
+KNOWN_KEYS: MappingProxyType[KeyPath, frozenset[str]] = MappingProxyType(
+    _known_keys(lambda f: f.paths)
+)
 #: Nested object paths, parents before children.
 OBJECT_PATHS: tuple[KeyPath, ...] = tuple(sorted((p for p in KNOWN_KEYS if p), key=len))
+#: The keys of a task-list record the table reads (it is flat).
+TASK_KEYS: frozenset[str] = _known_keys(lambda f: f.task)[()]
+#: Keys that tell the two layouts apart.
+TASK_ONLY_KEYS: frozenset[str] = TASK_KEYS - KNOWN_KEYS[()]
+JOB_ONLY_KEYS: frozenset[str] = KNOWN_KEYS[()] - TASK_KEYS
+
+
+def is_task_record(obj: dict[str, Any]) -> bool:
+    """Whether a record without ``job`` is a task-list record: it carries a value for a
+    key only the task list has, and none for a key only a job has (keys stripped).
+
+    Examples
+    --------
+    >>> is_task_record({"id": "t1", "create_time": "2026-10-01T00:00:00+0000"})
+    True
+    >>> is_task_record({"id": "j1", "created": "2026-10-01T00:00:00+0000"})
+    False
+    """
+    keys = {k.strip() for k, v in obj.items() if v is not None and isinstance(k, str)}
+    return bool(keys & TASK_ONLY_KEYS) and not keys & JOB_ONLY_KEYS
 
 
 def markdown_table() -> str:
@@ -370,7 +346,7 @@ def markdown_table() -> str:
     Examples
     --------
     >>> markdown_table().splitlines()[2]
-    '| job_id | job.id, all whitespace removed | string |'
+    '| job_id | id, all whitespace removed | string |'
     """
     rows = ["| column | from | dtype |", "|---|---|---|"]
     rows += [f"| {f.column} | {f.doc} | {f.dtype_name} |" for f in _TABLE]

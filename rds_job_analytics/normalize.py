@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import warnings
 from collections import namedtuple
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
@@ -39,9 +39,12 @@ from ._fields import (
     ENGINES,
     FIELDS,
     KNOWN_KEYS,
-    OBJECT_PATHS,
     ROW_COLUMNS,
+    SOURCE,
+    TASK_KEYS,
+    KeyPath,
     compact,
+    is_task_record,
     text,
 )
 from ._memory import lean_memory
@@ -114,22 +117,41 @@ def _list_of_text(value: Any, extra: dict[str, Any], where: str) -> list[str] | 
     return None
 
 
-# The table compiled for the per-record loop: nested objects by index (0 is the job),
-# and per column the (object index, key) of each spelling and the value cleaner.
-_OBJ_INDEX = {(): 0} | {p: i + 1 for i, p in enumerate(OBJECT_PATHS)}
-_OBJECTS = tuple((_OBJ_INDEX[p[:-1]], p[-1], KNOWN_KEYS[p], ".".join(p)) for p in OBJECT_PATHS)
+class _Layout(NamedTuple):
+    """The field table compiled for one record layout (a job, or a task-list record)."""
+
+    source: str
+    root_keys: frozenset[str]
+    objects: tuple[tuple[int, str, frozenset[str], str], ...]
+    """Nested objects by index (0 is the record): (parent index, key, known keys, path)."""
+    readers: tuple[tuple[str, tuple[tuple[int, str], ...], bool, Any, str], ...]
+    """Per column: (kind, (object index, key) of each spelling, empty_is_missing,
+    cleaner, dotted path of the first spelling)."""
+
+
 _KIND_CLEANERS: dict[str, Callable[[Any], Any]] = {"text": text, "compact": compact}
-_READERS = tuple(
-    (
-        f.kind,
-        tuple((_OBJ_INDEX[path[:-1]], path[-1]) for path in f.paths),
-        f.empty_is_missing,
-        f.clean or _KIND_CLEANERS.get(f.kind),
-        ".".join(f.paths[0]),
+
+
+def _layout(source: str, known: Mapping[KeyPath, frozenset[str]], paths_of: Any) -> _Layout:
+    objects = tuple(sorted((p for p in known if p), key=len))
+    index = {(): 0} | {p: i + 1 for i, p in enumerate(objects)}
+    readers = tuple(
+        (
+            f.kind,
+            tuple((index[path[:-1]], path[-1]) for path in paths_of(f)),
+            f.empty_is_missing,
+            f.clean or _KIND_CLEANERS.get(f.kind),
+            ".".join(paths_of(f)[0]) if paths_of(f) else f.column,
+        )
+        for f in FIELDS.values()
+        if f.kind not in ("derived", "extra")
     )
-    for f in FIELDS.values()
-    if f.kind not in ("derived", "extra")
-)
+    objs = tuple((index[p[:-1]], p[-1], known[p], ".".join(p)) for p in objects)
+    return _Layout(source, known[()], objs, readers)
+
+
+_JOB = _layout("job", KNOWN_KEYS, lambda f: f.paths)
+_TASK = _layout("task", {(): TASK_KEYS}, lambda f: f.task)
 
 
 def parse_job(record: Any) -> JobRow:
@@ -155,9 +177,12 @@ def parse_job(record: Any) -> JobRow:
         record = _clean_keys(record)
     job = record.get("job")
     extra: dict[str, Any] = {}
+    layout = _JOB
     if job is None:
         if "id" in record or " id" in record:
-            job = record  # a bare job object
+            job = record  # a bare job object, or a task-list record
+            if is_task_record(record):
+                layout = _TASK
         else:
             raise InvalidRecordError(-1, "no 'job' object")
     elif not isinstance(job, dict):
@@ -166,14 +191,14 @@ def parse_job(record: Any) -> JobRow:
         for key in record.keys() - _TOP_KEYS:
             if record[key] is not None:
                 extra[key] = record[key]
-    job = _sub(job, KNOWN_KEYS[()], "", extra)
+    job = _sub(job, layout.root_keys, "", extra)
     objects: list[dict[str, Any] | None] = [job]
-    for parent, key, known, prefix in _OBJECTS:
+    for parent, key, known, prefix in layout.objects:
         obj = objects[parent]
         objects.append(_sub(obj.get(key), known, prefix, extra) if obj else None)
 
     values: list[Any] = []
-    for kind, spellings, empty_is_missing, clean, where in _READERS:
+    for kind, spellings, empty_is_missing, clean, where in layout.readers:
         raw = None
         for index, key in spellings:
             obj = objects[index]
@@ -188,6 +213,8 @@ def parse_job(record: Any) -> JobRow:
             values.append(_job_id(raw))
         elif kind == "list":
             values.append(None if raw is None else _list_of_text(raw, extra, where))
+        elif kind == "source":
+            values.append(layout.source)
         else:  # time: parsed column-wise later
             values.append(raw)
     values.append(extra or None)
@@ -263,6 +290,8 @@ def _build_frame(rows: list[JobRow]) -> pd.DataFrame:
             data[name] = col
         elif kind == "category":
             data[name] = pd.Categorical(cols[name])
+        elif kind == "source":
+            data[name] = pd.Categorical(cols[name], dtype=SOURCE)
         else:
             data[name] = pd.array(cols[name], dtype=f.dtype)
     return _finish(data)

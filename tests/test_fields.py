@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from rds_job_analytics import JOB_SCHEMA, normalize_jobs
-from rds_job_analytics._columnar import _BARE, _WRAPPED, normalize_columnar
+from rds_job_analytics._columnar import _BARE_JOBS, _WRAPPED_JOBS, normalize_columnar
 from rds_job_analytics._fields import FIELDS, KNOWN_KEYS, ROW_COLUMNS, markdown_table
 from rds_job_analytics.normalize import JobRow, _build_frame, _finish, _parse_all, parse_job
 from rds_job_analytics.sample import _read_lines
@@ -58,8 +58,8 @@ def test_reader_schema_covers_every_path_of_the_table():
                 yield (*prefix, f.name)
 
     table_paths = {p for f in FIELDS.values() for p in f.paths}
-    assert set(leaves(_BARE)) == table_paths
-    assert set(leaves(_WRAPPED)) == {("job", *p) for p in table_paths}
+    assert set(leaves(_BARE_JOBS.schema)) == table_paths
+    assert set(leaves(_WRAPPED_JOBS.schema)) == {("job", *p) for p in table_paths}
     assert KNOWN_KEYS[()] == {p[0] for p in table_paths}
 
 

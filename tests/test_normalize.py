@@ -36,9 +36,12 @@ EMPTY = {
     "public_ip": None,
     "switch_strategy": None,
     "fail_reason": None,
+    "instance_status": None,  # the task list only
+    "order_id": None,
     "extra": None,
 }
 BASE = {
+    "source": "job",
     "job_id": JOB_ID,
     "status": "Completed",
     "created": CREATED,
@@ -162,7 +165,8 @@ def test_schema_same_for_sparse_and_full_frames(example):
     assert_schema(sparse)
     row = sparse.iloc[0]
     assert row["job_id"] == "x"
-    assert all(_is_missing(row[c]) for c in JOB_SCHEMA if c not in ("job_id",))
+    assert row["source"] == "job"  # always known: the layout the record had
+    assert all(_is_missing(row[c]) for c in JOB_SCHEMA if c not in ("job_id", "source"))
 
 
 def test_mixed_offsets_are_converted_to_utc():
