@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .archive import JobArchive
+from .archive import Coverage, JobArchive
 from .auth import AkSkAuth, PasswordAuth, TokenAuth, auth_from_env
 from .client import JobsClient, TokenBucket
 from .exceptions import (
@@ -34,7 +34,7 @@ from .exceptions import (
     TransportError,
 )
 from .export import write_frame
-from .fetch import FetchWarning, SyncResult, fetch_jobs, sync_jobs
+from .fetch import DEFAULT_DETAIL_RULE, DetailRule, FetchWarning, SyncResult, fetch_jobs, sync_jobs
 from .normalize import normalize_jobs, parse_job
 from .sample import load_sample
 from .schema import JOB_SCHEMA, empty_jobs_frame
@@ -82,12 +82,15 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_DETAIL_RULE",
     "JOB_SCHEMA",
     "AkSkAuth",
     "ApiError",
     "AuthError",
     "BadRequest",
     "ConfigError",
+    "Coverage",
+    "DetailRule",
     "FetchError",
     "FetchWarning",
     "InvalidRecordError",

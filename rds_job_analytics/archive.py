@@ -18,20 +18,41 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import orjson
 import pandas as pd
 
-from .exceptions import InvalidRecordError
+from .exceptions import ConfigError, InvalidRecordError
 from .export import write_frame
-from .normalize import normalize_jobs, parse_job
-from .schema import TERMINAL_STATUSES, TEXT, empty_jobs_frame, to_epoch_ms
+from .normalize import _finish, normalize_jobs, parse_job
+from .schema import (
+    API_HORIZON,
+    JOB_SCHEMA,
+    TERMINAL_STATUSES,
+    TEXT,
+    empty_jobs_frame,
+    to_epoch_ms,
+    to_utc,
+)
 
 # ``write_frame`` lived here before it got its own module; it stays importable from here.
-__all__ = ["JobArchive", "write_frame"]
+__all__ = [
+    "API_HORIZON_DAYS",
+    "Coverage",
+    "JobArchive",
+    "Window",
+    "find_gaps",
+    "merge_windows",
+    "write_frame",
+]
+
+#: :data:`schema.API_HORIZON` in days, as :meth:`JobArchive.coverage` takes it.
+API_HORIZON_DAYS = API_HORIZON.days
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -46,6 +67,19 @@ CREATE TABLE IF NOT EXISTS jobs (
     PRIMARY KEY (project_id, job_id)
 );
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (project_id, created_ms);
+-- task-list records, kept apart so they never overwrite a per-job response's entities
+CREATE TABLE IF NOT EXISTS tasks (
+    project_id TEXT NOT NULL,
+    job_id     TEXT NOT NULL,
+    region     TEXT,
+    status     TEXT,
+    terminal   INTEGER NOT NULL,
+    created_ms INTEGER,
+    fetched_at TEXT NOT NULL,
+    raw        BLOB NOT NULL,
+    PRIMARY KEY (project_id, job_id)
+);
+CREATE INDEX IF NOT EXISTS tasks_created ON tasks (project_id, created_ms);
 CREATE TABLE IF NOT EXISTS syncs (
     project_id   TEXT NOT NULL,
     region       TEXT,
@@ -57,6 +91,85 @@ CREATE TABLE IF NOT EXISTS syncs (
     calls        INTEGER NOT NULL
 );
 """
+
+
+_UPSERT = """INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+   ON CONFLICT (project_id, job_id) DO UPDATE SET
+     region=excluded.region, status=excluded.status, terminal=excluded.terminal,
+     created_ms=excluded.created_ms, fetched_at=excluded.fetched_at, raw=excluded.raw
+   WHERE NOT ({table}.terminal = 1 AND excluded.terminal = 0)"""
+
+
+def _row(
+    response: dict[str, Any] | bytes,
+    project_id: str,
+    region: str | None,
+    fetched_at: datetime | None,
+) -> tuple[str, tuple[Any, ...]]:
+    """(table, row values) of one raw response; InvalidRecordError when it is no job."""
+    raw = response if isinstance(response, bytes) else orjson.dumps(response)
+    try:
+        row = parse_job(raw)
+    except InvalidRecordError as exc:
+        raise InvalidRecordError(-1, f"not archived: {exc.reason}") from exc
+    try:
+        created_ms = to_epoch_ms(row.created) if row.created else None
+    except (ValueError, TypeError):
+        created_ms = None
+    fetched = (fetched_at or datetime.now(UTC)).isoformat()
+    terminal = int(row.status in TERMINAL_STATUSES)
+    table = "tasks" if row.source == "task" else "jobs"
+    return table, (project_id, row.job_id, region, row.status, terminal, created_ms, fetched, raw)
+
+
+#: Columns :meth:`JobArchive.to_frame` adds after the job columns.
+_ARCHIVE_COLUMNS = {"project_id": TEXT, "region": "category"}
+
+
+def _merge(jobs: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
+    """Per-job rows completed from their task-list records, plus the task-only rows."""
+    key_j = jobs["project_id"].astype(str) + "/" + jobs["job_id"].astype(str)
+    key_t = tasks["project_id"].astype(str) + "/" + tasks["job_id"].astype(str)
+    cols = {c: jobs[c].to_numpy(dtype=object, copy=True) for c in jobs.columns}
+    both = key_j.isin(key_t).to_numpy()
+    if both.any():
+        t = tasks.set_index(key_t).loc[key_j[both]]
+        rows = np.flatnonzero(both)
+        for c in ("instance_status", "order_id"):
+            cols[c][rows] = t[c].astype(object).to_numpy()
+        newer = (
+            ~jobs["status"].iloc[rows].isin(TERMINAL_STATUSES).to_numpy()
+            & t["status"].isin(TERMINAL_STATUSES).to_numpy()
+        )
+        now = rows[newer]
+        for c in ("status", "progress_pct"):
+            cols[c][now] = t[c].astype(object).to_numpy()[newer]
+        no_end = pd.isna(cols["ended"][now])
+        cols["ended"][now[no_end]] = t["ended"].astype(object).to_numpy()[newer][no_end]
+    merged = pd.DataFrame(cols)
+    rest = tasks[~key_t.isin(key_j).to_numpy()].astype(object)
+    merged = pd.concat([merged, rest], ignore_index=True)
+    merged = merged.sort_values(["created", "job_id"], na_position="first", ignore_index=True)
+    return _retype(merged)
+
+
+def _retype(df: pd.DataFrame) -> pd.DataFrame:
+    """An object-typed job frame back to the schema (derived columns recomputed)."""
+    data: dict[str, Any] = {}
+    for name, dtype in {**JOB_SCHEMA, **_ARCHIVE_COLUMNS}.items():
+        col = df[name]
+        if name in ("created", "ended"):
+            data[name] = pd.to_datetime(col, utc=True).dt.as_unit("ns")
+        elif dtype == "category" and name != "source":
+            data[name] = pd.Categorical(col.where(col.notna(), None))
+        elif dtype == "object":
+            data[name] = col.where(col.notna(), None).to_numpy(dtype=object)
+        else:
+            data[name] = col.astype(dtype)
+    out = _finish(data)
+    for name in _ARCHIVE_COLUMNS:
+        out[name] = data[name]
+    return out
 
 
 class JobArchive:
@@ -113,37 +226,79 @@ class JobArchive:
     ) -> bool:
         """Store one raw response (committed at once); False when an older state was refused.
 
-        Raises :class:`InvalidRecordError` for a response that is not a job.
+        A task-list record is stored as one (see :meth:`put_tasks`). Raises
+        :class:`InvalidRecordError` for a response that is not a job.
         """
-        raw = response if isinstance(response, bytes) else orjson.dumps(response)
-        try:
-            row = parse_job(raw)
-        except InvalidRecordError as exc:
-            raise InvalidRecordError(-1, f"not archived: {exc.reason}") from exc
-        job_id, status, created = row.job_id, row.status, row.created
-        terminal = int(status in TERMINAL_STATUSES)
-        try:
-            created_ms = to_epoch_ms(created) if created else None
-        except (ValueError, TypeError):
-            created_ms = None
-        fetched = (fetched_at or datetime.now(UTC)).isoformat()
+        table, values = _row(response, project_id, region, fetched_at)
         with self._lock:
-            cur = self._db.execute(
-                """INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (project_id, job_id) DO UPDATE SET
-                     region=excluded.region, status=excluded.status, terminal=excluded.terminal,
-                     created_ms=excluded.created_ms, fetched_at=excluded.fetched_at,
-                     raw=excluded.raw
-                   WHERE NOT (jobs.terminal = 1 AND excluded.terminal = 0)""",
-                (project_id, job_id, region, status, terminal, created_ms, fetched, raw),
-            )
-            return cur.rowcount > 0
+            return self._db.execute(_UPSERT.format(table=table), values).rowcount > 0
 
-    def statuses(self, project_id: str, job_ids: Iterable[str] | None = None) -> dict[str, str]:
-        """Archived ``job_id -> status`` for a project (all, or just ``job_ids``)."""
+    def put_tasks(
+        self,
+        records: Iterable[dict[str, Any] | bytes],
+        *,
+        project_id: str,
+        region: str | None = None,
+        fetched_at: datetime | None = None,
+    ) -> int:
+        """Store one page of task-list records in one transaction; returns how many were new
+        or newer (a terminal status is never downgraded).
+
+        Task-list records live apart from per-job responses: they never overwrite a job's
+        entities, and :meth:`to_frame` merges the two (see there). Records that are not
+        task-list records are refused with :class:`InvalidRecordError` naming their
+        position, after the valid ones are committed.
+
+        Examples
+        --------
+        >>> arc = JobArchive(":memory:")
+        >>> arc.put_tasks([{"id": "t1", "status": "Running", "create_time": "2026-10-01T00:00:00Z"}],
+        ...               project_id="p")
+        1
+        >>> arc.to_frame()[["job_id", "status", "source"]].values.tolist()
+        [['t1', 'Running', 'task']]
+        """
+        rows, bad = [], []
+        for pos, rec in enumerate(records):
+            try:
+                table, values = _row(rec, project_id, region, fetched_at)
+            except InvalidRecordError as exc:
+                bad.append(f"#{pos}: {exc.reason}")
+                continue
+            if table != "tasks":
+                bad.append(f"#{pos}: a per-job response, not a task-list record")
+                continue
+            rows.append(values)
         with self._lock:
-            rows = self._db.execute(
-                "SELECT job_id, status FROM jobs WHERE project_id = ?", (project_id,)
+            stored = 0
+            self._db.execute("BEGIN")
+            try:
+                for values in rows:
+                    stored += self._db.execute(_UPSERT.format(table="tasks"), values).rowcount
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        if bad:
+            raise InvalidRecordError(-1, f"not archived: {'; '.join(bad[:3])}")
+        return stored
+
+    def statuses(
+        self, project_id: str, job_ids: Iterable[str] | None = None, *, detail: bool = False
+    ) -> dict[str, str]:
+        """Archived ``job_id -> status`` for a project (all, or just ``job_ids``).
+
+        The most final status known from per-job responses and task-list records; with
+        ``detail=True``, from per-job responses only (the jobs whose entities are known).
+        """
+        sql = "SELECT job_id, status, terminal, 1 AS detail FROM jobs WHERE project_id = ?"
+        args: tuple[str, ...] = (project_id,)
+        if not detail:
+            sql += " UNION ALL SELECT job_id, status, terminal, 0 FROM tasks WHERE project_id = ?"
+            args += (project_id,)
+        with self._lock:
+            rows = self._db.execute(  # the last row per job wins: terminal, then per-job
+                f"SELECT job_id, status FROM ({sql}) ORDER BY terminal, detail", args
             ).fetchall()
         out = {j: (s or "") for j, s in rows}
         if job_ids is not None:
@@ -167,8 +322,14 @@ class JobArchive:
         return out
 
     def __len__(self) -> int:
+        """Jobs archived, known from a per-job response, the task list or both."""
         with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM jobs").fetchone()[0])
+            return int(
+                self._db.execute(
+                    "SELECT count(*) FROM (SELECT project_id, job_id FROM jobs"
+                    " UNION SELECT project_id, job_id FROM tasks)"
+                ).fetchone()[0]
+            )
 
     def to_frame(
         self,
@@ -177,8 +338,15 @@ class JobArchive:
         *,
         project_id: str | None = None,
     ) -> pd.DataFrame:
-        """The normalized frame of archived jobs created in ``[start, end)``.
+        """The normalized frame of archived jobs created in ``[start, end)``, one row per job
+        with the richest data known.
 
+        A job with a per-job response is that row (``source="job"``, entities known),
+        completed from its task-list record: ``instance_status`` and ``order_id``, and,
+        when the task list saw the job finish after the per-job call, the terminal status,
+        the progress and (where the per-job response has none) the end time. The task list
+        documents ``end_time`` as the planned end, so a per-job ``ended`` always wins. A
+        job known only from the task list is its task-list row (``source="task"``).
         Adds ``project_id`` and ``region`` columns (one archive may hold several
         projects). Naive datetimes are taken as UTC.
 
@@ -187,7 +355,16 @@ class JobArchive:
         >>> JobArchive(":memory:").to_frame().columns[-2:].tolist()
         ['project_id', 'region']
         """
-        sql = "SELECT project_id, region, raw FROM jobs WHERE 1=1"
+        jobs = self._frame("jobs", start, end, project_id)
+        tasks = self._frame("tasks", start, end, project_id)
+        if tasks.empty:
+            return jobs
+        if jobs.empty:
+            return tasks
+        return _merge(jobs, tasks)
+
+    def _frame(self, table: str, start: Any, end: Any, project_id: str | None) -> pd.DataFrame:
+        sql = f"SELECT project_id, region, raw FROM {table} WHERE 1=1"
         args: list[Any] = []
         if project_id is not None:
             sql += " AND project_id = ?"
@@ -202,7 +379,7 @@ class JobArchive:
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         if not rows:
-            return empty_jobs_frame({"project_id": TEXT, "region": "category"})
+            return empty_jobs_frame(_ARCHIVE_COLUMNS)
         df = normalize_jobs([bytes(r[2]) for r in rows], errors="warn")
         df["project_id"] = pd.array([r[0] for r in rows], dtype=TEXT)
         df["region"] = pd.Categorical([r[1] for r in rows])
@@ -220,16 +397,54 @@ class JobArchive:
         fetched: int,
         calls: int,
     ) -> None:
-        """Remember a completed sync window."""
+        """Remember a sync window: the stretch of creation times the task list answered for.
+
+        A sync whose listing stopped early records only the part it listed (a partial
+        window); several windows per project are fine: :meth:`coverage` merges them.
+
+        Parameters
+        ----------
+        project_id, region : str
+            Whose jobs were listed.
+        window_start, window_end : datetime
+            The window (naive = UTC); stored in UTC. An empty window (start = end)
+            covers nothing but keeps the run's counts.
+        listed, fetched, calls : int
+            Jobs listed, jobs fetched or refreshed, API calls spent.
+
+        Raises
+        ------
+        ConfigError
+            When ``window_end`` is before ``window_start``.
+
+        Examples
+        --------
+        >>> arc = JobArchive(":memory:")
+        >>> arc.record_sync("p", None, datetime(2026, 11, 1), datetime(2026, 11, 2),
+        ...                 listed=3, fetched=3, calls=4)
+        >>> arc.syncs("p")[["window_start", "window_end"]].iloc[0].tolist()
+        [Timestamp('2026-11-01 00:00:00+0000', tz='UTC'), Timestamp('2026-11-02 00:00:00+0000', tz='UTC')]
+        """
+        start, end = to_utc(window_start), to_utc(window_end)
+        if end < start:
+            raise ConfigError(f"sync window ends before it starts: {start} .. {end}")
         with self._lock:
             self._db.execute(
                 "INSERT INTO syncs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (project_id, region, window_start.isoformat(), window_end.isoformat(),
+                (project_id, region, start.isoformat(), end.isoformat(),
                  datetime.now(UTC).isoformat(), listed, fetched, calls),
             )  # fmt: skip
 
     def syncs(self, project_id: str | None = None) -> pd.DataFrame:
-        """Recorded sync windows (tz-aware UTC) - the archive's coverage."""
+        """Recorded sync windows as recorded, one row per run (tz-aware UTC).
+
+        :meth:`coverage` merges them and finds the gaps.
+
+        Examples
+        --------
+        >>> JobArchive(":memory:").syncs().columns.tolist()[:4]
+        ['project_id', 'region', 'window_start', 'window_end']
+        """
         sql, args = "SELECT * FROM syncs", []
         if project_id is not None:
             sql += " WHERE project_id = ?"
@@ -240,15 +455,82 @@ class JobArchive:
             df = pd.DataFrame(cur.fetchall(), columns=cols)
         for c in ("window_start", "window_end", "finished_at"):
             df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")
-        return df
+        return df.sort_values(["window_start", "window_end"], ignore_index=True)
 
     def last_sync_end(self, project_id: str) -> datetime | None:
-        """End of the latest recorded sync window of a project."""
+        """End of the latest recorded sync window of a project (tz-aware UTC), or None.
+
+        Examples
+        --------
+        >>> arc = JobArchive(":memory:")
+        >>> arc.record_sync("p", None, datetime(2026, 11, 1), datetime(2026, 11, 2),
+        ...                 listed=0, fetched=0, calls=1)
+        >>> arc.last_sync_end("p").isoformat(), arc.last_sync_end("other")
+        ('2026-11-02T00:00:00+00:00', None)
+        """
         with self._lock:
-            row = self._db.execute(
-                "SELECT max(window_end) FROM syncs WHERE project_id = ?", (project_id,)
-            ).fetchone()
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
+            rows = self._db.execute(
+                "SELECT window_end FROM syncs WHERE project_id = ?", (project_id,)
+            ).fetchall()
+        ends = [to_utc(r[0]) for r in rows if r[0]]
+        return max(ends).to_pydatetime() if ends else None
+
+    def coverage(
+        self, project_id: str, *, now: Any = None, horizon_days: float = API_HORIZON_DAYS
+    ) -> Coverage:
+        """The recorded sync windows of a project, merged, and the gaps in the API's horizon.
+
+        The API lists only jobs of the last ``horizon_days``: a gap there can still be
+        filled by a sync; once its older edge leaves the horizon, the jobs created there
+        are lost unless they were archived. A gap is a stretch of
+        ``[now - horizon_days, now]`` that no recorded sync window covers.
+
+        Parameters
+        ----------
+        project_id : str
+            The project.
+        now : datetime or str, optional
+            The end of the horizon (naive = UTC); default the current time.
+        horizon_days : float
+            How far back the API answers (30 for the RDS task center).
+
+        Returns
+        -------
+        Coverage
+            ``windows`` (merged, oldest first, also those older than the horizon),
+            ``gaps`` (inside the horizon), ``horizon_start``, ``horizon_end``.
+
+        Raises
+        ------
+        ConfigError
+            When ``horizon_days`` is not positive.
+
+        Examples
+        --------
+        Two partial windows and a later run leave one gap in the horizon:
+
+        >>> arc = JobArchive(":memory:")
+        >>> for start, end in [("2026-10-20", "2026-11-05"), ("2026-11-03", "2026-11-10"),
+        ...                    ("2026-11-20", "2026-11-30")]:
+        ...     arc.record_sync("p", None, start, end, listed=0, fetched=0, calls=1)
+        >>> cov = arc.coverage("p", now="2026-11-30")
+        >>> [str(w) for w in cov.windows]
+        ['2026-10-20 00:00 .. 2026-11-10 00:00 UTC', '2026-11-20 00:00 .. 2026-11-30 00:00 UTC']
+        >>> print(cov)
+        coverage of the API's 30-day horizon 2026-10-31 00:00 .. 2026-11-30 00:00 UTC: 1 gap(s)
+        gap 2026-11-10 00:00 .. 2026-11-20 00:00 UTC (10.0 days) not synced; lost from 2026-12-10 00:00 UTC
+        """
+        if not horizon_days > 0:
+            raise ConfigError(f"horizon_days must be positive, not {horizon_days!r}")
+        end = pd.Timestamp.now(tz="UTC") if now is None else to_utc(now)
+        start = end - pd.Timedelta(days=horizon_days)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT window_start, window_end FROM syncs WHERE project_id = ?", (project_id,)
+            ).fetchall()
+        windows = merge_windows(rows)
+        gaps = find_gaps(windows, start, end)
+        return Coverage(project_id, start, end, tuple(windows), tuple(gaps))
 
     def export(self, path: str | Path, **to_frame_kwargs: Any) -> Path:
         """Write the normalized archive to Parquet (``.parquet``) or CSV (``.csv``).
@@ -274,3 +556,223 @@ class JobArchive:
         'jobs.parquet'
         """
         return write_frame(self.to_frame(**to_frame_kwargs), path)
+
+
+# -- coverage: what the recorded syncs cover ------------------------------------------------
+class Window(NamedTuple):
+    """A stretch of creation times ``[start, end)``, tz-aware UTC.
+
+    Examples
+    --------
+    >>> w = Window(pd.Timestamp("2026-11-01", tz="UTC"), pd.Timestamp("2026-11-01 06:00", tz="UTC"))
+    >>> print(w)
+    2026-11-01 00:00 .. 2026-11-01 06:00 UTC
+    >>> w.length
+    Timedelta('0 days 06:00:00')
+    """
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @property
+    def length(self) -> pd.Timedelta:
+        """``end - start``."""
+        return self.end - self.start
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} .. {self.end:%Y-%m-%d %H:%M} UTC"
+
+
+def merge_windows(windows: Iterable[tuple[Any, Any]]) -> list[Window]:
+    """Windows joined where they overlap or touch, oldest first.
+
+    Parameters
+    ----------
+    windows : iterable of (start, end)
+        Datetimes, Timestamps or ISO strings (naive = UTC). Empty or reversed windows,
+        and windows with a missing edge, cover nothing and are dropped.
+
+    Returns
+    -------
+    list of Window
+
+    Examples
+    --------
+    >>> merged = merge_windows([("2026-11-03", "2026-11-05"), ("2026-11-01", "2026-11-02"),
+    ...                         ("2026-11-02", "2026-11-04"), ("2026-11-08", "2026-11-08")])
+    >>> [str(w) for w in merged]
+    ['2026-11-01 00:00 .. 2026-11-05 00:00 UTC']
+    """
+    spans = []
+    for s, e in windows:
+        start, end = to_utc(s), to_utc(e)
+        if not (pd.isna(start) or pd.isna(end)) and start < end:
+            spans.append((start, end))
+    out: list[Window] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1].end:
+            if end > out[-1].end:
+                out[-1] = Window(out[-1].start, end)
+        else:
+            out.append(Window(start, end))
+    return out
+
+
+def find_gaps(windows: Iterable[tuple[Any, Any]], start: Any, end: Any) -> list[Window]:
+    """The stretches of ``[start, end)`` that no window covers, oldest first.
+
+    Parameters
+    ----------
+    windows : iterable of (start, end)
+        Covered windows, in any order, overlapping or not (naive = UTC).
+    start, end : datetime or str
+        The span to check (naive = UTC).
+
+    Returns
+    -------
+    list of Window
+
+    Examples
+    --------
+    >>> [str(g) for g in find_gaps([("2026-10-05", "2026-10-10")], "2026-10-01", "2026-11-01")]
+    ['2026-10-01 00:00 .. 2026-10-05 00:00 UTC', '2026-10-10 00:00 .. 2026-11-01 00:00 UTC']
+    >>> find_gaps([("2026-09-01", "2026-12-01")], "2026-10-01", "2026-11-01")
+    []
+    """
+    start, end = to_utc(start), to_utc(end)
+    gaps: list[Window] = []
+    cursor = start
+    for w in merge_windows(windows):
+        if w.start >= end:
+            break
+        if w.end <= cursor:
+            continue
+        if w.start > cursor:
+            gaps.append(Window(cursor, w.start))
+        cursor = w.end
+    if cursor < end:
+        gaps.append(Window(cursor, end))
+    return gaps
+
+
+def _length_text(td: pd.Timedelta) -> str:
+    seconds = td.total_seconds()
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    hours = seconds / 3600
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the recorded syncs of a project cover, and the gaps inside the API's horizon.
+
+    Made by :meth:`JobArchive.coverage`. The API lists only the jobs created in its
+    horizon ``[horizon_start, horizon_end]`` (the last 30 days): a gap there can still
+    be filled by a sync (``rds-jobs sync --since <gap start>``); the jobs of a gap
+    that has left the horizon are lost unless another copy was archived.
+
+    Attributes
+    ----------
+    project_id : str
+        The project.
+    horizon_start, horizon_end : pandas.Timestamp
+        The API's horizon (tz-aware UTC); ``horizon_end`` is the ``now`` asked about.
+    windows : tuple of Window
+        Every recorded sync window, merged where they overlap or touch, oldest first;
+        windows older than the horizon stay (the archive outlives the API).
+    gaps : tuple of Window
+        The stretches of the horizon no recorded window covers, oldest first.
+
+    Examples
+    --------
+    >>> h0, h1 = pd.Timestamp("2026-10-31", tz="UTC"), pd.Timestamp("2026-11-30", tz="UTC")
+    >>> gap = Window(h0, pd.Timestamp("2026-11-02", tz="UTC"))
+    >>> cov = Coverage("p", h0, h1, (Window(gap.end, h1),), (gap,))
+    >>> cov.complete, cov.lost_at(gap), cov.at_risk() == [gap]
+    (False, Timestamp('2026-11-30 00:00:00+0000', tz='UTC'), True)
+    """
+
+    project_id: str
+    horizon_start: pd.Timestamp
+    horizon_end: pd.Timestamp
+    windows: tuple[Window, ...]
+    gaps: tuple[Window, ...]
+
+    @property
+    def complete(self) -> bool:
+        """True when no gap is left in the horizon."""
+        return not self.gaps
+
+    @property
+    def horizon(self) -> pd.Timedelta:
+        """The horizon's length (30 days for the RDS task center)."""
+        return self.horizon_end - self.horizon_start
+
+    def lost_at(self, gap: Window) -> pd.Timestamp:
+        """When the older edge of ``gap`` leaves the horizon: from then on its oldest
+        jobs can no longer be listed (``horizon_end`` or earlier: it is leaving now)."""
+        return gap.start + self.horizon
+
+    def at_risk(self, within: timedelta = timedelta(days=3)) -> list[Window]:
+        """The gaps whose older edge leaves the horizon within ``within`` of its end:
+        sync now or lose them.
+
+        Examples
+        --------
+        >>> h0, h1 = pd.Timestamp("2026-10-31", tz="UTC"), pd.Timestamp("2026-11-30", tz="UTC")
+        >>> gap = Window(pd.Timestamp("2026-11-05", tz="UTC"), pd.Timestamp("2026-11-06", tz="UTC"))
+        >>> cov = Coverage("p", h0, h1, (), (gap,))
+        >>> cov.at_risk(), cov.at_risk(timedelta(days=5)) == [gap]
+        ([], True)
+        """
+        limit = self.horizon_end + pd.Timedelta(within)
+        return [g for g in self.gaps if self.lost_at(g) <= limit]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Windows and gaps, one row each: ``kind`` (window/gap), ``start``, ``end``,
+        ``lost_at`` (gaps only).
+
+        Examples
+        --------
+        >>> JobArchive(":memory:").coverage("p", now="2026-11-30").to_frame()[["kind", "start"]]
+          kind                     start
+        0  gap 2026-10-31 00:00:00+00:00
+        """
+        rows = [("window", w.start, w.end, pd.NaT) for w in self.windows]
+        rows += [("gap", g.start, g.end, self.lost_at(g)) for g in self.gaps]
+        df = pd.DataFrame(rows, columns=["kind", "start", "end", "lost_at"])
+        for c in ("start", "end", "lost_at"):
+            df[c] = pd.to_datetime(df[c], utc=True)
+        return df
+
+    def lines(self, gaps: Iterable[Window] | None = None) -> list[str]:
+        """A summary line, then one line per gap (what ``rds-jobs sync`` prints).
+
+        Parameters
+        ----------
+        gaps : iterable of Window, optional
+            The gaps to show (default all of :attr:`gaps`).
+
+        Examples
+        --------
+        >>> for line in JobArchive(":memory:").coverage("p", now="2026-11-30").lines():
+        ...     print(line)
+        coverage of the API's 30-day horizon 2026-10-31 00:00 .. 2026-11-30 00:00 UTC: 1 gap(s)
+        gap 2026-10-31 00:00 .. 2026-11-30 00:00 UTC (30.0 days) not synced; lost from 2026-11-30 00:00 UTC (now)
+        """
+        shown = list(self.gaps if gaps is None else gaps)
+        days = self.horizon / pd.Timedelta(days=1)
+        head = f"coverage of the API's {days:g}-day horizon {Window(self.horizon_start, self.horizon_end)}: "
+        out = [head + (f"{len(shown)} gap(s)" if shown else "no gap")]
+        for g in shown:
+            lost = self.lost_at(g)
+            now = " (now)" if lost <= self.horizon_end else ""
+            out.append(f"gap {g} ({_length_text(g.length)}) not synced; "
+                       f"lost from {lost:%Y-%m-%d %H:%M} UTC{now}")  # fmt: skip
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())

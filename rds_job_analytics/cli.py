@@ -27,13 +27,15 @@ from typing import Any
 import pandas as pd
 
 from .exceptions import ConfigError, RdsJobError
-from .schema import FAILED, RUNNING
+from .schema import API_HORIZON, FAILED, RUNNING
 from .stats import summarize  # summarize: also importable from here, as before
 
 __all__ = ["main", "summarize"]
 
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE = 0, 1, 2, 64
+#: ``rds-jobs sync`` exits 1 when a coverage gap starts leaving the API's horizon this soon.
+GAP_WARNING = timedelta(days=3)
 
 
 def _client(args: argparse.Namespace) -> Any:
@@ -95,11 +97,27 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     since = pd.Timestamp(args.since, tz="UTC").to_pydatetime() if args.since else None
     until = pd.Timestamp(args.until, tz="UTC").to_pydatetime() if args.until else None
     with _client(args) as client, JobArchive(args.archive) as archive:
-        res = sync_jobs(client, archive, since=since, until=until, errors="ignore")
+        res = sync_jobs(
+            client, archive, since=since, until=until, details=args.details, budget=args.budget,
+            horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
+            errors="ignore",
+        )  # fmt: skip
+        coverage = archive.coverage(client.project_id, horizon_days=args.horizon_days or 30)
     print(res)
-    if res.failed == 0:
-        return EXIT_OK
-    return EXIT_PARTIAL if res.fetched else EXIT_FAILED
+    code = EXIT_OK if res.failed == 0 else (EXIT_PARTIAL if res.fetched else EXIT_FAILED)
+    if not args.horizon_days:  # the API keeps every job: no gap can be lost
+        return code
+    # without --until the window ends when the listing began: what came since is no gap yet
+    shown = [g for g in coverage.gaps if args.until is not None or g.start < res.window_end]
+    print("\n".join(coverage.lines(shown)))
+    at_risk = coverage.at_risk(GAP_WARNING)
+    for gap in at_risk:
+        lost = coverage.lost_at(gap)
+        now = " (now)" if lost <= coverage.horizon_end else ""
+        print(f"rds-jobs: sync now or lose it: gap {gap} starts leaving the API's horizon on "
+              f"{lost:%Y-%m-%d %H:%M} UTC{now}; rerun with --since {gap.start:%Y-%m-%dT%H:%M}",
+              file=sys.stderr)  # fmt: skip
+    return max(code, EXIT_PARTIAL) if at_risk else code
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -166,8 +184,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     with Emulator(retention_days=None) as emu, emu.client(max_workers=8) as client:
         print(f"emulator: {emu.url} serving {len(emu.jobs)} sample jobs")
         with JobArchive(db) as archive:
+            # the emulator keeps the whole sample (no 30-day horizon); details="auto"
             res = sync_jobs(client, archive, since=SAMPLE_START, until=SAMPLE_END + timedelta(hours=1),
-                            progress=False)  # fmt: skip
+                            horizon=None, progress=False)  # fmt: skip
             print(res)
             df = archive.to_frame()
             coverage = archive.syncs()
@@ -216,10 +235,32 @@ def _parser() -> argparse.ArgumentParser:
     api_opts(f)
     f.set_defaults(func=_cmd_fetch)
 
-    s = sub.add_parser("sync", help="discover jobs via the task list and archive them")
+    s = sub.add_parser(
+        "sync",
+        help="discover jobs via the task list and archive them",
+        description="Discover jobs via the task list and archive them. After the summary, "
+        "prints the archive's coverage of the API's 30-day horizon and each gap no recorded "
+        "sync covers (one line each, UTC). Exits 1 when a gap starts leaving the horizon "
+        "within 3 days (sync now or lose it: rerun with the --since it names); otherwise "
+        "0 success, 1 partial success, 2 failure, 64 usage error.",
+    )
     s.add_argument("--archive", required=True, help="SQLite archive")
     s.add_argument("--since", help="window start (default: last sync, or 30 days ago)")
     s.add_argument("--until", help="window end (default: now)")
+    s.add_argument(
+        "--details", choices=("auto", "all", "none"), default="auto",
+        help="per-job calls: auto = storage scale-ups only (their volume sizes), all = every "
+        "new and running job, none = the task list only (default: auto)",
+    )  # fmt: skip
+    s.add_argument(
+        "--horizon-days", type=float, default=API_HORIZON.days, metavar="DAYS",
+        help="how long the API keeps jobs (default: %(default)s); a window is never recorded "
+        "older; 0: it keeps every job (the emulator), no gap check",
+    )  # fmt: skip
+    s.add_argument(
+        "--budget", type=int, metavar="CALLS",
+        help="at most this many per-job calls this run; the rest come next run, newest first",
+    )  # fmt: skip
     api_opts(s)
     s.set_defaults(func=_cmd_sync)
 

@@ -519,6 +519,13 @@ class JobsClient:
         >>> ids, calls
         (['j3', 'j2'], 3)
         """
+        yield from (t for page in self.list_task_pages(start, end, limit=limit, **filters)
+                    for t in page)  # fmt: skip
+
+    def _task_query(
+        self, start: Any, end: Any, limit: int, filters: dict[str, Any]
+    ) -> list[tuple[str, str]]:
+        """The task list's query parameters, validated (before any call is spent)."""
         if (start is None) != (end is None):
             raise ConfigError("list_tasks needs both start and end, or neither")
         if not 1 <= limit <= 50:
@@ -532,6 +539,34 @@ class JobsClient:
         base = [(k, str(v)) for k, v in filters.items() if v is not None]
         if start is not None:
             base += [("start_time", str(to_epoch_ms(start))), ("end_time", str(to_epoch_ms(end)))]
+        return base
+
+    def list_task_pages(
+        self,
+        start: datetime | str | float | None = None,
+        end: datetime | str | float | None = None,
+        *,
+        limit: int = 50,
+        **filters: Any,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """:meth:`list_tasks` a page at a time (one API call each), for callers that commit
+        what they have after every call.
+
+        Examples
+        --------
+        >>> from rds_job_analytics.emulator import Emulator
+        >>> jobs = [{"job": {"id": f"j{i}", "status": "Completed",
+        ...                  "created": f"2026-10-0{i}T08:00:00+0000"}} for i in range(1, 4)]
+        >>> with Emulator(jobs, retention_days=None) as emu, emu.client() as client:
+        ...     sizes = [len(p) for p in client.list_task_pages(limit=2)]
+        >>> sizes
+        [2, 1]
+        """
+        return self._task_pages(self._task_query(start, end, limit, filters), limit)
+
+    def _task_pages(
+        self, base: list[tuple[str, str]], limit: int
+    ) -> Iterator[list[dict[str, Any]]]:
         offset = 0
         while True:
             body = self.request(
@@ -540,5 +575,5 @@ class JobsClient:
             tasks = body.get("tasks") or []
             if not tasks:
                 return
-            yield from tasks
+            yield tasks
             offset += limit

@@ -5,7 +5,8 @@ It serves ``GET /v3/{project_id}/jobs?id=``, ``GET /v3/{project_id}/tasklist`` a
 than 15 minutes off, like the gateway: 401 ``APIGW.0301``); answers unknown or expired
 IDs like the real API (400 ``DBS.200543``); enforces a quota with 429 ``APIGW.0308``;
 and injects faults on demand. Each response goes out in one write (no Nagle/delayed-ACK
-stalls).
+stalls). The task list's records are the jobs' own data under its field names
+(:func:`task_of`), quirks included; ``Emulator.counts`` counts the calls per endpoint.
 
 Examples
 --------
@@ -48,6 +49,7 @@ __all__ = [
     "FAULTS",
     "MAX_CLOCK_SKEW",
     "Emulator",
+    "task_of",
 ]
 
 DEMO_PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -60,13 +62,87 @@ MAX_CLOCK_SKEW = timedelta(minutes=15)
 _SDK_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 #: Task-list filters compared after cleaning both sides; the others match exactly.
 _TASK_FILTERS = {
-    "instance_id": str,
-    "name": str,
+    "instance_id": lambda v: str(v).strip(),
+    "name": lambda v: str(v).strip(),
     "status": canonical_status,
     "id": strip_job_id,
     "order_id": str,
 }
 _AUTH_FAILED = "Incorrect IAM authentication information"
+#: A job's task-list record: (creation time, the record as served, its keys stripped).
+_TaskRow = tuple[pd.Timestamp | None, dict[str, Any], dict[str, Any]]
+#: Job fields the task list repeats, under its own names (``progress``: sibling spelling).
+_TASK_NAMES = {
+    "id": "id",
+    "name": "name",
+    "status": "status",
+    "created": "create_time",
+    "ended": "end_time",
+    "process": "process",
+    "progress": "process",
+    "fail_reason": "fail_reason",
+    "instance_status": "instance_status",
+    "order_id": "order_id",
+}
+#: What the task list says where the job record is silent.
+_TASK_DEFAULTS = {"instance_status": "ACTIVE", "order_id": ""}
+
+
+def task_of(job: dict[str, Any], job_id: str | None = None) -> dict[str, Any]:
+    """The task-list record (``GET /tasklist``) the emulator serves for one job.
+
+    Same id, name, status, times, progress, failure reason and instance as the job,
+    under the task list's field names (``create_time``, ``end_time``, flat
+    ``instance_id``/``instance_name``), values verbatim: the job's spelling of its status
+    (``Complete``, ``" completed "``), stray spaces in names and IDs, and padded keys
+    (a job's ``" status"`` gives the task a ``" status"``) stay, so the normalizer's
+    task path meets the published quirks. ``instance_status`` and ``order_id`` come
+    from the job record when it carries them, else ``"ACTIVE"`` and ``""``; a field the
+    job lacks is ``None``.
+
+    Parameters
+    ----------
+    job : dict
+        The job object (the value of ``{"job": ...}``).
+    job_id : str, optional
+        The ID to serve when the job has none.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> task_of({"id": "j1", "name": "RestartMysqlInstance", " status": "Complete",
+    ...          "created": "2026-11-01T08:00:00+0800", "process": "",
+    ...          "instance": {"id": "i1", "name": "db"}, "entities": {}})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'id': 'j1', 'name': 'RestartMysqlInstance', ' status': 'Complete',
+     'create_time': '2026-11-01T08:00:00+0800', 'process': '', 'instance_id': 'i1',
+     'instance_name': 'db', 'end_time': None, 'fail_reason': None,
+     'instance_status': 'ACTIVE', 'order_id': ''}
+    """
+    task: dict[str, Any] = {}
+    seen: set[str] = set()
+    for key, value in job.items():
+        name = str(key).strip()
+        if name == "instance" and isinstance(value, dict):
+            for ikey, ivalue in value.items():
+                iname = str(ikey).strip()
+                if iname in ("id", "name") and f"instance_{iname}" not in seen:
+                    task[str(ikey).replace(iname, f"instance_{iname}")] = ivalue
+                    seen.add(f"instance_{iname}")
+            continue
+        target = _TASK_NAMES.get(name)
+        if target is None or target in seen:
+            continue
+        task[str(key).replace(name, target)] = value  # keeps the padding of the key
+        seen.add(target)
+    for target in ("id", "name", "status", "create_time", "end_time", "process", "fail_reason",
+                   "instance_id", "instance_name", "instance_status", "order_id"):  # fmt: skip
+        if target not in seen:
+            task[target] = job_id if target == "id" else _TASK_DEFAULTS.get(target)
+    return task
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -204,9 +280,9 @@ class _Handler(BaseHTTPRequestHandler):
         for key, clean in _TASK_FILTERS.items():
             if query.get(key):
                 want = clean(query[key])
-                rows = [r for r in rows if r[1].get(key) is not None and clean(r[1][key]) == want]
+                rows = [r for r in rows if r[2].get(key) is not None and clean(r[2][key]) == want]
         page = [r[1] for r in rows[offset : offset + limit]]
-        names = sorted({r[1]["name"] for r in rows if r[1].get("name")})
+        names = sorted({str(r[2]["name"]).strip() for r in rows if r[2].get("name")})
         self._send(200, {"total_count": len(rows), "actions": names, "tasks": page})
 
 
@@ -246,6 +322,14 @@ class Emulator:
         (None: keep everything).
     fault_rates : dict, optional
         ``{fault: probability}`` applied at random (seeded) to GETs; see ``FAULTS``.
+
+    Attributes
+    ----------
+    counts : dict
+        Calls answered, per endpoint: ``"jobs"`` (``GET /jobs?id=``), ``"tasklist"``
+        (each task-list page, the final empty one too), ``"auth"`` (``POST
+        /v3/auth/tokens``); throttled calls count under ``"429"`` and injected faults
+        under ``"fault:<name>"`` instead, so a test or benchmark can check its call budget.
 
     Examples
     --------
@@ -319,7 +403,7 @@ class Emulator:
             row = parse_job(obj)
             created = pd.to_datetime(row.created, utc=True, format="ISO8601", errors="coerce")
             self.jobs[row.job_id] = (obj, None if pd.isna(created) else created)
-        self._tasks_cache: list[tuple[pd.Timestamp | None, dict[str, Any]]] | None = None
+        self._tasks_cache: list[_TaskRow] | None = None
 
     def job_ids(self) -> list[str]:
         """IDs of the loaded jobs that are visible now (oldest first)."""
@@ -338,21 +422,14 @@ class Emulator:
         now = self.now or datetime.now(UTC)
         return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
 
-    def _task_rows(self) -> list[tuple[pd.Timestamp | None, dict[str, Any]]]:
+    def _task_rows(self) -> list[_TaskRow]:
+        """The task list's records of the visible jobs, newest first (see :func:`task_of`)."""
         if self._tasks_cache is None:
             rows = []
             for jid, (obj, created) in self.jobs.items():
-                job = obj.get("job", obj)
-                clean = {str(k).strip(): v for k, v in job.items()}
-                inst = clean.get("instance") or {}
-                rows.append((created, {
-                    "id": jid, "name": str(clean.get("name", "")).strip(),
-                    "instance_id": inst.get("id"), "instance_name": inst.get("name"),
-                    "instance_status": "ACTIVE", "order_id": "",
-                    "process": clean.get("process", ""), "fail_reason": clean.get("fail_reason"),
-                    "create_time": clean.get("created"), "end_time": clean.get("ended"),
-                    "status": str(clean.get("status", "")).strip(),
-                }))  # fmt: skip
+                task = task_of(obj.get("job", obj), jid)
+                view = {str(k).strip(): v for k, v in task.items()}
+                rows.append((created, task, view))
             rows.sort(key=lambda r: r[0] or pd.Timestamp.min.tz_localize("UTC"), reverse=True)
             self._tasks_cache = rows
         return [r for r in self._tasks_cache if self._visible(r[0])]

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
+import numpy as np
 import orjson
 import pandas as pd
 
@@ -35,12 +37,13 @@ from .exceptions import (
     AuthError,
     ConfigError,
     FetchError,
+    InvalidRecordError,
     JobNotFound,
     RateLimited,
     RdsJobError,
 )
 from .normalize import normalize_jobs
-from .schema import FETCH_COLUMNS, TERMINAL_STATUSES, TEXT, strip_job_id
+from .schema import API_HORIZON, FETCH_COLUMNS, TERMINAL_STATUSES, TEXT, strip_job_id
 
 __all__ = ["FetchWarning", "SyncResult", "fetch_jobs", "sync_jobs"]
 
@@ -152,7 +155,7 @@ def fetch_jobs(
     todo = [j for j in order if status[j] == "pending"]
     project = client.project_id
     if archive is not None and refresh != "all":
-        known = archive.statuses(project, todo)
+        known = archive.statuses(project, todo, detail=True)
         reuse = [
             j for j in todo
             if j in known and (refresh == "none" or known[j] in TERMINAL_STATUSES)
@@ -252,6 +255,41 @@ class SyncResult:
         )
 
 
+Details = Literal["auto", "all", "none"]
+
+
+@dataclass(frozen=True)
+class DetailRule:
+    """Which job kinds ``details="auto"`` asks the per-job call for, by job name.
+
+    A name matching any pattern (case-insensitive regular expressions, searched) gets
+    the call; any other name (the vocabulary is open) gets ``default``. The default rule
+    asks for storage scale-ups only: their volume sizes (resize deltas) are the one
+    entity the analysis and the report use that the task list lacks; engines come from
+    the job name or the instance ID.
+
+    Examples
+    --------
+    >>> DEFAULT_DETAIL_RULE.wants("MysqlEnlargeVolume"), DEFAULT_DETAIL_RULE.wants("Restart")
+    (True, False)
+    >>> eip = DetailRule((*DEFAULT_DETAIL_RULE.patterns, "BindEIP"))  # extend it
+    >>> eip.wants("MysqlBindEIP")
+    True
+    """
+
+    patterns: tuple[str, ...] = (r"volume", r"storage", r"disk")
+    default: bool = False
+
+    def wants(self, job_name: object) -> bool:
+        """Whether a job of this name needs its per-job detail."""
+        if not isinstance(job_name, str) or not job_name:
+            return self.default
+        return any(re.search(p, job_name, re.IGNORECASE) for p in self.patterns) or self.default
+
+
+DEFAULT_DETAIL_RULE = DetailRule()
+
+
 def sync_jobs(
     client: JobsClient,
     archive: JobArchive,
@@ -259,26 +297,55 @@ def sync_jobs(
     since: datetime | None = None,
     until: datetime | None = None,
     overlap: timedelta = timedelta(minutes=10),
+    details: Details = "auto",
+    detail_rule: DetailRule = DEFAULT_DETAIL_RULE,
+    budget: int | None = None,
+    horizon: timedelta | None = API_HORIZON,
     errors: Errors = "warn",
     progress: bool | None = None,
 ) -> SyncResult:
-    """Discover jobs through the task list and archive the new and running ones.
+    """Archive every job of a window from the task list, and per-job detail where it pays.
 
-    The window runs from ``since`` (default: the end of the last recorded sync minus
-    ``overlap``, or 30 days ago) to ``until`` (default now). Jobs already archived as
-    Completed/Failed cost no call; archived Running jobs are refreshed. The window is
-    recorded so a daily cron keeps a complete history.
+    Every task-list page (50 jobs a call) is committed to the archive as it arrives:
+    that alone gives each job's name, status, times, progress, instance and failure
+    reason. Running jobs are followed through the task list. The per-job call, which
+    adds the entities, is spent as ``details`` says:
+
+    * ``"auto"`` (default): for jobs whose name ``detail_rule`` wants (storage
+      scale-ups by default) and that have no per-job response yet, in the whole
+      archive of the project (what an earlier budget left out comes first next time);
+    * ``"all"``: as before the task list was kept: every new job and every archived
+      Running job;
+    * ``"none"``: no per-job call.
+
+    The window runs from ``since`` (default: the oldest gap in the horizon that an
+    earlier partial run left, else the end of the last recorded sync minus ``overlap``,
+    else the horizon's start) to ``until`` (default now), never older than the API's
+    30-day horizon: the recorded window is what the API could answer for. If a
+    task-list page fails after the client's retries, the window is recorded only down
+    to the oldest job listed (the list comes newest first), a :class:`FetchWarning`
+    says so, and the next run completes it; nothing committed is lost.
 
     Parameters
     ----------
     client : JobsClient
         The project and the quota to spend.
     archive : JobArchive
-        Where responses and the sync window are recorded.
+        Where task-list records, responses and the sync window are recorded.
     since, until : datetime, optional
         The window (naive = UTC).
     overlap : timedelta
         How far before the last recorded end a default window starts.
+    details : {"auto", "all", "none"}
+        Which jobs get the per-job call (above).
+    detail_rule : DetailRule
+        The job kinds ``"auto"`` fetches.
+    budget : int, optional
+        At most this many per-job calls in this run, the newest jobs first.
+    horizon : timedelta, optional
+        How long the API keeps jobs (30 days); a window is never recorded older, and
+        per-job calls are not spent on jobs older. None: the API keeps everything (the
+        emulator with ``retention_days=None``).
     errors : {"warn", "raise", "ignore"}
         As in :func:`fetch_jobs`.
     progress : bool, optional
@@ -292,39 +359,120 @@ def sync_jobs(
     --------
     >>> from datetime import datetime
     >>> from rds_job_analytics.emulator import Emulator
-    >>> jobs = [{"job": {"id": f"j{i}", "status": "Completed",
-    ...                  "created": f"2026-11-0{i}T08:00:00Z"}} for i in range(1, 4)]
+    >>> jobs = [{"job": {"id": f"j{i}", "status": "Completed", "name": name,
+    ...                  "created": f"2026-11-0{i}T08:00:00Z"}}
+    ...         for i, name in enumerate(["Restart", "MysqlEnlargeVolume", "Restart"], 1)]
     >>> archive = JobArchive(":memory:")
-    >>> with Emulator(jobs, retention_days=None) as emu, emu.client() as client:
-    ...     print(sync_jobs(client, archive, since=datetime(2026, 11, 1),
-    ...                     until=datetime(2026, 11, 30), progress=False))
-    sync 2026-11-01 00:00 .. 2026-11-30 00:00 UTC: 3 listed, 3 fetched, 0 failed, 5 API calls
+    >>> with Emulator(jobs, retention_days=None, now=datetime(2026, 11, 30)) as emu:
+    ...     with emu.client() as client:
+    ...         print(sync_jobs(client, archive, since=datetime(2026, 11, 1),
+    ...                         until=datetime(2026, 11, 30), progress=False))
+    sync 2026-11-01 00:00 .. 2026-11-30 00:00 UTC: 3 listed, 1 fetched, 0 failed, 3 API calls
     """
     check_choice("errors", errors, ERRORS_CHOICES)  # before any call is spent
+    check_choice("details", details, get_args(Details))
+    if budget is not None and budget < 0:
+        raise ConfigError(f"budget must be >= 0 calls, not {budget!r}")
     project = client.project_id
-    end = until or datetime.now(UTC)
+    now = datetime.now(UTC)  # one reading of the clock for the whole run
+    end = _aware(until or now)
+    oldest_kept = now - horizon if horizon is not None else None
     if since is None:
-        last = archive.last_sync_end(project)
-        since = (last - overlap) if last else end - timedelta(days=30)
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    if end.tzinfo is None:
-        end = end.replace(tzinfo=UTC)
+        since = _default_since(archive, project, now, horizon, overlap)
+    since = _aware(since)
+    if oldest_kept is not None:
+        since = max(since, oldest_kept)  # the API answers for nothing older
     if since >= end:
         raise ConfigError(f"sync window is empty: since {since} >= until {end}")
     calls0 = client.calls
-    listed = [t.get("id") for t in client.list_tasks(since, end)]
-    listed_ids = {strip_job_id(i) for i in listed if isinstance(i, str)}
-    known = archive.statuses(project)
-    running = {j for j, s in known.items() if s not in TERMINAL_STATUSES}
-    wanted = sorted(j for j in listed_ids if j not in known) + sorted(running)
+    known_before = archive.statuses(project)
+    listed: set[str] = set()
+    oldest: datetime | None = None
+    partial: str | None = None
+    try:
+        for page in client.list_task_pages(since, end):
+            try:
+                archive.put_tasks(page, project_id=project, region=client.region)
+            except InvalidRecordError as exc:
+                warnings.warn(f"task list: {exc.reason}", FetchWarning, stacklevel=2)
+            for task in normalize_jobs(page, errors="ignore").itertuples():
+                listed.add(task.job_id)
+                if pd.notna(task.created):
+                    created = task.created.to_pydatetime()
+                    oldest = created if oldest is None else min(oldest, created)
+    except RdsJobError as exc:
+        partial = f"{type(exc).__name__}: {exc}"
+    window_start = since
+    if partial is not None:
+        window_start = max(oldest, since) if oldest else end
+        warnings.warn(
+            f"task list failed after retries ({partial}); recorded only "
+            f"{window_start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M} UTC, rerun to complete",
+            FetchWarning,
+            stacklevel=2,
+        )
+    wanted = _wanted_details(
+        archive, project, details, detail_rule, listed, known_before, oldest_kept
+    )
+    if budget is not None:
+        wanted = wanted[:budget]
     frame = fetch_jobs(
         wanted, client=client, archive=archive, refresh="running", errors=errors, progress=progress
     )
     failed = int((frame["fetch_status"] != "ok").sum())
     calls = client.calls - calls0
-    archive.record_sync(
-        project, client.region, since, end, listed=len(listed_ids), fetched=len(frame) - failed,
-        calls=calls,
-    )  # fmt: skip
-    return SyncResult(since, end, len(listed_ids), len(frame) - failed, failed, calls, frame)
+    if window_start < end:
+        archive.record_sync(
+            project, client.region, window_start, end, listed=len(listed),
+            fetched=len(frame) - failed, calls=calls,
+        )  # fmt: skip
+    return SyncResult(window_start, end, len(listed), len(frame) - failed, failed, calls, frame)
+
+
+def _default_since(
+    archive: JobArchive, project: str, now: datetime, horizon: timedelta | None, overlap: timedelta
+) -> datetime:
+    """Where a sync without ``since`` starts: the oldest gap the horizon still holds (a
+    partial or late run left it), else the end of the last sync minus ``overlap``, else
+    the horizon's start."""
+    last = archive.last_sync_end(project)
+    if last is None:
+        return now - (horizon or API_HORIZON)
+    if horizon is not None:
+        cov = archive.coverage(project, now=now, horizon_days=horizon / timedelta(days=1))
+        older = [g.start for g in cov.gaps if g.start < last - overlap]
+        if older:
+            return min(older)
+    return last - overlap
+
+
+def _aware(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def _wanted_details(
+    archive: JobArchive,
+    project: str,
+    details: str,
+    rule: DetailRule,
+    listed: set[str],
+    known_before: dict[str, str],
+    oldest_kept: datetime | None,
+) -> list[str]:
+    """The job IDs to ask the per-job call for, most useful (newest) first."""
+    if details == "none":
+        return []
+    detailed = archive.statuses(project, detail=True)
+    if details == "all":
+        new = sorted(j for j in listed if j not in known_before and j not in detailed)
+        running = sorted(j for j, s in detailed.items() if s not in TERMINAL_STATUSES)
+        return new + running
+    tasks = archive.to_frame(project_id=project)
+    keep = tasks["source"] == "task"
+    if oldest_kept is not None:  # older jobs have expired: their call would be wasted
+        keep &= tasks["created"] >= pd.Timestamp(oldest_kept)
+    tasks = tasks[keep.to_numpy()]
+    names = tasks["job_name"].astype(object)
+    want = np.fromiter((rule.wants(n) for n in names), dtype=bool, count=len(names))
+    picked = tasks[want].sort_values("created", ascending=False, na_position="last")
+    return picked["job_id"].astype(str).tolist()

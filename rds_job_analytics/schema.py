@@ -11,6 +11,7 @@ datetime64[ns, UTC]
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -19,6 +20,7 @@ import pandas as pd
 from .exceptions import ConfigError
 
 __all__ = [
+    "API_HORIZON",
     "CANONICAL_STATUSES",
     "COMPLETED",
     "FAILED",
@@ -77,6 +79,10 @@ def clean_job_id(job_id: Any) -> str:
         raise ConfigError(f"empty job id: {job_id!r}")
     return cleaned
 
+
+#: How long the task center keeps jobs: the API answers for nothing older, so a sync
+#: never claims to cover more, and only an archive keeps older history.
+API_HORIZON = timedelta(days=30)
 
 _SCHEMA: dict[str, Any] = {f.column: f.dtype for f in FIELDS.values()}
 

@@ -145,11 +145,13 @@ def test_sync_then_incremental_sync_spends_only_list_and_running_calls(tmp_path)
         client = fast_client(emu)
         arc = JobArchive(tmp_path / "a.sqlite")
         until = SAMPLE_END + timedelta(hours=1)
-        first = sync_jobs(client, arc, since=SAMPLE_START, until=until, progress=False)
+        first = sync_jobs(client, arc, since=SAMPLE_START, until=until, details="all",
+                          horizon=None, progress=False)  # fmt: skip
         assert first.listed == 5000 and first.failed == 0 and len(arc) == 5000
         list_calls = -(-5000 // 50) + 1
         assert first.calls == list_calls + 5000
-        second = sync_jobs(client, arc, since=SAMPLE_START, until=until, progress=False)
+        second = sync_jobs(client, arc, since=SAMPLE_START, until=until, details="all",
+                           horizon=None, progress=False)  # fmt: skip
         running = sum(1 for s in arc.statuses(DEMO_PROJECT).values() if s not in TERMINAL_STATUSES)
         assert second.calls == list_calls + running
         assert len(arc.syncs(DEMO_PROJECT)) == 2
@@ -220,7 +222,16 @@ def test_cli_sync_and_export(emu, tmp_path):
     db = tmp_path / "a.sqlite"
     common = ["--endpoint", emu.url, "--project-id", DEMO_PROJECT, "--rate-limit", "1000"]
     r = run_cli(
-        "sync", "--archive", str(db), "--since", "2026-11-01", "--until", "2026-11-15", *common
+        "sync",
+        "--archive",
+        str(db),
+        "--since",
+        "2026-11-01",
+        "--until",
+        "2026-11-15",
+        "--horizon-days",
+        "0",
+        *common,
     )
     assert r.returncode == 0, r.stderr
     assert "listed" in r.stdout
@@ -241,7 +252,16 @@ def test_cli_report_from_archive(emu, tmp_path):
     common = ["--endpoint", emu.url, "--project-id", DEMO_PROJECT, "--rate-limit", "1000"]
     assert (
         run_cli(
-            "sync", "--archive", str(db), "--since", "2026-10-25", "--until", "2026-11-15", *common
+            "sync",
+            "--archive",
+            str(db),
+            "--since",
+            "2026-10-25",
+            "--until",
+            "2026-11-15",
+            "--horizon-days",
+            "0",
+            *common,
         ).returncode
         == 0
     )
@@ -260,7 +280,7 @@ def test_cli_report_from_archive(emu, tmp_path):
 def test_cli_demo_end_to_end(tmp_path):
     r = run_cli("demo", "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr
-    assert "5000 listed, 5000 fetched, 0 failed" in r.stdout
+    assert "5000 listed, 510 fetched, 0 failed" in r.stdout  # details="auto": 510 scale-ups
     assert (tmp_path / "rds-reliability-2026-10.html").exists()
     assert "total: 5000 jobs" in r.stdout
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..archive import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
 from ..exceptions import ConfigError
 from ..plots import (
     format_seconds,
@@ -127,7 +127,7 @@ def build_model(
     *,
     tz: str = "UTC",
     title: str | None = None,
-    coverage: pd.DataFrame | None = None,
+    coverage: pd.DataFrame | Coverage | None = None,
 ) -> ReportModel:
     """The report model for ``month`` (the parameters of :func:`monthly_report`).
 
@@ -144,18 +144,19 @@ def build_model(
     cur = filter_window(df, start, end)
     prev = filter_window(df, pstart, pend)
     charts, resize_text = _charts(cur)
+    now = pd.Timestamp.now(tz="UTC")
     return ReportModel(
         month=str(period),
         title=title or f"RDS reliability report - {period.strftime('%B %Y')}",
         tz=tz,
         period_label=f"{period.strftime('%B %Y')} "
         f"({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC)",
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=f"{now:%Y-%m-%d %H:%M} UTC",
         cards=_cards(cur, prev),
         charts=charts,
         tables=_tables(cur, prev, end),
         resize_text=resize_text,
-        quality=_quality(df, cur, coverage, start, end),
+        quality=_quality(df, cur, coverage, start, end, now),
     )
 
 
@@ -305,11 +306,13 @@ def _running(cur: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
 def _quality(
     df: pd.DataFrame,
     cur: pd.DataFrame,
-    coverage: pd.DataFrame | None,
+    coverage: pd.DataFrame | Coverage | None,
     start: pd.Timestamp,
     end: pd.Timestamp,
+    now: pd.Timestamp | None = None,
 ) -> list[str]:
-    """Data-quality sentences: skipped records, jobs without times, sync coverage."""
+    """Data-quality sentences: skipped records, jobs without times, sync coverage and its
+    gaps."""
     quality = []
     skipped = df.attrs.get("skipped_records") or []
     if skipped:
@@ -324,28 +327,89 @@ def _quality(
     )
     no_end = int((cur["status"].isin(TERMINAL_STATUSES) & cur["ended"].isna()).sum())
     quality.append(f"{no_end} finished job(s) this month have no end time (no duration).")
-    quality.append(_coverage_text(coverage, start, end))
+    quality.extend(_coverage_text(coverage, start, end, now))
     return quality
 
 
-def _coverage_text(coverage: pd.DataFrame | None, start: pd.Timestamp, end: pd.Timestamp) -> str:
-    if coverage is None:
-        return "Archive sync coverage: not known for this data (no sync records given)."
+#: Gaps listed one by one in the data-quality section; the rest are counted.
+MAX_GAPS_LISTED = 20
+
+
+def _windows_by_project(coverage: pd.DataFrame | Coverage) -> dict[str | None, list[Window]]:
+    """Merged sync windows per project (one key, None, when the frame names no project)."""
+    if isinstance(coverage, Coverage):
+        return {coverage.project_id: list(coverage.windows)}
     if coverage.empty:
-        return "Archive sync coverage: no sync has been recorded; the whole month is uncovered."
-    spans = sorted(
-        (max(s, start), min(e, end))
-        for s, e in zip(coverage["window_start"], coverage["window_end"], strict=True)
-        if e > start and s < end
-    )
-    gaps, cursor = [], start
-    for s, e in spans:
-        if s > cursor:
-            gaps.append((cursor, s))
-        cursor = max(cursor, e)
-    if cursor < end:
-        gaps.append((cursor, end))
-    if not gaps:
-        return "Archive sync coverage: the whole month is covered by recorded syncs."
-    listed = "; ".join(f"{a:%Y-%m-%d %H:%M} to {b:%Y-%m-%d %H:%M} UTC" for a, b in gaps[:5])
-    return f"Archive sync coverage: {len(gaps)} gap(s) with no recorded sync: {listed}."
+        return {}
+    if "project_id" not in coverage:
+        spans = zip(coverage["window_start"], coverage["window_end"], strict=True)
+        return {None: merge_windows(spans)}
+    return {
+        str(project): merge_windows(zip(g["window_start"], g["window_end"], strict=True))
+        for project, g in coverage.groupby("project_id", sort=True)
+    }
+
+
+def _fate(gap: Window, now: pd.Timestamp) -> str:
+    """Whether a gap can still be filled: the API answers for its last 30 days only."""
+    horizon = pd.Timedelta(days=API_HORIZON_DAYS)
+    if gap.end <= now - horizon:
+        return f"older than the API's {API_HORIZON_DAYS}-day horizon: can no longer be synced"
+    if gap.start < now - horizon:
+        return (
+            f"partly older than the API's {API_HORIZON_DAYS}-day horizon: sync now to fill the rest"
+        )
+    return f"sync before {gap.start + horizon:%Y-%m-%d %H:%M} UTC to fill it"
+
+
+def _coverage_text(
+    coverage: pd.DataFrame | Coverage | None,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    now: pd.Timestamp | None = None,
+) -> list[str]:
+    """Coverage sentences: the month is covered only where merged sync windows cover it;
+    every gap is listed (up to :data:`MAX_GAPS_LISTED`), with whether it can still be filled.
+
+    ``coverage`` is :meth:`JobArchive.syncs` (any number of projects: each must cover
+    the month) or :meth:`JobArchive.coverage`.
+
+    Examples
+    --------
+    >>> m0, m1 = month_bounds("2026-10")
+    >>> syncs = pd.DataFrame({"window_start": [m0, m0 + pd.Timedelta(days=20)],
+    ...                       "window_end": [m0 + pd.Timedelta(days=10), m1]})
+    >>> for line in _coverage_text(syncs, m0, m1, now=pd.Timestamp("2026-11-02", tz="UTC")):
+    ...     print(line)
+    Archive sync coverage: 68% of the month is covered by recorded syncs; 1 gap(s) with no recorded sync, where jobs may be missing:
+    Gap: 2026-10-11 00:00 .. 2026-10-21 00:00 UTC (10 d); sync before 2026-11-10 00:00 UTC to fill it.
+    """
+    if coverage is None:
+        return ["Archive sync coverage: not known for this data (no sync records given)."]
+    projects = _windows_by_project(coverage)
+    if not projects:
+        return ["Archive sync coverage: no sync has been recorded; the whole month is uncovered."]
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    out: list[str] = []
+    unlisted = 0
+    for project, windows in projects.items():
+        of = f" of project {project}" if len(projects) > 1 else ""
+        gaps = find_gaps(windows, start, end)
+        if not gaps:
+            out.append(f"Archive sync coverage{of}: the whole month is covered by recorded syncs.")
+        elif gaps == [Window(start, end)]:
+            out.append(f"Archive sync coverage{of}: no recorded sync covers any of this month; "
+                       "jobs created in it may be missing from this report "
+                       f"({_fate(gaps[0], now)}).")  # fmt: skip
+        else:
+            share = 1 - sum((g.length for g in gaps), pd.Timedelta(0)) / (end - start)
+            out.append(f"Archive sync coverage{of}: {share:.0%} of the month is covered by "
+                       f"recorded syncs; {len(gaps)} gap(s) with no recorded sync, where jobs "
+                       "may be missing:")  # fmt: skip
+            room = max(0, MAX_GAPS_LISTED - sum(line.startswith("Gap") for line in out))
+            out += [f"Gap{of}: {g} ({format_seconds(g.length.total_seconds())}); "
+                    f"{_fate(g, now)}." for g in gaps[:room]]  # fmt: skip
+            unlisted += len(gaps[room:])
+    if unlisted:
+        out.append(f"... and {unlisted} more gap(s) not listed here.")
+    return out

@@ -24,6 +24,7 @@ import pandas as pd
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
+from ..archive import Coverage
 from ._model import ReportModel, Table, build_model
 
 __all__ = ["SECTIONS", "Report", "monthly_report", "render_html"]
@@ -136,7 +137,7 @@ def monthly_report(
     *,
     tz: str = "UTC",
     title: str | None = None,
-    coverage: pd.DataFrame | None = None,
+    coverage: pd.DataFrame | Coverage | None = None,
 ) -> Report:
     """Build the monthly reliability report for ``month`` (``"YYYY-MM"``).
 
@@ -150,8 +151,12 @@ def monthly_report(
         Time zone that delimits the month (IANA name).
     title : str, optional
         Default ``"RDS reliability report - <Month YYYY>"``.
-    coverage : pandas.DataFrame, optional
-        ``JobArchive.syncs()``: gaps in the archive's sync coverage are reported.
+    coverage : pandas.DataFrame or Coverage, optional
+        ``JobArchive.syncs()`` (every project in it must cover the month) or
+        ``JobArchive.coverage(project_id)``. The data-quality section says the month is
+        covered only where the merged sync windows cover it, and lists every gap, with
+        whether the API (30 days of history) can still fill it. Without it, coverage is
+        reported as not known.
 
     Returns
     -------

@@ -1,0 +1,156 @@
+"""Task-list-first sync: every job of a window for the list calls plus the details that pay."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from rds_job_analytics import ConfigError, JobArchive, ServerError, normalize_jobs, sync_jobs
+from rds_job_analytics.emulator import Emulator
+from rds_job_analytics.fetch import DEFAULT_DETAIL_RULE, DetailRule, FetchWarning
+from rds_job_analytics.sample import SAMPLE_END, SAMPLE_START, _read_lines
+
+UNTIL = SAMPLE_END + timedelta(hours=1)
+
+
+def client_of(emu, **kw):
+    return emu.client(backoff=0.001, max_workers=8, rate_limit=10_000, **kw)
+
+
+@pytest.fixture(scope="module")
+def sample_jobs():
+    return normalize_jobs(_read_lines())
+
+
+def backfill(emu, arc, **kw):
+    with client_of(emu) as client:
+        return sync_jobs(client, arc, since=SAMPLE_START, until=UNTIL, horizon=None,
+                         progress=False, **kw)  # fmt: skip
+
+
+def test_auto_backfill_archives_every_job_for_list_calls_plus_scale_ups(sample_jobs):
+    volume = sample_jobs["volume_delta_gb"].notna()
+    with Emulator(retention_days=None) as emu:
+        arc = JobArchive(":memory:")
+        res = backfill(emu, arc)
+        pages, details = emu.counts["tasklist"], emu.counts.get("jobs", 0)
+    assert res.listed == 5000 and res.failed == 0
+    assert details == res.fetched == int(volume.sum())  # one call per storage scale-up only
+    assert pages == 5000 // 50 + 1  # 50 a page, then the empty page
+    assert res.calls == pages + details
+    assert (pages + details) / 5000 < 0.13  # against 1.02 calls per job with details="all"
+    df = arc.to_frame().sort_values("job_id", ignore_index=True)
+    want = sample_jobs.sort_values("job_id", ignore_index=True)
+    assert len(df) == 5000
+    for column in ("job_id", "job_name", "status", "created", "ended", "instance_id", "engine",
+                   "fail_reason", "volume_delta_gb", "duration_s"):  # fmt: skip
+        pd.testing.assert_series_equal(df[column], want[column], check_categorical=False)
+    assert (df.loc[df["volume_delta_gb"].notna(), "source"] == "job").all()
+
+
+def test_incremental_sync_spends_list_calls_only_and_follows_running_jobs():
+    records = [json.loads(b) for b in _read_lines()[:400]]
+    running = next(r for r in records if r["job"].get("status") == "Running"
+                   or r["job"].get(" status") == "Running")  # fmt: skip
+    with Emulator(records, retention_days=None) as emu:
+        arc = JobArchive(":memory:")
+        backfill(emu, arc)
+        jid = running["job"]["id"].replace(" ", "")
+        assert arc.to_frame().set_index("job_id").loc[jid, "status"] == "Running"
+        done = {**running["job"], "status": "Completed", "ended": "2026-11-14T00:00:00+0000"}
+        done.pop(" status", None)
+        emu.load([{"job": done}])
+        before = dict(emu.counts)
+        second = backfill(emu, arc)
+        assert emu.counts.get("jobs", 0) == before.get("jobs", 0)  # no per-job call at all
+        assert second.calls == emu.counts["tasklist"] - before["tasklist"] == 400 // 50 + 1
+    row = arc.to_frame().set_index("job_id").loc[jid]
+    assert row["status"] == "Completed" and row["ended"] == pd.Timestamp("2026-11-14", tz=UTC)
+
+
+def test_budget_caps_a_run_and_the_next_run_fetches_the_rest_newest_first(sample_jobs):
+    with Emulator(retention_days=None) as emu:
+        arc = JobArchive(":memory:")
+        first = backfill(emu, arc, budget=100)
+        assert first.fetched == 100
+        fetched = arc.to_frame().query("source == 'job'")
+        newest = sample_jobs[sample_jobs["volume_delta_gb"].notna()].nlargest(100, "created")
+        assert set(fetched["job_id"]) == set(newest["job_id"])
+        second = backfill(emu, arc)
+    assert second.fetched == int(sample_jobs["volume_delta_gb"].notna().sum()) - 100
+    assert arc.to_frame()["volume_delta_gb"].notna().sum() == second.fetched + 100
+
+
+def test_details_all_and_none():
+    records = [json.loads(b) for b in _read_lines()[:300]]
+    with Emulator(records, retention_days=None) as emu:
+        backfill(emu, JobArchive(":memory:"), details="none")
+        assert emu.counts.get("jobs", 0) == 0
+        backfill(emu, JobArchive(":memory:"), details="all")
+        assert emu.counts.get("jobs", 0) == 300
+
+
+def test_a_user_rule_extends_the_default():
+    rule = DetailRule((*DEFAULT_DETAIL_RULE.patterns, "BindEIP"))
+    assert rule.wants("MysqlBindEIP") and rule.wants("MysqlEnlargeVolume")
+    assert not rule.wants("RestartMysqlInstance") and not rule.wants(None)
+    assert DetailRule(default=True).wants("AnythingNew")
+    records = [json.loads(b) for b in _read_lines()[:600]]
+    wanted = sum(rule.wants(r["job"]["name"].strip()) for r in records)
+    volume = sum(DEFAULT_DETAIL_RULE.wants(r["job"]["name"].strip()) for r in records)
+    with Emulator(records, retention_days=None) as emu:
+        backfill(emu, JobArchive(":memory:"), detail_rule=rule)
+        assert emu.counts.get("jobs", 0) == wanted > volume
+
+
+def test_the_window_never_reaches_past_the_horizon():
+    now = datetime.now(UTC)
+    jobs = [{"job": {"id": f"j{i}", "status": "Completed", "name": "Restart",
+                     "created": (now - timedelta(days=d)).isoformat()}}
+            for i, d in enumerate([1, 10, 45])]  # fmt: skip
+    with Emulator(jobs) as emu, client_of(emu) as client:  # the API keeps 30 days
+        arc = JobArchive(":memory:")
+        res = sync_jobs(client, arc, since=now - timedelta(days=90), progress=False)
+    assert res.window_start >= now - timedelta(days=30, minutes=1)
+    assert arc.syncs()["window_start"].min() >= (now - timedelta(days=30, minutes=1))
+    assert res.listed == 2
+
+
+def test_a_failing_task_list_page_records_a_partial_window_and_keeps_the_pages():
+    records = [json.loads(b) for b in _read_lines()[:200]]
+    with Emulator(records, retention_days=None) as emu, client_of(emu) as client:
+        arc = JobArchive(":memory:")
+        real = client.list_task_pages
+
+        def two_pages_then_down(*a, **k):
+            pages = real(*a, **k)
+            yield next(pages)
+            yield next(pages)
+            raise ServerError(status=503, error_msg="down")
+
+        client.list_task_pages = two_pages_then_down
+        with pytest.warns(FetchWarning, match="recorded only"):
+            res = sync_jobs(client, arc, since=SAMPLE_START, until=UNTIL, horizon=None,
+                            details="none", progress=False)  # fmt: skip
+        assert res.listed == 100 and len(arc.to_frame()) == 100  # both pages kept
+        oldest = arc.to_frame()["created"].min()
+        assert res.window_start == oldest.to_pydatetime() > SAMPLE_START.replace(tzinfo=UTC)
+        client.list_task_pages = real
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FetchWarning)
+            rerun = sync_jobs(client, arc, since=SAMPLE_START, until=UNTIL, horizon=None,
+                              details="none", progress=False)  # fmt: skip
+    assert rerun.listed == 200 and len(arc.to_frame()) == 200
+
+
+def test_bad_arguments_cost_no_call():
+    with Emulator([], retention_days=None) as emu, client_of(emu) as client:
+        with pytest.raises(ConfigError, match="details"):
+            sync_jobs(client, JobArchive(":memory:"), details="some")
+        with pytest.raises(ConfigError, match="budget"):
+            sync_jobs(client, JobArchive(":memory:"), budget=-1)
+        assert client.calls == 0
