@@ -54,8 +54,10 @@ __all__ = [
 #: :data:`schema.API_HORIZON` in days, as :meth:`JobArchive.coverage` takes it.
 API_HORIZON_DAYS = API_HORIZON.days
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS jobs (
+# One layout for per-job responses (``jobs``) and task-list records (``tasks``): kept
+# apart so a task-list record never overwrites a per-job response's entities.
+_RECORDS_DDL = """
+CREATE TABLE IF NOT EXISTS {table} (
     project_id TEXT NOT NULL,
     job_id     TEXT NOT NULL,
     region     TEXT,
@@ -66,20 +68,12 @@ CREATE TABLE IF NOT EXISTS jobs (
     raw        BLOB NOT NULL,
     PRIMARY KEY (project_id, job_id)
 );
-CREATE INDEX IF NOT EXISTS jobs_created ON jobs (project_id, created_ms);
--- task-list records, kept apart so they never overwrite a per-job response's entities
-CREATE TABLE IF NOT EXISTS tasks (
-    project_id TEXT NOT NULL,
-    job_id     TEXT NOT NULL,
-    region     TEXT,
-    status     TEXT,
-    terminal   INTEGER NOT NULL,
-    created_ms INTEGER,
-    fetched_at TEXT NOT NULL,
-    raw        BLOB NOT NULL,
-    PRIMARY KEY (project_id, job_id)
-);
-CREATE INDEX IF NOT EXISTS tasks_created ON tasks (project_id, created_ms);
+CREATE INDEX IF NOT EXISTS {table}_created ON {table} (project_id, created_ms);
+"""
+_DDL = (
+    _RECORDS_DDL.format(table="jobs")
+    + _RECORDS_DDL.format(table="tasks")
+    + """
 CREATE TABLE IF NOT EXISTS syncs (
     project_id   TEXT NOT NULL,
     region       TEXT,
@@ -91,6 +85,7 @@ CREATE TABLE IF NOT EXISTS syncs (
     calls        INTEGER NOT NULL
 );
 """
+)
 
 
 _UPSERT = """INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?)
