@@ -137,7 +137,7 @@ def _merge(jobs: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
             & t["status"].isin(TERMINAL_STATUSES).to_numpy()
         )
         now = rows[newer]
-        for c in ("status", "progress_pct"):
+        for c in ("status", "progress_pct", "fail_reason"):
             cols[c][now] = t[c].astype(object).to_numpy()[newer]
         no_end = pd.isna(cols["ended"][now])
         cols["ended"][now[no_end]] = t["ended"].astype(object).to_numpy()[newer][no_end]
@@ -236,8 +236,8 @@ class JobArchive:
         region: str | None = None,
         fetched_at: datetime | None = None,
     ) -> int:
-        """Store one page of task-list records in one transaction; returns how many were new
-        or newer (a terminal status is never downgraded).
+        """Store one page of task-list records in one transaction; returns how many rows were
+        written (a record that would downgrade a terminal status is not).
 
         Task-list records live apart from per-job responses: they never overwrite a job's
         entities, and :meth:`to_frame` merges the two (see there). Records that are not

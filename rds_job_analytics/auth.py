@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .exceptions import AuthError, ConfigError
+from .exceptions import AuthError, ConfigError, without_secrets
 
 if TYPE_CHECKING:
     import requests
@@ -254,10 +254,10 @@ class PasswordAuth(Auth):
         url = self._iam_url(context)
         try:
             resp = post(url, json=body, timeout=context.timeout)
-        except Exception as exc:  # kept as the cause; its message names no secret
-            if isinstance(exc, requests.RequestException):
-                exc.request = None  # but its request holds the body, and so the password
-            raise AuthError(f"IAM token request to {url} failed: {type(exc).__name__}") from exc
+        except Exception as exc:  # kept as the cause, without the body holding the password
+            raise AuthError(
+                f"IAM token request to {url} failed: {type(exc).__name__}"
+            ) from without_secrets(exc)
         self.token_requests += 1
         token = resp.headers.get("X-Subject-Token")
         if resp.status_code != 201 or not token:

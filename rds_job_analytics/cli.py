@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pandas as pd
 
@@ -102,9 +102,13 @@ def _cmd_sync(args: argparse.Namespace) -> int:
             horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
             errors="ignore",
         )  # fmt: skip
-        coverage = archive.coverage(client.project_id, horizon_days=args.horizon_days or 30)
+        coverage = archive.coverage(
+            client.project_id, horizon_days=args.horizon_days or API_HORIZON.days
+        )
     print(res)
     code = EXIT_OK if res.failed == 0 else (EXIT_PARTIAL if res.fetched else EXIT_FAILED)
+    if res.partial:  # the task list stopped early: the window is recorded only in part
+        code = max(code, EXIT_PARTIAL)
     if not args.horizon_days:  # the API keeps every job: no gap can be lost
         return code
     # without --until the window ends when the listing began: what came since is no gap yet
@@ -206,6 +210,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import fetch  # the detail choices have their home there
+
     p = argparse.ArgumentParser(
         prog="rds-jobs",
         description="Fetch, archive and analyse RDS task-center jobs. Credentials come from "
@@ -248,7 +254,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--since", help="window start (default: last sync, or 30 days ago)")
     s.add_argument("--until", help="window end (default: now)")
     s.add_argument(
-        "--details", choices=("auto", "all", "none"), default="auto",
+        "--details", choices=get_args(fetch.Details), default="auto",
         help="per-job calls: auto = storage scale-ups only (their volume sizes), all = every "
         "new and running job, none = the task list only (default: auto)",
     )  # fmt: skip

@@ -42,6 +42,7 @@ from .exceptions import (
     ServerError,
     TransportError,
     parse_error_body,  # re-exported: its home is exceptions.py
+    without_secrets,
 )
 from .schema import clean_job_id, to_epoch_ms
 
@@ -176,15 +177,6 @@ def error_class(status: int, code: str | None, *, job_id: str | None = None) -> 
                 continue  # a 404 about a path, not about a job
             return cls
     return ApiError
-
-
-def _without_secrets(exc: BaseException) -> BaseException:
-    """The exception to keep as a cause, minus the request it carries (its headers hold
-    the token or signature); its type and message stay."""
-    if isinstance(exc, requests.RequestException):
-        exc.request = None
-        exc.response = None
-    return exc
 
 
 def _retry_after(value: str | None, cap: float) -> float | None:
@@ -402,7 +394,7 @@ class JobsClient:
                         f"{type(exc).__name__} talking to {self.endpoint} after "
                         f"{attempt + 1} attempts",
                         job_id=job_id,
-                    ) from _without_secrets(exc)
+                    ) from without_secrets(exc)
                 self._sleep_backoff(attempt, None)
                 attempt += 1
                 continue

@@ -268,3 +268,21 @@ class FetchError(RdsJobError):
         self.frame = frame
         self.failures = failures
         super().__init__(message)
+
+
+def without_secrets(exc: BaseException) -> BaseException:
+    """The exception to keep as a cause, minus the request and response it carries (their
+    headers and body hold the token, the signature or the IAM password); its type and
+    message stay.
+
+    Examples
+    --------
+    >>> import requests
+    >>> err = requests.ConnectionError("refused", request=requests.Request("GET", "http://h"))
+    >>> without_secrets(err).request is None
+    True
+    """
+    for attr in ("request", "response"):
+        if getattr(exc, attr, None) is not None:
+            setattr(exc, attr, None)
+    return exc

@@ -43,7 +43,7 @@ from .exceptions import (
     RdsJobError,
 )
 from .normalize import normalize_jobs
-from .schema import API_HORIZON, FETCH_COLUMNS, TERMINAL_STATUSES, TEXT, strip_job_id
+from .schema import API_HORIZON, FETCH_COLUMNS, RUNNING, TERMINAL_STATUSES, TEXT, strip_job_id
 
 __all__ = ["FetchWarning", "SyncResult", "fetch_jobs", "sync_jobs"]
 
@@ -246,13 +246,16 @@ class SyncResult:
     failed: int
     calls: int
     frame: pd.DataFrame
+    partial: str | None = None
+    """Why the task list stopped early (the window was recorded only in part), or None."""
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"sync {self.window_start:%Y-%m-%d %H:%M} .. {self.window_end:%Y-%m-%d %H:%M} UTC: "
             f"{self.listed} listed, {self.fetched} fetched, {self.failed} failed, "
             f"{self.calls} API calls"
         )
+        return text + (f"; task list incomplete: {self.partial}" if self.partial else "")
 
 
 Details = Literal["auto", "all", "none"]
@@ -366,7 +369,7 @@ def sync_jobs(
     >>> with Emulator(jobs, retention_days=None, now=datetime(2026, 11, 30)) as emu:
     ...     with emu.client() as client:
     ...         print(sync_jobs(client, archive, since=datetime(2026, 11, 1),
-    ...                         until=datetime(2026, 11, 30), progress=False))
+    ...                         until=datetime(2026, 11, 30), horizon=None, progress=False))
     sync 2026-11-01 00:00 .. 2026-11-30 00:00 UTC: 3 listed, 1 fetched, 0 failed, 3 API calls
     """
     check_choice("errors", errors, ERRORS_CHOICES)  # before any call is spent
@@ -375,7 +378,7 @@ def sync_jobs(
         raise ConfigError(f"budget must be >= 0 calls, not {budget!r}")
     project = client.project_id
     now = datetime.now(UTC)  # one reading of the clock for the whole run
-    end = _aware(until or now)
+    end = min(_aware(until or now), now)  # the future is not covered yet
     oldest_kept = now - horizon if horizon is not None else None
     if since is None:
         since = _default_since(archive, project, now, horizon, overlap)
@@ -385,9 +388,9 @@ def sync_jobs(
     if since >= end:
         raise ConfigError(f"sync window is empty: since {since} >= until {end}")
     calls0 = client.calls
-    known_before = archive.statuses(project)
     listed: set[str] = set()
-    oldest: datetime | None = None
+    oldest: datetime | None = None  # the oldest creation time listed so far
+    newest_first = True  # the order pages came in, as far as they show it
     partial: str | None = None
     try:
         for page in client.list_task_pages(since, end):
@@ -395,25 +398,31 @@ def sync_jobs(
                 archive.put_tasks(page, project_id=project, region=client.region)
             except InvalidRecordError as exc:
                 warnings.warn(f"task list: {exc.reason}", FetchWarning, stacklevel=2)
-            for task in normalize_jobs(page, errors="ignore").itertuples():
-                listed.add(task.job_id)
-                if pd.notna(task.created):
-                    created = task.created.to_pydatetime()
-                    oldest = created if oldest is None else min(oldest, created)
+            tasks = normalize_jobs(page, errors="ignore")
+            listed.update(tasks["job_id"].astype(str))
+            created = tasks["created"].dropna()
+            if len(created):
+                if oldest is not None and created.max() > oldest:
+                    newest_first = False
+                low = created.min().to_pydatetime()
+                oldest = low if oldest is None else min(oldest, low)
     except RdsJobError as exc:
         partial = f"{type(exc).__name__}: {exc}"
     window_start = since
     if partial is not None:
-        window_start = max(oldest, since) if oldest else end
+        # Covered: what lies after the oldest job listed, and only when the list came
+        # newest first (the spec does not promise an order; then nothing is claimed).
+        if oldest is not None and newest_first:
+            window_start = max(oldest + timedelta(microseconds=1), since)
+        else:
+            window_start = end
         warnings.warn(
             f"task list failed after retries ({partial}); recorded only "
             f"{window_start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M} UTC, rerun to complete",
             FetchWarning,
             stacklevel=2,
         )
-    wanted = _wanted_details(
-        archive, project, details, detail_rule, listed, known_before, oldest_kept
-    )
+    wanted = _wanted_details(archive, project, details, detail_rule, oldest_kept)
     if budget is not None:
         wanted = wanted[:budget]
     frame = fetch_jobs(
@@ -426,7 +435,9 @@ def sync_jobs(
             project, client.region, window_start, end, listed=len(listed),
             fetched=len(frame) - failed, calls=calls,
         )  # fmt: skip
-    return SyncResult(window_start, end, len(listed), len(frame) - failed, failed, calls, frame)
+    return SyncResult(
+        window_start, end, len(listed), len(frame) - failed, failed, calls, frame, partial
+    )
 
 
 def _default_since(
@@ -455,24 +466,22 @@ def _wanted_details(
     project: str,
     details: str,
     rule: DetailRule,
-    listed: set[str],
-    known_before: dict[str, str],
     oldest_kept: datetime | None,
 ) -> list[str]:
     """The job IDs to ask the per-job call for, most useful (newest) first."""
     if details == "none":
         return []
     detailed = archive.statuses(project, detail=True)
-    if details == "all":
-        new = sorted(j for j in listed if j not in known_before and j not in detailed)
-        running = sorted(j for j, s in detailed.items() if s not in TERMINAL_STATUSES)
-        return new + running
-    tasks = archive.to_frame(project_id=project)
-    keep = tasks["source"] == "task"
+    frame = archive.to_frame(project_id=project)
     if oldest_kept is not None:  # older jobs have expired: their call would be wasted
-        keep &= tasks["created"] >= pd.Timestamp(oldest_kept)
-    tasks = tasks[keep.to_numpy()]
-    names = tasks["job_name"].astype(object)
+        frame = frame[(frame["created"] >= pd.Timestamp(oldest_kept)).to_numpy()]
+    frame = frame.sort_values("created", ascending=False, na_position="last")
+    no_detail = frame[(frame["source"] == "task").to_numpy()]
+    if details == "all":  # every job without its per-job response, then the running ones
+        running = frame["job_id"].astype(str).map(detailed).isin([RUNNING]).to_numpy()
+        ids = no_detail["job_id"].astype(str).tolist()
+        return ids + frame.loc[running, "job_id"].astype(str).tolist()
+    names = no_detail["job_name"].astype(object)
     want = np.fromiter((rule.wants(n) for n in names), dtype=bool, count=len(names))
-    picked = tasks[want].sort_values("created", ascending=False, na_position="last")
+    picked = no_detail[want]
     return picked["job_id"].astype(str).tolist()

@@ -138,7 +138,9 @@ def test_a_failing_task_list_page_records_a_partial_window_and_keeps_the_pages()
                             details="none", progress=False)  # fmt: skip
         assert res.listed == 100 and len(arc.to_frame()) == 100  # both pages kept
         oldest = arc.to_frame()["created"].min()
-        assert res.window_start == oldest.to_pydatetime() > SAMPLE_START.replace(tzinfo=UTC)
+        # covered: just after the oldest job listed (one of its twins may sit on the lost page)
+        assert oldest < res.window_start <= oldest + timedelta(milliseconds=1)
+        assert res.window_start > SAMPLE_START.replace(tzinfo=UTC) and res.partial
         client.list_task_pages = real
         with warnings.catch_warnings():
             warnings.simplefilter("error", FetchWarning)
@@ -154,3 +156,81 @@ def test_bad_arguments_cost_no_call():
         with pytest.raises(ConfigError, match="budget"):
             sync_jobs(client, JobArchive(":memory:"), budget=-1)
         assert client.calls == 0
+
+
+def test_details_all_after_auto_fetches_the_task_only_jobs_newest_first_within_budget():
+    records = [json.loads(b) for b in _read_lines()[:300]]
+    with Emulator(records, retention_days=None) as emu:
+        arc = JobArchive(":memory:")
+        backfill(emu, arc, details="none")
+        first = backfill(emu, arc, details="all", budget=50)
+        fetched = set(arc.to_frame().query("source == 'job'")["job_id"])
+        newest = normalize_jobs([json.dumps(r) for r in records]).nlargest(50, "created")
+        assert first.fetched == 50 and fetched == set(newest["job_id"])
+        second = backfill(emu, arc, details="all")  # what the budget left out
+    assert second.fetched >= 250
+    assert (arc.to_frame()["source"] == "job").all()
+
+
+def test_a_future_until_is_not_recorded_as_covered():
+    now = datetime.now(UTC)
+    jobs = [{"job": {"id": "j1", "status": "Completed", "created": now.isoformat()}}]
+    with Emulator(jobs) as emu, client_of(emu) as client:
+        arc = JobArchive(":memory:")
+        res = sync_jobs(client, arc, until=now + timedelta(days=5), progress=False)
+        assert res.window_end <= datetime.now(UTC)
+        again = sync_jobs(client, arc, progress=False)  # the next cron run still works
+    assert again.listed == 1
+
+
+def test_a_failure_seen_by_the_task_list_brings_its_reason():
+    from rds_job_analytics.emulator import task_of
+
+    job = {"job": {"id": "j1", "name": "MysqlEnlargeVolume", "status": "Running",
+                   "created": "2026-10-01T00:00:00+0000"}}  # fmt: skip
+    arc = JobArchive(":memory:")
+    arc.put(job, project_id="p")
+    failed = {**job["job"], "status": "Failed", "fail_reason": "disk full",
+              "ended": "2026-10-01T00:03:00+0000"}  # fmt: skip
+    arc.put_tasks([task_of(failed)], project_id="p")
+    row = arc.to_frame().iloc[0]
+    assert (row["status"], row["fail_reason"], row["duration_s"]) == ("Failed", "disk full", 180.0)
+
+
+def test_a_task_list_that_came_unordered_claims_no_window_on_failure():
+    records = [json.loads(b) for b in _read_lines()[:200]]
+    with Emulator(records, retention_days=None) as emu, client_of(emu) as client:
+        arc = JobArchive(":memory:")
+        real = client.list_task_pages
+
+        def oldest_first_then_down(*a, **k):
+            pages = list(real(*a, **k))
+            yield pages[-1]  # the oldest page first
+            yield pages[0]
+            raise ServerError(status=503, error_msg="down")
+
+        client.list_task_pages = oldest_first_then_down
+        with pytest.warns(FetchWarning):
+            res = sync_jobs(client, arc, since=SAMPLE_START, until=UNTIL, horizon=None,
+                            details="none", progress=False)  # fmt: skip
+    assert res.partial and "ServerError" in str(res)
+    assert arc.syncs().empty and res.listed > 0  # pages kept, no coverage claimed
+
+
+def test_cli_sync_exits_1_when_the_task_list_fails(monkeypatch, capsys):
+    from rds_job_analytics import cli
+    from rds_job_analytics.client import JobsClient
+    from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN
+
+    def down(self, *a, **k):
+        raise ServerError(status=503, error_msg="down")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(JobsClient, "list_task_pages", down)
+    monkeypatch.setenv("RDS_JOBS_TOKEN", DEMO_TOKEN)
+    with Emulator([], retention_days=None) as emu, warnings.catch_warnings():
+        warnings.simplefilter("ignore", FetchWarning)
+        code = cli.main(["sync", "--archive", ":memory:", "--endpoint", emu.url,
+                         "--project-id", DEMO_PROJECT, "--horizon-days", "0"])  # fmt: skip
+    assert code == 1
+    assert "task list incomplete" in capsys.readouterr().out
