@@ -22,6 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._fields import no_whitespace
+
 __all__ = [
     "WHITESPACE",
     "chunks",
@@ -144,8 +146,8 @@ def _empty_rows(arr: pa.Array) -> np.ndarray:
 
 
 def _joined(value: str) -> str:
-    return "".join(value.split())
+    return no_whitespace(value)
 
 
 def _joined_or_none(value: str) -> str | None:
-    return "".join(value.split()) or None
+    return no_whitespace(value) or None

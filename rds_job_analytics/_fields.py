@@ -58,6 +58,7 @@ __all__ = [
     "compact",
     "is_task_record",
     "markdown_table",
+    "no_whitespace",
     "number",
     "text",
 ]
@@ -141,11 +142,17 @@ def text(value: Any) -> str | None:
     return value.strip() or None
 
 
+def no_whitespace(value: str) -> str:
+    """Every whitespace character (``str.isspace``) removed: the one spelling of the rule
+    that job IDs (``schema.strip_job_id``), endpoints and IPs share."""
+    return "".join(value.split())
+
+
 def compact(value: Any) -> str | None:
     """Every whitespace character removed; empty or None -> None."""
     if value is None:
         return None
-    return "".join(str(value).split()) or None
+    return no_whitespace(str(value)) or None
 
 
 def number(value: Any) -> float:

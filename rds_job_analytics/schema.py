@@ -48,6 +48,7 @@ from ._fields import (  # the field table is the one home of the columns and the
     TERMINAL_STATUSES,
     TEXT,
     canonical_status,
+    no_whitespace,
 )
 
 
@@ -60,7 +61,7 @@ def strip_job_id(value: str) -> str:
     >>> strip_job_id(" 31 b8ae23 - c687 ")
     '31b8ae23-c687'
     """
-    return "".join(value.split())
+    return no_whitespace(value)
 
 
 def clean_job_id(job_id: Any) -> str:
