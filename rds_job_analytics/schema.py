@@ -11,6 +11,7 @@ datetime64[ns, UTC]
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
@@ -25,6 +26,7 @@ __all__ = [
     "COMPLETED",
     "FAILED",
     "FETCH_COLUMNS",
+    "JOB_ID_SHAPE",
     "JOB_SCHEMA",
     "RUNNING",
     "STATUS_SPELLINGS",
@@ -32,6 +34,7 @@ __all__ = [
     "canonical_status",
     "clean_job_id",
     "empty_jobs_frame",
+    "is_job_id",
     "strip_job_id",
     "to_epoch_ms",
     "to_utc",
@@ -62,6 +65,24 @@ def strip_job_id(value: str) -> str:
     '31b8ae23-c687'
     """
     return no_whitespace(value)
+
+
+#: The two shapes of a task-center job ID (after :func:`strip_job_id`): a UUID with
+#: hyphens, or 32 hex digits without. A shape, not a UUID check (no version bits).
+JOB_ID_SHAPE = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|[0-9a-fA-F]{32}")
+
+
+def is_job_id(token: str) -> bool:
+    """Whether a token (whitespace repaired) has the shape of a job ID.
+
+    Examples
+    --------
+    >>> is_job_id("31b8ae23-c687-4d80-b7b4-42a66c9bb886"), is_job_id(" 31b8ae23c6874d80b7b442a66c9bb886")
+    (True, True)
+    >>> is_job_id("job_id"), is_job_id("hello world")
+    (False, False)
+    """
+    return JOB_ID_SHAPE.fullmatch(strip_job_id(token)) is not None
 
 
 def clean_job_id(job_id: Any) -> str:
