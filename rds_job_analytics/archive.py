@@ -167,6 +167,46 @@ def _retype(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_archive_path(path: str | Path, *, create: bool) -> None:
+    """ConfigError naming ``path`` unless it is one of our archives (or, with ``create``,
+    nothing yet); see :meth:`JobArchive.open`. Reads only: never creates a file."""
+    if str(path) == ":memory:":
+        if create:
+            return
+        raise ConfigError("':memory:' is a new, empty database, not an existing archive")
+    p = Path(path)
+    if not p.exists():
+        if create:
+            return
+        raise ConfigError(f"no archive at '{p}': the file does not exist")
+    if p.is_dir():
+        raise ConfigError(f"'{p}' is a folder, not an archive file")
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the archive '{p}': {exc.strerror or exc}") from exc
+    if not head:
+        if create:  # an empty file is an empty SQLite database: it becomes the archive
+            return
+        raise ConfigError(f"'{p}' is an empty file, not an archive")
+    if head != _SQLITE_MAGIC:
+        raise ConfigError(f"'{p}' is not an archive: not a SQLite database")
+    try:
+        db = sqlite3.connect(p, timeout=10)
+        try:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"'{p}' is not a readable archive: {exc}") from exc
+    if "jobs" not in tables:
+        raise ConfigError(f"'{p}' is a SQLite database but not an archive (no jobs table)")
+
+
 class JobArchive:
     """SQLite store of raw responses keyed by (project, job id).
 
@@ -196,6 +236,47 @@ class JobArchive:
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_DDL)
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = False) -> JobArchive:
+        """An archive at ``path`` that is one of ours; nothing is created unless ``create``.
+
+        The constructor creates whatever it is given; this checks first. A path that exists
+        must be a file in SQLite format holding this package's ``jobs`` table (an older
+        archive gains the newer tables when opened). A missing path is refused, or, with
+        ``create=True``, becomes a new archive; so is an empty file then.
+
+        Parameters
+        ----------
+        path : str or Path
+            The archive file.
+        create : bool
+            Make a new archive when there is none (``sync``, ``fetch``); default False
+            (reading: ``report``, ``export``).
+
+        Raises
+        ------
+        ConfigError
+            Naming the path: missing (without ``create``), a folder, an empty file (without
+            ``create``), not SQLite, or SQLite without a ``jobs`` table.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     try:
+        ...         JobArchive.open(Path(folder) / "typo.sqlite")
+        ...     except ConfigError as exc:
+        ...         print(exc)
+        ...     print(list(Path(folder).iterdir()))  # nothing created
+        ...     JobArchive.open(Path(folder) / "new.sqlite", create=True).close()
+        ...     JobArchive.open(Path(folder) / "new.sqlite")
+        no archive at '.../typo.sqlite': the file does not exist
+        []
+        JobArchive('.../new.sqlite')
+        """
+        _check_archive_path(path, create=create)
+        return cls(path)
 
     def __repr__(self) -> str:
         return f"JobArchive({self.path!r})"

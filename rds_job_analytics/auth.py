@@ -1,9 +1,11 @@
 """Credentials: IAM token, IAM password (token fetched and refreshed), AK/SK signing.
 
 An :class:`Auth` sees only the request it authenticates and a narrow
-:class:`AuthContext` (project, region, the session and timeout for IAM calls), never
-the client; this module imports nothing of :mod:`rds_job_analytics.client`.
-No secret ever appears in a ``repr``, a log line or an exception message.
+:class:`AuthContext` (project, region, endpoint, the session and timeout for IAM
+calls), never the client; this module imports nothing of
+:mod:`rds_job_analytics.client`. No secret ever appears in a ``repr``, a log line or an
+exception message, and a password goes only to an IAM host the user named (or the
+region's own IAM, or a loopback endpoint's own host).
 
 Examples
 --------
@@ -14,6 +16,7 @@ TokenAuth(token=***)
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import threading
 import time
@@ -36,6 +39,7 @@ __all__ = [
     "PasswordAuth",
     "TokenAuth",
     "auth_from_env",
+    "is_loopback",
     "sign_request",
 ]
 
@@ -48,6 +52,47 @@ ENV_TOKEN = "RDS_JOBS_TOKEN"
 ENV_USER, ENV_PASSWORD, ENV_DOMAIN = "RDS_JOBS_USERNAME", "RDS_JOBS_PASSWORD", "RDS_JOBS_DOMAIN"
 
 _AKSK_HINT = "AK/SK signing needs huaweicloudsdkcore: pip install 'rds-job-analytics[aksk]'"
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` is this machine (``localhost``, ``127.0.0.0/8``, ``::1``).
+
+    The one home of the rule: plain http is allowed to such a host, and password auth
+    with a custom loopback endpoint asks that host's own IAM (the emulator's).
+
+    Parameters
+    ----------
+    host : str or None
+        A host name or IP address, as :func:`urllib.parse.urlsplit` gives it.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("localhost")
+    (True, True, True)
+    >>> is_loopback("rds.ap-southeast-1.myhuaweicloud.com"), is_loopback(None)
+    (False, False)
+    """
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL (no path, no user info)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
 
 
 @dataclass(frozen=True)
@@ -68,17 +113,25 @@ class AuthContext:
         a one-off request.
     timeout : float or (float, float)
         Connect and read timeouts of IAM calls, seconds.
+    endpoint : str, optional
+        The API's base URL the request goes to.
+    custom_endpoint : bool
+        True when the user gave ``endpoint`` (a proxy, another cloud, the emulator)
+        rather than a region it derives from; then :class:`PasswordAuth` does not
+        guess an IAM host (it needs ``iam_endpoint``, or uses a loopback endpoint's own).
 
     Examples
     --------
     >>> AuthContext("p" * 32, region="ap-southeast-1")
-    AuthContext(project_id='pppppppppppppppppppppppppppppppp', region='ap-southeast-1', timeout=(5.0, 30.0))
+    AuthContext(project_id='pppppppppppppppppppppppppppppppp', region='ap-southeast-1', timeout=(5.0, 30.0), endpoint=None, custom_endpoint=False)
     """
 
     project_id: str
     region: str | None = None
     session: requests.Session | None = field(default=None, repr=False, compare=False)
     timeout: float | tuple[float, float] = (5.0, 30.0)
+    endpoint: str | None = None
+    custom_endpoint: bool = False
 
 
 class Auth:
@@ -96,6 +149,24 @@ class Auth:
     >>> StaticHeader().refresh(AuthContext("p" * 32))
     False
     """
+
+    def check(self, context: AuthContext) -> None:
+        """Raise :class:`ConfigError` when these credentials cannot serve ``context``.
+
+        :class:`~rds_job_analytics.JobsClient` calls it when built, before any request;
+        the default accepts everything.
+
+        Parameters
+        ----------
+        context : AuthContext
+            Project, region and endpoint of the client.
+
+        Examples
+        --------
+        >>> TokenAuth("t").check(AuthContext("p", endpoint="https://proxy.example",
+        ...                                  custom_endpoint=True)) is None
+        True
+        """
 
     def headers(
         self,
@@ -176,15 +247,37 @@ class PasswordAuth(Auth):
     username, password, domain : str
         IAM user, its password and the account (domain) name.
     iam_endpoint : str, optional
-        Base URL of IAM; default ``https://iam.{region}.myhuaweicloud.com`` from the
-        context's region, or the ``HUAWEICLOUD_SDK_IAM_ENDPOINT`` environment variable.
+        Base URL of IAM; default the ``HUAWEICLOUD_SDK_IAM_ENDPOINT`` environment
+        variable, else, for a client built from a region,
+        ``https://iam.{region}.myhuaweicloud.com``. A client with a custom ``endpoint``
+        needs one (the password goes only to a host you named), except when that
+        endpoint is loopback: then its own host is asked (the emulator serves IAM there).
     refresh_margin : float
         Seconds before ``expires_at`` at which a new token is fetched.
+
+    Raises
+    ------
+    ConfigError
+        A missing field, or an ``iam_endpoint`` that is not an http(s) URL; when the
+        client is built (:meth:`check`), a custom non-loopback endpoint without
+        ``iam_endpoint``.
 
     Examples
     --------
     >>> PasswordAuth("alice", "s3cret", "acme")
     PasswordAuth(username='alice', domain='acme', password=***)
+
+    Where the password goes:
+
+    >>> auth = PasswordAuth("alice", "s3cret", "acme")
+    >>> auth.iam_url(AuthContext("p", region="ap-southeast-1"))
+    'https://iam.ap-southeast-1.myhuaweicloud.com/v3/auth/tokens'
+    >>> auth.iam_url(AuthContext("p", endpoint="http://127.0.0.1:8080", custom_endpoint=True))
+    'http://127.0.0.1:8080/v3/auth/tokens'
+    >>> auth.iam_url(AuthContext("p", endpoint="https://rds.proxy.example", custom_endpoint=True))
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: password auth with the custom endpoint ...
 
     Against the local emulator's IAM:
 
@@ -211,7 +304,8 @@ class PasswordAuth(Auth):
         self.username = username
         self.domain = domain
         self._password = password
-        self.iam_endpoint = iam_endpoint or os.environ.get(ENV_IAM_ENDPOINT)
+        self.iam_endpoint = iam_endpoint or os.environ.get(ENV_IAM_ENDPOINT) or None
+        self._check_iam_endpoint()
         self.refresh_margin = refresh_margin
         self._token: str | None = None
         self._expires: float = 0.0
@@ -221,8 +315,41 @@ class PasswordAuth(Auth):
     def __repr__(self) -> str:
         return f"PasswordAuth(username={self.username!r}, domain={self.domain!r}, password=***)"
 
-    def _iam_url(self, context: AuthContext) -> str:
+    def iam_url(self, context: AuthContext) -> str:
+        """The IAM token URL this auth posts the password to, for a client's context.
+
+        Parameters
+        ----------
+        context : AuthContext
+            The client's region and endpoint.
+
+        Returns
+        -------
+        str
+            ``{iam}/v3/auth/tokens``.
+
+        Raises
+        ------
+        ConfigError
+            A custom, non-loopback endpoint and no ``iam_endpoint``: no IAM host is guessed.
+
+        Examples
+        --------
+        >>> auth = PasswordAuth("alice", "s3cret", "acme", iam_endpoint="https://iam.example/")
+        >>> auth.iam_url(AuthContext("p", endpoint="https://rds.example", custom_endpoint=True))
+        'https://iam.example/v3/auth/tokens'
+        """
+        self._check_iam_endpoint()  # it may have been set after construction
         base = self.iam_endpoint
+        if not base and context.custom_endpoint and context.endpoint:
+            host = urlsplit(context.endpoint).hostname
+            if not is_loopback(host):
+                raise ConfigError(
+                    f"password auth with the custom endpoint {host!r} needs the IAM endpoint "
+                    f"too: pass PasswordAuth(iam_endpoint=...) or set {ENV_IAM_ENDPOINT} "
+                    "(the password is sent only to a host you name)"
+                )
+            base = _origin(context.endpoint)  # the emulator serves IAM on its own host
         if not base:
             region = context.region
             base = (
@@ -251,7 +378,7 @@ class PasswordAuth(Auth):
             }
         }
         post = context.session.post if context.session is not None else requests.post
-        url = self._iam_url(context)
+        url = self.iam_url(context)
         try:
             resp = post(url, json=body, timeout=context.timeout)
         except Exception as exc:  # kept as the cause, without the body holding the password
@@ -269,6 +396,15 @@ class PasswordAuth(Auth):
         except (ValueError, KeyError, TypeError, AttributeError):
             pass  # no readable expiry: assume the documented 24 h, minus a margin
         self._token, self._expires = token, expires
+
+    def _check_iam_endpoint(self) -> None:
+        if self.iam_endpoint:
+            parts = urlsplit(self.iam_endpoint)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(f"iam_endpoint must be an http(s) URL, not {self.iam_endpoint!r}")
+
+    def check(self, context: AuthContext) -> None:
+        self.iam_url(context)  # raises before any request when no IAM host may be asked
 
     def headers(self, method, url, params, body, *, context):  # type: ignore[override]
         with self._lock:

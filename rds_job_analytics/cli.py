@@ -3,6 +3,11 @@
 Subcommands import what they use when they run: ``--help``, ``sync``, ``fetch`` and
 ``export`` never load matplotlib or jinja2 (only ``report`` and ``demo`` do).
 
+Exit codes: 0 success, 1 partial success, 2 failure, 64 usage error (argparse's errors
+included), 130 interrupted (Ctrl-C; what was archived is kept). A user error or a network
+failure is one line on stderr, in the command line's own words; ``--debug`` adds the
+traceback.
+
 Examples
 --------
 A usage error is reported on stderr and gives exit code 64, before any file is written:
@@ -15,88 +20,415 @@ A usage error is reported on stderr and gives exit code 64, before any file is w
 from __future__ import annotations
 
 import argparse
+import csv
 import logging
 import os
+import re
+import sqlite3
 import sys
+import tempfile
 import time
+import traceback
+import warnings
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, NoReturn, get_args
 
 import pandas as pd
 
+from . import __version__
 from .exceptions import ConfigError, RdsJobError
-from .schema import API_HORIZON, FAILED, RUNNING
+from .schema import API_HORIZON, FAILED, RUNNING, is_job_id, strip_job_id, to_utc
 from .stats import summarize  # summarize: also importable from here, as before
 
 __all__ = ["main", "summarize"]
 
 
-EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE = 0, 1, 2, 64
+EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 64, 130
 #: ``rds-jobs sync`` exits 1 when a coverage gap starts leaving the API's horizon this soon.
 GAP_WARNING = timedelta(days=3)
+#: ``rds-jobs emulator``'s default quota, calls a minute: the real API allows 60; this lets
+#: the printed sync finish in seconds while a client that ignores pacing still meets 429s.
+EMULATOR_QUOTA = 6000
+#: At most this many per-ID failure lines; the rest are counted (every row is in the output).
+MAX_FAILURE_LINES = 20
+#: What a token that cannot be a job ID is told (its ``fetch_status`` is ``not_found``:
+#: what the API would answer, without spending the call).
+NOT_A_JOB_ID = "not a job ID (a UUID, 8-4-4-4-12 hex digits, or 32 hex digits): not asked"
+
+# -- the library's words for Python callers -> the command line's flags: the one place --
+_CLI_WORDS: tuple[tuple[str, str], ...] = (
+    (r"pass auth=\.\.\., or set ", "set "),
+    (r"pass allow_http=True", "pass --allow-http"),
+    (
+        r"JobsClient needs region=\.\.\. or endpoint=\.\.\.",
+        "give --region REGION or --endpoint URL",
+    ),
+    (r"pass PasswordAuth\(iam_endpoint=\.\.\.\)", "pass --iam-endpoint URL"),
+    (r"^iam_endpoint must", "--iam-endpoint must"),
+    (r"^endpoint must", "--endpoint must"),
+    (r"^rate_limit must", "--rate-limit must"),
+    (r"^max_workers must", "--workers must"),
+    (r"^budget must", "--budget must"),
+    (r"^horizon_days must", "--horizon-days must"),
+    (r"^month must", "--month must"),
+    (r"^unknown time zone tz=", "--tz: unknown time zone "),
+    (r"^project_id is required.*", "--project-id (or HUAWEICLOUD_SDK_PROJECT_ID) is required"),
+    (r"^sync window is empty: since (.*) >= until (.*)", r"--since \1 is not before --until \2"),
+    (r"^output path must end in", "-o must end in"),
+)
 
 
+def cli_words(message: str) -> str:
+    """A library message in the command line's words (flags, not keyword arguments).
+
+    Examples
+    --------
+    >>> cli_words("refusing plain http to 'h': use https or pass allow_http=True")
+    "refusing plain http to 'h': use https or pass --allow-http"
+    >>> cli_words("JobsClient needs region=... or endpoint=...")
+    'give --region REGION or --endpoint URL'
+    """
+    for pattern, words in _CLI_WORDS:
+        message = re.sub(pattern, words, message)
+    return message
+
+
+class CommandFailed(Exception):
+    """A failure the command explains itself (exit 2, the message as it is)."""
+
+
+class _UsageError(Exception):
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        self.parser, self.message = parser, message
+        super().__init__(message)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is exit 64 (reported by :func:`main`), not exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(self, message)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Descriptions wrapped as usual; an epilog of examples keeps its lines."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "\n".join(indent + line for line in text.splitlines())
+        return super()._fill_text(text, width, indent)
+
+
+# -- argument types: a bad value is a usage error naming the flag -------------------------
+def _when(text: str) -> pd.Timestamp:
+    try:
+        return to_utc(text)
+    except (ValueError, TypeError, OverflowError):
+        raise argparse.ArgumentTypeError(
+            f"not a date or time: {text!r} (e.g. 2026-11-01 or 2026-11-01T08:00; UTC unless "
+            "it carries an offset)"
+        ) from None
+
+
+def _number(kind: type, low: float, what: str) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value >= low:  # NaN too
+            raise argparse.ArgumentTypeError(f"must be {what}, not {text}")
+        return value
+
+    return parse
+
+
+_POSITIVE = _number(float, 1e-9, "> 0")
+_AT_LEAST_ONE = _number(int, 1, ">= 1")
+_COUNT = _number(int, 0, ">= 0")
+_DAYS = _number(float, 0, ">= 0 days")
+_SECONDS = _number(float, 0, ">= 0 seconds")
+_PORT = _number(int, 0, "a port number, 0..65535")
+
+
+# -- files -------------------------------------------------------------------------------
+def _output(path: str | None, suffixes: tuple[str, ...], *, stdout: bool = False) -> str | None:
+    """Check ``-o`` before any work: its suffix, ``-`` (CSV on stdout) where allowed, and a
+    folder it can be written in. Returns the path, ``"-"`` or None."""
+    if path is None:
+        return None
+    if path == "-":
+        if stdout:
+            return path
+        raise ConfigError(
+            f"-o - (stdout) is not possible here: give a path ending in {suffixes[0]}"
+        )
+    if Path(path).suffix not in suffixes:
+        hint = " (or - for CSV on stdout)" if stdout else ""
+        raise ConfigError(f"-o must end in {' or '.join(suffixes)}{hint}, not {path!r}")
+    why = _cannot_create(Path(path))
+    if why:
+        raise CommandFailed(f"cannot write '{path}': {why}")
+    return path
+
+
+def _cannot_create(target: Path) -> str | None:
+    """Why ``target`` cannot be written (its folders are made as needed), or None."""
+    if target.is_dir():
+        return "it is a folder"
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"'{folder}' is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"no permission to write in '{folder}'"
+    return None
+
+
+def _write(df: pd.DataFrame, out: str) -> str:
+    """``df`` to ``out`` (``-``: CSV on stdout, written as ``-o x.csv`` would); its name."""
+    from .export import write_frame
+
+    if out != "-":
+        return str(write_frame(df, out))
+    # TODO(lead): let export.write_frame take a text stream, then drop the temporary file.
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_frame(df, Path(folder) / "stdout.csv")
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                sys.stdout.write(line)
+    sys.stdout.flush()
+    return "stdout"
+
+
+def _archive(args: argparse.Namespace, *, create: bool) -> Any:
+    """The ``--archive`` named, refused unless it is one of ours; ``sync`` and ``fetch``
+    create it (their archive is remembered for the Ctrl-C summary)."""
+    from .archive import JobArchive
+
+    path = Path(args.archive)
+    why = _cannot_create(path) if create and not path.exists() else None
+    if why:
+        raise CommandFailed(f"cannot create the archive '{path}': {why}")
+    try:
+        archive = JobArchive.open(args.archive, create=create)
+    except OSError as exc:
+        raise CommandFailed(f"cannot open the archive '{args.archive}': {exc.strerror or exc}"
+                            + (f" ('{exc.filename}')" if exc.filename else "")) from exc  # fmt: skip
+    except sqlite3.Error as exc:
+        raise CommandFailed(f"cannot open the archive '{args.archive}': {exc}") from exc
+    if create:
+        args.archived_before = len(archive)
+    return archive
+
+
+# -- job IDs -----------------------------------------------------------------------------
+def id_tokens(text: str) -> list[str]:
+    """The job-ID tokens of an ID file, as written (see ``rds-jobs fetch --help``).
+
+    One ID a line; blank lines and lines starting with ``#`` are skipped; a first line
+    with a field ``id`` or ``job_id`` (any case) is a header, and with more fields (comma-
+    or tab-separated) the IDs are read from that column.
+
+    Examples
+    --------
+    >>> id_tokens("# mine\\njob_id\\n\\n31b8ae23c6874d80b7b442a66c9bb886\\nhello world\\n")
+    ['31b8ae23c6874d80b7b442a66c9bb886', 'hello world']
+    >>> id_tokens("name,ID,status\\nx,31b8ae23c6874d80b7b442a66c9bb886,Completed\\n")
+    ['31b8ae23c6874d80b7b442a66c9bb886']
+    """
+    rows = [
+        line for line in text.lstrip("\ufeff").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]  # fmt: skip
+    if not rows:
+        return []
+    delimiter = "\t" if "\t" in rows[0] and "," not in rows[0] else ","
+    names = [f.strip().lower() for f in next(csv.reader([rows[0]], delimiter=delimiter))]
+    column = next((names.index(n) for n in ("job_id", "id") if n in names), None)
+    if column is None:
+        return [line.strip() for line in rows]
+    tokens = []
+    for row in csv.reader(rows[1:], delimiter=delimiter):
+        if column < len(row):
+            if row[column].strip():  # an empty cell: no ID, like a blank line
+                tokens.append(row[column].strip())
+        else:
+            tokens.append(delimiter.join(row))  # reported: no ID in that column
+    return tokens
+
+
+def _read_text(path: str) -> str:
+    """An ID file (``-``: stdin) as text; a missing or non-UTF-8 one is a usage error."""
+    name = "stdin" if path == "-" else f"--file {path}"
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        else:
+            data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{name}: a folder, not a file of job IDs") from None
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read it: {exc.strerror or exc}") from None
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8 (plain text or CSV)"
+        ) from None
+
+
+def _stdin_is_piped() -> bool:
+    try:
+        return sys.stdin is not None and not sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _ids(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """(job IDs to ask for, tokens that cannot be job IDs), each in order, without repeats."""
+    tokens = [t.strip() for t in args.ids]
+    if args.file:
+        tokens += id_tokens(_read_text(args.file))
+    elif not tokens and _stdin_is_piped():
+        tokens = id_tokens(_read_text("-"))
+    if not tokens:
+        raise ConfigError("no job IDs: give them as arguments, with --file PATH, or on stdin")
+    ok = [strip_job_id(t) for t in tokens if is_job_id(t)]
+    bad = [t for t in tokens if not is_job_id(t)]
+    return list(dict.fromkeys(ok)), list(dict.fromkeys(bad))
+
+
+def _with_invalid(df: pd.DataFrame, invalid: list[str]) -> pd.DataFrame:
+    """``df`` plus one ``not_found`` row per token that cannot be a job ID (not asked)."""
+    if not invalid:
+        return df
+    extra = df.iloc[:0].reindex(range(len(invalid)))
+    extra["job_id"] = pd.array(invalid, dtype=df["job_id"].dtype)
+    extra["fetch_status"] = pd.Categorical(
+        ["not_found"] * len(invalid), categories=df["fetch_status"].cat.categories
+    )
+    extra["fetch_error"] = pd.array([NOT_A_JOB_ID] * len(invalid), dtype=df["fetch_error"].dtype)
+    return pd.concat([df, extra], ignore_index=True)
+
+
+def _table(df: pd.DataFrame) -> str:
+    """The main columns of fetched jobs as a text table for a terminal (times in UTC).
+
+    Examples
+    --------
+    >>> from rds_job_analytics import load_sample
+    >>> df = load_sample().head(1).assign(fetch_status="ok")
+    >>> print(_table(df))  # doctest: +NORMALIZE_WHITESPACE
+    job_id                                job_name  status  created (UTC)  duration_s  fetch_status
+    ...
+    """
+
+    def text(value: Any, fmt: str = "") -> str:
+        return "" if pd.isna(value) else format(value, fmt)
+
+    header = ["job_id", "job_name", "status", "created (UTC)", "duration_s", "fetch_status"]
+    rows = [header] + [
+        [text(r.job_id), text(r.job_name), text(r.status), text(r.created, "%Y-%m-%d %H:%M:%S"),
+         text(r.duration_s, ".0f"), text(r.fetch_status)]
+        for r in df.itertuples(index=False)
+    ]  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+# -- the client --------------------------------------------------------------------------
 def _client(args: argparse.Namespace) -> Any:
+    from .auth import (
+        ENV_DOMAIN,
+        ENV_PASSWORD,
+        ENV_PROJECT_ID,
+        ENV_USER,
+        PasswordAuth,
+        auth_from_env,
+    )
     from .client import JobsClient
 
-    project = args.project_id or os.environ.get("HUAWEICLOUD_SDK_PROJECT_ID")
+    project = args.project_id or os.environ.get(ENV_PROJECT_ID)
     if not project:
-        raise ConfigError("--project-id (or HUAWEICLOUD_SDK_PROJECT_ID) is required")
+        raise ConfigError(f"--project-id (or {ENV_PROJECT_ID}) is required")
+    auth = auth_from_env()
+    if args.iam_endpoint:
+        if isinstance(auth, PasswordAuth):  # the password goes where the user says
+            auth = PasswordAuth(
+                os.environ[ENV_USER], os.environ[ENV_PASSWORD], os.environ[ENV_DOMAIN],
+                iam_endpoint=args.iam_endpoint,
+            )  # fmt: skip
+        else:
+            print(f"rds-jobs: note: --iam-endpoint is for password credentials ({ENV_USER}/"
+                  f"{ENV_PASSWORD}/{ENV_DOMAIN}); ignored", file=sys.stderr)  # fmt: skip
     return JobsClient(
         project,
         region=args.region,
         endpoint=args.endpoint,
+        auth=auth,
         rate_limit=args.rate_limit,
         max_workers=args.workers,
         allow_http=args.allow_http,
     )
 
 
-def _ids(args: argparse.Namespace) -> list[str]:
-    ids = list(args.ids)
-    if args.file:
-        fh = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
-        with fh:
-            ids += [line.strip() for line in fh if line.strip() and not line.startswith("#")]
-    elif not ids and not sys.stdin.isatty():
-        ids = [line.strip() for line in sys.stdin if line.strip()]
-    if not ids:
-        raise ConfigError("no job IDs: give them as arguments, with --file PATH, or on stdin")
-    return ids
-
-
+# -- commands ----------------------------------------------------------------------------
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from .archive import JobArchive
-    from .export import EXPORT_SUFFIXES, write_frame
+    from .export import EXPORT_SUFFIXES
     from .fetch import fetch_jobs
 
-    ids = _ids(args)
-    if args.output and Path(args.output).suffix not in EXPORT_SUFFIXES:  # before any call
-        raise ConfigError(f"-o must end in .parquet or .csv, not {args.output!r}")
-    with _client(args) as client:
-        archive = JobArchive(args.archive) if args.archive else None
+    out = _output(args.output, EXPORT_SUFFIXES, stdout=True)  # before any call
+    ids, invalid = _ids(args)
+    with ExitStack() as stack:
+        client = stack.enter_context(_client(args))
+        archive = stack.enter_context(_archive(args, create=True)) if args.archive else None
         df = fetch_jobs(ids, client=client, archive=archive, refresh=args.refresh,
                         errors="ignore", progress=None)  # fmt: skip
         calls = client.calls
-    if args.output:
-        write_frame(df, args.output)
-    counts = df["fetch_status"].value_counts()
-    failed = len(df) - int(counts.get("ok", 0))
-    for _, row in df[df["fetch_status"] != "ok"].iterrows():
+    df = _with_invalid(df, invalid)
+    talk = sys.stderr if out == "-" else sys.stdout  # stdout carries the CSV then
+    if out:
+        _write(df, out)
+    elif not args.archive:  # nowhere to keep it: show it, and say how to keep it
+        print(_table(df))
+        print("rds-jobs: the main columns only; keep every column with -o jobs.csv "
+              "(or .parquet), -o - (CSV on stdout) or --archive jobs.sqlite",
+              file=sys.stderr)  # fmt: skip
+    failures = df[df["fetch_status"] != "ok"]
+    for _, row in failures.head(MAX_FAILURE_LINES).iterrows():
         print(f"{row['job_id']}: {row['fetch_status']}: {row['fetch_error']}", file=sys.stderr)
-    print(f"fetched {int(counts.get('ok', 0))}/{len(df)} jobs, {failed} failed, {calls} API calls")
-    return EXIT_OK if failed == 0 else (EXIT_PARTIAL if failed < len(df) else EXIT_FAILED)
+    if len(failures) > MAX_FAILURE_LINES:
+        print(f"rds-jobs: ... and {len(failures) - MAX_FAILURE_LINES} more failures "
+              "(each is a row with fetch_status and fetch_error in -o)", file=sys.stderr)  # fmt: skip
+    ok, failed = len(df) - len(failures), len(failures)
+    note = f" ({len(invalid)} not a job ID, not asked)" if invalid else ""
+    where = f" -> {args.archive}" if args.archive else ""
+    print(f"fetched {ok}/{len(df)} jobs, {failed} failed{note}, {calls} API calls{where}",
+          file=talk)  # fmt: skip
+    return EXIT_OK if failed == 0 else (EXIT_PARTIAL if ok else EXIT_FAILED)
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
-    from .archive import JobArchive
     from .fetch import sync_jobs
 
-    since = pd.Timestamp(args.since, tz="UTC").to_pydatetime() if args.since else None
-    until = pd.Timestamp(args.until, tz="UTC").to_pydatetime() if args.until else None
-    with _client(args) as client, JobArchive(args.archive) as archive:
+    since = args.since.to_pydatetime() if args.since is not None else None
+    until = args.until.to_pydatetime() if args.until is not None else None
+    if since is not None and until is not None and since >= until:  # before the archive
+        raise ConfigError(f"--since {args.since} is not before --until {args.until}")
+    with _client(args) as client, _archive(args, create=True) as archive:
         res = sync_jobs(
             client, archive, since=since, until=until, details=args.details, budget=args.budget,
             horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
@@ -108,7 +440,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     print(res)
     code = EXIT_OK if res.failed == 0 else (EXIT_PARTIAL if res.fetched else EXIT_FAILED)
     if res.partial:  # the task list stopped early: the window is recorded only in part
-        code = max(code, EXIT_PARTIAL)
+        code = max(code, EXIT_PARTIAL if res.listed or res.fetched else EXIT_FAILED)
     if not args.horizon_days:  # the API keeps every job: no gap can be lost
         return code
     # without --until the window ends when the listing began: what came since is no gap yet
@@ -125,12 +457,16 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .archive import JobArchive
+    from .export import EXPORT_SUFFIXES
 
-    with JobArchive(args.archive) as archive:
-        path = archive.export(args.output, start=args.start, end=args.end)
-        n = len(archive)
-    print(f"exported {n} archived jobs to {path}")
+    out = _output(args.output, EXPORT_SUFFIXES, stdout=True)
+    with _archive(args, create=False) as archive:
+        df = archive.to_frame(start=args.start, end=args.end)
+    where = _write(df, out)
+    print(
+        f"exported {len(df)} archived jobs to {where}",
+        file=sys.stderr if out == "-" else sys.stdout,
+    )
     return EXIT_OK
 
 
@@ -140,35 +476,78 @@ def _last_complete_month(now: pd.Timestamp | None = None) -> str:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .archive import JobArchive
     from .report import month_bounds, monthly_report
 
     month = args.month or _last_complete_month()
     start, end = month_bounds(month, args.tz)
-    with JobArchive(args.archive) as archive:
+    out = _output(args.output or f"rds-reliability-{month}.html", (".html",))
+    with _archive(args, create=False) as archive:
         df = archive.to_frame(start=start - pd.Timedelta(days=32), end=end)
         coverage = archive.syncs()
     rep = monthly_report(df, month, tz=args.tz, title=args.title, coverage=coverage)
-    path = rep.save(args.output or f"rds-reliability-{month}.html")
+    path = rep.save(out)
     n = int(((df["created"] >= start) & (df["created"] < end)).sum())
     print(f"report for {month}: {n} jobs -> {path} ({len(rep.html) / 1024:,.0f} KiB)")
     return EXIT_OK
 
 
-def _cmd_emulator(args: argparse.Namespace) -> int:
-    from .emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
-    from .sample import SAMPLE_START
+def _wait_for_ctrl_c() -> None:
+    """Block until Ctrl-C (tests replace this)."""
+    while True:
+        time.sleep(3600)
 
-    emu = Emulator(port=args.port, quota=args.quota, latency=args.latency,
-                   retention_days=None if args.no_retention else 30).start()  # fmt: skip
-    print(f"emulator on {emu.url} project {DEMO_PROJECT} (token: see RDS_JOBS_TOKEN)")
-    print(f"try: RDS_JOBS_TOKEN={DEMO_TOKEN} rds-jobs sync --endpoint {emu.url} "
-          f"--project-id {DEMO_PROJECT} --archive jobs.db "
-          f"--since {SAMPLE_START:%Y-%m-%d}")  # fmt: skip
+
+def _cmd_emulator(args: argparse.Namespace) -> int:
+    import errno
+
+    from .emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
+    from .sample import SAMPLE_END, SAMPLE_START
+
+    retention = args.retention_days
+    quota = args.quota or None
+    emu = Emulator(port=args.port, quota=quota, latency=args.latency, retention_days=retention)
     try:
-        while True:
-            time.sleep(3600)
+        emu.start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CommandFailed(
+                f"port {args.port} on 127.0.0.1 is already in use (another emulator?): "
+                "choose another with --port N, or --port 0 for any free port"
+            ) from None
+        raise CommandFailed(
+            f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}"
+        ) from None
+    rate = min(100.0, 0.8 * quota / 60) if quota else 100.0  # under the quota: no 429s
+    span = f"{SAMPLE_START:%Y-%m-%d} .. {SAMPLE_END:%Y-%m-%d}"
+    print(f"emulator: the RDS task-center API on {emu.url}, project {DEMO_PROJECT}, "
+          f"{len(emu.jobs)} sample jobs created {span}")  # fmt: skip
+    if retention is None:
+        window = f"--since {SAMPLE_START:%Y-%m-%d} --horizon-days 0"
+        print("  every job is served: no retention (the real API forgets jobs after 30 days, "
+              "and the sample is older than that); --retention-days 30 to act like it")  # fmt: skip
+    else:
+        window = f"--horizon-days {retention:g}"
+        print(f"  jobs older than {retention:g} days answer DBS.200543 (not found), as the "
+              "real API's do")  # fmt: skip
+    if quota:
+        print(
+            f"  quota: {quota} calls a minute, then 429 (the real API allows 60; this one "
+            f"lets a demo finish in seconds); the command below asks {rate:g} a second"
+        )
+    else:
+        print("  no quota (--quota 0): every call is answered")
+    print(f"try, in another terminal (token auth; the emulator takes {DEMO_TOKEN!r}):")
+    print(f"  export RDS_JOBS_TOKEN={DEMO_TOKEN}")
+    print(f"  rds-jobs sync --endpoint {emu.url} --project-id {DEMO_PROJECT} "
+          f"--archive jobs.sqlite {window} --rate-limit {rate:g}")  # fmt: skip
+    print("  rds-jobs report --archive jobs.sqlite --month "
+          f"{_last_complete_month(pd.Timestamp(SAMPLE_END))}")  # fmt: skip
+    print("Ctrl-C stops the emulator.", flush=True)
+    try:
+        _wait_for_ctrl_c()
     except KeyboardInterrupt:
+        print("emulator stopped")
+    finally:
         emu.stop()
     return EXIT_OK
 
@@ -209,97 +588,245 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK if res.failed == 0 else EXIT_PARTIAL
 
 
+# -- the parser --------------------------------------------------------------------------
+_CREDENTIALS = (
+    "Credentials come from the environment: HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK, "
+    "RDS_JOBS_TOKEN, or RDS_JOBS_USERNAME/RDS_JOBS_PASSWORD/RDS_JOBS_DOMAIN."
+)
+_EXIT_CODES = (
+    "Exit codes: 0 success, 1 partial success, 2 failure, 64 usage error, 130 interrupted "
+    "(Ctrl-C: what was archived is kept)."
+)
+_ID_FILE = (
+    "ID files (--file, or stdin): one ID a line; blank lines and lines starting with # are "
+    "skipped; a first line 'id' or 'job_id' is a header, and a CSV (comma or tab) with an "
+    "id or job_id column is read from that column. Whitespace inside an ID is removed; a "
+    "token that is not a UUID (8-4-4-4-12 hex digits) or 32 hex digits is reported as "
+    "not_found without asking the API. A missing or non-UTF-8 file is a usage error (64). "
+    "Without -o or --archive, the main columns are printed as a table."
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import fetch  # the detail choices have their home there
 
-    p = argparse.ArgumentParser(
+    debug = _Parser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show the traceback of an error, and debug logging")  # fmt: skip
+
+    def command(name: str, help: str, examples: str, description: str | None = None) -> Any:
+        return sub.add_parser(
+            name, help=help, description=description or help[:1].upper() + help[1:] + ".",
+            epilog="examples:\n" + examples, formatter_class=_Formatter, parents=[debug],
+        )  # fmt: skip
+
+    p = _Parser(
         prog="rds-jobs",
-        description="Fetch, archive and analyse RDS task-center jobs. Credentials come from "
-        "the environment: HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK, RDS_JOBS_TOKEN, or "
-        "RDS_JOBS_USERNAME/RDS_JOBS_PASSWORD/RDS_JOBS_DOMAIN. Exit codes: 0 success, "
-        "1 partial success, 2 failure, 64 usage error.",
+        formatter_class=_Formatter,
+        description=f"Fetch, archive and analyse RDS task-center jobs. {_CREDENTIALS} "
+        f"{_EXIT_CODES}",
+        epilog="examples:\n"
+        "  rds-jobs emulator        # the API offline: prints a sync command to try against it\n"
+        "  rds-jobs sync --region ap-southeast-1 --project-id PROJECT --archive jobs.sqlite\n"
+        "  rds-jobs report --archive jobs.sqlite --month 2026-10\n"
+        "  rds-jobs COMMAND --help  # each command's options and examples",
     )
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--version", action="version", version=f"rds-jobs {__version__}",
+                   help="print the version and exit")  # fmt: skip
+    p.add_argument("--debug", action="store_true", default=False,
+                   help="show the traceback of an error, and debug logging")  # fmt: skip
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                           title="commands")  # fmt: skip
 
     def api_opts(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--project-id", help="project ID (default $HUAWEICLOUD_SDK_PROJECT_ID)")
-        g = sp.add_mutually_exclusive_group()
-        g.add_argument("--region", help="region, e.g. ap-southeast-1")
-        g.add_argument("--endpoint", help="full base URL (other clouds, proxies, the emulator)")
-        sp.add_argument("--rate-limit", type=float, default=1.0, help="requests/s (default 1.0)")
-        sp.add_argument("--workers", type=int, default=4, help="concurrent requests (default 4)")
-        sp.add_argument(
+        g = sp.add_argument_group("API")
+        g.add_argument(
+            "--project-id",
+            metavar="PROJECT",
+            help="project ID (default $HUAWEICLOUD_SDK_PROJECT_ID)",
+        )
+        where = g.add_mutually_exclusive_group()
+        where.add_argument("--region", help="region, e.g. ap-southeast-1")
+        where.add_argument(
+            "--endpoint", metavar="URL", help="full base URL (other clouds, proxies, the emulator)"
+        )
+        g.add_argument(
+            "--iam-endpoint", metavar="URL",
+            help="IAM base URL for password credentials (default $HUAWEICLOUD_SDK_IAM_ENDPOINT; "
+            "with --endpoint it must be named, unless the endpoint is loopback)",
+        )  # fmt: skip
+        g.add_argument("--rate-limit", type=_POSITIVE, default=1.0, metavar="PER_S",
+                       help="requests a second, all workers together (default 1.0)")  # fmt: skip
+        g.add_argument("--workers", type=_AT_LEAST_ONE, default=4, metavar="N",
+                       help="concurrent requests (default 4)")  # fmt: skip
+        g.add_argument(
             "--allow-http", action="store_true", help="allow plain http to a remote host"
         )
 
-    f = sub.add_parser("fetch", help="fetch jobs by ID (arguments, --file or stdin)")
-    f.add_argument("ids", nargs="*", help="job IDs")
-    f.add_argument("--file", help="file with one ID a line ('-' for stdin)")
-    f.add_argument("--archive", help="SQLite archive to read from and write to")
-    f.add_argument("--refresh", choices=["running", "all", "none"], default="running")
-    f.add_argument("-o", "--output", help="write the frame to .csv or .parquet")
+    f = command(
+        "fetch", "fetch jobs by ID (arguments, --file or stdin)",
+        "  rds-jobs fetch 31b8ae23-c687-4d80-b7b4-42a66c9bb886 --region ap-southeast-1\n"
+        "  rds-jobs fetch --file ids.txt --archive jobs.sqlite -o jobs.parquet\n"
+        "  rds-jobs fetch --file ids.csv -o - > jobs.csv   # CSV on stdout, summary on stderr",
+        description=f"Fetch jobs by ID, one call each (archived finished jobs are not asked "
+        f"again). {_ID_FILE}",
+    )  # fmt: skip
+    f.add_argument("ids", nargs="*", metavar="ID", help="job IDs")
+    f.add_argument(
+        "--file", metavar="PATH", help="file of job IDs ('-': stdin), in the format above"
+    )
+    f.add_argument("--archive", metavar="DB",
+                   help="SQLite archive to read from and write to (created if missing)")  # fmt: skip
+    f.add_argument(
+        "--refresh", choices=get_args(fetch.Refresh), default="running",
+        help="with --archive, ask again for: archived Running jobs (default), all, or none",
+    )  # fmt: skip
+    f.add_argument("-o", "--output", metavar="PATH",
+                   help="write every column to .csv or .parquet; '-': CSV on stdout")  # fmt: skip
     api_opts(f)
     f.set_defaults(func=_cmd_fetch)
 
-    s = sub.add_parser(
-        "sync",
-        help="discover jobs via the task list and archive them",
-        description="Discover jobs via the task list and archive them. After the summary, "
-        "prints the archive's coverage of the API's 30-day horizon and each gap no recorded "
-        "sync covers (one line each, UTC). Exits 1 when a gap starts leaving the horizon "
-        "within 3 days (sync now or lose it: rerun with the --since it names); otherwise "
-        "0 success, 1 partial success, 2 failure, 64 usage error.",
-    )
-    s.add_argument("--archive", required=True, help="SQLite archive")
-    s.add_argument("--since", help="window start (default: last sync, or 30 days ago)")
-    s.add_argument("--until", help="window end (default: now)")
+    s = command(
+        "sync", "discover jobs via the task list and archive them",
+        "  rds-jobs sync --region ap-southeast-1 --project-id PROJECT --archive jobs.sqlite\n"
+        "  rds-jobs sync ... --archive jobs.sqlite --since 2026-11-01 --budget 100",
+        description="Discover jobs via the task list and archive them (the archive is "
+        "created if missing). After the summary, prints the archive's coverage of the API's "
+        "30-day horizon and each gap no recorded sync covers (one line each, UTC). Exits 1 "
+        "when a gap starts leaving the horizon within 3 days (sync now or lose it: rerun "
+        "with the --since it names); otherwise 0 success, 1 partial success, 2 failure, "
+        "64 usage error, 130 interrupted (what was archived is kept).",
+    )  # fmt: skip
+    s.add_argument("--archive", required=True, metavar="DB",
+                   help="SQLite archive (created if missing)")  # fmt: skip
+    s.add_argument("--since", type=_when, metavar="WHEN",
+                   help="window start (default: the oldest gap, else 30 days ago)")  # fmt: skip
+    s.add_argument("--until", type=_when, metavar="WHEN", help="window end (default: now)")
     s.add_argument(
         "--details", choices=get_args(fetch.Details), default="auto",
         help="per-job calls: auto = storage scale-ups only (their volume sizes), all = every "
         "new and running job, none = the task list only (default: auto)",
     )  # fmt: skip
     s.add_argument(
-        "--horizon-days", type=float, default=API_HORIZON.days, metavar="DAYS",
+        "--horizon-days", type=_DAYS, default=API_HORIZON.days, metavar="DAYS",
         help="how long the API keeps jobs (default: %(default)s); a window is never recorded "
         "older; 0: it keeps every job (the emulator), no gap check",
     )  # fmt: skip
     s.add_argument(
-        "--budget", type=int, metavar="CALLS",
+        "--budget", type=_COUNT, metavar="CALLS",
         help="at most this many per-job calls this run; the rest come next run, newest first",
     )  # fmt: skip
     api_opts(s)
     s.set_defaults(func=_cmd_sync)
 
-    e = sub.add_parser("export", help="export the archive to Parquet or CSV")
-    e.add_argument("--archive", required=True)
-    e.add_argument("-o", "--output", required=True, help="path ending in .parquet or .csv")
-    e.add_argument("--start", help="created at or after (UTC)")
-    e.add_argument("--end", help="created before (UTC)")
+    e = command(
+        "export", "export the archive to Parquet or CSV",
+        "  rds-jobs export --archive jobs.sqlite -o jobs.parquet\n"
+        "  rds-jobs export --archive jobs.sqlite --start 2026-10-01 --end 2026-11-01 -o - | head",
+    )  # fmt: skip
+    e.add_argument("--archive", required=True, metavar="DB",
+                   help="an existing SQLite archive (never created here)")  # fmt: skip
+    e.add_argument("-o", "--output", required=True, metavar="PATH",
+                   help="path ending in .parquet or .csv; '-': CSV on stdout")  # fmt: skip
+    e.add_argument("--start", type=_when, metavar="WHEN", help="created at or after (UTC)")
+    e.add_argument("--end", type=_when, metavar="WHEN", help="created before (UTC)")
     e.set_defaults(func=_cmd_export)
 
-    r = sub.add_parser("report", help="write the monthly reliability report (HTML)")
-    r.add_argument("--archive", required=True, help="SQLite archive")
-    r.add_argument("--month", help="YYYY-MM (default: the last complete month)")
-    r.add_argument("-o", "--output", help="HTML path (default rds-reliability-YYYY-MM.html)")
+    r = command(
+        "report", "write the monthly reliability report (HTML)",
+        "  rds-jobs report --archive jobs.sqlite\n"
+        "  rds-jobs report --archive jobs.sqlite --month 2026-10 --tz Asia/Shanghai -o oct.html",
+    )  # fmt: skip
+    r.add_argument("--archive", required=True, metavar="DB",
+                   help="an existing SQLite archive (never created here)")  # fmt: skip
+    r.add_argument("--month", metavar="YYYY-MM", help="default: the last complete month")
+    r.add_argument("-o", "--output", metavar="PATH",
+                   help="path ending in .html (default rds-reliability-YYYY-MM.html)")  # fmt: skip
     r.add_argument("--tz", default="UTC", help="time zone delimiting the month (default UTC)")
     r.add_argument("--title", help="report title")
     r.set_defaults(func=_cmd_report)
 
-    m = sub.add_parser("emulator", help="serve the sample data on a local emulator")
-    m.add_argument("--port", type=int, default=8080)
-    m.add_argument("--quota", type=int, default=None, help="calls per minute (default unlimited)")
-    m.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
-    m.add_argument("--no-retention", action="store_true", help="serve jobs older than 30 days")
+    m = command(
+        "emulator", "serve the sample data on a local emulator (the API, offline)",
+        "  rds-jobs emulator                 # prints a sync command to run against it\n"
+        "  rds-jobs emulator --port 0 --quota 60 --retention-days 30   # like the real API",
+        description="Serve the sample data (5,000 jobs) on a local emulator of the API and "
+        "print a command that syncs it in seconds. By default every job is served (the "
+        f"sample is older than the real API's 30 days) and the quota is {EMULATOR_QUOTA} "
+        "calls a minute (the real API allows 60). Ctrl-C stops it.",
+    )  # fmt: skip
+    m.add_argument("--port", type=_PORT, default=8080,
+                   help="port on 127.0.0.1 (default 8080; 0: any free port)")  # fmt: skip
+    m.add_argument("--quota", type=_COUNT, default=EMULATOR_QUOTA, metavar="CALLS",
+                   help=f"calls a minute before 429 (default {EMULATOR_QUOTA}; 0: no limit)")  # fmt: skip
+    m.add_argument("--latency", type=_SECONDS, default=0.0, metavar="SECONDS",
+                   help="seconds added to every request (default 0)")  # fmt: skip
+    keep = m.add_mutually_exclusive_group()
+    keep.add_argument("--retention-days", type=_POSITIVE, metavar="DAYS",
+                      help="answer only for jobs this recent, like the real API (30)")  # fmt: skip
+    keep.add_argument("--no-retention", action="store_true",
+                      help="serve every job (the default; kept for old scripts)")  # fmt: skip
     m.set_defaults(func=_cmd_emulator)
 
-    d = sub.add_parser("demo", help="emulator + sync into a fresh archive + summary + report")
-    d.add_argument("--out", default="out", help="folder for the demo archive (default out/)")
+    d = command(
+        "demo", "emulator + sync into a fresh archive + summary + report",
+        "  rds-jobs demo --out out/   # what make demo runs",
+    )  # fmt: skip
+    d.add_argument("--out", default="out", metavar="FOLDER",
+                   help="folder for the demo archive and report (default out/)")  # fmt: skip
     d.set_defaults(func=_cmd_demo)
     return p
 
 
+# -- errors ------------------------------------------------------------------------------
+def _explain(exc: BaseException) -> tuple[int, str]:
+    """(exit code, one line) for an error a command raised."""
+    if isinstance(exc, ConfigError):
+        return EXIT_USAGE, cli_words(str(exc))
+    if isinstance(exc, CommandFailed):
+        return EXIT_FAILED, str(exc)
+    if isinstance(exc, RdsJobError):
+        return EXIT_FAILED, f"{type(exc).__name__}: {cli_words(str(exc))}"
+    if isinstance(exc, OSError):  # files; requests' errors too
+        if exc.filename and exc.strerror:
+            return EXIT_FAILED, f"'{exc.filename}': {exc.strerror}"
+        return EXIT_FAILED, f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, sqlite3.Error):
+        return EXIT_FAILED, f"archive: {type(exc).__name__}: {exc}"
+    return EXIT_FAILED, (
+        f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback, "
+        "and please report it)"
+    )
+
+
+def _interrupted(args: argparse.Namespace) -> str:
+    """The one line after Ctrl-C: what was kept."""
+    if args.command not in ("sync", "fetch"):
+        return "interrupted"
+    if not getattr(args, "archive", None):
+        return "interrupted: nothing kept (fetch keeps what it fetched with --archive DB)"
+    if not hasattr(args, "archived_before"):
+        return f"interrupted before {args.archive} was opened: nothing changed"
+    from .archive import JobArchive
+
+    try:
+        with JobArchive.open(args.archive) as archive:
+            n = len(archive)
+    except (RdsJobError, OSError, sqlite3.Error):
+        return f"interrupted: what was fetched is in {args.archive}"
+    return (f"interrupted: {n} jobs archived in {args.archive} ({n - args.archived_before:+d} "
+            "this run), all kept; rerun the same command to continue")  # fmt: skip
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+    """A library warning as one line (no source line: the user did not write it)."""
+    print(f"rds-jobs: warning: {cli_words(str(message))}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``rds-jobs``; returns the process exit code.
+
+    ``--help`` and ``--version`` exit through ``SystemExit(0)``, as argparse does.
 
     Parameters
     ----------
@@ -309,23 +836,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 success, 1 partial success, 2 failure, 64 usage error.
+        0 success, 1 partial success, 2 failure, 64 usage error, 130 interrupted.
 
     Examples
     --------
     >>> main(["report", "--archive", ":memory:", "--month", "October"])
     64
     """
-    args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return int(args.func(args))
-    except ConfigError as exc:
-        print(f"rds-jobs: {exc}", file=sys.stderr)
+        args = _parser().parse_args(argv)
+    except _UsageError as exc:
+        exc.parser.print_usage(sys.stderr)
+        print(f"{exc.parser.prog}: error: {exc.message}\n"
+              f"(see {exc.parser.prog} --help)", file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
-    except RdsJobError as exc:
-        print(f"rds-jobs: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.debug:
+        logging.getLogger("rds_job_analytics").setLevel(logging.DEBUG)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return int(args.func(args))
+    except KeyboardInterrupt:
+        if args.debug:
+            traceback.print_exc()
+        print(f"\nrds-jobs: {_interrupted(args)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_PARTIAL
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        code, message = _explain(exc)
+        print(f"rds-jobs: {message}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

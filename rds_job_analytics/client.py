@@ -4,7 +4,10 @@ Retries live here rather than in a urllib3 ``Retry`` on the adapter because ever
 retry is a call that costs quota: it must pass through the same token bucket.
 Errors are mapped in one place, :data:`ERROR_MAP` (HTTP status and ``error_code`` to
 exception class); a transport failure becomes :class:`TransportError` with the
-underlying exception kept as its cause.
+underlying exception kept as its cause. Which transport failures never reached the
+server (refused, DNS, TLS) is decided in one place too, :func:`connect_failure_reason`:
+those are not API calls, and a run of them opens the client's circuit (a dead endpoint
+fails fast instead of being retried for every job).
 
 Examples
 --------
@@ -17,9 +20,10 @@ Examples
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import logging
 import random
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Collection, Iterator
@@ -29,9 +33,10 @@ from urllib.parse import urlencode, urlsplit
 
 import orjson
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from .auth import Auth, AuthContext, auth_from_env
+from .auth import Auth, AuthContext, auth_from_env, is_loopback
 from .exceptions import (
     ApiError,
     AuthError,
@@ -39,6 +44,7 @@ from .exceptions import (
     ConfigError,
     JobNotFound,
     RateLimited,
+    RdsJobError,
     ServerError,
     TransportError,
     parse_error_body,  # re-exported: its home is exceptions.py
@@ -51,6 +57,7 @@ __all__ = [
     "JobsClient",
     "TokenBucket",
     "clean_job_id",
+    "connect_failure_reason",
     "error_class",
     "parse_error_body",
 ]
@@ -132,7 +139,7 @@ def _endpoint(region: str | None, endpoint: str | None, allow_http: bool) -> str
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"endpoint must be an http(s) URL, not {base!r}")
-    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
         raise ConfigError(
             f"refusing plain http to {parts.hostname!r}: credentials would travel "
             "unencrypted; use https or pass allow_http=True"
@@ -140,13 +147,119 @@ def _endpoint(region: str | None, endpoint: str | None, allow_http: bool) -> str
     return base
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps: ``args``, urllib3's ``reason``/``original_error``, causes."""
+    found: list[BaseException] = []
+    todo = [exc]
+    while todo and len(found) < 32:
+        e = todo.pop(0)
+        if any(e is seen for seen in found):
+            continue
+        found.append(e)
+        todo += [a for a in e.args if isinstance(a, BaseException)]
+        for attr in ("reason", "original_error", "__cause__"):
+            inner = getattr(e, attr, None)
+            if isinstance(inner, BaseException):
+                todo.append(inner)
+    return found
+
+
+def _target(chain: list[BaseException], url: str | None) -> tuple[str, str]:
+    """``(host, "host:port")`` the failed connection was for: ``url``'s, else urllib3's."""
+    host: str | None = None
+    port: int | None = None
+    if url:
+        parts = urlsplit(url)
+        host = parts.hostname
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    else:
+        for e in chain:
+            where = getattr(e, "conn", None) or getattr(e, "pool", None)
+            if where is not None and getattr(where, "host", None):
+                host, port = where.host, getattr(where, "port", None)
+                break
+    if not host:
+        return "the server", "the server"
+    shown = f"[{host}]" if ":" in host else host
+    return host, (f"{shown}:{port}" if port else shown)
+
+
+def connect_failure_reason(exc: BaseException, url: str | None = None) -> str | None:
+    """Why a request never reached the server, or None when it may have (or timed out).
+
+    The one home of the classification. *Never reached the server*: connection refused,
+    DNS resolution failed, a TLS/SSL error, no route, a proxy that would not connect.
+    Those attempts are not API calls (:attr:`JobsClient.connect_failures` counts them)
+    and a run of them opens the client's circuit. Timeouts, a connection reset or closed
+    mid-answer, and an error that does not show where it failed are not: they keep the
+    retry policy and count as calls.
+
+    Parameters
+    ----------
+    exc : BaseException
+        What the transport raised (``requests``, ``urllib3``, ``socket``, ``ssl``).
+    url : str, optional
+        The URL asked for, named in the reason; default the host urllib3 recorded.
+
+    Returns
+    -------
+    str or None
+        e.g. ``"connection refused by 127.0.0.1:8080"``; never a secret.
+
+    Examples
+    --------
+    >>> import socket, requests
+    >>> s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    >>> try:
+    ...     requests.get(f"http://127.0.0.1:{port}/v3", timeout=5)
+    ... except requests.ConnectionError as exc:
+    ...     reason = connect_failure_reason(exc)
+    >>> reason == f"connection refused by 127.0.0.1:{port}"
+    True
+    >>> connect_failure_reason(requests.ReadTimeout("read timed out")) is None
+    True
+    """
+    if isinstance(exc, requests.Timeout):
+        return None
+    chain = _exception_chain(exc)
+    for e in chain:
+        if isinstance(e, (socket.timeout, requests.Timeout)) or (
+            isinstance(e, urllib3.exceptions.TimeoutError)
+            and not isinstance(e, urllib3.exceptions.NewConnectionError)
+        ):
+            return None  # a timeout: slow, not dead; retried as before
+        if isinstance(e, urllib3.exceptions.ProtocolError):
+            return None  # connected, then the answer broke off: the request may have arrived
+    host, where = _target(chain, url)
+
+    def first(*types: type[BaseException]) -> BaseException | None:
+        return next((e for e in chain if isinstance(e, types)), None)
+
+    if first(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
+        return f"cannot reach {where} through the proxy"  # the proxy URL may hold a password
+    tls = first(ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError)
+    if tls is not None:
+        low = first(ssl.SSLError)
+        detail = (
+            getattr(low, "verify_message", None) or getattr(low, "reason", None)
+            if low is not None
+            else None
+        )
+        return f"TLS/SSL handshake with {where} failed" + (f" ({detail})" if detail else "")
+    if first(urllib3.exceptions.NameResolutionError, socket.gaierror):
+        return f"cannot resolve host {host} (DNS)"
+    if first(ConnectionRefusedError):
+        return f"connection refused by {where}"
+    new = first(urllib3.exceptions.NewConnectionError)
+    if new is not None:
+        detail = next(
+            (e.strerror for e in chain
+             if isinstance(e, OSError) and not isinstance(e, requests.RequestException)
+             and e.strerror),
+            None,
+        )  # fmt: skip
+        return f"cannot connect to {where}" + (f" ({detail})" if detail else "")
+    return None
 
 
 def error_class(status: int, code: str | None, *, job_id: str | None = None) -> type[ApiError]:
@@ -177,6 +290,9 @@ def error_class(status: int, code: str | None, *, job_id: str | None = None) -> 
                 continue  # a 404 about a path, not about a job
             return cls
     return ApiError
+
+
+_monotonic = time.monotonic  # the circuit's clock (tests replace it)
 
 
 def _retry_after(value: str | None, cap: float) -> float | None:
@@ -225,6 +341,30 @@ class JobsClient:
         Longest ``Retry-After`` honoured, seconds.
     allow_http : bool
         Allow plain ``http://`` to a non-loopback host.
+    language : str, optional
+        Sent as ``X-Language`` (``en-us``, ``zh-cn``).
+    circuit_threshold : int or None
+        After this many connection failures in a row across all workers (refused, DNS,
+        TLS: :func:`connect_failure_reason`), the endpoint is taken as down: requests
+        fail at once with a :class:`TransportError` naming the reason, without a call,
+        for ``circuit_cooldown`` seconds. Any HTTP answer ends the run. Timeouts and 5xx
+        do not count (they keep the retry policy). None: never.
+    circuit_cooldown : float
+        Seconds the circuit stays open; then requests may try again (the next
+        connection failure reopens it at once).
+
+    Attributes
+    ----------
+    calls : int
+        HTTP requests that reached the server, retries included (each cost quota).
+    connect_failures : int
+        Attempts that never reached the server (not in :attr:`calls`).
+    custom_endpoint : bool
+        Whether ``endpoint`` was given rather than derived from ``region`` (then
+        :class:`PasswordAuth` needs an ``iam_endpoint`` unless the endpoint is loopback).
+    circuit_reason : str or None
+        Why the circuit is open (e.g. ``"connection refused by 127.0.0.1:8080"``),
+        or None while requests are sent.
 
     Examples
     --------
@@ -252,14 +392,21 @@ class JobsClient:
         retry_after_cap: float = 120.0,
         allow_http: bool = False,
         language: str | None = None,
+        circuit_threshold: int | None = 3,
+        circuit_cooldown: float = 30.0,
     ) -> None:
         if not project_id or not isinstance(project_id, str):
             raise ConfigError("project_id is required (32 letters/digits, per region)")
         if max_workers < 1:
             raise ConfigError(f"max_workers must be >= 1, not {max_workers!r}")
+        if circuit_threshold is not None and circuit_threshold < 1:
+            raise ConfigError(
+                f"circuit_threshold must be >= 1 (or None: never), not {circuit_threshold!r}"
+            )
         self.project_id = project_id
         self.region = region
         self.endpoint = _endpoint(region, endpoint, allow_http)
+        self.custom_endpoint = bool(endpoint)  # given, not derived from the region
         self.auth = auth if auth is not None else auth_from_env()
         self._own_session = session is None
         if session is None:
@@ -276,8 +423,14 @@ class JobsClient:
         self.max_backoff = max_backoff
         self.retry_after_cap = retry_after_cap
         self.language = language
-        self.calls = 0  # HTTP requests actually sent (retries included)
+        self.circuit_threshold = circuit_threshold
+        self.circuit_cooldown = circuit_cooldown
+        self.calls = 0  # HTTP requests that reached the server (retries included)
+        self.connect_failures = 0  # attempts that never did (not calls)
+        self._failure_run = 0  # connection failures in a row, across workers
+        self._circuit: tuple[str, float] | None = None  # (reason, opened at)
         self._calls_lock = threading.Lock()
+        self.auth.check(self.auth_context)  # e.g. no IAM host to send a password to
 
     def __repr__(self) -> str:
         return (
@@ -287,15 +440,90 @@ class JobsClient:
 
     @property
     def auth_context(self) -> AuthContext:
-        """What :attr:`auth` sees of this client: project, region, session and timeout.
+        """What :attr:`auth` sees of this client: project, region, endpoint, session, timeout.
 
         Examples
         --------
         >>> from rds_job_analytics import TokenAuth
         >>> JobsClient("p" * 32, region="ap-southeast-1", auth=TokenAuth("t")).auth_context
-        AuthContext(project_id='pppppppppppppppppppppppppppppppp', region='ap-southeast-1', timeout=(5.0, 30.0))
+        AuthContext(project_id='pppppppppppppppppppppppppppppppp', region='ap-southeast-1', timeout=(5.0, 30.0), endpoint='https://rds.ap-southeast-1.myhuaweicloud.com', custom_endpoint=False)
         """
-        return AuthContext(self.project_id, self.region, self.session, self.timeout)
+        return AuthContext(
+            self.project_id, self.region, self.session, self.timeout,
+            endpoint=self.endpoint, custom_endpoint=self.custom_endpoint,
+        )  # fmt: skip
+
+    # -- circuit ---------------------------------------------------------------------
+    @property
+    def circuit_reason(self) -> str | None:
+        """Why requests currently fail at once (the endpoint looks down), or None.
+
+        Examples
+        --------
+        >>> from rds_job_analytics import TokenAuth
+        >>> JobsClient("p" * 32, region="ap-southeast-1", auth=TokenAuth("t")).circuit_reason
+        """
+        with self._calls_lock:
+            return self._circuit_state()
+
+    def _circuit_state(self) -> str | None:  # under _calls_lock
+        if self._circuit is None:
+            return None
+        reason, opened = self._circuit
+        if _monotonic() - opened < self.circuit_cooldown:
+            return reason
+        # Cooled down: let requests try again; one more connection failure reopens it.
+        self._circuit = None
+        self._failure_run = max(0, (self.circuit_threshold or 1) - 1)
+        return None
+
+    def reset_circuit(self) -> None:
+        """Close the circuit now (the endpoint is back) and forget the failure run.
+
+        Examples
+        --------
+        >>> from rds_job_analytics import TokenAuth
+        >>> c = JobsClient("p" * 32, region="ap-southeast-1", auth=TokenAuth("t"))
+        >>> c.reset_circuit(); c.circuit_reason is None
+        True
+        """
+        with self._calls_lock:
+            self._circuit = None
+            self._failure_run = 0
+
+    def _circuit_error(self, reason: str, job_id: str | None) -> TransportError:
+        return TransportError(
+            f"{reason} (endpoint taken as down after {self.circuit_threshold} connection "
+            "failures in a row)",
+            job_id=job_id,
+            reason=reason,
+        )
+
+    def _raise_if_open(self, job_id: str | None) -> None:
+        with self._calls_lock:
+            reason = self._circuit_state()
+        if reason is not None:
+            raise self._circuit_error(reason, job_id)
+
+    def _connect_failed(self, reason: str) -> bool:
+        """Count an attempt that never reached the server; True when the circuit is open."""
+        with self._calls_lock:
+            self.connect_failures += 1
+            self._failure_run += 1
+            threshold = self.circuit_threshold
+            if self._circuit is None and threshold and self._failure_run >= threshold:
+                self._circuit = (reason, _monotonic())
+                log.info(
+                    "%s: %d connection failures in a row, endpoint taken as down for %g s",
+                    reason, self._failure_run, self.circuit_cooldown,
+                )  # fmt: skip
+            return self._circuit is not None
+
+    def _reached(self) -> None:
+        """The server answered: the run of connection failures is over."""
+        with self._calls_lock:
+            self._failure_run = 0
+            self._circuit = None
 
     def close(self) -> None:
         """Close the session if this client created it (a caller's session stays open).
@@ -334,9 +562,12 @@ class JobsClient:
         """GET ``{endpoint}/v3/{project_id}{path}`` with pacing, retries and error mapping.
 
         Every attempt, retries included, first takes a token from :attr:`bucket` and
-        counts in :attr:`calls`. 429/5xx, connection errors, timeouts and unreadable
+        counts in :attr:`calls` (unless it never reached the server: then in
+        :attr:`connect_failures`). 429/5xx, connection errors, timeouts and unreadable
         bodies are retried up to ``max_retries`` times (``Retry-After`` honoured, else
         exponential backoff with full jitter); a 401 asks :attr:`auth` to refresh once.
+        After ``circuit_threshold`` connection failures in a row (refused, DNS, TLS),
+        requests fail at once, without a call, until ``circuit_cooldown`` has passed.
 
         Parameters
         ----------
@@ -358,7 +589,9 @@ class JobsClient:
         ApiError
             The subclass :data:`ERROR_MAP` gives for the final answer.
         TransportError
-            No HTTP answer after all retries (the last exception is its cause).
+            No HTTP answer after all retries (the last exception is its cause), or the
+            circuit is open (``reason`` says why, e.g. ``"connection refused by
+            127.0.0.1:8080"``).
 
         Examples
         --------
@@ -374,11 +607,20 @@ class JobsClient:
         refreshed = False
         attempt = 0
         while True:
+            self._raise_if_open(job_id)  # a dead endpoint: fail at once, spend nothing
             self.bucket.acquire()  # every attempt costs quota, so every attempt is paced
+            self._raise_if_open(job_id)  # it may have been found dead while we waited
             headers = {"Content-Type": "application/json"}
             if self.language:
                 headers["X-Language"] = self.language
-            headers.update(self.auth.headers("GET", url, params, None, context=context))
+            try:
+                headers.update(self.auth.headers("GET", url, params, None, context=context))
+            except RdsJobError as exc:  # e.g. IAM (the same dead host) refused the connection
+                cause = exc.__cause__
+                reason = connect_failure_reason(cause) if cause is not None else None
+                if reason is not None:
+                    self._connect_failed(reason)
+                raise
             with self._calls_lock:
                 self.calls += 1
             try:
@@ -389,7 +631,17 @@ class JobsClient:
                 )
             except _TRANSIENT as exc:
                 log.debug("GET %s: %s (attempt %d)", path, type(exc).__name__, attempt)
-                if attempt >= self.max_retries:
+                reason = connect_failure_reason(exc, self.endpoint)
+                if reason is not None:
+                    with self._calls_lock:
+                        self.calls -= 1  # it never reached the server: no call, no quota
+                    if self._connect_failed(reason):
+                        raise self._circuit_error(reason, job_id) from without_secrets(exc)
+                    if attempt >= self.max_retries:
+                        raise TransportError(
+                            f"{reason} after {attempt + 1} attempts", job_id=job_id, reason=reason
+                        ) from without_secrets(exc)
+                elif attempt >= self.max_retries:
                     raise TransportError(
                         f"{type(exc).__name__} talking to {self.endpoint} after "
                         f"{attempt + 1} attempts",
@@ -398,6 +650,7 @@ class JobsClient:
                 self._sleep_backoff(attempt, None)
                 attempt += 1
                 continue
+            self._reached()
             status = resp.status_code
             log.debug("GET %s -> %d (attempt %d)", path, status, attempt)
             if status == 200:

@@ -246,11 +246,39 @@ class ServerError(ApiError):
 
 
 class TransportError(RdsJobError, ConnectionError):
-    """The request never got an HTTP answer (connection refused/reset, timeout, TLS)."""
+    """The request never got an HTTP answer (connection refused/reset, timeout, TLS).
 
-    def __init__(self, message: str, *, job_id: str | None = None) -> None:
+    Attributes
+    ----------
+    job_id : str or None
+        The job asked for, when the call was about one job.
+    reason : str or None
+        Why the server was never reached (``"connection refused by 127.0.0.1:8080"``,
+        a DNS or TLS failure), when that is known; None for timeouts and resets.
+
+    Examples
+    --------
+    >>> e = TransportError("connection refused by h:1 (down)", reason="connection refused by h:1")
+    >>> e.reason, isinstance(e, ConnectionError)
+    ('connection refused by h:1', True)
+    >>> import pickle
+    >>> pickle.loads(pickle.dumps(e)).reason
+    'connection refused by h:1'
+    """
+
+    def __init__(
+        self, message: str, *, job_id: str | None = None, reason: str | None = None
+    ) -> None:
         self.job_id = job_id
+        self.reason = reason
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # keep attributes through pickling
+        return (_rebuild_transport, (str(self), self.job_id, self.reason))
+
+
+def _rebuild_transport(message: str, job_id: str | None, reason: str | None) -> TransportError:
+    return TransportError(message, job_id=job_id, reason=reason)
 
 
 class FetchError(RdsJobError):

@@ -41,6 +41,7 @@ from .exceptions import (
     JobNotFound,
     RateLimited,
     RdsJobError,
+    TransportError,
 )
 from .normalize import normalize_jobs
 from .schema import API_HORIZON, FETCH_COLUMNS, RUNNING, TERMINAL_STATUSES, TEXT, strip_job_id
@@ -99,6 +100,11 @@ def fetch_jobs(
     errors : {"warn", "raise", "ignore"}
         ``"warn"``: one :class:`FetchWarning` counting failures; ``"raise"``:
         :class:`FetchError` carrying the full frame and the failures.
+
+        A dead endpoint does not cost minutes: once the client's circuit opens (a run of
+        refused, DNS or TLS failures, see ``JobsClient(circuit_threshold=...)``), every
+        remaining ID is marked ``"error"`` with that reason (``"connection refused by
+        ..."``) at once, without a call, and the warning or error names it.
     progress : bool, optional
         Progress bar (tqdm, notebook-aware); default on when interactive.
 
@@ -172,6 +178,8 @@ def fetch_jobs(
             archive.put(blob, project_id=project, region=client.region)
         return blob
 
+    down: str | None = None  # why the endpoint was found dead, when it was
+
     bar = None
     if progress or (progress is None and _interactive() and todo):
         from tqdm.auto import tqdm
@@ -187,6 +195,8 @@ def fetch_jobs(
                 status[jid] = "ok"
             except RdsJobError as exc:
                 status[jid], message[jid] = _status_of(exc), str(exc)
+                if isinstance(exc, TransportError) and exc.reason:
+                    down = exc.reason
             except Exception as exc:  # a bug or an unexpected library error: keep the batch
                 status[jid], message[jid] = "error", f"{type(exc).__name__}: {exc}"
             if bar is not None:
@@ -202,6 +212,8 @@ def fetch_jobs(
         counts = failures["fetch_status"].value_counts()
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         text = f"{len(failures)} of {len(frame)} job(s) not fetched ({summary})"
+        if down is not None:
+            text += f"; {down}"
         if errors == "raise":
             raise FetchError(text, frame=frame, failures=failures.reset_index(drop=True))
         if errors == "warn":

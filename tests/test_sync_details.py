@@ -217,7 +217,7 @@ def test_a_task_list_that_came_unordered_claims_no_window_on_failure():
     assert arc.syncs().empty and res.listed > 0  # pages kept, no coverage claimed
 
 
-def test_cli_sync_exits_1_when_the_task_list_fails(monkeypatch, capsys):
+def test_cli_sync_exits_2_when_the_task_list_fails_from_the_start(monkeypatch, capsys):
     from rds_job_analytics import cli
     from rds_job_analytics.client import JobsClient
     from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN
@@ -232,5 +232,5 @@ def test_cli_sync_exits_1_when_the_task_list_fails(monkeypatch, capsys):
         warnings.simplefilter("ignore", FetchWarning)
         code = cli.main(["sync", "--archive", ":memory:", "--endpoint", emu.url,
                          "--project-id", DEMO_PROJECT, "--horizon-days", "0"])  # fmt: skip
-    assert code == 1
+    assert code == 2  # nothing listed, nothing fetched: a failure, not a partial success
     assert "task list incomplete" in capsys.readouterr().out
