@@ -32,7 +32,9 @@ from .export import write_frame
 from .normalize import _finish, normalize_jobs, parse_job
 from .schema import (
     API_HORIZON,
+    CATEGORY,
     JOB_SCHEMA,
+    OBJECT,
     TERMINAL_STATUSES,
     TEXT,
     empty_jobs_frame,
@@ -53,6 +55,8 @@ __all__ = [
 
 #: :data:`schema.API_HORIZON` in days, as :meth:`JobArchive.coverage` takes it.
 API_HORIZON_DAYS = API_HORIZON.days
+#: How soon before a gap's older edge leaves the horizon a sync warns ("sync now or lose it").
+GAP_WARNING = timedelta(days=3)
 
 # One layout for per-job responses (``jobs``) and task-list records (``tasks``): kept
 # apart so a task-list record never overwrites a per-job response's entities.
@@ -118,7 +122,7 @@ def _row(
 
 
 #: Columns :meth:`JobArchive.to_frame` adds after the job columns.
-_ARCHIVE_COLUMNS = {"project_id": TEXT, "region": "category"}
+_ARCHIVE_COLUMNS = {"project_id": TEXT, "region": CATEGORY}
 
 
 def _merge(jobs: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
@@ -155,9 +159,9 @@ def _retype(df: pd.DataFrame) -> pd.DataFrame:
         col = df[name]
         if name in ("created", "ended"):
             data[name] = pd.to_datetime(col, utc=True).dt.as_unit("ns")
-        elif dtype == "category" and name != "source":
+        elif dtype == CATEGORY and name != "source":
             data[name] = pd.Categorical(col.where(col.notna(), None))
-        elif dtype == "object":
+        elif dtype == OBJECT:
             data[name] = col.where(col.notna(), None).to_numpy(dtype=object)
         else:
             data[name] = col.astype(dtype)
@@ -792,7 +796,7 @@ class Coverage:
         jobs can no longer be listed (``horizon_end`` or earlier: it is leaving now)."""
         return gap.start + self.horizon
 
-    def at_risk(self, within: timedelta = timedelta(days=3)) -> list[Window]:
+    def at_risk(self, within: timedelta = GAP_WARNING) -> list[Window]:
         """The gaps whose older edge leaves the horizon within ``within`` of its end:
         sync now or lose them.
 

@@ -48,7 +48,6 @@ __all__ = ["main", "summarize"]
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 64, 130
 #: ``rds-jobs sync`` exits 1 when a coverage gap starts leaving the API's horizon this soon.
-GAP_WARNING = timedelta(days=3)
 #: ``rds-jobs emulator``'s default quota, calls a minute: the real API allows 60; this lets
 #: the printed sync finish in seconds while a client that ignores pacing still meets 429s.
 EMULATOR_QUOTA = 6000
@@ -446,7 +445,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     # without --until the window ends when the listing began: what came since is no gap yet
     shown = [g for g in coverage.gaps if args.until is not None or g.start < res.window_end]
     print("\n".join(coverage.lines(shown)))
-    at_risk = coverage.at_risk(GAP_WARNING)
+    at_risk = coverage.at_risk()
     for gap in at_risk:
         lost = coverage.lost_at(gap)
         now = " (now)" if lost <= coverage.horizon_end else ""
@@ -638,6 +637,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND",
                            title="commands")  # fmt: skip
 
+    def existing_archive(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--archive", required=True, metavar="DB",
+                        help="an existing SQLite archive (never created here)")  # fmt: skip
+
     def api_opts(sp: argparse.ArgumentParser) -> None:
         g = sp.add_argument_group("API")
         g.add_argument(
@@ -724,8 +727,7 @@ def _parser() -> argparse.ArgumentParser:
         "  rds-jobs export --archive jobs.sqlite -o jobs.parquet\n"
         "  rds-jobs export --archive jobs.sqlite --start 2026-10-01 --end 2026-11-01 -o - | head",
     )  # fmt: skip
-    e.add_argument("--archive", required=True, metavar="DB",
-                   help="an existing SQLite archive (never created here)")  # fmt: skip
+    existing_archive(e)
     e.add_argument("-o", "--output", required=True, metavar="PATH",
                    help="path ending in .parquet or .csv; '-': CSV on stdout")  # fmt: skip
     e.add_argument("--start", type=_when, metavar="WHEN", help="created at or after (UTC)")
@@ -737,8 +739,7 @@ def _parser() -> argparse.ArgumentParser:
         "  rds-jobs report --archive jobs.sqlite\n"
         "  rds-jobs report --archive jobs.sqlite --month 2026-10 --tz Asia/Shanghai -o oct.html",
     )  # fmt: skip
-    r.add_argument("--archive", required=True, metavar="DB",
-                   help="an existing SQLite archive (never created here)")  # fmt: skip
+    existing_archive(r)
     r.add_argument("--month", metavar="YYYY-MM", help="default: the last complete month")
     r.add_argument("-o", "--output", metavar="PATH",
                    help="path ending in .html (default rds-reliability-YYYY-MM.html)")  # fmt: skip

@@ -37,11 +37,7 @@ from rds_job_analytics import (
 )
 from rds_job_analytics.client import connect_failure_reason
 
-P = "0123456789abcdef0123456789abcdef"
-BASE = "https://rds.ap-southeast-1.myhuaweicloud.com"
-JOBS = f"{BASE}/v3/{P}/jobs"
-JOB = {"job": {"id": "j1", "name": "RestartMysqlInstance", "status": "Completed"}}
-SECRET = "MII-very-secret-token"
+from .test_client import JOB, JOBS, SECRET, P  # one set of client-test constants
 
 
 @pytest.fixture
