@@ -361,7 +361,7 @@ def _assemble(parts: list[dict[str, Any]], n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in FIELDS.values():
         name, kind = f.column, f.kind
-        if kind == "derived":
+        if kind in ("derived", "origin"):
             continue
         if kind in ("list", "extra"):
             out[name] = np.concatenate([p[name] for p in parts])

@@ -17,6 +17,8 @@ Kinds (how a value is read and cleaned, identically on both paths):
 ``derived``   computed from other columns (no path)
 ``source``    ``job`` or ``task``: which layout the record had
 ``extra``     every key not in the table that carries a value
+``origin``    where the row came from (account, project, region): not in the record,
+              set by whoever fetched or archived it (:func:`schema.with_origin`)
 
 Two record layouts are read: a job (``{"job": {...}}`` or the bare object, from
 ``GET /jobs``) through each field's ``paths``, and a task-list record (``GET
@@ -48,6 +50,7 @@ __all__ = [
     "JOB_ONLY_KEYS",
     "KNOWN_KEYS",
     "OBJECT_PATHS",
+    "ORIGIN_COLUMNS",
     "ROW_COLUMNS",
     "SOURCE",
     "TASK_KEYS",
@@ -298,6 +301,14 @@ _TABLE = (
           doc="every key not listed above that carries a value (JSON null is not kept), "
           "as dotted path -> value (`entities.flavor_ref`); None when nothing else was sent",
           dtype_doc="dict or None"),
+    Field("account", CATEGORY, "origin",
+          doc="the fleet account the row was fetched with (`sync_fleet`, `fetch_jobs(account=)`); "
+          "empty when not given"),
+    Field("project_id", CATEGORY, "origin",
+          doc="the project the row was fetched from (the client's project; the archive's key)"),
+    Field("region", CATEGORY, "origin",
+          doc="the project's region (from the fleet file, or the endpoint's "
+          "`rds.{region}.` host); empty when unknown"),
 )
 # fmt: on
 
@@ -305,7 +316,11 @@ _TABLE = (
 FIELDS: MappingProxyType[str, Field] = MappingProxyType({f.column: f for f in _TABLE})
 
 #: Columns that ``parse_job`` returns (read from the record: not derived), in order.
-ROW_COLUMNS: tuple[str, ...] = tuple(f.column for f in _TABLE if f.kind != "derived")
+ROW_COLUMNS: tuple[str, ...] = tuple(
+    f.column for f in _TABLE if f.kind not in ("derived", "origin")
+)
+#: The columns that say where a row came from, set after parsing (kind ``origin``).
+ORIGIN_COLUMNS: tuple[str, ...] = tuple(f.column for f in _TABLE if f.kind == "origin")
 
 
 def _known_keys(paths_of: Callable[[Field], tuple[KeyPath, ...]]) -> dict[KeyPath, frozenset[str]]:

@@ -15,8 +15,12 @@ True
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 import threading
+import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,7 +31,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from .exceptions import ConfigError, InvalidRecordError
+from .exceptions import ConfigError, InvalidRecordError, ProjectBusy
 from .export import write_frame
 from .normalize import _finish, normalize_jobs, parse_job
 from .schema import (
@@ -36,7 +40,6 @@ from .schema import (
     JOB_SCHEMA,
     OBJECT,
     TERMINAL_STATUSES,
-    TEXT,
     empty_jobs_frame,
     to_epoch_ms,
     to_utc,
@@ -45,8 +48,11 @@ from .schema import (
 # ``write_frame`` lived here before it got its own module; it stays importable from here.
 __all__ = [
     "API_HORIZON_DAYS",
+    "LEASE_TTL",
+    "SCHEMA_VERSION",
     "Coverage",
     "JobArchive",
+    "Lease",
     "Window",
     "find_gaps",
     "merge_windows",
@@ -57,6 +63,8 @@ __all__ = [
 API_HORIZON_DAYS = API_HORIZON.days
 #: How soon before a gap's older edge leaves the horizon a sync warns ("sync now or lose it").
 GAP_WARNING = timedelta(days=3)
+#: Seconds a sync's claim on a project lives without renewal (:meth:`JobArchive.claim`).
+LEASE_TTL = 60.0
 
 # One layout for per-job responses (``jobs``) and task-list records (``tasks``): kept
 # apart so a task-list record never overwrites a per-job response's entities.
@@ -70,6 +78,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     created_ms INTEGER,
     fetched_at TEXT NOT NULL,
     raw        BLOB NOT NULL,
+    account    TEXT,
     PRIMARY KEY (project_id, job_id)
 );
 CREATE INDEX IF NOT EXISTS {table}_created ON {table} (project_id, created_ms);
@@ -86,15 +95,38 @@ CREATE TABLE IF NOT EXISTS syncs (
     finished_at  TEXT NOT NULL,
     listed       INTEGER NOT NULL,
     fetched      INTEGER NOT NULL,
-    calls        INTEGER NOT NULL
+    calls        INTEGER NOT NULL,
+    account      TEXT
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leases (
+    project_id  TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    acquired_at TEXT NOT NULL,
+    expires_at  REAL NOT NULL
 );
 """
 )
 
+#: The archive layout this version writes; older archives are upgraded on open, newer
+#: ones refused (never silently misread).
+SCHEMA_VERSION = 2
+#: Columns added since version 1, per table: (name, SQL type).
+_ADDED_COLUMNS = {"jobs": ("account", "TEXT"), "tasks": ("account", "TEXT"),
+                  "syncs": ("account", "TEXT")}  # fmt: skip
 
-_UPSERT = """INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+
+_UPSERT = """INSERT INTO {table}
+     (project_id, job_id, region, status, terminal, created_ms, fetched_at, raw, account)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (project_id, job_id) DO UPDATE SET
-     region=excluded.region, status=excluded.status, terminal=excluded.terminal,
+     region=excluded.region, account=coalesce(excluded.account, {table}.account),
+     status=excluded.status, terminal=excluded.terminal,
      created_ms=excluded.created_ms, fetched_at=excluded.fetched_at, raw=excluded.raw
    WHERE NOT ({table}.terminal = 1 AND excluded.terminal = 0)"""
 
@@ -104,6 +136,7 @@ def _row(
     project_id: str,
     region: str | None,
     fetched_at: datetime | None,
+    account: str | None = None,
 ) -> tuple[str, tuple[Any, ...]]:
     """(table, row values) of one raw response; InvalidRecordError when it is no job."""
     raw = response if isinstance(response, bytes) else orjson.dumps(response)
@@ -118,11 +151,18 @@ def _row(
     fetched = (fetched_at or datetime.now(UTC)).isoformat()
     terminal = int(row.status in TERMINAL_STATUSES)
     table = "tasks" if row.source == "task" else "jobs"
-    return table, (project_id, row.job_id, region, row.status, terminal, created_ms, fetched, raw)
-
-
-#: Columns :meth:`JobArchive.to_frame` adds after the job columns.
-_ARCHIVE_COLUMNS = {"project_id": TEXT, "region": CATEGORY}
+    values = (
+        project_id,
+        row.job_id,
+        region,
+        row.status,
+        terminal,
+        created_ms,
+        fetched,
+        raw,
+        account,
+    )
+    return table, values
 
 
 def _merge(jobs: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
@@ -155,7 +195,7 @@ def _merge(jobs: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
 def _retype(df: pd.DataFrame) -> pd.DataFrame:
     """An object-typed job frame back to the schema (derived columns recomputed)."""
     data: dict[str, Any] = {}
-    for name, dtype in {**JOB_SCHEMA, **_ARCHIVE_COLUMNS}.items():
+    for name, dtype in JOB_SCHEMA.items():
         col = df[name]
         if name in ("created", "ended"):
             data[name] = pd.to_datetime(col, utc=True).dt.as_unit("ns")
@@ -165,10 +205,7 @@ def _retype(df: pd.DataFrame) -> pd.DataFrame:
             data[name] = col.where(col.notna(), None).to_numpy(dtype=object)
         else:
             data[name] = col.astype(dtype)
-    out = _finish(data)
-    for name in _ARCHIVE_COLUMNS:
-        out[name] = data[name]
-    return out
+    return _finish(data)
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -239,7 +276,43 @@ class JobArchive:
         if self.path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_DDL)
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Create the tables, or bring an older archive's up to :data:`SCHEMA_VERSION`;
+        refuse one written by a newer version."""
+        with self._lock:
+            self._db.executescript(_DDL)  # idempotent: IF NOT EXISTS
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+                version = int(row[0]) if row else 1
+                if version > SCHEMA_VERSION:
+                    raise ConfigError(
+                        f"archive {self.path!r} was written by a newer rds_job_analytics "
+                        f"(layout {version}; this version reads up to {SCHEMA_VERSION}): upgrade"
+                    )
+                for table, (column, sql_type) in _ADDED_COLUMNS.items():
+                    have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                    if column not in have:
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+                self._db.execute(
+                    "INSERT INTO meta VALUES ('version', ?) ON CONFLICT (key) DO UPDATE SET"
+                    " value = excluded.value",
+                    (str(SCHEMA_VERSION),),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                self._db.close()
+                raise
+
+    @property
+    def version(self) -> int:
+        """The archive's layout version (:data:`SCHEMA_VERSION` once opened)."""
+        with self._lock:
+            return int(self._db.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0])
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = False) -> JobArchive:
@@ -303,13 +376,14 @@ class JobArchive:
         project_id: str,
         region: str | None = None,
         fetched_at: datetime | None = None,
+        account: str | None = None,
     ) -> bool:
         """Store one raw response (committed at once); False when an older state was refused.
 
         A task-list record is stored as one (see :meth:`put_tasks`). Raises
         :class:`InvalidRecordError` for a response that is not a job.
         """
-        table, values = _row(response, project_id, region, fetched_at)
+        table, values = _row(response, project_id, region, fetched_at, account)
         with self._lock:
             return self._db.execute(_UPSERT.format(table=table), values).rowcount > 0
 
@@ -320,6 +394,7 @@ class JobArchive:
         project_id: str,
         region: str | None = None,
         fetched_at: datetime | None = None,
+        account: str | None = None,
     ) -> int:
         """Store one page of task-list records in one transaction; returns how many rows were
         written (a record that would downgrade a terminal status is not).
@@ -341,7 +416,7 @@ class JobArchive:
         rows, bad = [], []
         for pos, rec in enumerate(records):
             try:
-                table, values = _row(rec, project_id, region, fetched_at)
+                table, values = _row(rec, project_id, region, fetched_at, account)
             except InvalidRecordError as exc:
                 bad.append(f"#{pos}: {exc.reason}")
                 continue
@@ -427,13 +502,13 @@ class JobArchive:
         the progress and (where the per-job response has none) the end time. The task list
         documents ``end_time`` as the planned end, so a per-job ``ended`` always wins. A
         job known only from the task list is its task-list row (``source="task"``).
-        Adds ``project_id`` and ``region`` columns (one archive may hold several
-        projects). Naive datetimes are taken as UTC.
+        The origin columns ``account``, ``project_id`` and ``region`` say where each row
+        came from (one archive may hold a whole fleet). Naive datetimes are taken as UTC.
 
         Examples
         --------
-        >>> JobArchive(":memory:").to_frame().columns[-2:].tolist()
-        ['project_id', 'region']
+        >>> JobArchive(":memory:").to_frame().columns[-3:].tolist()
+        ['account', 'project_id', 'region']
         """
         jobs = self._frame("jobs", start, end, project_id)
         tasks = self._frame("tasks", start, end, project_id)
@@ -444,7 +519,7 @@ class JobArchive:
         return _merge(jobs, tasks)
 
     def _frame(self, table: str, start: Any, end: Any, project_id: str | None) -> pd.DataFrame:
-        sql = f"SELECT project_id, region, raw FROM {table} WHERE 1=1"
+        sql = f"SELECT project_id, region, raw, account FROM {table} WHERE 1=1"
         args: list[Any] = []
         if project_id is not None:
             sql += " AND project_id = ?"
@@ -459,10 +534,12 @@ class JobArchive:
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         if not rows:
-            return empty_jobs_frame(_ARCHIVE_COLUMNS)
+            return empty_jobs_frame()
         df = normalize_jobs([bytes(r[2]) for r in rows], errors="warn")
-        df["project_id"] = pd.array([r[0] for r in rows], dtype=TEXT)
-        df["region"] = pd.Categorical([r[1] for r in rows])
+        skipped = {s["position"] for s in df.attrs.get("skipped_records", ())}
+        kept = [r for pos, r in enumerate(rows) if pos not in skipped]
+        for name, col in (("account", 3), ("project_id", 0), ("region", 1)):
+            df[name] = pd.Categorical([r[col] for r in kept])
         return df
 
     # -- sync bookkeeping -----------------------------------------------------------
@@ -476,6 +553,7 @@ class JobArchive:
         listed: int,
         fetched: int,
         calls: int,
+        account: str | None = None,
     ) -> None:
         """Remember a sync window: the stretch of creation times the task list answered for.
 
@@ -491,6 +569,8 @@ class JobArchive:
             covers nothing but keeps the run's counts.
         listed, fetched, calls : int
             Jobs listed, jobs fetched or refreshed, API calls spent.
+        account : str, optional
+            The fleet account the project was synced with.
 
         Raises
         ------
@@ -510,9 +590,10 @@ class JobArchive:
             raise ConfigError(f"sync window ends before it starts: {start} .. {end}")
         with self._lock:
             self._db.execute(
-                "INSERT INTO syncs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO syncs (project_id, region, window_start, window_end, finished_at,"
+                " listed, fetched, calls, account) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (project_id, region, start.isoformat(), end.isoformat(),
-                 datetime.now(UTC).isoformat(), listed, fetched, calls),
+                 datetime.now(UTC).isoformat(), listed, fetched, calls, account),
             )  # fmt: skip
 
     def syncs(self, project_id: str | None = None) -> pd.DataFrame:
@@ -554,6 +635,90 @@ class JobArchive:
             ).fetchall()
         ends = [to_utc(r[0]) for r in rows if r[0]]
         return max(ends).to_pydatetime() if ends else None
+
+    # -- leases: one sync per project at a time ---------------------------------------
+    def claim(
+        self, project_id: str, *, ttl: float = LEASE_TTL, wait: float = 0.0, poll: float = 0.5
+    ) -> Lease:
+        """Claim a project for one sync: a second claim (another thread, process or machine
+        on this archive) waits up to ``wait`` seconds, then raises :class:`ProjectBusy`
+        naming the holder. The lease renews itself every ``ttl / 3`` seconds while held;
+        a holder that died (``kill -9``) loses it when ``ttl`` runs out, or at once when
+        it was a process of this host that no longer exists.
+
+        Parameters
+        ----------
+        project_id : str
+            The project to sync.
+        ttl : float
+            Seconds a lease lives without renewal.
+        wait : float
+            Seconds to wait for a busy project (0: fail at once).
+        poll : float
+            Seconds between tries while waiting.
+
+        Examples
+        --------
+        >>> arc = JobArchive(":memory:")
+        >>> with arc.claim("p"):
+        ...     try:
+        ...         arc.claim("p")
+        ...     except ProjectBusy as exc:
+        ...         print(str(exc).split(" since")[0])
+        project p is being synced by ... (pid ...)
+        >>> arc.claim("p").release()  # free again
+        """
+        deadline = time.monotonic() + wait
+        holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        while True:
+            busy = self._try_claim(project_id, holder, ttl)
+            if busy is None:
+                return Lease(self, project_id, holder, ttl)
+            if time.monotonic() >= deadline:
+                raise ProjectBusy(project_id, *busy)
+            time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+
+    def _try_claim(self, project_id: str, holder: str, ttl: float) -> tuple[str, str] | None:
+        """None when claimed; else (who holds it, since when)."""
+        host, pid = socket.gethostname(), os.getpid()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT holder, host, pid, acquired_at, expires_at FROM leases"
+                    " WHERE project_id = ?",
+                    (project_id,),
+                ).fetchone()
+                now = time.time()
+                if row is not None and row[4] > now and not _dead(row[1], row[2]):
+                    self._db.execute("COMMIT")
+                    return f"{row[1]} (pid {row[2]})", row[3]
+                self._db.execute(
+                    "INSERT INTO leases VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id)"
+                    " DO UPDATE SET holder=excluded.holder, host=excluded.host,"
+                    " pid=excluded.pid, acquired_at=excluded.acquired_at,"
+                    " expires_at=excluded.expires_at",
+                    (project_id, holder, host, pid, datetime.now(UTC).isoformat(), now + ttl),
+                )
+                self._db.execute("COMMIT")
+                return None
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _renew(self, project_id: str, holder: str, ttl: float) -> bool:
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE leases SET expires_at = ? WHERE project_id = ? AND holder = ?",
+                (time.time() + ttl, project_id, holder),
+            )
+            return cur.rowcount > 0
+
+    def _release(self, project_id: str, holder: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "DELETE FROM leases WHERE project_id = ? AND holder = ?", (project_id, holder)
+            )
 
     def coverage(
         self, project_id: str, *, now: Any = None, horizon_days: float = API_HORIZON_DAYS
@@ -639,6 +804,57 @@ class JobArchive:
 
 
 # -- coverage: what the recorded syncs cover ------------------------------------------------
+def _dead(host: str, pid: int) -> bool:
+    """Whether ``pid`` on this host is gone (a lease of another host is never judged)."""
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class Lease:
+    """A held claim on a project (see :meth:`JobArchive.claim`); renews itself in a
+    background thread until :meth:`release` (or the end of a ``with`` block)."""
+
+    def __init__(self, archive: JobArchive, project_id: str, holder: str, ttl: float) -> None:
+        self.archive, self.project_id, self.holder, self.ttl = archive, project_id, holder, ttl
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._heartbeat, daemon=True, name="lease")
+        self._thread.start()
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(self.ttl / 3):
+            try:
+                if not self.archive._renew(self.project_id, self.holder, self.ttl):
+                    return
+            except sqlite3.Error:  # closed archive or a busy disk: the next beat retries
+                continue
+
+    def release(self) -> None:
+        """Give the project up (idempotent)."""
+        if not self._stop.is_set():
+            self._stop.set()
+            self._thread.join()
+            try:
+                self.archive._release(self.project_id, self.holder)
+            except sqlite3.ProgrammingError:  # the archive was closed first
+                pass
+
+    def __enter__(self) -> Lease:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"Lease(project_id={self.project_id!r}, holder={self.holder!r})"
+
+
 class Window(NamedTuple):
     """A stretch of creation times ``[start, end)``, tz-aware UTC.
 

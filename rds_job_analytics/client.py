@@ -50,6 +50,7 @@ from .exceptions import (
     parse_error_body,  # re-exported: its home is exceptions.py
     without_secrets,
 )
+from .regions import endpoint_for, region_of
 from .schema import clean_job_id, to_epoch_ms
 
 __all__ = [
@@ -130,10 +131,7 @@ def _endpoint(region: str | None, endpoint: str | None, allow_http: bool) -> str
     if endpoint:
         base = endpoint.rstrip("/")
     elif region:
-        if region == "eu-west-101":
-            base = "https://rds.eu-west-101.myhuaweicloud.eu"
-        else:
-            base = f"https://rds.{region}.myhuaweicloud.com"
+        base = endpoint_for(region)
     else:
         raise ConfigError("JobsClient needs region=... or endpoint=...")
     parts = urlsplit(base)
@@ -404,8 +402,8 @@ class JobsClient:
                 f"circuit_threshold must be >= 1 (or None: never), not {circuit_threshold!r}"
             )
         self.project_id = project_id
-        self.region = region
         self.endpoint = _endpoint(region, endpoint, allow_http)
+        self.region = region or region_of(self.endpoint)
         self.custom_endpoint = bool(endpoint)  # given, not derived from the region
         self.auth = auth if auth is not None else auth_from_env()
         self._own_session = session is None

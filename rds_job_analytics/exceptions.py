@@ -30,6 +30,7 @@ __all__ = [
     "InvalidRecordError",
     "InvalidRecordWarning",
     "JobNotFound",
+    "ProjectBusy",
     "RateLimited",
     "RdsJobError",
     "ServerError",
@@ -296,6 +297,20 @@ class FetchError(RdsJobError):
         self.frame = frame
         self.failures = failures
         super().__init__(message)
+
+
+class ProjectBusy(RdsJobError):
+    """Another sync holds the project (see ``JobArchive.claim``): this one did no work.
+
+    Attributes
+    ----------
+    project_id, holder, since : str
+        The project, who holds it (``host (pid N)``) and since when (ISO time, UTC).
+    """
+
+    def __init__(self, project_id: str, holder: str, since: str) -> None:
+        self.project_id, self.holder, self.since = project_id, holder, since
+        super().__init__(f"project {project_id} is being synced by {holder} since {since}")
 
 
 def without_secrets(exc: BaseException) -> BaseException:

@@ -44,7 +44,15 @@ from .exceptions import (
     TransportError,
 )
 from .normalize import normalize_jobs
-from .schema import API_HORIZON, FETCH_COLUMNS, RUNNING, TERMINAL_STATUSES, TEXT, strip_job_id
+from .schema import (
+    API_HORIZON,
+    FETCH_COLUMNS,
+    RUNNING,
+    TERMINAL_STATUSES,
+    TEXT,
+    strip_job_id,
+    with_origin,
+)
 
 __all__ = ["FetchWarning", "SyncResult", "fetch_jobs", "sync_jobs"]
 
@@ -82,6 +90,7 @@ def fetch_jobs(
     refresh: Refresh = "running",
     errors: Errors = "warn",
     progress: bool | None = None,
+    account: str | None = None,
 ) -> pd.DataFrame:
     """Fetch a batch of jobs into one normalized frame, one row per requested ID.
 
@@ -107,11 +116,13 @@ def fetch_jobs(
         ..."``) at once, without a call, and the warning or error names it.
     progress : bool, optional
         Progress bar (tqdm, notebook-aware); default on when interactive.
+    account : str, optional
+        The fleet account's name, for the ``account`` column (and the archive).
 
     Returns
     -------
     pandas.DataFrame
-        ``JOB_SCHEMA`` columns plus ``fetch_status`` (ok, not_found, rate_limited,
+        ``JOB_SCHEMA`` columns (``project_id`` and ``region`` from the client) plus ``fetch_status`` (ok, not_found, rate_limited,
         auth_error, error) and ``fetch_error``.
 
     Raises
@@ -175,7 +186,7 @@ def fetch_jobs(
         body = client.get_job(jid)
         blob = orjson.dumps(body)
         if archive is not None:
-            archive.put(blob, project_id=project, region=client.region)
+            archive.put(blob, project_id=project, region=client.region, account=account)
         return blob
 
     down: str | None = None  # why the endpoint was found dead, when it was
@@ -206,7 +217,10 @@ def fetch_jobs(
         if bar is not None:
             bar.close()
 
-    frame = _assemble(order, status, message, raw)
+    frame = with_origin(
+        _assemble(order, status, message, raw),
+        account=account, project_id=project, region=client.region,
+    )  # fmt: skip
     failures = frame[frame["fetch_status"] != "ok"][["job_id", "fetch_status", "fetch_error"]]
     if len(failures):
         counts = failures["fetch_status"].value_counts()
@@ -318,6 +332,8 @@ def sync_jobs(
     horizon: timedelta | None = API_HORIZON,
     errors: Errors = "warn",
     progress: bool | None = None,
+    account: str | None = None,
+    wait: float = 0.0,
 ) -> SyncResult:
     """Archive every job of a window from the task list, and per-job detail where it pays.
 
@@ -365,10 +381,21 @@ def sync_jobs(
         As in :func:`fetch_jobs`.
     progress : bool, optional
         Progress bar; default on when interactive.
+    account : str, optional
+        The fleet account's name, recorded with every row and the sync window.
+    wait : float
+        A sync claims its project in the archive first (:meth:`JobArchive.claim`), so
+        two overlapping syncs never do the work twice: the second waits up to ``wait``
+        seconds for the first, then raises :class:`ProjectBusy` without a call.
 
     Returns
     -------
     SyncResult
+
+    Raises
+    ------
+    ProjectBusy
+        Another sync (thread, process or machine) holds the project.
 
     Examples
     --------
@@ -388,6 +415,27 @@ def sync_jobs(
     check_choice("details", details, get_args(Details))
     if budget is not None and budget < 0:
         raise ConfigError(f"budget must be >= 0 calls, not {budget!r}")
+    with archive.claim(client.project_id, wait=wait):
+        return _sync(
+            client, archive, since, until, overlap, details, detail_rule, budget, horizon,
+            errors, progress, account,
+        )  # fmt: skip
+
+
+def _sync(
+    client: JobsClient,
+    archive: JobArchive,
+    since: datetime | None,
+    until: datetime | None,
+    overlap: timedelta,
+    details: Details,
+    detail_rule: DetailRule,
+    budget: int | None,
+    horizon: timedelta | None,
+    errors: Errors,
+    progress: bool | None,
+    account: str | None,
+) -> SyncResult:
     project = client.project_id
     now = datetime.now(UTC)  # one reading of the clock for the whole run
     end = min(_aware(until or now), now)  # the future is not covered yet
@@ -407,7 +455,7 @@ def sync_jobs(
     try:
         for page in client.list_task_pages(since, end):
             try:
-                archive.put_tasks(page, project_id=project, region=client.region)
+                archive.put_tasks(page, project_id=project, region=client.region, account=account)
             except InvalidRecordError as exc:
                 warnings.warn(f"task list: {exc.reason}", FetchWarning, stacklevel=2)
             tasks = normalize_jobs(page, errors="ignore")
@@ -438,14 +486,15 @@ def sync_jobs(
     if budget is not None:
         wanted = wanted[:budget]
     frame = fetch_jobs(
-        wanted, client=client, archive=archive, refresh="running", errors=errors, progress=progress
-    )
+        wanted, client=client, archive=archive, refresh="running", errors=errors,
+        progress=progress, account=account,
+    )  # fmt: skip
     failed = int((frame["fetch_status"] != "ok").sum())
     calls = client.calls - calls0
     if window_start < end:
         archive.record_sync(
             project, client.region, window_start, end, listed=len(listed),
-            fetched=len(frame) - failed, calls=calls,
+            fetched=len(frame) - failed, calls=calls, account=account,
         )  # fmt: skip
     return SyncResult(
         window_start, end, len(listed), len(frame) - failed, failed, calls, frame, partial

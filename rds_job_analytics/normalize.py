@@ -39,6 +39,7 @@ from ._fields import (
     ENGINES,
     FIELDS,
     KNOWN_KEYS,
+    ORIGIN_COLUMNS,
     ROW_COLUMNS,
     SOURCE,
     TASK_KEYS,
@@ -144,7 +145,7 @@ def _layout(source: str, known: Mapping[KeyPath, frozenset[str]], paths_of: Any)
             ".".join(paths_of(f)[0]) if paths_of(f) else f.column,
         )
         for f in FIELDS.values()
-        if f.kind not in ("derived", "extra")
+        if f.kind not in ("derived", "extra", "origin")
     )
     objs = tuple((index[p[:-1]], p[-1], known[p], ".".join(p)) for p in objects)
     return _Layout(source, known[()], objs, readers)
@@ -278,7 +279,7 @@ def _build_frame(rows: list[JobRow]) -> pd.DataFrame:
     n = len(rows)
     for f in FIELDS.values():
         name, kind = f.column, f.kind
-        if kind == "derived":
+        if kind in ("derived", "origin"):
             continue
         if kind == "time":
             data[name] = _parse_times(cols[name])
@@ -300,6 +301,9 @@ def _build_frame(rows: list[JobRow]) -> pd.DataFrame:
 def _finish(data: dict[str, Any]) -> pd.DataFrame:
     """Columns -> frame with the derived columns, in schema order."""
     df = pd.DataFrame(data)
+    for name in ORIGIN_COLUMNS:  # set by the fetcher or the archive; unknown here
+        if name not in df:
+            df[name] = pd.Categorical([None] * len(df), categories=pd.Index([], dtype=object))
     for f in FIELDS.values():  # an all-missing category column: no categories
         name = f.column
         if f.dtype == "category" and name in df and len(df[name].cat.categories) == 0:

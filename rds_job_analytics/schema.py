@@ -30,6 +30,7 @@ __all__ = [
     "JOB_ID_SHAPE",
     "JOB_SCHEMA",
     "OBJECT",
+    "ORIGIN_COLUMNS",
     "RUNNING",
     "STATUS_SPELLINGS",
     "TERMINAL_STATUSES",
@@ -40,6 +41,7 @@ __all__ = [
     "strip_job_id",
     "to_epoch_ms",
     "to_utc",
+    "with_origin",
 ]
 
 from ._fields import (  # the field table is the one home of the columns and their rules
@@ -49,6 +51,7 @@ from ._fields import (  # the field table is the one home of the columns and the
     FAILED,
     FIELDS,
     OBJECT,
+    ORIGIN_COLUMNS,
     RUNNING,
     STATUS_SPELLINGS,
     TERMINAL_STATUSES,
@@ -116,6 +119,28 @@ JOB_SCHEMA = MappingProxyType(_SCHEMA)
 
 #: Columns that :func:`rds_job_analytics.fetch_jobs` adds after the job columns.
 FETCH_COLUMNS = MappingProxyType({"fetch_status": CATEGORY, "fetch_error": TEXT})
+
+
+def with_origin(
+    df: pd.DataFrame,
+    *,
+    account: str | None = None,
+    project_id: str | None = None,
+    region: str | None = None,
+) -> pd.DataFrame:
+    """``df`` with its origin columns (``account``, ``project_id``, ``region``) set to one
+    value each, in place; ``None`` leaves a column as it is. Returns ``df``.
+
+    Examples
+    --------
+    >>> df = with_origin(empty_jobs_frame(), project_id="p1", region="cn-north-4")
+    >>> df["region"].dtype, len(df)
+    (CategoricalDtype(categories=['cn-north-4'], ordered=False, categories_dtype=object), 0)
+    """
+    for name, value in (("account", account), ("project_id", project_id), ("region", region)):
+        if value is not None:
+            df[name] = pd.Categorical([value] * len(df), categories=pd.Index([value], dtype=object))
+    return df
 
 
 def to_utc(value: Any) -> pd.Timestamp:

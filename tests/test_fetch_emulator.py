@@ -127,7 +127,8 @@ def test_to_frame_window_and_export(emu, tmp_path):
     arc = JobArchive(tmp_path / "a.sqlite")
     fetch_jobs(emu.job_ids()[:200], client=fast_client(emu), archive=arc)
     full = arc.to_frame()
-    assert list(full.columns) == [*JOB_SCHEMA, "project_id", "region"]
+    assert list(full.columns) == list(JOB_SCHEMA)
+    assert set(full["project_id"]) == {emu.project_id}
     mid = full["created"].sort_values().iloc[100]
     part = arc.to_frame(start=mid)
     assert len(part) == (full["created"] >= mid).sum()

@@ -39,6 +39,9 @@ EMPTY = {
     "instance_status": None,  # the task list only
     "order_id": None,
     "extra": None,
+    "account": None,  # origin columns: set by the fetcher or the archive, not the record
+    "project_id": None,
+    "region": None,
 }
 BASE = {
     "source": "job",
