@@ -1,0 +1,755 @@
+"""The whole estate: several accounts, each with its regions and projects, in one archive.
+
+Huawei Cloud gives every region its own project (sub-projects are ``{region}_xxx``) and
+the quota is per user. A *fleet file* (TOML) lists the accounts, where each one's
+credentials come from (names of environment variables, or a profile: never a secret),
+and the projects to sync::
+
+    [accounts.prod]
+    auth = "aksk"                                 # aksk | token | password
+    env = { ak = "RDS_JOBS_PROD_AK", sk = "RDS_JOBS_PROD_SK" }
+    rate_limit = 1.0                              # optional: calls/s for the whole account
+
+    [[accounts.prod.projects]]
+    region = "cn-north-4"
+    project_id = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    endpoint = "https://rds.cn-north-4.myhuaweicloud.com"   # optional override
+
+:func:`load_fleet` validates it (naming the bad key and its line) before any call;
+:func:`sync_fleet` syncs every project into one archive: one quota bucket per account,
+shared by its projects and by every process on the machine (:mod:`.quota`), one lease
+per project (a second sync of it waits or skips), accounts in parallel, and one
+project's failure reported while the others finish. :func:`discover_projects` asks
+IAM which projects an account has, and :func:`fleet_toml` writes them as a fleet file
+to review.
+
+Examples
+--------
+>>> fleet = load_fleet('''
+... [accounts.prod]
+... auth = "token"
+... env = { token = "PROD_TOKEN" }
+... [[accounts.prod.projects]]
+... region = "eu-west-101"
+... project_id = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+... ''')
+>>> [(p.account, p.region, p.endpoint) for p in fleet.projects]
+[('prod', 'eu-west-101', 'https://rds.eu-west-101.myhuaweicloud.eu')]
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import threading
+import tomllib
+from collections.abc import Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_any
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from .archive import JobArchive
+from .auth import AkSkAuth, Auth, PasswordAuth, TokenAuth
+from .client import JobsClient
+from .exceptions import ConfigError, ProjectBusy, RdsJobError
+from .fetch import DEFAULT_DETAIL_RULE, DetailRule, Details, SyncResult, sync_jobs
+from .quota import SharedTokenBucket, bucket_path
+from .regions import REGION_DOMAINS, endpoint_for, iam_endpoint_for
+from .schema import API_HORIZON
+
+__all__ = [
+    "AUTH_KINDS",
+    "Account",
+    "Fleet",
+    "FleetProject",
+    "FleetResult",
+    "ProjectOutcome",
+    "discover_projects",
+    "fleet_toml",
+    "load_fleet",
+    "sync_fleet",
+]
+
+#: Credential kinds -> the keys their ``env`` (or profile) names, required and optional.
+AUTH_KINDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "aksk": (("ak", "sk"), ("security_token",)),
+    "token": (("token",), ()),
+    "password": (("user", "password", "domain"), ()),
+}
+_ACCOUNT_KEYS = {"auth", "env", "profile", "iam_endpoint", "rate_limit", "projects"}
+_PROJECT_KEYS = {"region", "project_id", "name", "endpoint"}
+#: Keys that would hold a secret: refused wherever they appear outside ``env``.
+_SECRET_KEYS = re.compile(
+    r"^(sk|ak|secret.*|.*_secret|password|passwd|token|security_token|access_key.*|"
+    r"secret_key|authorization)$",
+    re.IGNORECASE,
+)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: Where ``profile = "name"`` is read: a section of this INI file (keys as in ``env``).
+CREDENTIALS_FILE_ENV = "RDS_JOBS_CREDENTIALS_FILE"
+DEFAULT_CREDENTIALS_FILE = Path("~/.huaweicloud/credentials")
+
+
+# -- the fleet file ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FleetProject:
+    """One project to sync: its account, region, project ID and endpoint."""
+
+    account: str
+    region: str
+    project_id: str
+    endpoint: str
+    name: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account: where its credentials come from and its projects.
+
+    ``env`` maps a credential key (``ak``, ``sk``, ``token``, ``user``...) to the name of
+    the environment variable holding it; ``profile`` names a section of the
+    credentials file instead.
+    """
+
+    name: str
+    auth: str
+    env: Mapping[str, str] = field(default_factory=dict)
+    profile: str | None = None
+    iam_endpoint: str | None = None
+    rate_limit: float = 1.0
+    projects: tuple[FleetProject, ...] = ()
+    line: int | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Account(name={self.name!r}, auth={self.auth!r}, "
+            f"projects={[p.project_id for p in self.projects]!r})"
+        )
+
+    def credentials(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The credential values, read now from the environment or the profile;
+        :class:`ConfigError` naming the missing variable (never a value)."""
+        env = os.environ if environ is None else environ
+        required, optional = AUTH_KINDS[self.auth]
+        if self.profile is not None:
+            return _profile(self.name, self.profile, required, optional, env)
+        out: dict[str, str] = {}
+        for key in (*required, *optional):
+            var = self.env.get(key)
+            if var is None:
+                continue
+            value = env.get(var)
+            if not value:
+                if key in optional:
+                    continue
+                raise ConfigError(
+                    f"account {self.name!r}: environment variable {var} ({key}) is not set"
+                )
+            out[key] = value
+        return out
+
+    def identity(self, creds: Mapping[str, str]) -> str:
+        """What the API's quota is counted by: the AK, the IAM user, or the token."""
+        if self.auth == "aksk":
+            return f"ak:{creds['ak']}"
+        if self.auth == "password":
+            return f"user:{creds['domain']}/{creds['user']}"
+        return f"token:{creds['token']}"
+
+    def make_auth(self, creds: Mapping[str, str]) -> Auth:
+        """A fresh :class:`Auth` (a password token is project-scoped: one per project)."""
+        if self.auth == "aksk":
+            return AkSkAuth(creds["ak"], creds["sk"], creds.get("security_token"))
+        if self.auth == "token":
+            return TokenAuth(creds["token"])
+        return PasswordAuth(
+            creds["user"], creds["password"], creds["domain"], iam_endpoint=self.iam_endpoint
+        )
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """A validated fleet file (see :func:`load_fleet`)."""
+
+    accounts: tuple[Account, ...]
+    source: str = "<fleet>"
+
+    @property
+    def projects(self) -> list[FleetProject]:
+        """Every project of every account, in file order."""
+        return [p for a in self.accounts for p in a.projects]
+
+    def account(self, name: str) -> Account:
+        """The account called ``name``; :class:`ConfigError` listing the names otherwise."""
+        for a in self.accounts:
+            if a.name == name:
+                return a
+        names = ", ".join(a.name for a in self.accounts) or "none"
+        raise ConfigError(f"{self.source}: no account {name!r} (accounts: {names})")
+
+
+class _Lines:
+    """Line numbers of the keys of a TOML text (tomllib gives none): (table, index, key)."""
+
+    def __init__(self, text: str) -> None:
+        self.at: dict[tuple[str, int | None, str | None], int] = {}
+        counts: dict[str, int] = {}
+        table, index = "", None
+        for n, raw in enumerate(text.splitlines(), 1):
+            line = raw.strip()
+            if m := re.match(r"^\[\[\s*([^\]]+?)\s*\]\]", line):
+                table = _unquote(m.group(1))
+                index = counts[table] = counts.get(table, -1) + 1
+                self.at.setdefault((table, index, None), n)
+            elif m := re.match(r"^\[\s*([^\]]+?)\s*\]", line):
+                table, index = _unquote(m.group(1)), None
+                self.at.setdefault((table, None, None), n)
+            elif m := re.match(r"""^("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""", line):
+                self.at.setdefault((table, index, _unquote(m.group(1))), n)
+
+    def of(self, table: str, index: int | None = None, key: str | None = None) -> int | None:
+        return self.at.get((table, index, key)) or self.at.get((table, index, None))
+
+
+def _unquote(dotted: str) -> str:
+    return ".".join(p.strip().strip("\"'") for p in dotted.split("."))
+
+
+def load_fleet(source: str | Path) -> Fleet:
+    """Read and validate a fleet file (a path, or the TOML text itself).
+
+    Every problem is a :class:`ConfigError` naming the file, the line and the key, found
+    before any call: a secret in the file (a key like ``sk``/``password``/``token``
+    outside ``env``, or an ``env`` value that is no variable name), an unknown key,
+    auth kind or region (a region outside :data:`regions.REGION_DOMAINS` needs an
+    ``endpoint``), a project listed twice, a bad project ID. Credentials themselves are
+    read later (:meth:`Account.credentials`).
+
+    Parameters
+    ----------
+    source : str or Path
+        A path to a ``.toml`` file, or TOML text (anything holding a newline).
+
+    Returns
+    -------
+    Fleet
+
+    Examples
+    --------
+    >>> load_fleet('''
+    ... [accounts.prod]
+    ... auth = "aksk"
+    ... env = { ak = "PROD_AK" }
+    ... sk = "dGhpcyBpcyBhIHNlY3JldA"
+    ... ''')
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: <fleet> line 5: accounts.prod.sk: ...
+    """
+    if isinstance(source, Path) or "\n" not in str(source):
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"no fleet file at {str(path)!r}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read fleet file {str(path)!r}: {exc}") from None
+        name = str(path)
+    else:
+        text, name = str(source), "<fleet>"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: not valid TOML: {exc}") from None
+    return _parse(data, _Lines(text), name)
+
+
+def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
+    def fail(line: int | None, where: str, msg: str) -> ConfigError:
+        return ConfigError(f"{name}{f' line {line}' if line else ''}: {where}: {msg}")
+
+    for key in data:
+        if key != "accounts":
+            raise fail(lines.of("", None, key), key, "unknown top-level key (only [accounts.NAME])")
+    accounts_data = data.get("accounts")
+    if not isinstance(accounts_data, dict) or not accounts_data:
+        raise fail(None, "accounts", "no accounts: add an [accounts.NAME] table")
+    accounts: list[Account] = []
+    seen: dict[str, str] = {}
+    for acct, body in accounts_data.items():
+        table = f"accounts.{acct}"
+        at = lines.of(table)
+        if not _ACCOUNT_NAME.match(acct):
+            raise fail(at, table, "account names are letters, digits, '_', '.', '-'")
+        if not isinstance(body, dict):
+            raise fail(at, table, "must be a table")
+        for key, value in body.items():
+            if key not in _ACCOUNT_KEYS:
+                hint = (
+                    "secrets never go in the fleet file: name the environment variable "
+                    f'that holds it in env = {{ {key} = "VAR" }}'
+                    if _SECRET_KEYS.match(key)
+                    else f"unknown key (expected one of {', '.join(sorted(_ACCOUNT_KEYS))})"
+                )
+                raise fail(lines.of(table, None, key), f"{table}.{key}", hint)
+            del value
+        kind = body.get("auth")
+        if kind not in AUTH_KINDS:
+            raise fail(lines.of(table, None, "auth"), f"{table}.auth",
+                       f"must be one of {', '.join(AUTH_KINDS)}, not {kind!r}")  # fmt: skip
+        env, profile = body.get("env"), body.get("profile")
+        if (env is None) == (profile is None):
+            raise fail(at, table, 'give exactly one of env = { ... } or profile = "NAME"')
+        required, optional = AUTH_KINDS[kind]
+        if env is not None:
+            env_at = lines.of(table, None, "env")
+            if not isinstance(env, dict):
+                raise fail(env_at, f"{table}.env", "must be an inline table of variable names")
+            for key, var in env.items():
+                if key not in (*required, *optional):
+                    raise fail(env_at, f"{table}.env.{key}",
+                               f"{kind} credentials take {', '.join((*required, *optional))}")  # fmt: skip
+                if not isinstance(var, str) or not _ENV_NAME.match(var):
+                    raise fail(env_at, f"{table}.env.{key}",
+                               "must name an environment variable (letters, digits, '_'), "
+                               "not hold a value: secrets never go in the fleet file")  # fmt: skip
+            missing = [k for k in required if k not in env]
+            if missing:
+                raise fail(env_at, f"{table}.env", f"{kind} needs {', '.join(missing)}")
+        elif not isinstance(profile, str) or not profile.strip():
+            raise fail(lines.of(table, None, "profile"), f"{table}.profile", "must be a name")
+        iam = body.get("iam_endpoint")
+        if iam is not None and (not isinstance(iam, str) or not re.match(r"^https?://", iam)):
+            raise fail(lines.of(table, None, "iam_endpoint"), f"{table}.iam_endpoint",
+                       "must be an http(s) URL")  # fmt: skip
+        rate = body.get("rate_limit", 1.0)
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e6:
+            raise fail(lines.of(table, None, "rate_limit"), f"{table}.rate_limit",
+                       f"must be a number of calls per second > 0, not {rate!r}")  # fmt: skip
+        projects_data = body.get("projects", [])
+        if not isinstance(projects_data, list) or not projects_data:
+            raise fail(at, f"{table}.projects", "no projects: add [[" + table + ".projects]]")
+        projects = []
+        for i, proj in enumerate(projects_data):
+            ptable = f"{table}.projects"
+            where = f"{ptable}[{i}]"
+            pat = lines.of(ptable, i)
+            if not isinstance(proj, dict):
+                raise fail(pat, where, "must be a table")
+            for key in proj:
+                if key not in _PROJECT_KEYS:
+                    hint = (
+                        "secrets never go in the fleet file" if _SECRET_KEYS.match(key)
+                        else f"unknown key (expected {', '.join(sorted(_PROJECT_KEYS))})"
+                    )  # fmt: skip
+                    raise fail(lines.of(ptable, i, key), f"{where}.{key}", hint)
+            region, pid = proj.get("region"), proj.get("project_id")
+            if not isinstance(region, str) or not region:
+                raise fail(pat, f"{where}.region", 'required (e.g. "cn-north-4")')
+            if not isinstance(pid, str) or not re.fullmatch(r"[0-9A-Za-z]{32}", pid):
+                raise fail(lines.of(ptable, i, "project_id") or pat, f"{where}.project_id",
+                           f"must be the project's 32-character ID, not {pid!r}")  # fmt: skip
+            endpoint = proj.get("endpoint")
+            if endpoint is None:
+                if region not in REGION_DOMAINS:
+                    raise fail(lines.of(ptable, i, "region"), f"{where}.region",
+                               f"unknown region {region!r}: check the spelling, or give its "
+                               "endpoint = \"https://...\"")  # fmt: skip
+                endpoint = endpoint_for(region)
+            elif not isinstance(endpoint, str) or not re.match(r"^https?://[^/\s@]+", endpoint):
+                raise fail(lines.of(ptable, i, "endpoint"), f"{where}.endpoint",
+                           "must be an http(s) URL without credentials")  # fmt: skip
+            line = lines.of(ptable, i, "project_id") or pat
+            if pid in seen:
+                raise fail(line, f"{where}.project_id",
+                           f"project {pid} is listed twice (first at {seen[pid]})")  # fmt: skip
+            seen[pid] = f"line {line}" if line else where
+            projects.append(FleetProject(acct, region, pid, endpoint, proj.get("name"), line))
+        accounts.append(
+            Account(acct, kind, dict(env or {}), profile, iam, float(rate), tuple(projects), at)
+        )
+    return Fleet(tuple(accounts), name)
+
+
+def _profile(
+    account: str,
+    profile: str,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    env: Mapping[str, str],
+) -> dict[str, str]:
+    path = Path(env.get(CREDENTIALS_FILE_ENV) or DEFAULT_CREDENTIALS_FILE).expanduser()
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            parser.read_file(fh)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"account {account!r}: profile {profile!r}: no credentials file at {str(path)!r} "
+            f"(set {CREDENTIALS_FILE_ENV} to use another)"
+        ) from None
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        raise ConfigError(
+            f"account {account!r}: cannot read credentials file {str(path)!r}: {type(exc).__name__}"
+        ) from None
+    if not parser.has_section(profile):
+        raise ConfigError(f"account {account!r}: no profile [{profile}] in {str(path)!r}")
+    section = parser[profile]
+    missing = [k for k in required if not section.get(k)]
+    if missing:
+        raise ConfigError(
+            f"account {account!r}: profile [{profile}] in {str(path)!r} lacks {', '.join(missing)}"
+        )
+    return {k: section[k] for k in (*required, *optional) if section.get(k)}
+
+
+# -- syncing the fleet -------------------------------------------------------------------
+Status = Literal["ok", "partial", "failed", "skipped"]
+
+
+@dataclass
+class ProjectOutcome:
+    """What :func:`sync_fleet` did for one project."""
+
+    account: str
+    region: str
+    project_id: str
+    status: Status = "failed"
+    listed: int = 0
+    fetched: int = 0
+    failed: int = 0
+    calls: int = 0
+    gaps: int = 0
+    note: str = ""
+    result: SyncResult | None = field(default=None, repr=False)
+
+
+@dataclass
+class FleetResult:
+    """Every project's :class:`ProjectOutcome`, in fleet order.
+
+    Examples
+    --------
+    >>> r = FleetResult([ProjectOutcome("prod", "cn-north-4", "p" * 32, "ok", 3, 1, 0, 2)])
+    >>> r.complete, r.table()[["account", "status", "calls"]].values.tolist()
+    (True, [['prod', 'ok', 2]])
+    """
+
+    outcomes: list[ProjectOutcome]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every project synced fully (skipped ones were synced by another run)."""
+        return all(o.status in ("ok", "skipped") for o in self.outcomes)
+
+    def table(self) -> pd.DataFrame:
+        """One row per project: account, region, project_id, status, listed, fetched,
+        failed, calls, gaps, note."""
+        cols = ["account", "region", "project_id", "status", "listed", "fetched", "failed",
+                "calls", "gaps", "note"]  # fmt: skip
+        return pd.DataFrame([[getattr(o, c) for c in cols] for o in self.outcomes], columns=cols)
+
+    def __str__(self) -> str:
+        df = self.table()
+        if df.empty:
+            return "no projects"
+        return df.to_string(index=False)
+
+
+def sync_fleet(
+    fleet: Fleet | str | Path,
+    archive: JobArchive,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    details: Details = "auto",
+    detail_rule: DetailRule = DEFAULT_DETAIL_RULE,
+    budget: int | None = None,
+    horizon: timedelta | None = API_HORIZON,
+    wait: float = 0.0,
+    environ: Mapping[str, str] | None = None,
+    quota_folder: str | Path | None = None,
+    max_workers: int | None = None,
+    client_options: Mapping[str, Any] | None = None,
+) -> FleetResult:
+    """Sync every project of a fleet into one archive.
+
+    Before any call every account's credentials are read (a missing variable is a
+    :class:`ConfigError` naming it) and every client is built (bad endpoints or project
+    IDs are refused). Then projects are synced with :func:`sync_jobs` in parallel
+    threads: each account paces all of its projects through one
+    :class:`~rds_job_analytics.quota.SharedTokenBucket` (the quota is per user) kept in
+    ``quota_folder`` (default: beside the archive), so other processes syncing the same
+    account on this machine share it too; each project is claimed in the archive first,
+    and one that another sync holds is ``skipped`` after ``wait`` seconds, saying who
+    holds it. One project's failure (a refused credential, a region that is down) is
+    reported in its outcome; the others finish.
+
+    Parameters
+    ----------
+    fleet : Fleet, str or Path
+        A :class:`Fleet` or a fleet file (see :func:`load_fleet`).
+    archive : JobArchive
+        Where everything goes; rows carry ``account``, ``project_id`` and ``region``.
+    since, until, details, detail_rule, budget, horizon :
+        As in :func:`sync_jobs`, for every project.
+    wait : float
+        Seconds to wait for a project another sync holds before skipping it.
+    environ : mapping, optional
+        Where credentials are read; default ``os.environ``.
+    quota_folder : str or Path, optional
+        Where the accounts' quota buckets live.
+    max_workers : int, optional
+        Projects synced at once (default: all, up to 8).
+    client_options : mapping, optional
+        More :class:`JobsClient` arguments (``max_workers``, ``max_retries``...).
+
+    Returns
+    -------
+    FleetResult
+
+    Examples
+    --------
+    >>> from rds_job_analytics.emulator import demo_fleet  # doctest: +SKIP
+    >>> demo = demo_fleet()  # doctest: +SKIP
+    >>> with demo.emulator as emu, JobArchive(":memory:") as archive:  # doctest: +SKIP
+    ...     fleet = load_fleet(demo.fleet_toml(emu.url))
+    ...     result = sync_fleet(fleet, archive, horizon=None, environ=demo.env,
+    ...                         since=datetime(2026, 8, 1), until=datetime(2026, 11, 15))
+    ...     regions = sorted(archive.to_frame()["region"].unique())
+    >>> result.complete, len(result.outcomes) == len(fleet.projects), len(regions) >= 3  # doctest: +SKIP
+    (True, True, True)
+    """
+    if not isinstance(fleet, Fleet):
+        fleet = load_fleet(fleet)
+    folder = quota_folder
+    if folder is None:
+        folder = (
+            Path(archive.path).resolve().parent / ".rds-jobs-quota"
+            if archive.path != ":memory:"
+            else None
+        )
+    options = {"max_workers": 4, **(client_options or {})}
+    # Everything that can be wrong with the set-up, before any call.
+    clients: list[tuple[FleetProject, JobsClient]] = []
+    try:
+        for acct in fleet.accounts:
+            creds = acct.credentials(environ)
+            bucket = SharedTokenBucket(bucket_path(acct.identity(creds), folder), acct.rate_limit)
+            for proj in acct.projects:
+                try:
+                    client = JobsClient(
+                        proj.project_id, region=proj.region, endpoint=proj.endpoint,
+                        auth=acct.make_auth(creds), **options,
+                    )  # fmt: skip
+                except ConfigError as exc:
+                    at = f" line {proj.line}" if proj.line else ""
+                    raise ConfigError(
+                        f"{fleet.source}{at}: {proj.account}/{proj.region}: {exc}"
+                    ) from None
+                client.bucket = bucket  # one quota for all of the account's projects
+                clients.append((proj, client))
+    except BaseException:
+        for _, c in clients:
+            c.close()
+        raise
+
+    outcomes = {p.project_id: ProjectOutcome(p.account, p.region, p.project_id) for p, _ in clients}
+    stop = threading.Event()
+
+    def run(proj: FleetProject, client: JobsClient) -> None:
+        out = outcomes[proj.project_id]
+        if stop.is_set():
+            out.status, out.note = "failed", "not started: interrupted"
+            return
+        try:
+            res = sync_jobs(
+                client, archive, since=since, until=until, details=details,
+                detail_rule=detail_rule, budget=budget, horizon=horizon, errors="ignore",
+                progress=False, account=proj.account, wait=wait,
+            )  # fmt: skip
+        except ProjectBusy as exc:
+            out.status, out.note = "skipped", f"being synced by {exc.holder} since {exc.since}"
+            return
+        except RdsJobError as exc:
+            out.status, out.note = "failed", f"{type(exc).__name__}: {exc}"
+            out.calls = client.calls
+            return
+        out.result = res
+        out.listed, out.fetched, out.failed, out.calls = (
+            res.listed, res.fetched, res.failed, res.calls,
+        )  # fmt: skip
+        if horizon is not None:
+            cov = archive.coverage(proj.project_id, horizon_days=horizon / timedelta(days=1))
+            out.gaps = len(cov.gaps)
+        if res.partial and not res.listed:
+            out.status, out.note = "failed", res.partial
+        elif res.partial or res.failed:
+            out.status = "partial"
+            out.note = res.partial or f"{res.failed} job(s) not fetched"
+        else:
+            out.status = "ok"
+        if out.gaps and out.status == "ok":
+            out.note = f"{out.gaps} gap(s) in the API's horizon"
+
+    n = max_workers or min(8, max(1, len(clients)))
+    pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="fleet")
+    try:
+        pending: set[Future[None]] = {pool.submit(run, p, c) for p, c in clients}
+        while pending:
+            done, pending = wait_any(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for fut in done:
+                fut.result()  # a bug in run() surfaces; RdsJobErrors are outcomes
+    except BaseException:  # Ctrl-C: start nothing new; what was committed stays
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        for _, c in clients:
+            c.close()
+    return FleetResult([outcomes[p.project_id] for p, _ in clients])
+
+
+# -- discovery -------------------------------------------------------------------------
+def discover_projects(
+    account: Account,
+    *,
+    environ: Mapping[str, str] | None = None,
+    iam_endpoint: str | None = None,
+    timeout: tuple[float, float] = (5.0, 30.0),
+) -> list[dict[str, Any]]:
+    """The projects IAM lists for an account (``GET /v3/auth/projects``): one dict per
+    enabled project with ``project_id``, ``name`` and ``region`` (the name before any
+    ``_``). It only reads; nothing is synced.
+
+    Parameters
+    ----------
+    account : Account
+        Whose credentials to use (token, AK/SK, or a password: then a domain-scoped
+        token is asked for first).
+    environ : mapping, optional
+        Where the credentials are read.
+    iam_endpoint : str, optional
+        IAM's base URL; default the account's ``iam_endpoint``, else the global IAM.
+
+    Examples
+    --------
+    >>> from rds_job_analytics.emulator import demo_fleet  # doctest: +SKIP
+    >>> demo = demo_fleet()  # doctest: +SKIP
+    >>> with demo.emulator as emu:  # doctest: +SKIP
+    ...     acct = load_fleet(demo.fleet_toml(emu.url)).accounts[0]
+    ...     found = discover_projects(acct, environ=demo.env, iam_endpoint=emu.url)
+    >>> sorted(p["project_id"] for p in found) == sorted(p.project_id for p in acct.projects)  # doctest: +SKIP
+    True
+    """
+    import requests
+
+    from .auth import AuthContext
+
+    creds = account.credentials(environ)
+    base = (iam_endpoint or account.iam_endpoint or _default_iam(account)).rstrip("/")
+    url = f"{base}/v3/auth/projects"
+    with requests.Session() as session:
+        if account.auth == "password":
+            token = _domain_token(session, base, creds, timeout)
+            headers = {"X-Auth-Token": token}
+        else:
+            auth = account.make_auth(creds)
+            ctx = AuthContext("", endpoint=base, custom_endpoint=True, session=session)
+            headers = auth.headers("GET", url, [], None, context=ctx)
+            headers.pop("X-Project-Id", None)
+        try:
+            resp = session.get(url, headers=headers, timeout=timeout, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise ConfigError(f"IAM at {base} did not answer: {type(exc).__name__}") from None
+    if resp.status_code != 200:
+        from .exceptions import ApiError
+
+        raise ApiError.from_response(resp, default_msg="IAM refused to list the projects")
+    found = []
+    for p in resp.json().get("projects", []):
+        name = str(p.get("name") or "")
+        if not p.get("enabled", True) or not p.get("id"):
+            continue
+        found.append({"project_id": p["id"], "name": name, "region": name.split("_")[0]})
+    return sorted(found, key=lambda p: (p["region"], p["name"]))
+
+
+def _default_iam(account: Account) -> str:
+    regions = {p.region for p in account.projects}
+    return iam_endpoint_for(regions.pop()) if len(regions) == 1 else iam_endpoint_for("")
+
+
+def _domain_token(session: Any, base: str, creds: Mapping[str, str], timeout: Any) -> str:
+    from .exceptions import AuthError
+
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": creds["user"], "password": creds["password"],
+        "domain": {"name": creds["domain"]}}}}, "scope": {"domain": {"name": creds["domain"]}}}}  # fmt: skip
+    resp = session.post(f"{base}/v3/auth/tokens", json=body, timeout=timeout,
+                        allow_redirects=False)  # fmt: skip
+    token = resp.headers.get("X-Subject-Token")
+    if resp.status_code != 201 or not token:
+        raise AuthError.from_response(resp, default_msg="IAM refused the login")
+    return token
+
+
+def fleet_toml(account: Account, projects: list[dict[str, Any]]) -> str:
+    """A fleet file for one account and the projects :func:`discover_projects` found,
+    for the user to review: regions this package does not know are commented out.
+
+    Examples
+    --------
+    >>> acct = Account("prod", "token", {"token": "PROD_TOKEN"})
+    >>> print(fleet_toml(acct, [{"project_id": "a" * 32, "name": "cn-north-4",
+    ...                          "region": "cn-north-4"}]))  # doctest: +ELLIPSIS
+    # rds-jobs fleet file...
+    [accounts.prod]
+    auth = "token"
+    env = { token = "PROD_TOKEN" }
+    <BLANKLINE>
+    [[accounts.prod.projects]]
+    region = "cn-north-4"
+    project_id = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    name = "cn-north-4"
+    <BLANKLINE>
+    """
+    out = [
+        "# rds-jobs fleet file: review, then `rds-jobs sync --fleet FILE`. Credentials are",
+        "# names of environment variables (or a profile), never secrets.",
+        f"[accounts.{account.name}]",
+        f'auth = "{account.auth}"',
+    ]
+    if account.profile is not None:
+        out.append(f'profile = "{account.profile}"')
+    else:
+        out.append("env = { " + ", ".join(f'{k} = "{v}"' for k, v in account.env.items()) + " }")
+    if account.iam_endpoint:
+        out.append(f'iam_endpoint = "{account.iam_endpoint}"')
+    if account.rate_limit != 1.0:
+        out.append(f"rate_limit = {account.rate_limit}")
+    out.append("")
+    for p in projects:
+        known = p["region"] in REGION_DOMAINS
+        c = "" if known else "# "
+        if not known:
+            out.append(f'# unknown region {p["region"]!r}: add endpoint = "https://..." to use it')
+        out += [
+            f"{c}[[accounts.{account.name}.projects]]",
+            f'{c}region = "{p["region"]}"',
+            f'{c}project_id = "{p["project_id"]}"',
+            f'{c}name = "{p["name"]}"',
+        ]
+        if p.get("endpoint"):
+            out.append(f'{c}endpoint = "{p["endpoint"]}"')
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,107 @@
+"""A quota bucket shared by every process on a machine: the API's quota is per user.
+
+:class:`SharedTokenBucket` keeps the GCRA state of :class:`~rds_job_analytics.TokenBucket`
+(the "theoretical arrival time" of the next call) in a small file, read and written
+under an exclusive ``flock``: all of an account's projects, all threads and all
+processes that name the same file pace together, so two cron runs at once do not
+double the rate. :func:`bucket_path` names the file for a credential without putting
+the credential in it.
+
+Examples
+--------
+>>> import tempfile
+>>> from pathlib import Path
+>>> with tempfile.TemporaryDirectory() as folder:
+...     a = SharedTokenBucket(Path(folder) / "acct.gcra", rate=1000.0)
+...     b = SharedTokenBucket(Path(folder) / "acct.gcra", rate=1000.0)  # another process
+...     waits = [a.acquire(), b.acquire()]
+>>> all(w >= 0 for w in waits)
+True
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import math
+import os
+import struct
+import tempfile
+import time
+from pathlib import Path
+
+from .exceptions import ConfigError
+
+__all__ = ["SharedTokenBucket", "bucket_path"]
+
+_STATE = struct.Struct("<d")  # the next call's theoretical arrival time, epoch seconds
+
+
+class SharedTokenBucket:
+    """GCRA pacing whose state lives in a file shared by threads and processes.
+
+    Parameters
+    ----------
+    path : str or Path
+        The state file (created with its folder); every bucket naming it paces together.
+    rate : float
+        Requests per second for all of them together (the API allows 1.0 = 60/min).
+    burst : int
+        Requests allowed back to back after an idle period.
+
+    Examples
+    --------
+    >>> SharedTokenBucket("/tmp/never-made.gcra", rate=float("nan"))
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: rate_limit must be a finite number > 0 requests/s, not nan
+    """
+
+    def __init__(self, path: str | Path, rate: float = 1.0, burst: int = 1) -> None:
+        if not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
+            raise ConfigError(f"rate_limit must be a finite number > 0 requests/s, not {rate!r}")
+        if burst < 1:
+            raise ConfigError(f"burst must be >= 1, not {burst!r}")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.interval = 1.0 / rate
+        self.tau = (burst - 1) * self.interval
+
+    def __repr__(self) -> str:
+        return f"SharedTokenBucket({str(self.path)!r}, rate={1 / self.interval:g})"
+
+    def acquire(self) -> float:
+        """Block until a request may go; returns the seconds waited."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            data = os.pread(fd, _STATE.size, 0)
+            tat = _STATE.unpack(data)[0] if len(data) == _STATE.size else 0.0
+            now = time.time()
+            if not math.isfinite(tat) or tat > now + 3600:  # a corrupt or future state
+                tat = now
+            tat = max(tat, now)
+            wait = tat - self.tau - now
+            os.pwrite(fd, _STATE.pack(tat + self.interval), 0)
+        finally:
+            os.close(fd)  # releases the lock
+        if wait > 0:
+            time.sleep(wait)
+            return wait
+        return 0.0
+
+
+def bucket_path(identity: str, folder: str | Path | None = None) -> Path:
+    """The state file of one credential's quota: a hash of ``identity`` (an AK, a
+    ``domain/user``, or a token), never the identity itself, under ``folder`` (default:
+    the temp folder's ``rds-jobs-quota``).
+
+    Examples
+    --------
+    >>> p = bucket_path("ak:AKEXAMPLE", "/var/lib/rds-jobs")
+    >>> p.parent.as_posix(), "AKEXAMPLE" in p.name
+    ('/var/lib/rds-jobs', False)
+    """
+    base = Path(folder) if folder is not None else Path(tempfile.gettempdir()) / "rds-jobs-quota"
+    digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    return base / f"{digest}.gcra"

@@ -1,0 +1,360 @@
+"""The fleet: file validation, shared quota, project leases, origin columns, sync_fleet.
+
+Projects are served by one single-project emulator each (endpoint overrides), so the
+fleet machinery is tested apart from the multi-account emulator.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import sqlite3
+import threading
+import time
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+from rds_job_analytics import JOB_SCHEMA, ConfigError, JobArchive, ProjectBusy, sync_jobs
+from rds_job_analytics.emulator import DEMO_TOKEN, Emulator
+from rds_job_analytics.fleet import Account, FleetResult, fleet_toml, load_fleet, sync_fleet
+from rds_job_analytics.quota import SharedTokenBucket, bucket_path
+from rds_job_analytics.synth import generate_jobs
+
+P1, P2, P3 = "1" * 32, "2" * 32, "3" * 32
+SINCE, UNTIL = datetime(2026, 8, 1, tzinfo=UTC), datetime(2026, 11, 15, tzinfo=UTC)
+
+
+def fleet_text(endpoints: dict[str, str], *, token_var: str = "T_PROD") -> str:
+    return f"""
+# two accounts
+[accounts.prod]
+auth = "token"
+env = {{ token = "{token_var}" }}
+rate_limit = 500
+
+[[accounts.prod.projects]]
+region = "cn-north-4"
+project_id = "{P1}"
+endpoint = "{endpoints[P1]}"
+
+[[accounts.prod.projects]]
+region = "ap-southeast-1"
+project_id = "{P2}"
+endpoint = "{endpoints[P2]}"
+
+[accounts.analytics]
+auth = "token"
+env = {{ token = "T_ANALYTICS" }}
+rate_limit = 500
+
+[[accounts.analytics.projects]]
+region = "eu-west-101"
+project_id = "{P3}"
+endpoint = "{endpoints[P3]}"
+"""
+
+
+@pytest.fixture
+def emulators():
+    emus = {}
+    for i, pid in enumerate((P1, P2, P3)):
+        jobs = generate_jobs(60, seed=100 + i, quirk_rate=0)
+        for j in jobs:  # distinct IDs per project
+            j["job"]["id"] = f"{i}{j['job']['id'][1:]}"
+        emus[pid] = Emulator(jobs, project_id=pid, retention_days=None).start()
+    yield emus
+    for e in emus.values():
+        e.stop()
+
+
+ENV = {"T_PROD": DEMO_TOKEN, "T_ANALYTICS": DEMO_TOKEN}
+
+
+# -- the fleet file -------------------------------------------------------------------
+def test_fleet_file_parses_with_regions_and_endpoints():
+    text = fleet_text({P1: "http://127.0.0.1:1", P2: "http://127.0.0.1:2", P3: "http://x:3"})
+    fleet = load_fleet(text)
+    assert [a.name for a in fleet.accounts] == ["prod", "analytics"]
+    assert [(p.account, p.region, p.project_id) for p in fleet.projects] == [
+        ("prod", "cn-north-4", P1), ("prod", "ap-southeast-1", P2), ("analytics", "eu-west-101", P3)
+    ]  # fmt: skip
+    assert fleet.projects[0].line == 10  # the line of its project_id
+    # without an override, the region's own endpoint (eu-west-101 is outside .com)
+    bare = load_fleet(text.replace('endpoint = "http://x:3"', ""))
+    assert bare.projects[2].endpoint == "https://rds.eu-west-101.myhuaweicloud.eu"
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda t: t.replace('rate_limit = 500\n', 'rate_limit = 500\nsk = "c2VjcmV0LXZhbHVl"\n', 1),
+         "line 7: accounts.prod.sk: secrets never go in the fleet file"),
+        (lambda t: t.replace('token = "T_PROD"', 'token = "eyJhbGciOi.J9.secret-token"'),
+         "line 5: accounts.prod.env.token: must name an environment variable"),
+        (lambda t: t.replace('region = "cn-north-4"\nproject_id = "1', 'region = "cn-nort-4"\nproject_id = "1')
+         .replace('endpoint = "http://127.0.0.1:1"\n', "", 1),
+         "line 9: accounts.prod.projects[0].region: unknown region 'cn-nort-4'"),
+        (lambda t: t.replace(f'project_id = "{P3}"', f'project_id = "{P1}"'),
+         f"line 25: accounts.analytics.projects[0].project_id: project {P1} is listed twice "
+         "(first at line 10)"),
+        (lambda t: t.replace('auth = "token"', 'auth = "oauth"', 1),
+         "line 4: accounts.prod.auth: must be one of aksk, token, password"),
+        (lambda t: t.replace(f'project_id = "{P2}"', 'project_id = "../../etc"'),
+         "accounts.prod.projects[1].project_id: must be the project's 32-character ID"),
+        (lambda t: t.replace('rate_limit = 500\n', 'rate_limt = 5\n', 1),
+         "line 6: accounts.prod.rate_limt: unknown key"),
+        (lambda t: t + "\n[accounts.analytics.extra]\n",
+         "accounts.analytics.extra: unknown key"),
+        (lambda t: t.replace('[[accounts.analytics.projects]]', '[[accounts.analytics.projects]]\npassword = "x"'),
+         "accounts.analytics.projects[0].password: secrets never go in the fleet file"),
+    ],
+)  # fmt: skip
+def test_fleet_file_errors_name_the_key_and_line(edit, needle):
+    text = edit(fleet_text({P1: "http://127.0.0.1:1", P2: "http://127.0.0.1:2", P3: "http://x:3"}))
+    with pytest.raises(ConfigError) as info:
+        load_fleet(text)
+    assert needle in str(info.value)
+    for secret in ("c2VjcmV0LXZhbHVl", "secret-token"):
+        assert secret not in str(info.value)  # a secret in the file is never echoed
+
+
+def test_fleet_file_errors_on_disk(tmp_path):
+    with pytest.raises(ConfigError, match="no fleet file at"):
+        load_fleet(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[accounts.prod\n")
+    with pytest.raises(ConfigError, match=r"bad\.toml: not valid TOML"):
+        load_fleet(bad)
+
+
+def test_missing_variable_is_named_before_any_call(emulators, tmp_path):
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    with JobArchive(tmp_path / "a.sqlite") as arc, pytest.raises(ConfigError) as info:
+        sync_fleet(fleet, arc, environ={"T_PROD": DEMO_TOKEN}, horizon=None)
+    assert "account 'analytics': environment variable T_ANALYTICS (token) is not set" in str(
+        info.value
+    )
+    assert all(not e.counts for e in emulators.values())  # not one call
+
+
+def test_profile_credentials(tmp_path):
+    creds = tmp_path / "credentials"
+    creds.write_text("[prod]\nak = AKEXAMPLE\nsk = s3cr3t\n")
+    acct = Account("prod", "aksk", profile="prod")
+    env = {"RDS_JOBS_CREDENTIALS_FILE": str(creds)}
+    assert acct.credentials(env) == {"ak": "AKEXAMPLE", "sk": "s3cr3t"}
+    with pytest.raises(ConfigError, match=r"no profile \[dev\]"):
+        Account("prod", "aksk", profile="dev").credentials(env)
+    creds.write_text("[prod]\nak = AKEXAMPLE\n")
+    with pytest.raises(ConfigError, match="lacks sk") as info:
+        acct.credentials(env)
+    assert "AKEXAMPLE" not in str(info.value)
+
+
+def test_fleet_toml_round_trips():
+    acct = Account("prod", "aksk", {"ak": "PROD_AK", "sk": "PROD_SK"})
+    found = [
+        {"project_id": P1, "name": "cn-north-4", "region": "cn-north-4"},
+        {"project_id": P2, "name": "cn-north-4_dev", "region": "cn-north-4"},
+        {"project_id": P3, "name": "xx-moon-1", "region": "xx-moon-1"},
+    ]
+    text = fleet_toml(acct, found)
+    fleet = load_fleet(text)
+    assert [p.project_id for p in fleet.projects] == [P1, P2]  # unknown region commented out
+    assert "# unknown region 'xx-moon-1'" in text
+
+
+# -- the shared quota bucket -------------------------------------------------------------
+def _hammer(path: str, n: int, rate: float, out) -> None:
+    bucket = SharedTokenBucket(path, rate=rate)
+    for _ in range(n):
+        bucket.acquire()
+        out.put(time.time())
+
+
+@pytest.mark.slow
+def test_shared_bucket_paces_processes_together(tmp_path):
+    """Two processes on one bucket file: together they keep the rate (not double it)."""
+    path = str(bucket_path("ak:AKEXAMPLE", tmp_path))
+    rate, n = 40.0, 30
+    ctx = multiprocessing.get_context("spawn")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_hammer, args=(path, n, rate, q)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    times = sorted(q.get(timeout=60) for _ in range(2 * n))
+    for p in procs:
+        p.join(timeout=30)
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    achieved = (len(times) - 1) / (times[-1] - times[0])
+    assert achieved <= rate * 1.15, achieved  # one rate for both, not 2x
+    assert sum(g < 0.5 / rate for g in gaps) <= 2  # no two calls back to back
+
+
+def test_bucket_path_never_holds_the_credential(tmp_path):
+    p = bucket_path("token:eyJ-super-secret", tmp_path)
+    assert "secret" not in str(p) and p.parent == tmp_path
+    assert bucket_path("token:a", tmp_path) != bucket_path("token:b", tmp_path)
+
+
+def test_shared_bucket_refuses_nan_rate(tmp_path):
+    with pytest.raises(ConfigError, match="finite"):
+        SharedTokenBucket(tmp_path / "b", rate=float("nan"))
+
+
+# -- leases ---------------------------------------------------------------------------
+def test_second_sync_of_a_project_skips_without_calls(emulators, tmp_path):
+    emu = emulators[P1]
+    with JobArchive(tmp_path / "a.sqlite") as arc, JobArchive(tmp_path / "a.sqlite") as other:
+        held = other.claim(P1)  # another process's sync holds the project
+        with emu.client() as client, pytest.raises(ProjectBusy, match=f"project {P1} is being"):
+            sync_jobs(client, arc, since=SINCE, until=UNTIL, horizon=None, progress=False)
+        assert client.calls == 0
+        held.release()
+        with emu.client() as client:
+            res = sync_jobs(client, arc, since=SINCE, until=UNTIL, horizon=None, progress=False)
+        assert res.listed == 60
+
+
+def test_a_waiting_sync_goes_on_when_the_holder_finishes(tmp_path):
+    arc = JobArchive(tmp_path / "a.sqlite")
+    held = arc.claim("p")
+    threading.Timer(0.3, held.release).start()
+    t0 = time.monotonic()
+    with arc.claim("p", wait=10):
+        waited = time.monotonic() - t0
+    assert 0.2 < waited < 10
+
+
+def test_a_dead_holder_loses_its_lease(tmp_path):
+    path = tmp_path / "a.sqlite"
+    arc = JobArchive(path)
+    with sqlite3.connect(path) as db:  # a process of this host that is gone (kill -9)
+        db.execute(
+            "INSERT INTO leases VALUES ('p', 'h:1', ?, 999999999, '2026-11-30T00:00:00', ?)",
+            (__import__("socket").gethostname(), time.time() + 3600),
+        )
+    arc.claim("p").release()  # taken over at once
+    with sqlite3.connect(path) as db:  # another host's live lease is respected until it expires
+        db.execute(
+            "INSERT INTO leases VALUES ('q', 'h:2', 'elsewhere', 1, '2026-11-30T00:00:00', ?)",
+            (time.time() + 3600,),
+        )
+    with pytest.raises(ProjectBusy, match="elsewhere"):
+        arc.claim("q")
+
+
+# -- the archive's origin columns and layout version ------------------------------------
+def test_old_archive_is_upgraded_and_newer_refused(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:  # a layout-1 archive, as version 0.1 wrote it
+        db.executescript(
+            """CREATE TABLE jobs (project_id TEXT NOT NULL, job_id TEXT NOT NULL, region TEXT,
+               status TEXT, terminal INTEGER NOT NULL, created_ms INTEGER,
+               fetched_at TEXT NOT NULL, raw BLOB NOT NULL, PRIMARY KEY (project_id, job_id));
+               CREATE TABLE syncs (project_id TEXT NOT NULL, region TEXT, window_start TEXT
+               NOT NULL, window_end TEXT NOT NULL, finished_at TEXT NOT NULL, listed INTEGER
+               NOT NULL, fetched INTEGER NOT NULL, calls INTEGER NOT NULL);"""
+        )
+        db.execute(
+            "INSERT INTO jobs VALUES ('p', 'j1', 'cn-north-4', 'Completed', 1, 0, 'x', ?)",
+            (b'{"job": {"id": "j1", "status": "Completed"}}',),
+        )
+    with JobArchive.open(path) as arc:
+        assert arc.version == 2
+        df = arc.to_frame()
+        assert df[["job_id", "project_id", "region"]].values.tolist() == [["j1", "p", "cn-north-4"]]
+        assert df["account"].isna().all()
+        arc.put({"job": {"id": "j2", "status": "Running"}}, project_id="p", account="prod")
+        after = arc.to_frame().set_index("job_id")["account"]
+        assert after["j2"] == "prod" and pd.isna(after["j1"])
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'version'")
+    with pytest.raises(ConfigError, match="newer rds_job_analytics"):
+        JobArchive.open(path)
+
+
+def test_origin_columns_in_every_frame(emulators, tmp_path):
+    from rds_job_analytics import empty_jobs_frame, fetch_jobs
+
+    for col in ("account", "project_id", "region"):
+        assert JOB_SCHEMA[col] == "category"
+        assert empty_jobs_frame()[col].dtype == "category"
+    emu = emulators[P2]
+    with emu.client(region="ap-southeast-1") as client:
+        df = fetch_jobs(emu.job_ids()[:3], client=client, account="prod", progress=False)
+    assert set(df["account"]) == {"prod"} and set(df["project_id"]) == {P2}
+    assert set(df["region"]) == {"ap-southeast-1"}
+    with emu.client() as client:  # no region known: empty, not guessed
+        none = fetch_jobs([], client=client, progress=False)
+    assert list(none.columns[: len(JOB_SCHEMA)]) == list(JOB_SCHEMA) and len(none) == 0
+
+
+# -- sync_fleet -------------------------------------------------------------------------
+def test_sync_fleet_syncs_every_project_into_one_archive(emulators, tmp_path):
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        res = sync_fleet(fleet, arc, environ=ENV, since=SINCE, until=UNTIL, horizon=None)
+        df = arc.to_frame()
+        syncs = arc.syncs()
+    assert res.complete, str(res)
+    table = res.table()
+    assert table["listed"].tolist() == [60, 60, 60]
+    assert (table["calls"] > 0).all() and (table["status"] == "ok").all()
+    counts = df.groupby(["account", "region", "project_id"], observed=True).size()
+    assert counts.to_dict() == {
+        ("analytics", "eu-west-101", P3): 60,
+        ("prod", "ap-southeast-1", P2): 60,
+        ("prod", "cn-north-4", P1): 60,
+    }
+    assert sorted(syncs["account"]) == ["analytics", "prod", "prod"]
+    assert (tmp_path / ".rds-jobs-quota").is_dir()  # the accounts' buckets live by the archive
+    assert len(list((tmp_path / ".rds-jobs-quota").iterdir())) == 1  # same token: one user
+
+
+def test_one_failing_project_does_not_stop_the_others(emulators, tmp_path):
+    endpoints = {p: e.url for p, e in emulators.items()}
+    emulators[P3].stop()  # the analytics region is down
+    env = {**ENV, "T_PROD": "wrong-token"}  # and prod's token is refused
+    emulators[P1].tokens.add("prod-only")
+    env["T_PROD"] = "prod-only"
+    emulators[P2].tokens.discard(DEMO_TOKEN)  # P2 refuses the token: a 401 on one project
+    fleet = load_fleet(fleet_text(endpoints))
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        res = sync_fleet(
+            fleet, arc, environ=env, since=SINCE, until=UNTIL, horizon=None,
+            client_options={"max_retries": 0, "circuit_threshold": 1},
+        )  # fmt: skip
+        df = arc.to_frame()
+    by = res.table().set_index("project_id")
+    assert by.loc[P1, "status"] == "ok" and by.loc[P1, "listed"] == 60
+    assert by.loc[P2, "status"] == "failed" and "AuthError" in by.loc[P2, "note"]
+    assert by.loc[P3, "status"] == "failed" and "connection refused" in by.loc[P3, "note"]
+    assert not res.complete
+    assert set(df["project_id"]) == {P1}
+    assert "prod-only" not in str(res)
+
+
+def test_fleet_result_table_of_nothing():
+    assert str(FleetResult([])) == "no projects"
+    assert FleetResult([]).complete
+    assert list(FleetResult([]).table().columns)[:4] == [
+        "account",
+        "region",
+        "project_id",
+        "status",
+    ]
+
+
+def test_sync_fleet_skips_a_project_another_run_holds(emulators, tmp_path):
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    with JobArchive(tmp_path / "a.sqlite") as arc, JobArchive(tmp_path / "a.sqlite") as other:
+        with other.claim(P2):
+            res = sync_fleet(fleet, arc, environ=ENV, since=SINCE, until=UNTIL, horizon=None)
+    by = res.table().set_index("project_id")
+    assert by.loc[P2, "status"] == "skipped" and "being synced by" in by.loc[P2, "note"]
+    assert by.loc[P2, "calls"] == 0 and not emulators[P2].counts
+    assert res.complete  # another run has it: nothing is missing because of this one
+    assert pd.Series(by["status"]).tolist().count("ok") == 2
