@@ -244,6 +244,8 @@ def _check_archive_path(path: str | Path, *, create: bool) -> None:
             db.close()
     except sqlite3.DatabaseError as exc:
         raise ConfigError(f"'{p}' is not a readable archive: {exc}") from exc
+    if not tables and create:  # a database being created this instant (another process)
+        return
     if "jobs" not in tables:
         raise ConfigError(f"'{p}' is a SQLite database but not an archive (no jobs table)")
 

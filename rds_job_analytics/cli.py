@@ -427,6 +427,8 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     until = args.until.to_pydatetime() if args.until is not None else None
     if since is not None and until is not None and since >= until:  # before the archive
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
+    if args.fleet:
+        return _sync_fleet(args, since, until)
     with _client(args) as client, _archive(args, create=True) as archive:
         res = sync_jobs(
             client, archive, since=since, until=until, details=args.details, budget=args.budget,
@@ -453,6 +455,74 @@ def _cmd_sync(args: argparse.Namespace) -> int:
               f"{lost:%Y-%m-%d %H:%M} UTC{now}; rerun with --since {gap.start:%Y-%m-%dT%H:%M}",
               file=sys.stderr)  # fmt: skip
     return max(code, EXIT_PARTIAL) if at_risk else code
+
+
+def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
+    from .fleet import load_fleet, sync_fleet
+
+    given = [o for o in ("project_id", "region", "endpoint", "iam_endpoint") if getattr(args, o)]
+    if given:
+        flags = ", ".join("--" + o.replace("_", "-") for o in given)
+        raise ConfigError(f"{flags}: not with --fleet (the fleet file names every project)")
+    fleet = load_fleet(args.fleet)  # every problem with it, before the archive is touched
+    with _archive(args, create=True) as archive:
+        result = sync_fleet(
+            fleet, archive, since=since, until=until, details=args.details, budget=args.budget,
+            horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
+            wait=args.wait, client_options={"max_workers": args.workers,
+                                            "allow_http": args.allow_http},
+        )  # fmt: skip
+    n = len(result.outcomes)
+    accounts = len({o.account for o in result.outcomes})
+    print(f"fleet {args.fleet}: {n} project(s) in {accounts} account(s) -> {args.archive}")
+    print(result)
+    bad = [o for o in result.outcomes if o.status in ("failed", "partial")]
+    for o in bad:
+        print(f"rds-jobs: {o.account}/{o.region} ({o.project_id}): {o.status}: "
+              f"{cli_words(o.note)}", file=sys.stderr)  # fmt: skip
+    if not bad:
+        return EXIT_OK
+    return EXIT_FAILED if len(bad) == n and all(o.status == "failed" for o in bad) else EXIT_PARTIAL
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    from .auth import ENV_AK, ENV_DOMAIN, ENV_PASSWORD, ENV_SK, ENV_TOKEN, ENV_USER
+    from .fleet import Account, discover_projects, fleet_toml, load_fleet
+
+    out = _output(args.output, (".toml",), stdout=True) if args.output else "-"
+    if out != "-" and Path(out).exists():
+        raise ConfigError(f"-o {out}: the file exists; discovery never overwrites a fleet file")
+    if args.fleet:
+        account = load_fleet(args.fleet).account(args.account)
+    else:  # the package's usual variables, named in the file written
+        env = os.environ
+        if env.get(ENV_AK) and env.get(ENV_SK):
+            account = Account(args.account, "aksk", {"ak": ENV_AK, "sk": ENV_SK})
+        elif env.get(ENV_TOKEN):
+            account = Account(args.account, "token", {"token": ENV_TOKEN})
+        elif env.get(ENV_USER) and env.get(ENV_PASSWORD) and env.get(ENV_DOMAIN):
+            account = Account(args.account, "password",
+                              {"user": ENV_USER, "password": ENV_PASSWORD, "domain": ENV_DOMAIN},
+                              iam_endpoint=args.iam_endpoint)  # fmt: skip
+        else:
+            raise ConfigError(
+                f"no credentials: --fleet FILE with account {args.account!r}, or set "
+                f"{ENV_AK}/{ENV_SK}, {ENV_TOKEN}, or {ENV_USER}/{ENV_PASSWORD}/{ENV_DOMAIN}"
+            )
+    found = discover_projects(account, iam_endpoint=args.iam_endpoint)
+    if args.endpoint:
+        found = [{**p, "endpoint": args.endpoint} for p in found]
+    text = fleet_toml(account, found)
+    if out == "-":
+        print(text)
+    else:
+        Path(out).write_text(text, encoding="utf-8")
+    regions = sorted({p["region"] for p in found})
+    print(f"discovered {len(found)} project(s) of account {args.account!r} in "
+          f"{len(regions)} region(s) ({', '.join(regions) or 'none'})"
+          + ("" if out == "-" else f" -> {out}; review it, then rds-jobs sync --fleet {out}"),
+          file=sys.stderr)  # fmt: skip
+    return EXIT_OK if found else EXIT_PARTIAL
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -719,8 +789,37 @@ def _parser() -> argparse.ArgumentParser:
         "--budget", type=_COUNT, metavar="CALLS",
         help="at most this many per-job calls this run; the rest come next run, newest first",
     )  # fmt: skip
+    s.add_argument(
+        "--fleet", metavar="FILE",
+        help="sync every project of a fleet file (accounts, credentials, projects) instead "
+        "of one project; see the README's 'Whole estate'",
+    )  # fmt: skip
+    s.add_argument(
+        "--wait", type=_SECONDS, default=0.0, metavar="SECONDS",
+        help="with --fleet: wait this long for a project another sync holds, then skip it "
+        "(default 0: skip at once, saying so)",
+    )  # fmt: skip
     api_opts(s)
     s.set_defaults(func=_cmd_sync)
+
+    pr = command(
+        "projects", "list an account's projects from IAM, as a fleet file to review",
+        "  rds-jobs projects discover --account prod -o fleet.toml\n"
+        "  rds-jobs projects discover --account prod --fleet fleet.toml   # its credentials",
+        description="Ask IAM (GET /v3/auth/projects) which projects an account has and write "
+        "them as a fleet file (stdout, or -o FILE, never overwritten) for you to review; it "
+        "never syncs. Credentials: the account's in --fleet, else the usual environment "
+        "variables, whose names the file records.",
+    )  # fmt: skip
+    pr.add_argument("action", choices=["discover"], help="what to do (discover)")
+    pr.add_argument("--account", required=True, metavar="NAME", help="the account's name")
+    pr.add_argument("--fleet", metavar="FILE", help="read the account's credentials here")
+    pr.add_argument("--iam-endpoint", metavar="URL",
+                    help="IAM base URL (default: the account's, else the global IAM)")  # fmt: skip
+    pr.add_argument("--endpoint", metavar="URL",
+                    help="endpoint override written for every project (proxies, the emulator)")  # fmt: skip
+    pr.add_argument("-o", "--output", metavar="PATH", help="write the fleet file here (.toml)")
+    pr.set_defaults(func=_cmd_discover)
 
     e = command(
         "export", "export the archive to Parquet or CSV",

@@ -1,0 +1,113 @@
+"""``rds-jobs sync --fleet`` and ``rds-jobs projects discover`` as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from rds_job_analytics import JobArchive
+from rds_job_analytics.cli import main
+from tests.test_fleet import ENV, P1, P2, P3, fleet_text
+from tests.test_fleet import emulators as emulators
+
+WINDOW = ["--since", "2026-08-01", "--until", "2026-11-15", "--horizon-days", "0"]
+
+
+@pytest.fixture
+def fleet_file(emulators, tmp_path, monkeypatch):
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+    path = tmp_path / "fleet.toml"
+    path.write_text(fleet_text({p: e.url for p, e in emulators.items()}))
+    return path
+
+
+def test_sync_fleet_command(fleet_file, tmp_path, capsys):
+    db = tmp_path / "estate.sqlite"
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", str(db), *WINDOW])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "3 project(s) in 2 account(s)" in out
+    for pid in (P1, P2, P3):
+        assert pid in out
+    assert out.count(" ok ") == 3
+    with JobArchive.open(db) as arc:
+        assert set(arc.to_frame()["region"]) == {"cn-north-4", "ap-southeast-1", "eu-west-101"}
+
+
+def test_sync_fleet_partial_run_exits_1(fleet_file, emulators, tmp_path, capsys):
+    emulators[P3].stop()
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
+                 *WINDOW])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"analytics/eu-west-101 ({P3}): failed: " in err and "connection refused" in err
+    assert out.count(" ok ") == 2
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda t: t.replace('rate_limit = 500\n', 'rate_limit = 500\nsk = "c2VjcmV0"\n', 1),
+         "line 7: accounts.prod.sk: secrets never go in the fleet file"),
+        (lambda t: t.replace('region = "cn-north-4"', 'region = "cn-nort-4"')
+         .replace('endpoint = "http', 'x = "http', 1), "unknown"),
+    ],
+)  # fmt: skip
+def test_bad_fleet_file_is_a_usage_error_before_any_call(
+    fleet_file,
+    emulators,
+    tmp_path,
+    capsys,
+    edit,
+    needle,
+):
+    fleet_file.write_text(edit(fleet_file.read_text()))
+    db = tmp_path / "a.sqlite"
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", str(db), *WINDOW])
+    err = capsys.readouterr().err
+    assert code == 64 and needle in err and "c2VjcmV0" not in err
+    assert not db.exists() and all(not e.counts for e in emulators.values())
+
+
+def test_fleet_and_project_options_do_not_mix(fleet_file, tmp_path, capsys):
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
+                 "--project-id", P1])  # fmt: skip
+    assert code == 64
+    assert "--project-id: not with --fleet" in capsys.readouterr().err
+
+
+def test_missing_variable_named(fleet_file, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("T_ANALYTICS")
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
+                 *WINDOW])  # fmt: skip
+    assert code == 64
+    assert "environment variable T_ANALYTICS (token) is not set" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_two_fleet_syncs_at_once_do_the_work_once(emulators, fleet_file, tmp_path):
+    """Two cron runs started together: each project is synced once (the second skips or
+    waits), and the accounts' buckets are shared, so the emulators see no 429."""
+    for e in emulators.values():
+        e.quota, e.quota_window = 40, 2.0  # 20 calls/s per caller, time-compressed
+    text = fleet_file.read_text().replace("rate_limit = 500", "rate_limit = 15")
+    fleet_file.write_text(text)
+    db = tmp_path / "estate.sqlite"
+    env = {**os.environ, **ENV}
+    cmd = [sys.executable, "-m", "rds_job_analytics.cli", "sync", "--fleet", str(fleet_file),
+           "--archive", str(db), "--details", "all", *WINDOW]  # fmt: skip
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]  # fmt: skip
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    skipped = sum(o.count(" skipped ") for o, _ in outs)
+    jobs_calls = sum(e.counts.get("jobs", 0) for e in emulators.values())
+    throttled = sum(e.counts.get("429", 0) for e in emulators.values())
+    # 180 jobs: each asked for at most once, whichever run synced its project
+    assert jobs_calls <= 180 + 6, (jobs_calls, skipped)
+    assert throttled == 0
+    assert skipped >= 1 or jobs_calls <= 186
