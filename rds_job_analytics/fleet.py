@@ -540,10 +540,12 @@ def sync_fleet(
     options = {"max_workers": 4, **(client_options or {})}
     # Everything that can be wrong with the set-up, before any call.
     clients: list[tuple[FleetProject, JobsClient]] = []
+    buckets: list[SharedTokenBucket] = []
     try:
         for acct in fleet.accounts:
             creds = acct.credentials(environ)
             bucket = SharedTokenBucket(bucket_path(acct.identity(creds), folder), acct.rate_limit)
+            buckets.append(bucket)
             for proj in acct.projects:
                 try:
                     client = JobsClient(
@@ -608,8 +610,10 @@ def sync_fleet(
             done, pending = wait_any(pending, timeout=0.5, return_when=FIRST_COMPLETED)
             for fut in done:
                 fut.result()  # a bug in run() surfaces; RdsJobErrors are outcomes
-    except BaseException:  # Ctrl-C: start nothing new; what was committed stays
+    except BaseException:  # Ctrl-C: start nothing new, stop every call; commits stay
         stop.set()
+        for b in buckets:
+            b.cancel()  # every worker's next call (or wait for one) fails at once
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:

@@ -27,12 +27,18 @@ import math
 import os
 import struct
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from .exceptions import ConfigError
+from .exceptions import ConfigError, TransportError
 
-__all__ = ["SharedTokenBucket", "bucket_path"]
+__all__ = ["QuotaCancelled", "SharedTokenBucket", "bucket_path"]
+
+
+class QuotaCancelled(TransportError):
+    """The bucket was cancelled (Ctrl-C): no more calls go out through it."""
+
 
 _STATE = struct.Struct("<d")  # the next call's theoretical arrival time, epoch seconds
 
@@ -66,12 +72,26 @@ class SharedTokenBucket:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.interval = 1.0 / rate
         self.tau = (burst - 1) * self.interval
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Refuse every later :meth:`acquire` (and wake the waiting ones) with
+        :class:`QuotaCancelled`: how a fleet sync stops its workers on Ctrl-C."""
+        self._cancelled.set()
 
     def __repr__(self) -> str:
         return f"SharedTokenBucket({str(self.path)!r}, rate={1 / self.interval:g})"
 
     def acquire(self) -> float:
-        """Block until a request may go; returns the seconds waited."""
+        """Block until a request may go; returns the seconds waited.
+
+        Raises
+        ------
+        QuotaCancelled
+            After :meth:`cancel`.
+        """
+        if self._cancelled.is_set():
+            raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -86,7 +106,8 @@ class SharedTokenBucket:
         finally:
             os.close(fd)  # releases the lock
         if wait > 0:
-            time.sleep(wait)
+            if self._cancelled.wait(wait):
+                raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
             return wait
         return 0.0
 
