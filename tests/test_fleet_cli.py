@@ -146,3 +146,15 @@ def test_ctrl_c_mid_fleet_keeps_what_was_committed_and_a_rerun_continues(
     assert len(done) == 180 and (done["source"] == "job").all()
     calls_after = sum(e.counts.get("jobs", 0) for e in emulators.values())
     assert calls_after - calls_before == 180 - (kept["source"] == "job").sum()  # no job twice
+
+
+def test_every_project_failing_exits_2(fleet_file, emulators, tmp_path, capsys):
+    for e in emulators.values():
+        e.stop()
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
+                 *WINDOW])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 2
+    rows = [line for line in out.splitlines() if P1 in line or P2 in line or P3 in line]
+    assert len(rows) == 3 and all(" failed " in r for r in rows)
+    assert err.count("connection refused") == 3
