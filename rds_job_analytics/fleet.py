@@ -44,6 +44,7 @@ import os
 import re
 import threading
 import tomllib
+import warnings
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_any
@@ -58,7 +59,14 @@ from .archive import JobArchive
 from .auth import AkSkAuth, Auth, PasswordAuth, TokenAuth
 from .client import JobsClient
 from .exceptions import ConfigError, ProjectBusy, RdsJobError
-from .fetch import DEFAULT_DETAIL_RULE, DetailRule, Details, SyncResult, sync_jobs
+from .fetch import (
+    DEFAULT_DETAIL_RULE,
+    DetailRule,
+    Details,
+    FetchWarning,
+    SyncResult,
+    sync_jobs,
+)
 from .quota import SharedTokenBucket, bucket_path
 from .regions import REGION_DOMAINS, endpoint_for, iam_endpoint_for
 from .schema import API_HORIZON
@@ -604,6 +612,9 @@ def sync_fleet(
 
     n = max_workers or min(8, max(1, len(clients)))
     pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="fleet")
+    quiet = warnings.catch_warnings()  # each project's warnings are its outcome's note
+    quiet.__enter__()
+    warnings.simplefilter("ignore", FetchWarning)
     try:
         pending: set[Future[None]] = {pool.submit(run, p, c) for p, c in clients}
         while pending:
@@ -618,6 +629,7 @@ def sync_fleet(
         raise
     finally:
         pool.shutdown(wait=True)
+        quiet.__exit__(None, None, None)
         for _, c in clients:
             c.close()
     return FleetResult([outcomes[p.project_id] for p, _ in clients])
