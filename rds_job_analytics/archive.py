@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     fetched_at TEXT NOT NULL,
     raw        BLOB NOT NULL,
     account    TEXT,
+    expired_at TEXT,
     PRIMARY KEY (project_id, job_id)
 );
 CREATE INDEX IF NOT EXISTS {table}_created ON {table} (project_id, created_ms);
@@ -117,8 +118,13 @@ CREATE TABLE IF NOT EXISTS leases (
 #: ones refused (never silently misread).
 SCHEMA_VERSION = 2
 #: Columns added since version 1, per table: (name, SQL type).
-_ADDED_COLUMNS = {"jobs": ("account", "TEXT"), "tasks": ("account", "TEXT"),
-                  "syncs": ("account", "TEXT")}  # fmt: skip
+_ADDED_COLUMNS = (
+    ("jobs", "account", "TEXT"),
+    ("tasks", "account", "TEXT"),
+    ("syncs", "account", "TEXT"),
+    ("jobs", "expired_at", "TEXT"),
+    ("tasks", "expired_at", "TEXT"),
+)
 
 
 _UPSERT = """INSERT INTO {table}
@@ -295,7 +301,7 @@ class JobArchive:
                         f"archive {self.path!r} was written by a newer rds_job_analytics "
                         f"(layout {version}; this version reads up to {SCHEMA_VERSION}): upgrade"
                     )
-                for table, (column, sql_type) in _ADDED_COLUMNS.items():
+                for table, column, sql_type in _ADDED_COLUMNS:
                     have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
                     if column not in have:
                         self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
@@ -462,6 +468,51 @@ class JobArchive:
             wanted = set(job_ids)
             out = {k: v for k, v in out.items() if k in wanted}
         return out
+
+    def mark_expired(
+        self, project_id: str, job_ids: Iterable[str], *, when: datetime | None = None
+    ) -> int:
+        """Record that archived jobs not yet Completed or Failed have aged out of the API
+        (it answers "not found" for them): later syncs stop asking, and nothing pretends
+        they finished. Returns how many jobs were newly marked.
+
+        Examples
+        --------
+        >>> arc = JobArchive(":memory:")
+        >>> arc.put({"job": {"id": "j1", "status": "Running"}}, project_id="p")
+        True
+        >>> arc.mark_expired("p", ["j1", "unknown"], when=datetime(2026, 11, 30, tzinfo=UTC))
+        1
+        >>> arc.expired("p")
+        {'j1': Timestamp('2026-11-30 00:00:00+0000', tz='UTC')}
+        """
+        ids = list(dict.fromkeys(job_ids))
+        stamp = to_utc(when or datetime.now(UTC)).isoformat()
+        marked = 0
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                q = ",".join("?" * len(chunk))
+                for table in ("jobs", "tasks"):
+                    marked += self._db.execute(
+                        f"UPDATE {table} SET expired_at = ? WHERE project_id = ? AND terminal = 0"
+                        f" AND expired_at IS NULL AND job_id IN ({q})",
+                        (stamp, project_id, *chunk),
+                    ).rowcount
+        return marked
+
+    def expired(self, project_id: str) -> dict[str, pd.Timestamp]:
+        """``job_id -> when`` of the project's jobs marked by :meth:`mark_expired` (a job
+        that finished later, in a newer record, is no longer expired)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT job_id, min(expired_at) FROM (SELECT job_id, expired_at, terminal FROM"
+                " jobs WHERE project_id = ? UNION ALL SELECT job_id, expired_at, terminal FROM"
+                " tasks WHERE project_id = ?) GROUP BY job_id"
+                " HAVING max(terminal) = 0 AND count(expired_at) > 0",
+                (project_id, project_id),
+            ).fetchall()
+        return {j: to_utc(w) for j, w in rows}
 
     def raw(self, project_id: str, job_ids: Iterable[str]) -> dict[str, bytes]:
         """Archived raw responses for some IDs of a project."""
