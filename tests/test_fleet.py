@@ -358,3 +358,26 @@ def test_sync_fleet_skips_a_project_another_run_holds(emulators, tmp_path):
     assert by.loc[P2, "calls"] == 0 and not emulators[P2].counts
     assert res.complete  # another run has it: nothing is missing because of this one
     assert pd.Series(by["status"]).tolist().count("ok") == 2
+
+
+def test_a_lease_renews_itself_and_expires_when_its_holder_stops(tmp_path):
+    arc, other = JobArchive(tmp_path / "a.sqlite"), JobArchive(tmp_path / "a.sqlite")
+    held = arc.claim("p", ttl=0.3)
+    time.sleep(1.0)  # three times its ttl: alive only because the heartbeat renewed it
+    with pytest.raises(ProjectBusy):
+        other.claim("p")
+    held._stop.set()  # the holder hangs (or was killed on another host): no more renewals
+    held._thread.join()
+    with other.claim("p", wait=5):  # taken over once the ttl has run out
+        held.release()  # the old holder's late release leaves the new claim alone
+        with pytest.raises(ProjectBusy):
+            arc.claim("p")
+
+
+def test_cli_never_shows_a_database_password():
+    from rds_job_analytics.cli import _shown
+
+    assert (
+        _shown("postgresql://alice:s3cr%40t@db:5432/jobs") == "postgresql://alice:***@db:5432/jobs"
+    )
+    assert _shown("jobs.sqlite") == "jobs.sqlite"
