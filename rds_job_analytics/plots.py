@@ -22,15 +22,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
 from ._validate import check_choice
 from .exceptions import ConfigError
-from .schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES
-from .stats import _fill_doc, _keys, failure_rates, filter_window
+from .schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
+from .stats import _fill_doc, _keys, failure_rates, filter_window, wilson_interval
 
 __all__ = [
     "format_seconds",
+    "literal",
     "plot_durations",
     "plot_failure_rates",
     "plot_resize_deltas",
@@ -90,10 +92,44 @@ def format_seconds(seconds: float, _pos: Any = None) -> str:
     return f"{seconds:.3g} s"
 
 
+def literal(text: Any) -> str:
+    """``text`` as matplotlib draws it literally: every ``$`` escaped, so text from the API
+    (job names, statuses) is never parsed as mathtext.
+
+    Parameters
+    ----------
+    text : object
+        Any value; it is drawn as ``str(text)``.
+
+    Returns
+    -------
+    str
+        The text with ``$`` written ``\\$`` (matplotlib draws it as a plain ``$``).
+
+    Examples
+    --------
+    >>> print(literal("$5 and $6"))
+    \\$5 and \\$6
+    """
+    return str(text).replace("$", r"\$")
+
+
 def _label(key: Any) -> str:
     if isinstance(key, tuple):
         return " / ".join(_label(k) for k in key)
-    return "(unknown)" if pd.isna(key) else str(key)
+    return "(unknown)" if pd.isna(key) else literal(key)
+
+
+def _local(times: pd.Series, tz: str) -> pd.Series:
+    """UTC times as naive wall-clock times of ``tz`` (what the date axis shows)."""
+    return times.dt.tz_convert(tz).dt.tz_localize(None)
+
+
+def _date_axis(ax: Axes) -> None:
+    """Concise, non-overlapping date ticks (``ConciseDateFormatter``)."""
+    locator = AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
 def _ax(ax: Axes | None) -> Axes:
@@ -106,6 +142,19 @@ def _empty(ax: Axes, message: str, title: str) -> Axes:
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
+
+
+def _check_tz(tz: str) -> str:
+    try:
+        pd.Timestamp(0, tz="UTC").tz_convert(tz)
+    except Exception as exc:  # pytz, zoneinfo and dateutil each raise their own error
+        raise ConfigError(f"unknown time zone tz={tz!r}") from exc
+    return tz
+
+
+def _noun(by: str, n: int) -> str:
+    word = by.replace("_", " ")
+    return f"{word}{'s' * (n != 1)}" if not word.endswith("s") else word
 
 
 @_fill_doc
@@ -121,13 +170,15 @@ def plot_durations(
 ) -> Axes:
     """Box plot of finished jobs' durations per group on a log time axis (s/min/h/d).
 
-    Shows the ``top`` groups by job count, slowest median at the top.
+    Shows the ``top`` groups by job count, slowest median at the top; when groups are left
+    out, the title's second line says how many and how many jobs they hold.
 
     Parameters
     ----------
     {data}
     {by_plot}
-        Default ``"job_name"``.
+        Default ``"job_name"``; any categorical column works (``engine``, ``region``,
+        ``account``, ``project_id``...).
     top : int
         How many groups to show: the ones with the most finished jobs.
     {start}
@@ -143,9 +194,11 @@ def plot_durations(
     --------
     >>> import rds_job_analytics as rja
     >>> ax = plot_durations(rja.load_sample(), top=5)
-    >>> len(ax.get_yticklabels())
-    5
+    >>> len(ax.get_yticklabels()), ax.get_title().splitlines()[1][:22]
+    (5, '(top 5 of 40 job names')
     """
+    if top < 1:
+        raise ConfigError(f"top must be >= 1, not {top!r}")
     ax = _ax(ax)
     title = f"Job durations by {by.replace('_', ' ')}"
     df, _ = _keys(filter_window(data, start, end), by)
@@ -153,7 +206,12 @@ def plot_durations(
     if done.empty:
         return _empty(ax, "No finished jobs in this selection", title)
     groups = done.groupby(by, observed=True)["duration_s"]
-    keep = groups.size().sort_values(ascending=False).head(top).index
+    sizes = groups.size().sort_values(ascending=False)
+    keep = sizes.head(top).index
+    if len(sizes) > top:
+        rest = sizes.iloc[top:]
+        title += (f"\n(top {top} of {len(sizes)} {_noun(by, 2)} by finished jobs; "
+                  f"{len(rest)} others with {int(rest.sum()):,} jobs not shown)")  # fmt: skip
     med = groups.median().loc[keep].sort_values()
     by_key = {k: v.to_numpy() for k, v in groups}
     values = [by_key[k] for k in med.index]
@@ -162,7 +220,7 @@ def plot_durations(
     if "vert" in kw and matplotlib.__version_info__ >= (3, 10):  # ``vert`` is deprecated since 3.10
         kw["orientation"] = "horizontal" if kw.pop("vert") is False else "vertical"
     ax.boxplot(values, **kw)
-    ax.set_yticks(range(1, len(med) + 1), [str(k) for k in med.index])
+    ax.set_yticks(range(1, len(med) + 1), [_label(k) for k in med.index])
     ax.set_xscale("log")
     lo, hi = ax.get_xlim()
     ticks = [t for t in _NICE_SECONDS if lo <= t <= hi]
@@ -181,6 +239,8 @@ def plot_failure_rates(
     *,
     by: str = "job_name",
     min_jobs: int = 10,
+    top: int | None = 30,
+    target: float | None = None,
     confidence: float = 0.95,
     start: Any = None,
     end: Any = None,
@@ -190,15 +250,23 @@ def plot_failure_rates(
     """Horizontal bars of failure rate per group, sorted, with Wilson intervals as error bars.
 
     Each bar is annotated with its finished-job count; groups with fewer than
-    ``min_jobs`` finished jobs are dropped (the title says how many).
+    ``min_jobs`` finished jobs are dropped (the title says how many). With more than
+    ``top`` groups, the ``top`` ones by the interval's lower bound are drawn (a group with
+    2 failures in 4 jobs does not outrank one with 40 in 400) and the rest are pooled in
+    one grey ``others`` bar whose label says how many groups and jobs it holds.
 
     Parameters
     ----------
     {data}
     {by_plot}
-        Default ``"job_name"``.
+        Default ``"job_name"``; any categorical column works (``engine``, ``region``,
+        ``account``, ``project_id``...).
     min_jobs : int
         Groups with fewer finished jobs are not drawn (their count goes in the title).
+    top : int or None
+        Most groups drawn one by one; ``None`` draws them all.
+    target : float, optional
+        A failure-rate target (``0.02`` = 2%), drawn as a dashed vertical line.
     {confidence}
     {start}
     {end}
@@ -216,37 +284,83 @@ def plot_failure_rates(
     >>> ax = plot_failure_rates(rja.load_sample(), by="engine", ax=ax)
     >>> sorted(t.get_text() for t in ax.get_yticklabels())
     ['MySQL', 'PostgreSQL', 'SQLServer']
+    >>> ax = plot_failure_rates(rja.load_sample(), top=5, target=0.02, ax=plt.figure().add_subplot())
+    >>> ax.get_yticklabels()[0].get_text()
+    'others (33 job names, 4,513 jobs)'
     """
     ax = _ax(ax)
     if min_jobs < 0:
         raise ConfigError(f"min_jobs must be >= 0, not {min_jobs!r}")
+    if top is not None and top < 1:
+        raise ConfigError(f"top must be >= 1 or None, not {top!r}")
+    if target is not None and not 0 <= target <= 1:
+        raise ConfigError(f"target must be a failure rate between 0 and 1, not {target!r}")
     fr = failure_rates(data, by=by, confidence=confidence, start=start, end=end)
     fr = fr[fr["finished"] > 0]
     small = int((fr["finished"] < min_jobs).sum())
-    fr = fr[fr["finished"] >= min_jobs].sort_values("failure_rate")
+    fr = fr[fr["finished"] >= min_jobs]
     title = f"Failure rate by {by.replace('_', ' ')}"
     if small:
         title += f" ({small} group{'s' * (small > 1)} under {min_jobs} jobs not shown)"
     if fr.empty:
         return _empty(ax, "No finished jobs in this selection", title)
-    y = np.arange(len(fr))
+    others = None
+    if top is not None and len(fr) > top:
+        ranked = fr.sort_values(["ci_low", "failed"], ascending=False)
+        fr, rest = ranked.iloc[:top], ranked.iloc[top:]
+        failed, finished = int(rest["failed"].sum()), int(rest["finished"].sum())
+        lo, hi = wilson_interval(failed, finished, confidence)
+        others = (f"others ({len(rest)} {_noun(by, len(rest))}, {finished:,} jobs)",
+                  failed / finished, float(lo), float(hi), finished)  # fmt: skip
+        title += f"\n(top {top} by the lower bound of the {confidence:.0%} interval)"
+    fr = fr.sort_values("failure_rate")
     rate = fr["failure_rate"].to_numpy()
-    err = np.clip(
-        np.vstack([rate - fr["ci_low"].to_numpy(), fr["ci_high"].to_numpy() - rate]), 0, None
-    )
-    kw = {"color": "#c8553d", "alpha": 0.85, "error_kw": {"ecolor": "0.25", "capsize": 2}}
+    lows, highs = fr["ci_low"].to_numpy(), fr["ci_high"].to_numpy()
+    labels = [_label(k) for k in fr.index]
+    counts = fr["finished"].tolist()
+    colors = ["#c8553d"] * len(fr)
+    if others is not None:
+        labels.insert(0, literal(others[0]))
+        rate, lows, highs = (
+            np.insert(a, 0, v) for a, v in zip((rate, lows, highs), others[1:4], strict=True)
+        )
+        counts.insert(0, others[4])
+        colors.insert(0, "0.6")
+    y = np.arange(len(labels))
+    err = np.clip(np.vstack([rate - lows, highs - rate]), 0, None)
+    kw = {"color": colors, "alpha": 0.85, "error_kw": {"ecolor": "0.25", "capsize": 2}}
     kw.update(kwargs)
     ax.barh(y, rate, xerr=err, **kw)
-    for yi, hi, n in zip(y, fr["ci_high"], fr["finished"], strict=True):
+    for yi, hi, n in zip(y, highs, counts, strict=True):
         ax.annotate(f"n={n}", (hi, yi), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=8, color="0.3")  # fmt: skip
-    ax.set_yticks(y, [_label(k) for k in fr.index])
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set_xlim(0, min(1.0, float(np.nanmax(fr["ci_high"])) * 1.25 + 0.01))
+    right = float(np.nanmax(highs)) * 1.25 + 0.01
+    if target is not None:
+        _target_line(ax, target, vertical=True)
+        right = max(right, target * 1.15)
+    ax.set_xlim(0, min(1.0, right))
     ax.set_xlabel("failure rate (finished jobs)")
     ax.set_ylabel(by.replace("_", " "))
     ax.set_title(title)
     return ax
+
+
+def _target_line(ax: Axes, target: float, *, vertical: bool) -> None:
+    """A dashed line at the failure-rate target, labelled."""
+    style = {"color": "#1f4e85", "ls": "--", "lw": 1.2, "zorder": 3}
+    if vertical:
+        ax.axvline(target, **style)
+        ax.annotate(f"target {target:.1%}", (target, 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -3), textcoords="offset points", va="top", fontsize=8,
+                    color=style["color"])  # fmt: skip
+    else:
+        ax.axhline(target, **style)
+        ax.annotate(f"target {target:.1%}", (0, target), xycoords=("axes fraction", "data"),
+                    xytext=(3, 3), textcoords="offset points", va="bottom", fontsize=8,
+                    color=style["color"])  # fmt: skip
 
 
 @_fill_doc
@@ -254,6 +368,7 @@ def plot_resize_deltas(
     data: pd.DataFrame,
     *,
     kind: str = "dumbbell",
+    tz: str = "UTC",
     start: Any = None,
     end: Any = None,
     ax: Axes | None = None,
@@ -270,6 +385,8 @@ def plot_resize_deltas(
     kind : {{"dumbbell", "hist"}}
         ``"dumbbell"``: one vertical segment per job from original to target size, at
         its creation time. ``"hist"``: histogram of the GB added.
+    tz : str
+        Time zone of the dumbbell's date axis (IANA name; the axis label names it).
     {start}
     {end}
     {ax}
@@ -285,6 +402,7 @@ def plot_resize_deltas(
     'GB added per scale-up'
     """
     check_choice("kind", kind, RESIZE_KINDS)
+    _check_tz(tz)
     ax = _ax(ax)
     df = filter_window(data, start, end)
     rs = df[df["volume_delta_gb"].notna()].sort_values("created")
@@ -299,16 +417,19 @@ def plot_resize_deltas(
         ax.set_ylabel("jobs")
         ax.set_title(f"{title} (n={len(rs)}, total {rs['volume_delta_gb'].sum():,.0f} GB)")
         return ax
-    x = rs["created"].dt.tz_localize(None).to_numpy()
+    x = _local(rs["created"], tz).to_numpy()
     ax.vlines(x, rs["volume_original_gb"], rs["volume_target_gb"], color="0.6", lw=1)
     kw = {"s": 12}
     kw.update(kwargs)
     ax.scatter(x, rs["volume_original_gb"], color="#9db8d6", label="original", **kw)
     ax.scatter(x, rs["volume_target_gb"], color="#1f4e85", label="target", **kw)
-    ax.set_xlabel("job created (UTC)")
+    _date_axis(ax)
+    ax.set_xlabel(f"job created ({tz})")
     ax.set_ylabel("volume size (GB)")
     ax.set_title(f"{title}: original -> target ({len(rs)} jobs)")
-    ax.legend(loc="upper left", frameon=False)
+    # above the plot area, never over the points
+    ax.legend(loc="lower right", bbox_to_anchor=(1, 1), frameon=False, ncols=2, fontsize=8,
+              borderaxespad=0.2)  # fmt: skip
     return ax
 
 
@@ -317,6 +438,7 @@ def plot_timeline(
     data: pd.DataFrame,
     *,
     freq: str = "D",
+    tz: str = "UTC",
     start: Any = None,
     end: Any = None,
     ax: Axes | None = None,
@@ -324,11 +446,16 @@ def plot_timeline(
 ) -> Axes:
     """Jobs per day (``freq="D"``) or week (``"W"``) as bars stacked by status.
 
+    Days (and weeks) are those of ``tz``; with ``start`` and ``end`` the axis spans exactly
+    that window, so no bar falls outside it.
+
     Parameters
     ----------
     {data}
     freq : {{"D", "W"}}
-        One bar per day (UTC) or per week (starting Monday).
+        One bar per day or per week (starting Monday) in time zone ``tz``.
+    tz : str
+        Time zone of the daily bins and the date axis (IANA name; the axis label names it).
     {start}
     {end}
     {ax}
@@ -342,8 +469,11 @@ def plot_timeline(
     >>> import rds_job_analytics as rja
     >>> plot_timeline(rja.load_sample(), freq="W").get_ylabel()
     'jobs per week'
+    >>> plot_timeline(rja.load_sample(), tz="Europe/Berlin").get_xlabel()
+    'date (Europe/Berlin)'
     """
     check_choice("freq", freq, TIMELINE_FREQS)
+    _check_tz(tz)
     ax = _ax(ax)
     unit = "day" if freq == "D" else "week"
     title = f"Jobs per {unit} by status"
@@ -351,7 +481,7 @@ def plot_timeline(
     df = df[df["created"].notna()]
     if df.empty:
         return _empty(ax, "No jobs in this selection", title)
-    created = df["created"].dt.tz_localize(None)
+    created = _local(df["created"], tz)
     period = created.dt.floor("D") if freq == "D" else created.dt.to_period("W").dt.start_time
     table = pd.crosstab(period, df["status"].astype(object))
     statuses = [s for s in STATUS_COLORS if s in table.columns]
@@ -359,13 +489,18 @@ def plot_timeline(
     bottom = np.zeros(len(table))
     width = 0.9 if freq == "D" else 6.0
     for s in statuses:
-        kw = {"color": STATUS_COLORS.get(s, "0.6"), "width": width, "label": s, "align": "edge"}
+        kw = {"color": STATUS_COLORS.get(s, "0.6"), "width": width, "label": literal(s),
+              "align": "edge"}  # fmt: skip
         kw.update(kwargs)
         ax.bar(table.index, table[s].to_numpy(), bottom=bottom, **kw)
         bottom += table[s].to_numpy()
+    _date_axis(ax)
+    if start is not None and end is not None:
+        ax.set_xlim(_local(pd.Series([to_utc(start), to_utc(end)]), tz).tolist())
     ax.set_ylabel(f"jobs per {unit}")
-    ax.set_xlabel("date (UTC)")
+    ax.set_xlabel(f"date ({tz})")
     ax.set_title(title)
-    ax.legend(loc="upper left", frameon=False, ncols=len(statuses))
-    ax.figure.autofmt_xdate()
+    # above the plot area, never over the bars
+    ax.legend(loc="lower right", bbox_to_anchor=(1, 1), frameon=False, ncols=len(statuses),
+              fontsize=8, borderaxespad=0.2)  # fmt: skip
     return ax
