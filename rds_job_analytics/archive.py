@@ -21,7 +21,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from .exceptions import ConfigError, InvalidRecordError, ProjectBusy
+from .exceptions import ConfigError, InvalidRecordError, ProjectBusy, RdsJobError
 from .export import write_frame
 from .normalize import _finish, normalize_jobs, parse_job
 from .schema import (
@@ -50,6 +51,8 @@ __all__ = [
     "API_HORIZON_DAYS",
     "LEASE_TTL",
     "SCHEMA_VERSION",
+    "ArchiveError",
+    "ArchiveUnavailable",
     "Coverage",
     "JobArchive",
     "Lease",
@@ -70,14 +73,14 @@ LEASE_TTL = 60.0
 # apart so a task-list record never overwrites a per-job response's entities.
 _RECORDS_DDL = """
 CREATE TABLE IF NOT EXISTS {table} (
-    project_id TEXT NOT NULL,
-    job_id     TEXT NOT NULL,
+    project_id {key} NOT NULL,
+    job_id     {key} NOT NULL,
     region     TEXT,
     status     TEXT,
     terminal   INTEGER NOT NULL,
-    created_ms INTEGER,
+    created_ms {bigint},
     fetched_at TEXT NOT NULL,
-    raw        BLOB NOT NULL,
+    raw        {blob} NOT NULL,
     account    TEXT,
     expired_at TEXT,
     PRIMARY KEY (project_id, job_id)
@@ -85,11 +88,11 @@ CREATE TABLE IF NOT EXISTS {table} (
 CREATE INDEX IF NOT EXISTS {table}_created ON {table} (project_id, created_ms);
 """
 _DDL = (
-    _RECORDS_DDL.format(table="jobs")
-    + _RECORDS_DDL.format(table="tasks")
+    _RECORDS_DDL.replace("{table}", "jobs")
+    + _RECORDS_DDL.replace("{table}", "tasks")
     + """
 CREATE TABLE IF NOT EXISTS syncs (
-    project_id   TEXT NOT NULL,
+    project_id   {key} NOT NULL,
     region       TEXT,
     window_start TEXT NOT NULL,
     window_end   TEXT NOT NULL,
@@ -100,19 +103,30 @@ CREATE TABLE IF NOT EXISTS syncs (
     account      TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (
-    key   TEXT PRIMARY KEY,
+    key   {key} PRIMARY KEY,
     value TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS leases (
-    project_id  TEXT PRIMARY KEY,
+    project_id  {key} PRIMARY KEY,
     holder      TEXT NOT NULL,
     host        TEXT NOT NULL,
     pid         INTEGER NOT NULL,
     acquired_at TEXT NOT NULL,
-    expires_at  REAL NOT NULL
+    expires_at  {real} NOT NULL
 );
 """
 )
+#: The column types of :data:`_DDL` per backend (PostgreSQL keys sort bytewise, as in SQLite).
+_SQLITE_TYPES = {"key": "TEXT", "bigint": "INTEGER", "blob": "BLOB", "real": "REAL"}
+
+
+def _ddl_statements(types: dict[str, str]) -> list[str]:
+    """:data:`_DDL` for one backend, one statement each."""
+    text = _DDL
+    for name, sql_type in types.items():
+        text = text.replace("{" + name + "}", sql_type)
+    return [s.strip() for s in text.split(";") if s.strip()]
+
 
 #: The archive layout this version writes; older archives are upgraded on open, newer
 #: ones refused (never silently misread).
@@ -126,6 +140,10 @@ _ADDED_COLUMNS = (
     ("tasks", "expired_at", "TEXT"),
 )
 
+
+_SYNC_COLUMNS = (
+    "project_id, region, window_start, window_end, finished_at, listed, fetched, calls, account"
+)
 
 _UPSERT = """INSERT INTO {table}
      (project_id, job_id, region, status, terminal, created_ms, fetched_at, raw, account)
@@ -256,13 +274,152 @@ def _check_archive_path(path: str | Path, *, create: bool) -> None:
         raise ConfigError(f"'{p}' is a SQLite database but not an archive (no jobs table)")
 
 
+class ArchiveError(RdsJobError):
+    """The archive's database failed (a PostgreSQL error other than an outage, or a closed
+    archive used). The message names the database, never its password."""
+
+
+class ArchiveUnavailable(ArchiveError, ConnectionError):
+    """The archive's database server is down, unreachable or refused the login: raised
+    by :meth:`JobArchive.open` before any API call, or by a write mid-sync (what was
+    committed before stays).
+
+    Attributes
+    ----------
+    where : str
+        The database as shown: ``postgresql://user:***@host:port/db``.
+
+    Examples
+    --------
+    >>> issubclass(ArchiveUnavailable, RdsJobError) and issubclass(ArchiveUnavailable, OSError)
+    True
+    """
+
+    def __init__(self, message: str, *, where: str = "") -> None:
+        self.where = where
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # keep attributes through pickling
+        return (_rebuild_unavailable, (str(self), self.where))
+
+
+def _rebuild_unavailable(message: str, where: str) -> ArchiveUnavailable:
+    return ArchiveUnavailable(message, where=where)
+
+
+#: URL schemes :class:`JobArchive` takes as a PostgreSQL server.
+_PG_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
+def _url_scheme(location: str | Path) -> str | None:
+    """The scheme of a ``scheme://...`` archive location (lower case), or None for a path.
+
+    Examples
+    --------
+    >>> _url_scheme("postgresql://u:p@h/db"), _url_scheme("jobs.sqlite"), _url_scheme("C:/x")
+    ('postgresql', None, None)
+    """
+    if isinstance(location, Path):
+        return None
+    head, sep, _ = str(location).partition("://")
+    if not sep or not head or not all(c.isalnum() or c in "+-." for c in head):
+        return None
+    return head.lower()
+
+
+def _masked(location: str) -> str:
+    """A database URL as shown anywhere: its password replaced by ``***`` (everything
+    between the user's ``:`` and the last ``@``, so an unescaped ``@`` or ``/`` in the
+    password cannot leak a piece of it).
+
+    Examples
+    --------
+    >>> _masked("postgresql://alice:s3cr@t/x@db:5432/jobs")
+    'postgresql://alice:***@db:5432/jobs'
+    >>> _masked("postgresql://alice@db/jobs"), _masked("jobs.sqlite")
+    ('postgresql://alice@db/jobs', 'jobs.sqlite')
+    """
+    scheme, sep, rest = location.partition("://")
+    if not sep:
+        return location
+    creds, at, host = rest.rpartition("@")
+    if not at or ":" not in creds:
+        return location
+    return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+
+
+class _SqliteStore:
+    """The embedded backend: one ``sqlite3`` connection (WAL), serialized by a lock."""
+
+    kind = "sqlite"
+    types = _SQLITE_TYPES
+
+    def __init__(self, path: str) -> None:
+        self.shown = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.Lock()
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        if path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self.closed = False
+
+    @contextmanager
+    def begin(self, *, immediate: bool = False) -> Iterator[sqlite3.Connection]:
+        """One transaction (committed at the end of the block, rolled back on error);
+        ``immediate`` takes the write lock at once (read-then-write)."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            try:
+                yield self.db
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def serialize(self, db: Any, key: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already excludes every other writer."""
+
+    def columns(self, db: Any, table: str) -> set[str]:
+        return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+
+    def has_archive(self) -> bool:
+        with self.lock:
+            rows = self.db.execute("SELECT name FROM sqlite_master WHERE name='jobs'")
+            return rows.fetchone() is not None
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.db.close()
+
+
 class JobArchive:
-    """SQLite store of raw responses keyed by (project, job id).
+    """Store of raw responses keyed by (project, job id): a SQLite file, or a shared
+    PostgreSQL database.
 
     Parameters
     ----------
     path : str or Path
-        Database file (created with its folder); ``":memory:"`` for tests.
+        Database file (created with its folder); ``":memory:"`` for tests; or a
+        ``postgresql://user:password@host:port/database`` URL (the database must exist;
+        the package creates its tables; needs the ``postgres`` extra). Any other
+        ``scheme://`` is refused with :class:`~rds_job_analytics.ConfigError`.
+
+    Attributes
+    ----------
+    path : str
+        The file, or the URL with its password masked (``postgresql://u:***@h/db``).
+    backend : str
+        ``"sqlite"`` or ``"postgresql"``.
+
+    Raises
+    ------
+    ArchiveUnavailable
+        The database server is down or refuses the login (named, password masked).
 
     Examples
     --------
@@ -273,28 +430,43 @@ class JobArchive:
     True
     >>> arc.put({"job": {"id": "a", "status": "Running"}}, project_id="p")  # never downgraded
     False
+    >>> JobArchive("mysql://u:secret@db/jobs")
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: unsupported archive URL 'mysql://u:***@db/jobs': use a file path or postgresql://user:password@host:port/database
     """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=30000")
+        scheme = _url_scheme(path)
+        self._store: Any
+        if scheme is None:
+            self._store = _SqliteStore(str(path))
+            self._db = self._store.db  # the raw connection (tests poke at it)
+        elif scheme in _PG_SCHEMES:
+            from ._pgarchive import PgStore
+
+            self._store = PgStore(str(path))
+        else:
+            raise ConfigError(
+                f"unsupported archive URL {_masked(str(path))!r}: use a file path or "
+                "postgresql://user:password@host:port/database"
+            )
+        self.path: str = self._store.shown
+        self.backend: str = self._store.kind
+        #: Rows this handle has committed (what a lost database still holds of this run).
+        self.committed = 0
         self._migrate()
 
     def _migrate(self) -> None:
         """Create the tables, or bring an older archive's up to :data:`SCHEMA_VERSION`;
         refuse one written by a newer version."""
-        with self._lock:
-            self._db.executescript(_DDL)  # idempotent: IF NOT EXISTS
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        store = self._store
+        try:
+            with store.begin(immediate=True) as db:
+                store.serialize(db, "rds-jobs layout")  # one creator/upgrader at a time
+                for statement in _ddl_statements(store.types):  # idempotent: IF NOT EXISTS
+                    db.execute(statement)
+                row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
                 version = int(row[0]) if row else 1
                 if version > SCHEMA_VERSION:
                     raise ConfigError(
@@ -302,25 +474,27 @@ class JobArchive:
                         f"(layout {version}; this version reads up to {SCHEMA_VERSION}): upgrade"
                     )
                 for table, column, sql_type in _ADDED_COLUMNS:
-                    have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
-                    if column not in have:
-                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
-                self._db.execute(
+                    if column not in store.columns(db, table):
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+                db.execute(
                     "INSERT INTO meta VALUES ('version', ?) ON CONFLICT (key) DO UPDATE SET"
                     " value = excluded.value",
                     (str(SCHEMA_VERSION),),
                 )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                self._db.close()
-                raise
+        except BaseException:
+            store.close()
+            raise
 
     @property
     def version(self) -> int:
         """The archive's layout version (:data:`SCHEMA_VERSION` once opened)."""
-        with self._lock:
-            return int(self._db.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0])
+        with self._store.begin() as db:
+            return int(db.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0])
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`close`."""
+        return bool(self._store.closed)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = False) -> JobArchive:
@@ -329,12 +503,15 @@ class JobArchive:
         The constructor creates whatever it is given; this checks first. A path that exists
         must be a file in SQLite format holding this package's ``jobs`` table (an older
         archive gains the newer tables when opened). A missing path is refused, or, with
-        ``create=True``, becomes a new archive; so is an empty file then.
+        ``create=True``, becomes a new archive; so is an empty file then. A
+        ``postgresql://`` URL must name a database that is up and accepts the login;
+        without ``create`` it must already hold the archive's tables (``create`` makes
+        them, never the database itself).
 
         Parameters
         ----------
         path : str or Path
-            The archive file.
+            The archive file, or a ``postgresql://user:password@host:port/db`` URL.
         create : bool
             Make a new archive when there is none (``sync``, ``fetch``); default False
             (reading: ``report``, ``export``).
@@ -343,7 +520,11 @@ class JobArchive:
         ------
         ConfigError
             Naming the path: missing (without ``create``), a folder, an empty file (without
-            ``create``), not SQLite, or SQLite without a ``jobs`` table.
+            ``create``), not SQLite, or SQLite without a ``jobs`` table; a URL of another
+            scheme; a PostgreSQL database without the archive (without ``create``).
+        ArchiveUnavailable
+            The PostgreSQL server is down or refuses the login (its host named, never the
+            password): before any API call.
 
         Examples
         --------
@@ -360,7 +541,21 @@ class JobArchive:
         []
         JobArchive('.../new.sqlite')
         """
-        _check_archive_path(path, create=create)
+        scheme = _url_scheme(path)
+        if scheme is None:
+            _check_archive_path(path, create=create)
+        elif scheme in _PG_SCHEMES and not create:
+            from ._pgarchive import PgStore
+
+            probe = PgStore(str(path))
+            try:
+                if not probe.has_archive():
+                    raise ConfigError(
+                        f"no archive in the database {probe.shown!r}: it has no jobs table "
+                        "(sync or fetch create one)"
+                    )
+            finally:
+                probe.close()
         return cls(path)
 
     def __repr__(self) -> str:
@@ -368,14 +563,31 @@ class JobArchive:
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
+        self._store.close()
 
     def __enter__(self) -> JobArchive:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write that finds the database gone says what this handle committed before."""
+        try:
+            yield
+        except ArchiveUnavailable as exc:
+            raise ArchiveUnavailable(
+                f"{exc}; {self.committed} response(s) committed before by this run are kept",
+                where=exc.where,
+            ) from None
+
+    def export_dataset(self, path: str | Path, **kwargs: Any) -> Any:
+        """Write the archive as a hive-partitioned Parquet dataset: see
+        :func:`rds_job_analytics.dataset.export_dataset` (``kwargs`` go there)."""
+        from .dataset import export_dataset
+
+        return export_dataset(self, path, **kwargs)
 
     def put(
         self,
@@ -392,8 +604,10 @@ class JobArchive:
         :class:`InvalidRecordError` for a response that is not a job.
         """
         table, values = _row(response, project_id, region, fetched_at, account)
-        with self._lock:
-            return self._db.execute(_UPSERT.format(table=table), values).rowcount > 0
+        with self._writing(), self._store.begin() as db:
+            stored = db.execute(_UPSERT.format(table=table), values).rowcount > 0
+        self.committed += 1
+        return stored
 
     def put_tasks(
         self,
@@ -432,16 +646,11 @@ class JobArchive:
                 bad.append(f"#{pos}: a per-job response, not a task-list record")
                 continue
             rows.append(values)
-        with self._lock:
-            stored = 0
-            self._db.execute("BEGIN")
-            try:
-                for values in rows:
-                    stored += self._db.execute(_UPSERT.format(table="tasks"), values).rowcount
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        stored = 0
+        with self._writing(), self._store.begin() as db:  # the page in one transaction
+            for values in rows:
+                stored += db.execute(_UPSERT.format(table="tasks"), values).rowcount
+        self.committed += len(rows)
         if bad:
             raise InvalidRecordError(-1, f"not archived: {'; '.join(bad[:3])}")
         return stored
@@ -459,9 +668,9 @@ class JobArchive:
         if not detail:
             sql += " UNION ALL SELECT job_id, status, terminal, 0 FROM tasks WHERE project_id = ?"
             args += (project_id,)
-        with self._lock:
-            rows = self._db.execute(  # the last row per job wins: terminal, then per-job
-                f"SELECT job_id, status FROM ({sql}) ORDER BY terminal, detail", args
+        with self._store.begin() as db:
+            rows = db.execute(  # the last row per job wins: terminal, then per-job
+                f"SELECT job_id, status FROM ({sql}) AS s ORDER BY terminal, detail", args
             ).fetchall()
         out = {j: (s or "") for j, s in rows}
         if job_ids is not None:
@@ -489,12 +698,12 @@ class JobArchive:
         ids = list(dict.fromkeys(job_ids))
         stamp = to_utc(when or datetime.now(UTC)).isoformat()
         marked = 0
-        with self._lock:
+        with self._store.begin() as db:
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 q = ",".join("?" * len(chunk))
                 for table in ("jobs", "tasks"):
-                    marked += self._db.execute(
+                    marked += db.execute(
                         f"UPDATE {table} SET expired_at = ? WHERE project_id = ? AND terminal = 0"
                         f" AND expired_at IS NULL AND job_id IN ({q})",
                         (stamp, project_id, *chunk),
@@ -504,11 +713,11 @@ class JobArchive:
     def expired(self, project_id: str) -> dict[str, pd.Timestamp]:
         """``job_id -> when`` of the project's jobs marked by :meth:`mark_expired` (a job
         that finished later, in a newer record, is no longer expired)."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._store.begin() as db:
+            rows = db.execute(
                 "SELECT job_id, min(expired_at) FROM (SELECT job_id, expired_at, terminal FROM"
                 " jobs WHERE project_id = ? UNION ALL SELECT job_id, expired_at, terminal FROM"
-                " tasks WHERE project_id = ?) GROUP BY job_id"
+                " tasks WHERE project_id = ?) AS r GROUP BY job_id"
                 " HAVING max(terminal) = 0 AND count(expired_at) > 0",
                 (project_id, project_id),
             ).fetchall()
@@ -518,11 +727,11 @@ class JobArchive:
         """Archived raw responses for some IDs of a project."""
         ids = list(job_ids)
         out: dict[str, bytes] = {}
-        with self._lock:
+        with self._store.begin() as db:
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 q = ",".join("?" * len(chunk))
-                rows = self._db.execute(
+                rows = db.execute(
                     f"SELECT job_id, raw FROM jobs WHERE project_id = ? AND job_id IN ({q})",
                     (project_id, *chunk),
                 ).fetchall()
@@ -531,11 +740,11 @@ class JobArchive:
 
     def __len__(self) -> int:
         """Jobs archived, known from a per-job response, the task list or both."""
-        with self._lock:
+        with self._store.begin() as db:
             return int(
-                self._db.execute(
+                db.execute(
                     "SELECT count(*) FROM (SELECT project_id, job_id FROM jobs"
-                    " UNION SELECT project_id, job_id FROM tasks)"
+                    " UNION SELECT project_id, job_id FROM tasks) AS k"
                 ).fetchone()[0]
             )
 
@@ -583,9 +792,9 @@ class JobArchive:
         if end is not None:
             sql += " AND created_ms < ?"
             args.append(to_epoch_ms(end))
-        sql += " ORDER BY created_ms, job_id"
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
+        sql += " ORDER BY created_ms NULLS FIRST, job_id"
+        with self._store.begin() as db:
+            rows = db.execute(sql, args).fetchall()
         if not rows:
             return empty_jobs_frame()
         df = normalize_jobs([bytes(r[2]) for r in rows], errors="warn")
@@ -641,8 +850,8 @@ class JobArchive:
         start, end = to_utc(window_start), to_utc(window_end)
         if end < start:
             raise ConfigError(f"sync window ends before it starts: {start} .. {end}")
-        with self._lock:
-            self._db.execute(
+        with self._store.begin() as db:
+            db.execute(
                 "INSERT INTO syncs (project_id, region, window_start, window_end, finished_at,"
                 " listed, fetched, calls, account) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (project_id, region, start.isoformat(), end.isoformat(),
@@ -659,14 +868,13 @@ class JobArchive:
         >>> JobArchive(":memory:").syncs().columns.tolist()[:4]
         ['project_id', 'region', 'window_start', 'window_end']
         """
-        sql, args = "SELECT * FROM syncs", []
+        sql, args = f"SELECT {_SYNC_COLUMNS} FROM syncs", []
         if project_id is not None:
             sql += " WHERE project_id = ?"
             args.append(project_id)
-        with self._lock:
-            cur = self._db.execute(sql + " ORDER BY window_start", args)
-            cols = [c[0] for c in cur.description]
-            df = pd.DataFrame(cur.fetchall(), columns=cols)
+        with self._store.begin() as db:
+            rows = db.execute(sql + " ORDER BY window_start", args).fetchall()
+        df = pd.DataFrame(rows, columns=_SYNC_COLUMNS.split(", "))
         for c in ("window_start", "window_end", "finished_at"):
             df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")
         return df.sort_values(["window_start", "window_end"], ignore_index=True)
@@ -682,8 +890,8 @@ class JobArchive:
         >>> arc.last_sync_end("p").isoformat(), arc.last_sync_end("other")
         ('2026-11-02T00:00:00+00:00', None)
         """
-        with self._lock:
-            rows = self._db.execute(
+        with self._store.begin() as db:
+            rows = db.execute(
                 "SELECT window_end FROM syncs WHERE project_id = ?", (project_id,)
             ).fetchall()
         ends = [to_utc(r[0]) for r in rows if r[0]]
@@ -734,42 +942,39 @@ class JobArchive:
     def _try_claim(self, project_id: str, holder: str, ttl: float) -> tuple[str, str] | None:
         """None when claimed; else (who holds it, since when)."""
         host, pid = socket.gethostname(), os.getpid()
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute(
-                    "SELECT holder, host, pid, acquired_at, expires_at FROM leases"
-                    " WHERE project_id = ?",
-                    (project_id,),
-                ).fetchone()
-                now = time.time()
-                if row is not None and row[4] > now and not _dead(row[1], row[2]):
-                    self._db.execute("COMMIT")
-                    return f"{row[1]} (pid {row[2]})", row[3]
-                self._db.execute(
-                    "INSERT INTO leases VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id)"
-                    " DO UPDATE SET holder=excluded.holder, host=excluded.host,"
-                    " pid=excluded.pid, acquired_at=excluded.acquired_at,"
-                    " expires_at=excluded.expires_at",
-                    (project_id, holder, host, pid, datetime.now(UTC).isoformat(), now + ttl),
-                )
-                self._db.execute("COMMIT")
-                return None
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        # Read-then-write under a lock every claimer of the project takes: SQLite's write
+        # lock, or PostgreSQL's transaction-scoped advisory lock on the project (a row
+        # lock cannot guard a lease row that does not exist yet).
+        with self._store.begin(immediate=True) as db:
+            self._store.serialize(db, f"rds-jobs lease {project_id}")
+            row = db.execute(
+                "SELECT holder, host, pid, acquired_at, expires_at FROM leases"
+                " WHERE project_id = ?",
+                (project_id,),
+            ).fetchone()
+            now = time.time()
+            if row is not None and row[4] > now and not _dead(row[1], row[2]):
+                return f"{row[1]} (pid {row[2]})", row[3]
+            db.execute(
+                "INSERT INTO leases VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id)"
+                " DO UPDATE SET holder=excluded.holder, host=excluded.host,"
+                " pid=excluded.pid, acquired_at=excluded.acquired_at,"
+                " expires_at=excluded.expires_at",
+                (project_id, holder, host, pid, datetime.now(UTC).isoformat(), now + ttl),
+            )
+            return None
 
     def _renew(self, project_id: str, holder: str, ttl: float) -> bool:
-        with self._lock:
-            cur = self._db.execute(
+        with self._store.begin() as db:
+            cur = db.execute(
                 "UPDATE leases SET expires_at = ? WHERE project_id = ? AND holder = ?",
                 (time.time() + ttl, project_id, holder),
             )
             return cur.rowcount > 0
 
     def _release(self, project_id: str, holder: str) -> None:
-        with self._lock:
-            self._db.execute(
+        with self._store.begin() as db:
+            db.execute(
                 "DELETE FROM leases WHERE project_id = ? AND holder = ?", (project_id, holder)
             )
 
@@ -822,8 +1027,8 @@ class JobArchive:
             raise ConfigError(f"horizon_days must be positive, not {horizon_days!r}")
         end = pd.Timestamp.now(tz="UTC") if now is None else to_utc(now)
         start = end - pd.Timedelta(days=horizon_days)
-        with self._lock:
-            rows = self._db.execute(
+        with self._store.begin() as db:
+            rows = db.execute(
                 "SELECT window_start, window_end FROM syncs WHERE project_id = ?", (project_id,)
             ).fetchall()
         windows = merge_windows(rows)
@@ -885,18 +1090,20 @@ class Lease:
             try:
                 if not self.archive._renew(self.project_id, self.holder, self.ttl):
                     return
-            except sqlite3.Error:  # closed archive or a busy disk: the next beat retries
-                continue
+            except (sqlite3.Error, ArchiveError):  # closed, a busy disk, a database restart:
+                continue  # the next beat retries
 
     def release(self) -> None:
         """Give the project up (idempotent)."""
         if not self._stop.is_set():
             self._stop.set()
             self._thread.join()
+            if self.archive.closed:  # the archive was closed first
+                return
             try:
                 self.archive._release(self.project_id, self.holder)
-            except sqlite3.ProgrammingError:  # the archive was closed first
-                pass
+            except (sqlite3.ProgrammingError, ArchiveError):  # closed meanwhile, or gone:
+                pass  # the lease runs out by itself
 
     def __enter__(self) -> Lease:
         return self

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import matplotlib
@@ -27,3 +28,47 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+# -- archive backends: the same tests on SQLite and on a throwaway PostgreSQL ----------------
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of this test session (``tests/pg.py``): initdb in a temporary
+    folder, loopback, a free port; stopped and deleted at the end. Skips only where no
+    PostgreSQL is installed, and never on CI (``.ci/run`` installs it)."""
+    from . import pg
+
+    bindir = pg.binaries()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI: no PostgreSQL binaries (.ci/run installs Debian's postgresql)")
+        pytest.skip("PostgreSQL backend not tested: no initdb/pg_ctl (apt-get install postgresql)")
+    server = pg.Server(bindir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """The URL of a new, empty database on the session's server (dropped afterwards)."""
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive_url(request, tmp_path):
+    """Where an archive lives, once per backend: a SQLite file, a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "archive.sqlite")
+    else:
+        yield request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def archive(archive_url):
+    """A new, empty :class:`JobArchive` on each backend."""
+    from rds_job_analytics import JobArchive
+
+    with JobArchive(archive_url) as arc:
+        yield arc

@@ -1,4 +1,5 @@
-"""The archive keeps task-list records beside per-job responses and merges them richest-first."""
+"""The archive keeps task-list records beside per-job responses and merges them richest-first
+(on both backends: SQLite and PostgreSQL, see ``archive_url`` in conftest)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ TASK = {
 
 
 @pytest.fixture
-def arc():
-    with JobArchive(":memory:") as a:
+def arc(archive_url):
+    with JobArchive(archive_url) as a:
         yield a
 
 

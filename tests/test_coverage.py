@@ -27,8 +27,8 @@ def record(arc, start, end, project="p"):
 
 
 # -- JobArchive.coverage -----------------------------------------------------------------
-def test_coverage_merges_partial_windows_and_finds_the_gaps_in_the_horizon():
-    arc = JobArchive(":memory:")
+def test_coverage_merges_partial_windows_and_finds_the_gaps_in_the_horizon(archive):
+    arc = archive
     for start, end in [
         ("2026-11-20", "2026-11-25"),  # out of order
         ("2026-09-01", "2026-09-10"),  # long before the horizon: kept as history
@@ -61,8 +61,8 @@ def test_coverage_merges_partial_windows_and_finds_the_gaps_in_the_horizon():
     assert len(arc.syncs("p")) == 7  # the runs themselves stay as recorded
 
 
-def test_coverage_naive_is_utc_and_offsets_are_converted():
-    arc = JobArchive(":memory:")
+def test_coverage_naive_is_utc_and_offsets_are_converted(archive):
+    arc = archive
     shanghai = datetime(2026, 11, 2, 0, 0, tzinfo=timezone(timedelta(hours=8)))
     record(arc, datetime(2026, 10, 31, 12, 0), shanghai)  # naive = UTC; +08:00 -> 16:00 UTC
     record(arc, "2026-11-01T08:00:00+00:00", "2026-11-30T12:00:00Z")
@@ -73,8 +73,8 @@ def test_coverage_naive_is_utc_and_offsets_are_converted():
     assert arc.last_sync_end("p") == NOW.to_pydatetime()
 
 
-def test_coverage_of_a_project_never_synced_is_one_gap_being_lost_now():
-    arc = JobArchive(":memory:")
+def test_coverage_of_a_project_never_synced_is_one_gap_being_lost_now(archive):
+    arc = archive
     cov = arc.coverage("p", now=NOW)
     assert cov.windows == ()
     assert cov.gaps == (Window(NOW - pd.Timedelta(days=30), NOW),)
@@ -102,8 +102,8 @@ def test_a_gap_is_at_risk_when_its_older_edge_leaves_the_horizon_within_3_days(
     assert cov.at_risk() == ([gap] if at_risk else [])
 
 
-def test_coverage_survives_reopening_the_archive(tmp_path):
-    path = tmp_path / "a.sqlite"
+def test_coverage_survives_reopening_the_archive(archive_url):
+    path = archive_url
     with JobArchive(path) as arc:
         record(arc, NOW - pd.Timedelta(days=30), NOW - pd.Timedelta(days=10))
     with JobArchive(path) as arc:
@@ -246,13 +246,14 @@ def iso(when):
     return f"{when:%Y-%m-%dT%H:%M}"
 
 
-def test_cli_sync_of_the_whole_horizon_reports_no_gap(live, tmp_path, capsys):
+def test_cli_sync_of_the_whole_horizon_reports_no_gap(live, archive_url, capsys):
     emu, _ = live
-    code, out, err = run_sync(capsys, emu, tmp_path / "a.sqlite")
+    code, out, err = run_sync(capsys, emu, archive_url)
     assert code == 0, err
     assert out[0].startswith("coverage of the API's 30-day horizon ") and out[0].endswith("no gap")
     assert len(out) == 1 and "sync now or lose it" not in err
-    assert len(JobArchive(tmp_path / "a.sqlite").to_frame()) == 6
+    with JobArchive(archive_url) as arc:
+        assert len(arc.to_frame()) == 6
 
 
 def test_cli_sync_names_the_gap_it_is_losing_and_exits_1_until_rerun(live, tmp_path, capsys):

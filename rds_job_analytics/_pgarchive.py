@@ -1,0 +1,161 @@
+"""The PostgreSQL backend of :class:`~rds_job_analytics.archive.JobArchive` (SQLAlchemy 2
+engine with psycopg 3): one shared database for a team's sync workers and analysts.
+
+The archive's SQL is written once (``?`` placeholders, ``ON CONFLICT`` upserts, both
+dialects understand it); this module supplies what differs: connecting, the column
+types, transactions, a cross-machine lock (``pg_advisory_xact_lock``), and the mapping
+of driver errors to :class:`~rds_job_analytics.archive.ArchiveUnavailable` /
+:class:`~rds_job_analytics.archive.ArchiveError` with the password masked. Nothing
+here is imported unless a ``postgresql://`` URL is opened.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import unquote
+
+from .archive import ArchiveError, ArchiveUnavailable, _masked
+from .exceptions import ConfigError
+
+try:
+    import sqlalchemy as sa
+    import sqlalchemy.exc as sa_exc
+except ImportError as exc:  # pragma: no cover - the postgres extra is in the test extras
+    raise ImportError(
+        "a postgresql:// archive needs SQLAlchemy and psycopg: "
+        "pip install 'rds-job-analytics[postgres]'"
+    ) from exc
+
+__all__ = ["PgStore"]
+
+#: Column types of the archive's layout on PostgreSQL (keys sort bytewise, as in SQLite).
+PG_TYPES = {"key": 'TEXT COLLATE "C"', "bigint": "BIGINT", "blob": "BYTEA",
+            "real": "DOUBLE PRECISION"}  # fmt: skip
+#: Seconds to wait for the server to answer a connection attempt.
+CONNECT_TIMEOUT = 10
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for ``name`` (same on every machine).
+
+    Examples
+    --------
+    >>> _lock_key("rds-jobs lease p") == _lock_key("rds-jobs lease p") != _lock_key("x")
+    True
+    >>> -(2**63) <= _lock_key("x") < 2**63
+    True
+    """
+    key = zlib.crc32(b"rds_job_analytics") << 32 | zlib.crc32(name.encode("utf-8"))
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+class _Tx:
+    """One transaction on one connection; ``execute`` takes the archive's ``?`` SQL."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        return self.conn.exec_driver_sql(sql.replace("?", "%s"), tuple(args))
+
+
+class PgStore:
+    """A PostgreSQL database holding the archive's tables.
+
+    Parameters
+    ----------
+    url : str
+        ``postgresql://user:password@host:port/database`` (``postgres://`` and
+        ``postgresql+psycopg://`` too; libpq's query options such as ``sslmode`` pass
+        through; without a password libpq's ``PGPASSWORD``/``~/.pgpass`` apply).
+    """
+
+    kind = "postgresql"
+    types = PG_TYPES
+
+    def __init__(self, url: str) -> None:
+        self.shown = _masked(url)
+        self._secrets = _passwords(url)
+        try:
+            parsed = sa.make_url(url)
+        except (sa_exc.ArgumentError, ValueError):
+            raise ConfigError(f"not a database URL: {self.shown!r}") from None
+        if not parsed.database:
+            raise ConfigError(f"the archive URL {self.shown!r} names no database (.../DBNAME)")
+        self.where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database}"
+        self.engine = sa.create_engine(
+            parsed.set(drivername="postgresql+psycopg"),
+            pool_size=2,
+            max_overflow=2,
+            pool_pre_ping=True,  # a server restarted between two writes: reconnect
+            connect_args={"connect_timeout": CONNECT_TIMEOUT, "application_name": "rds-jobs"},
+        )
+        self.lock = threading.Lock()
+        self.closed = False
+
+    def _error(self, exc: sa_exc.DBAPIError) -> ArchiveError:
+        """The driver's error as ours: its first line, the password scrubbed."""
+        orig = exc.orig if exc.orig is not None else exc
+        reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+        for secret in self._secrets:
+            reason = reason.replace(secret, "***")
+        outage = isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) or bool(
+            exc.connection_invalidated
+        )
+        if outage:
+            return ArchiveUnavailable(
+                f"the archive database {self.where} is unavailable: {reason}", where=self.shown
+            )
+        return ArchiveError(f"the archive database {self.where} refused: {reason}")
+
+    @contextmanager
+    def begin(self, *, immediate: bool = False) -> Iterator[_Tx]:
+        """One transaction, committed at the end of the block (rolled back on error);
+        driver errors come out as :class:`ArchiveError` / :class:`ArchiveUnavailable`."""
+        if self.closed:
+            raise ArchiveError(f"the archive {self.shown!r} is closed")
+        with self.lock:
+            try:
+                with self.engine.begin() as conn:
+                    yield _Tx(conn)
+            except sa_exc.DBAPIError as exc:
+                raise self._error(exc) from None  # the cause may quote the URL
+
+    def serialize(self, db: _Tx, key: str) -> None:
+        """Hold a transaction-scoped lock named ``key``: every process on every machine
+        that asks for it waits until this transaction ends."""
+        db.execute("SELECT pg_advisory_xact_lock(?)", (_lock_key(key),))
+
+    def columns(self, db: _Tx, table: str) -> set[str]:
+        rows = db.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
+        )
+        return {r[0] for r in rows}
+
+    def has_archive(self) -> bool:
+        """Whether the database holds the archive's ``jobs`` table."""
+        with self.begin() as db:
+            return db.execute("SELECT to_regclass('jobs') IS NOT NULL").scalar() is True
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.engine.dispose()
+
+
+def _passwords(url: str) -> tuple[str, ...]:
+    """The URL's password as written and decoded, to scrub from any message."""
+    _, _, rest = url.partition("://")
+    creds, at, _ = rest.rpartition("@")
+    if not at or ":" not in creds:
+        return ()
+    written = creds.split(":", 1)[1]
+    return tuple(sorted({w for w in (written, unquote(written)) if w}, key=len, reverse=True))

@@ -1,0 +1,328 @@
+"""JobArchive on SQLite and on PostgreSQL: the same behaviour on both (``archive_url`` runs
+each test once per backend), a URL never taken as a path, the password never shown, a
+database that is down or refuses the login named before any API call, a database lost
+mid-sync stops the sync with what was committed kept."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rds_job_analytics import ConfigError, JobArchive, ProjectBusy, RdsJobError, sync_jobs
+from rds_job_analytics.archive import SCHEMA_VERSION, ArchiveUnavailable
+from rds_job_analytics.cli import main
+from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
+from rds_job_analytics.sample import load_sample
+from rds_job_analytics.schema import empty_jobs_frame
+
+from . import pg
+
+P = "p" * 32
+RUNNING = {"job": {"id": "j1", "name": "RestartMysqlInstance", "status": "Running",
+                   "created": "2026-10-01T00:00:00+0000"}}  # fmt: skip
+DONE = {"job": {**RUNNING["job"], "status": "Completed", "ended": "2026-10-01T00:05:00+0000"}}
+
+
+def everything_said(exc: BaseException) -> str:
+    """What a user can ever see of an error: its message, repr and full traceback."""
+    return f"{exc}\n{exc!r}\n" + "".join(traceback.format_exception(exc))
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_sample(raw=True)
+
+
+# -- the same behaviour on both backends ----------------------------------------------------
+def test_a_terminal_job_is_never_downgraded_and_each_put_is_committed(archive, archive_url):
+    assert archive.put(RUNNING, project_id=P, region="r1", account="prod")
+    assert archive.put(DONE, project_id=P, region="r1")
+    assert not archive.put(RUNNING, project_id=P)  # refused: older state
+    with JobArchive(archive_url) as other:  # another process (or machine) sees it at once
+        assert other.statuses(P) == {"j1": "Completed"}
+        row = other.to_frame().iloc[0]
+        assert (row["account"], row["region"], row["duration_s"]) == ("prod", "r1", 300.0)
+        assert other.raw(P, ["j1", "nope"]).keys() == {"j1"}
+    assert len(archive) == 1
+
+
+def test_to_frame_is_the_same_frame_on_both_backends(sample, archive_url, tmp_path):
+    """The whole sample (per-job responses and task-list records) through each backend
+    gives the frame SQLite gives, value for value and dtype for dtype."""
+    expected = None
+    with JobArchive(tmp_path / "reference.sqlite") as ref, JobArchive(archive_url) as arc:
+        for a in (ref, arc):
+            for i, rec in enumerate(sample):
+                a.put(rec, project_id=P if i % 3 else "q" * 32, region="ap-southeast-1")
+            a.put_tasks([{"id": "only-task", "status": "Failed", "name": "X",
+                          "create_time": "2026-10-02T00:00:00Z"}], project_id=P)  # fmt: skip
+        expected = ref.to_frame(start="2026-09-01", end="2026-11-01")
+        got = arc.to_frame(start="2026-09-01", end="2026-11-01")
+        pd.testing.assert_frame_equal(got, expected)
+        assert len(arc) == len(ref) == len(sample) + 1
+        assert len(arc.to_frame(project_id="q" * 32)) == len(ref.to_frame(project_id="q" * 32))
+    assert len(expected) > 100 and "only-task" in set(expected["job_id"])
+
+
+def test_an_empty_archive_has_the_schema(archive):
+    df = archive.to_frame()
+    empty = empty_jobs_frame()
+    assert list(df.columns) == list(empty.columns)
+    assert [str(d) for d in df.dtypes] == [str(d) for d in empty.dtypes]
+    assert archive.syncs().columns.tolist()[:4] == [
+        "project_id", "region", "window_start", "window_end"]  # fmt: skip
+    assert len(archive) == 0 and archive.statuses(P) == {}
+
+
+def test_job_ids_sort_bytewise_on_both(archive):
+    _put_ids_and_check_order(archive)
+
+
+def test_job_ids_sort_bytewise_in_a_database_with_a_language_collation(pg_server):
+    url = pg_server.create_database(icu_locale="en-US")  # "a_1" < "A" < "a-2" there
+    try:
+        with JobArchive(url) as arc:
+            _put_ids_and_check_order(arc)
+    finally:
+        pg_server.drop_database(url)
+
+
+def _put_ids_and_check_order(archive):
+    for jid in ["b", "B", "a-2", "a_1", "A"]:
+        archive.put({"job": {"id": jid, "status": "Completed",
+                             "created": "2026-10-01T00:00:00Z"}}, project_id=P)  # fmt: skip
+    archive.put({"job": {"id": "no-created", "status": "Completed"}}, project_id=P)
+    assert archive.to_frame()["job_id"].tolist() == ["no-created", "A", "B", "a-2", "a_1", "b"]
+
+
+def test_mark_expired_and_expired_on_both(archive):
+    archive.put(RUNNING, project_id=P)
+    archive.put({"job": {**DONE["job"], "id": "j2"}}, project_id=P)
+    when = datetime(2026, 11, 30, tzinfo=UTC)
+    assert archive.mark_expired(P, ["j1", "j2", "unknown"], when=when) == 1
+    assert archive.mark_expired(P, ["j1"], when=when) == 0  # already marked
+    assert archive.expired(P) == {"j1": pd.Timestamp(when)}
+    archive.put({"job": {**DONE["job"]}}, project_id=P)  # it finished after all
+    assert archive.expired(P) == {}
+
+
+def test_sync_bookkeeping_on_both(archive):
+    archive.record_sync(P, "r1", datetime(2026, 11, 1), datetime(2026, 11, 2),
+                        listed=3, fetched=2, calls=4, account="prod")  # fmt: skip
+    archive.record_sync(P, "r1", datetime(2026, 11, 2), datetime(2026, 11, 3),
+                        listed=1, fetched=1, calls=1)  # fmt: skip
+    syncs = archive.syncs(P)
+    assert syncs[["listed", "fetched", "calls"]].values.tolist() == [[3, 2, 4], [1, 1, 1]]
+    assert syncs["account"].tolist()[0] == "prod"
+    assert str(syncs["window_end"].dt.tz) == "UTC"
+    assert archive.last_sync_end(P) == datetime(2026, 11, 3, tzinfo=UTC)
+    cov = archive.coverage(P, now="2026-11-03")
+    assert len(cov.windows) == 1 and len(cov.gaps) == 1
+
+
+def test_a_newer_layout_is_refused_and_an_older_one_upgraded(archive_url):
+    with JobArchive(archive_url) as arc:
+        assert arc.version == SCHEMA_VERSION
+        with arc._store.begin() as db:  # a version 1 archive: no origin or expiry columns
+            for table in ("jobs", "tasks", "syncs"):
+                db.execute(f"ALTER TABLE {table} DROP COLUMN account")
+            for table in ("jobs", "tasks"):
+                db.execute(f"ALTER TABLE {table} DROP COLUMN expired_at")
+            db.execute("DELETE FROM meta")
+            db.execute(
+                "INSERT INTO jobs (project_id, job_id, terminal, fetched_at, raw)"
+                " VALUES (?, 'old', 1, '2026-10-01', ?)",
+                (P, b'{"job": {"id": "old", "status": "Completed"}}'),
+            )
+    with JobArchive(archive_url) as arc:  # upgraded on open, nothing lost
+        assert arc.version == SCHEMA_VERSION
+        assert arc.to_frame()["job_id"].tolist() == ["old"]
+        assert arc.put(RUNNING, project_id=P, account="prod")
+        with arc._store.begin() as db:
+            db.execute("UPDATE meta SET value = '99' WHERE key = 'version'")
+    with pytest.raises(ConfigError, match=r"newer rds_job_analytics.*layout 99"):
+        JobArchive(archive_url)
+
+
+# -- leases: one sync per project, across processes and machines ------------------------------
+def test_a_lease_is_seen_by_every_handle_and_freed_on_release(archive_url):
+    with JobArchive(archive_url) as a, JobArchive(archive_url) as b:
+        lease = a.claim(P)
+        with pytest.raises(ProjectBusy, match="being synced by"):
+            b.claim(P)
+        with b.claim("other"):  # another project is free
+            pass
+        lease.release()
+        b.claim(P).release()
+
+
+def test_simultaneous_claims_of_one_project_have_one_winner(archive_url):
+    handles = [JobArchive(archive_url) for _ in range(6)]  # six machines, one project
+    go, won, busy = threading.Barrier(len(handles)), [], []
+
+    def claim(arc):
+        go.wait()
+        try:
+            won.append(arc.claim(P))
+        except ProjectBusy:
+            busy.append(arc)
+
+    threads = [threading.Thread(target=claim, args=(h,)) for h in handles]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert len(won) == 1 and len(busy) == len(handles) - 1
+    finally:
+        for lease in won:
+            lease.release()
+        for h in handles:
+            h.close()
+
+
+# -- URLs: never a path, never a password shown ---------------------------------------------
+def test_a_url_is_never_taken_for_a_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    url = "postgresql://alice:hunter2@127.0.0.1:1/jobs"  # nothing listens on port 1
+    for attempt in (lambda: JobArchive(url), lambda: JobArchive.open(url, create=True)):
+        with pytest.raises(ArchiveUnavailable) as err:
+            attempt()
+        assert "127.0.0.1:1/jobs" in str(err.value) and "hunter2" not in everything_said(err.value)
+    with pytest.raises(ConfigError, match="unsupported archive URL 'mysql://alice:\\*\\*\\*@db/x'"):
+        JobArchive("mysql://alice:hunter2@db/x")
+    assert list(tmp_path.iterdir()) == []  # no folder named postgresql: or mysql:
+
+
+def test_the_repr_masks_the_password(pg_url):
+    with JobArchive(pg_url) as arc:
+        assert pg.PASSWORD not in repr(arc) and pg.PASSWORD not in arc.path
+        assert repr(arc) == f"JobArchive('{pg_url.replace(pg.PASSWORD, '***')}')"
+        assert arc.backend == "postgresql"
+
+
+def test_a_refused_login_or_a_missing_database_is_named_without_the_password(pg_server):
+    wrong = pg_server.url("postgres", password="not-the-Pa55")
+    with pytest.raises(ArchiveUnavailable, match="password authentication failed") as err:
+        JobArchive.open(wrong, create=True)
+    said = everything_said(err.value)
+    assert f"127.0.0.1:{pg_server.port}/postgres" in said
+    assert "not-the-Pa55" not in said and pg.PASSWORD not in said
+    with pytest.raises(ArchiveUnavailable, match='database "nope" does not exist'):
+        JobArchive(pg_server.url("nope"))
+
+
+def test_open_without_create_refuses_a_database_without_the_archive(pg_url):
+    with pytest.raises(ConfigError, match=r"no archive in the database .*no jobs table"):
+        JobArchive.open(pg_url)
+    with JobArchive.open(pg_url, create=True) as arc:  # sync/fetch: the tables are made
+        arc.put(DONE, project_id=P)
+    with JobArchive.open(pg_url) as arc:
+        assert len(arc) == 1
+
+
+# -- a database that is down -----------------------------------------------------------------
+@pytest.fixture
+def own_server():
+    """A server of this test alone: it will be stopped and started."""
+    bindir = pg.binaries()
+    if bindir is None:
+        pytest.skip("no PostgreSQL binaries")
+    server = pg.Server(bindir)
+    yield server
+    server.stop()
+
+
+def test_a_write_to_a_database_gone_down_raises_and_a_restart_is_survived(own_server):
+    url = own_server.create_database()
+    with JobArchive(url) as arc:
+        assert arc.put(RUNNING, project_id=P)
+        own_server.pause()
+        with pytest.raises(ArchiveUnavailable) as err:
+            arc.put(DONE, project_id=P)
+        said = everything_said(err.value)
+        assert f"127.0.0.1:{own_server.port}/" in said and pg.PASSWORD not in said
+        assert "1 response(s) committed before" in str(err.value)
+        own_server.resume()
+        assert arc.statuses(P) == {"j1": "Running"}  # what was committed is there
+        assert arc.put(DONE, project_id=P)  # reconnected by itself
+        assert arc.statuses(P) == {"j1": "Completed"}
+
+
+def test_cli_sync_with_a_down_database_fails_before_any_api_call(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("RDS_JOBS_TOKEN", DEMO_TOKEN)
+    monkeypatch.chdir(tmp_path)
+    with Emulator(load_sample(raw=True), retention_days=None) as emu:
+        code = main(["sync", "--archive", "postgresql://bob:hunter2@127.0.0.1:1/estate",
+                     "--endpoint", emu.url, "--project-id", DEMO_PROJECT])  # fmt: skip
+        assert emu.counts == {}
+    out = capsys.readouterr()
+    assert code != 0
+    assert "127.0.0.1:1/estate" in out.err and "hunter2" not in out.out + out.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sync_that_loses_its_database_while_listing_stops_asking(own_server, monkeypatch):
+    url = own_server.create_database()
+    jobs = load_sample(raw=True)
+    with Emulator(jobs, retention_days=None) as emu, JobArchive(url) as arc:
+        client = emu.client()
+        pages = client.list_task_pages
+        seen = []
+
+        def pages_then_outage(*args, **kwargs):
+            for page in pages(*args, **kwargs):
+                seen.append(page)
+                if len(seen) == 2:
+                    own_server.pause()  # the database dies after the first page was committed
+                yield page
+
+        monkeypatch.setattr(client, "list_task_pages", pages_then_outage)
+        with pytest.raises(RdsJobError) as err:
+            sync_jobs(client, arc, since=datetime(2026, 8, 1, tzinfo=UTC),
+                      until=datetime(2026, 11, 15, tzinfo=UTC), horizon=None)  # fmt: skip
+        calls = sum(emu.counts.values())
+        assert isinstance(err.value, ArchiveUnavailable), err.value
+        assert (
+            calls <= 3
+        )  # two pages asked, perhaps the claim's first one: no details, no more pages
+        own_server.resume()
+        assert len(arc) == len(seen[0])  # the first page is kept
+        assert arc.syncs().empty  # no window is claimed as covered
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="fetch.py: fetch_jobs' worker catches every exception of archive.put per job, "
+    "so an archive outage is recorded per job and the API is still asked for every job",
+)
+def test_a_sync_that_loses_its_database_while_fetching_details_stops_asking(own_server):
+    url = own_server.create_database()
+    jobs = load_sample(raw=True)[:40]
+    with Emulator(jobs, retention_days=None) as emu, JobArchive(url) as arc:
+        client = emu.client(max_workers=1)
+        put = arc.put
+
+        def put_then_outage(*args, **kwargs):
+            done = put(*args, **kwargs)
+            if arc.committed >= 5 + 1:  # one task-list page, then five per-job responses
+                own_server.pause()
+            return done
+
+        arc.put = put_then_outage
+        with pytest.raises(ArchiveUnavailable):
+            sync_jobs(client, arc, since=datetime(2026, 8, 1, tzinfo=UTC),
+                      until=datetime(2026, 11, 15, tzinfo=UTC), horizon=None, details="all")  # fmt: skip
+        assert emu.counts.get("jobs", 0) <= 7
+
+
+def test_jobarchive_path_never_creates_a_folder_for_a_path_like_url(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="names no database"):
+        JobArchive("postgresql://alice:hunter2@127.0.0.1:1")
+    assert not Path("postgresql:").exists()
