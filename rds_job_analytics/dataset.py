@@ -1,0 +1,738 @@
+"""An open dataset: the normalized jobs as hive-partitioned Parquet, and SQL over them.
+
+:func:`export_dataset` writes an archive (or any job frame) to a folder any engine reads
+(DuckDB, Spark, Dask, pyarrow, pandas) without this package::
+
+    DIR/_rds_jobs_manifest.json
+    DIR/account=prod/region=cn-north-4/month=2026-10/part-0.parquet
+    DIR/account=__HIVE_DEFAULT_PARTITION__/region=.../month=.../part-0.parquet
+
+One file per (account, region, month of ``created``, UTC). A missing account, region or
+creation time is Hive's null partition, ``__HIVE_DEFAULT_PARTITION__``
+(:data:`NULL_PARTITION`), which pyarrow, Dask, DuckDB and Spark all read back as null.
+The files hold the other columns of :data:`~rds_job_analytics.JOB_SCHEMA`: text and
+categories as strings, times as UTC microseconds, ``resource_ids`` and ``extra`` as JSON
+text (as :func:`~rds_job_analytics.export.write_frame` writes them). The manifest keeps
+a SHA-256 of each partition's file, so a second export rewrites only the partitions
+whose content changed. :func:`read_jobs` reads the folder back into the normalized
+schema, filters pushed down to ``pyarrow.dataset`` (partitions pruned), and
+:func:`run_sql` runs DuckDB over an archive or a dataset as the table ``jobs``.
+
+Examples
+--------
+>>> import tempfile
+>>> from rds_job_analytics import load_sample
+>>> df = load_sample()
+>>> with tempfile.TemporaryDirectory() as folder:
+...     first = export_dataset(df, folder)
+...     again = export_dataset(df, folder)          # nothing changed: nothing written
+...     back = read_jobs(folder, start="2026-10-01", end="2026-11-01")
+>>> len(first.written), len(again.written), len(again.unchanged)
+(4, 0, 4)
+>>> back["created"].min() >= pd.Timestamp("2026-10-01", tz="UTC"), list(back.columns) == list(JOB_SCHEMA)
+(True, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from .exceptions import ConfigError
+from .export import _JSON_COLUMNS, _json_text
+from .normalize import _finish
+from .schema import CATEGORY, JOB_SCHEMA, OBJECT, TEXT, empty_jobs_frame, to_utc
+from .stats import wilson_interval
+
+if TYPE_CHECKING:
+    from .archive import JobArchive
+
+__all__ = [
+    "MANIFEST_NAME",
+    "NULL_PARTITION",
+    "PARTITION_KEYS",
+    "PARTITION_SCHEMA",
+    "DatasetExport",
+    "SqlError",
+    "combine_failure_rates",
+    "export_dataset",
+    "from_arrow",
+    "read_jobs",
+    "run_sql",
+    "to_arrow",
+]
+
+#: The manifest file in the dataset's folder (engines skip names starting with ``_``).
+MANIFEST_NAME = "_rds_jobs_manifest.json"
+#: What the manifest's ``format`` key holds: how a folder is recognised as ours.
+_FORMAT = "rds_job_analytics.dataset"
+_FORMAT_VERSION = 1
+#: Hive's name for a null partition value: every engine reads it back as null.
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+#: The partition keys, outermost first: folders ``account=.../region=.../month=YYYY-MM``.
+PARTITION_KEYS = ("account", "region", "month")
+#: The one data file of each partition.
+_PART_FILE = "part-0.parquet"
+_TMP_PREFIX = ".tmp-"
+_SEGMENT = re.compile(r"(account|region|month)=([^/]+)")
+_MONTH = re.compile(r"\d{4}-\d{2}")
+#: Row order in the files and in :func:`read_jobs`' frame.
+_ORDER = ["created", "project_id", "job_id"]
+
+# -- the file layout: JOB_SCHEMA minus the partition keys, as arrow types ----------------
+_TIME_COLUMNS = ("created", "ended")
+_TIME_TYPE = pa.timestamp("us", tz="UTC")  # Spark and older engines read no nanoseconds
+
+
+def _arrow_type(name: str, dtype: Any) -> pa.DataType:
+    if name in _TIME_COLUMNS:
+        return _TIME_TYPE
+    if dtype == "float64":
+        return pa.float64()
+    return pa.string()  # text, categories, and the JSON text of the object columns
+
+
+#: Arrow type of every schema column as the dataset stores it.
+_ARROW_TYPES = {name: _arrow_type(name, dtype) for name, dtype in JOB_SCHEMA.items()}
+#: The columns inside the files (the account and region are the folders).
+_FILE_COLUMNS = tuple(c for c in JOB_SCHEMA if c not in PARTITION_KEYS)
+_FILE_SCHEMA = pa.schema([(c, _ARROW_TYPES[c]) for c in _FILE_COLUMNS])
+#: The partition keys' types (all strings). Dask infers them anew from each file's path,
+#: which fails on a null partition: give them to it,
+#: ``dd.read_parquet(DIR, dataset={"partitioning": {"flavor": "hive", "schema": PARTITION_SCHEMA}})``.
+PARTITION_SCHEMA = pa.schema([(k, pa.string()) for k in PARTITION_KEYS])
+_PARTITIONING = ds.HivePartitioning(PARTITION_SCHEMA, null_fallback=NULL_PARTITION)
+
+
+class SqlError(ConfigError):
+    """DuckDB refused or failed the query (its message, the cause kept)."""
+
+
+@dataclass(frozen=True)
+class DatasetExport:
+    """What :func:`export_dataset` did.
+
+    Attributes
+    ----------
+    path : Path
+        The dataset's folder.
+    rows : int
+        Jobs in the partitions covered by this export (written or unchanged).
+    written, unchanged, removed : tuple of str
+        Partitions (``account=.../region=.../month=...``) written because their content
+        changed or was new, left alone because it had not, and deleted because the
+        archive (within the exported months) no longer has rows there.
+    """
+
+    path: Path
+    rows: int
+    written: tuple[str, ...] = field(default=())
+    unchanged: tuple[str, ...] = field(default=())
+    removed: tuple[str, ...] = field(default=())
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.rows} jobs in {len(self.written) + len(self.unchanged)} partitions of "
+            f"{self.path}: {len(self.written)} written, {len(self.unchanged)} unchanged"
+        )
+        return text + (f", {len(self.removed)} removed" if self.removed else "")
+
+
+# -- the folder: ours, empty, or refused ------------------------------------------------
+def _load_manifest(path: Path) -> dict[str, Any] | None:
+    file = path / MANIFEST_NAME
+    if not file.is_file():
+        return None
+    try:
+        manifest = orjson.loads(file.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        manifest = None
+    if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
+        raise ConfigError(f"{str(file)!r} is not an rds_job_analytics dataset manifest")
+    if int(manifest.get("version", 0)) > _FORMAT_VERSION:
+        raise ConfigError(
+            f"dataset {str(path)!r} was written by a newer rds_job_analytics "
+            f"(format {manifest['version']}; this version reads up to {_FORMAT_VERSION}): upgrade"
+        )
+    manifest.setdefault("partitions", {})
+    return manifest
+
+
+def _check_folder(path: Path, *, create: bool) -> dict[str, Any]:
+    """The manifest of the dataset at ``path`` (empty for a new or empty folder with
+    ``create``); ConfigError naming the folder and what in it is not ours otherwise."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"dataset {str(path)!r} is not a folder")
+    if not path.exists() or not any(path.iterdir()):
+        if create:
+            return {"format": _FORMAT, "version": _FORMAT_VERSION, "partitions": {}}
+        why = "it does not exist" if not path.exists() else "it is empty"
+        raise ConfigError(f"no dataset at {str(path)!r}: {why} (export_dataset writes one)")
+    manifest = _load_manifest(path)
+    foreign = [p for p in _walk(path) if not _ours(path, p)]
+    if manifest is None or foreign:
+        shown = ", ".join(repr(str(p.relative_to(path))) for p in foreign[:3])
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        what = f"it holds {shown}{more}, not written by rds_job_analytics" if foreign else ""
+        if manifest is None:
+            what = what or "it holds files"
+            what += f" and has no {MANIFEST_NAME}"
+        raise ConfigError(f"{str(path)!r} is not an rds_job_analytics dataset: {what}")
+    return manifest
+
+
+def _walk(path: Path) -> Iterable[Path]:
+    """Every file and every folder that holds no file, under ``path``."""
+    for root, dirs, files in os.walk(path):
+        here = Path(root)
+        if not dirs and not files and here != path:
+            yield here
+        for name in files:
+            yield here / name
+
+
+def _ours(path: Path, item: Path) -> bool:
+    rel = item.relative_to(path).parts
+    if rel == (MANIFEST_NAME,) or (len(rel) == 1 and rel[0].startswith(_TMP_PREFIX)):
+        return True
+    if len(rel) > 4 or any(not _SEGMENT.fullmatch(s) for s in rel[:3]):
+        return False
+    if [s.split("=", 1)[0] for s in rel[:3]] != list(PARTITION_KEYS[: len(rel[:3])]):
+        return False
+    if len(rel) < 4:
+        return item.is_dir()  # an empty folder left by a removed partition
+    return rel[3] == _PART_FILE or rel[3].startswith(_TMP_PREFIX)
+
+
+# -- export --------------------------------------------------------------------------------
+def _segment(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return NULL_PARTITION
+    return quote(str(value), safe=" -_.~+@:,")  # engines percent-decode folder names
+
+
+def _month_bounds(start: Any, end: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """``[start, end)`` widened to whole months (UTC): a partition is always whole."""
+    lo = hi = None
+    if start is not None:
+        lo = to_utc(start).tz_convert(None).to_period("M").to_timestamp().tz_localize("UTC")
+    if end is not None:
+        e = to_utc(end)
+        hi = e.tz_convert(None).to_period("M").to_timestamp().tz_localize("UTC")
+        if hi < e:
+            hi = (hi.tz_convert(None) + pd.offsets.MonthBegin(1)).tz_localize("UTC")
+    return lo, hi
+
+
+def _frame_of(source: Any, lo: Any, hi: Any) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        missing = [c for c in JOB_SCHEMA if c not in source.columns]
+        if missing:
+            raise ConfigError(
+                f"the frame lacks the job column(s) {missing[:5]}: pass a normalized job "
+                "frame (JobArchive.to_frame, normalize_jobs) or a JobArchive"
+            )
+        df = source
+        if lo is not None:
+            df = df[df["created"] >= lo]
+        if hi is not None:
+            df = df[df["created"] < hi]
+        return df
+    if hasattr(source, "to_frame"):
+        return source.to_frame(start=lo, end=hi)
+    raise ConfigError(
+        f"export_dataset takes a JobArchive or a job frame, not {type(source).__name__}"
+    )
+
+
+def to_arrow(df: pd.DataFrame, columns: Sequence[str] | None = None) -> pa.Table:
+    """A job frame as the dataset stores it: text and categories as strings, times as UTC
+    microseconds, ``resource_ids`` and ``extra`` as JSON text.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A normalized job frame.
+    columns : sequence of str, optional
+        The columns to convert, in order; default every column of ``JOB_SCHEMA``.
+
+    Examples
+    --------
+    >>> from rds_job_analytics import load_sample
+    >>> t = to_arrow(load_sample().head(2))
+    >>> str(t.schema.field("created").type), str(t.schema.field("extra").type)
+    ('timestamp[us, tz=UTC]', 'string')
+    """
+    arrays = []
+    names = list(columns) if columns is not None else list(JOB_SCHEMA)
+    for name in names:
+        col = df[name]
+        if name in _JSON_COLUMNS:
+            values: Any = [_json_text(v) for v in col]
+        elif isinstance(col.dtype, pd.CategoricalDtype):
+            values = col.astype(object).where(col.notna(), None).to_numpy()
+        elif name in _TIME_COLUMNS:
+            values = col.dt.as_unit("us")
+        else:
+            values = col
+        arrays.append(pa.array(values, type=_ARROW_TYPES[name], from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=pa.schema([(n, _ARROW_TYPES[n]) for n in names]))
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+def _write_atomic(file: Path, data: bytes) -> None:
+    tmp = file.with_name(f"{_TMP_PREFIX}{file.name}.{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, file)
+
+
+def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    data = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    _write_atomic(path / MANIFEST_NAME, data)
+
+
+def _in_window(key: str, lo: pd.Timestamp | None, hi: pd.Timestamp | None) -> bool:
+    """Whether partition ``key`` lies inside the exported months (all, without bounds)."""
+    if lo is None and hi is None:
+        return True
+    month = key.rsplit("month=", 1)[1]
+    if not _MONTH.fullmatch(month):
+        return False  # the null month (no creation time) is exported only without bounds
+    first = pd.Timestamp(f"{month}-01", tz="UTC")
+    return (lo is None or first >= lo) and (hi is None or first < hi)
+
+
+def export_dataset(
+    source: JobArchive | pd.DataFrame,
+    path: str | Path,
+    *,
+    start: Any = None,
+    end: Any = None,
+) -> DatasetExport:
+    """Write jobs as a hive-partitioned Parquet dataset (account/region/month), incrementally.
+
+    Every partition is a whole month of one account and region: ``start`` and ``end`` are
+    widened to whole months (UTC). A partition whose file would be byte-for-byte what the
+    folder already holds is not written again (the manifest keeps each file's SHA-256);
+    a partition of the exported months that has no rows any more is removed. Each file is
+    written to a temporary name and renamed into place, so readers never see half a file.
+
+    Parameters
+    ----------
+    source : JobArchive or pandas.DataFrame
+        An archive (its :meth:`~rds_job_analytics.JobArchive.to_frame`), or a normalized job
+        frame with every column of ``JOB_SCHEMA`` (``resource_ids``/``extra`` may hold
+        lists/dicts).
+    path : str or Path
+        The dataset's folder: new, empty, or written by this function before; created
+        with its parents.
+    start, end : str, datetime or Timestamp, optional
+        Export only the months from ``start``'s to the one holding the instant before
+        ``end`` (naive = UTC); partitions of other months are left alone. Jobs without a
+        creation time (the null month) are exported only when both are None.
+
+    Returns
+    -------
+    DatasetExport
+        The partitions written, unchanged and removed, and the rows they hold.
+
+    Raises
+    ------
+    ConfigError
+        Naming the folder when it is a file or holds anything this function did not write
+        (another dataset layout, other files: nothing is touched), or when the frame lacks
+        job columns.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from rds_job_analytics import JobArchive
+    >>> arc = JobArchive(":memory:")
+    >>> arc.put({"job": {"id": "j1", "status": "Completed", "created": "2026-10-02T08:00:00Z"}},
+    ...         project_id="p1", region="cn-north-4", account="prod")
+    True
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     print(export_dataset(arc, folder).written)
+    ...     print(export_dataset(arc, folder))
+    ('account=prod/region=cn-north-4/month=2026-10',)
+    1 jobs in 1 partitions of ...: 0 written, 1 unchanged
+    """
+    path = Path(path)
+    manifest = _check_folder(path, create=True)
+    lo, hi = _month_bounds(start, end)
+    df = _frame_of(source, lo, hi)
+    path.mkdir(parents=True, exist_ok=True)
+    if not (path / MANIFEST_NAME).exists():  # claim the folder before the first file lands
+        _write_manifest(path, manifest)
+
+    months = df["created"].dt.strftime("%Y-%m").astype(object)
+    keys = pd.Series(
+        [
+            f"account={_segment(a)}/region={_segment(r)}/month={_segment(m)}"
+            for a, r, m in zip(
+                df["account"].astype(object), df["region"].astype(object), months, strict=True
+            )
+        ],
+        index=df.index,
+        dtype=object,
+    )
+    known: dict[str, Any] = manifest["partitions"]
+    written, unchanged = [], []
+    for key, rows in df.groupby(keys, sort=True):
+        part = rows.sort_values(_ORDER, na_position="first", kind="stable")
+        data = _parquet_bytes(to_arrow(part, _FILE_COLUMNS))
+        digest = hashlib.sha256(data).hexdigest()
+        file = path / key / _PART_FILE
+        entry = known.get(key)
+        if entry and entry.get("sha256") == digest and _size(file) == len(data):
+            unchanged.append(key)
+            continue
+        file.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(file, data)
+        known[key] = {"sha256": digest, "rows": len(part), "bytes": len(data)}
+        written.append(key)
+    present = set(keys.unique())
+    removed = sorted(k for k in known if k not in present and _in_window(k, lo, hi))
+    for key in removed:
+        _remove_partition(path, key)
+        del known[key]
+    _write_manifest(path, manifest)
+    return DatasetExport(path, len(df), tuple(written), tuple(unchanged), tuple(removed))
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:
+        return -1
+
+
+def _remove_partition(path: Path, key: str) -> None:
+    folder = path / key
+    (folder / _PART_FILE).unlink(missing_ok=True)
+    while folder != path:  # the emptied folders up to the dataset's
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
+
+
+# -- read -----------------------------------------------------------------------------------
+def _dataset(path: Path) -> ds.Dataset:
+    _check_folder(path, create=False)
+    return ds.dataset(
+        str(path),
+        schema=pa.schema([*_FILE_SCHEMA, *PARTITION_SCHEMA]),
+        format="parquet",
+        partitioning=_PARTITIONING,
+        exclude_invalid_files=False,
+    )
+
+
+def _isin(name: str, value: str | Iterable[str]) -> ds.Expression:
+    values = [value] if isinstance(value, str) else list(value)
+    return pc.field(name).isin(values)
+
+
+def _filter(
+    start: Any, end: Any, account: Any, region: Any, project_id: Any, filters: Any
+) -> ds.Expression | None:
+    parts: list[ds.Expression] = []
+    for name, value in (("account", account), ("region", region), ("project_id", project_id)):
+        if value is not None:
+            parts.append(_isin(name, value))
+    if start is not None:
+        lo = to_utc(start)
+        parts += [pc.field("month") >= lo.strftime("%Y-%m"), pc.field("created") >= lo]
+    if end is not None:
+        hi = to_utc(end)
+        parts += [pc.field("month") <= hi.strftime("%Y-%m"), pc.field("created") < hi]
+    if filters is not None:
+        parts.append(
+            filters if isinstance(filters, ds.Expression) else pq.filters_to_expression(filters)
+        )
+    if not parts:
+        return None
+    out = parts[0]
+    for p in parts[1:]:
+        out = out & p
+    return out
+
+
+def read_jobs(
+    path: str | Path,
+    *,
+    start: Any = None,
+    end: Any = None,
+    account: str | Iterable[str] | None = None,
+    region: str | Iterable[str] | None = None,
+    project_id: str | Iterable[str] | None = None,
+    filters: Any = None,
+) -> pd.DataFrame:
+    """Read a dataset written by :func:`export_dataset` into the normalized frame.
+
+    The frame has exactly the columns and dtypes of ``JOB_SCHEMA`` (the null partition
+    reads back as a missing account or region; ``resource_ids`` and ``extra`` as lists and
+    dicts again), sorted by ``created`` (missing first), ``project_id`` and ``job_id``.
+    Every filter is pushed down to ``pyarrow.dataset``: the account, region and the months
+    of ``[start, end)`` prune whole partitions, the rest is filtered while reading.
+
+    Parameters
+    ----------
+    path : str or Path
+        The dataset's folder.
+    start, end : str, datetime or Timestamp, optional
+        Jobs created in ``[start, end)`` (naive = UTC).
+    account, region, project_id : str or list of str, optional
+        Only these values.
+    filters : pyarrow.dataset.Expression or list of tuples, optional
+        More conditions on the stored columns, as an expression
+        (``pyarrow.compute.field("status") == "Failed"``) or pyarrow's DNF tuples
+        (``[("status", "==", "Failed")]``); times compare as UTC timestamps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The normalized job frame (empty but with every column when nothing matches).
+
+    Raises
+    ------
+    ConfigError
+        Naming the folder when it does not exist, is empty, or is not a dataset this
+        package wrote.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from rds_job_analytics import load_sample
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = export_dataset(load_sample(), folder)
+    ...     failed = read_jobs(folder, filters=[("status", "==", "Failed")])
+    >>> failed["status"].unique().tolist(), failed["status"].dtype
+    (['Failed'], CategoricalDtype(categories=['Running', 'Completed', 'Failed'], ordered=False, categories_dtype=str))
+    """
+    dataset = _dataset(Path(path))
+    expr = _filter(start, end, account, region, project_id, filters)
+    table = dataset.to_table(columns=list(JOB_SCHEMA), filter=expr)
+    return from_arrow(table)
+
+
+def from_arrow(table: pa.Table) -> pd.DataFrame:
+    """The dataset's arrow table (every ``JOB_SCHEMA`` column) back to the normalized frame.
+
+    Examples
+    --------
+    >>> from rds_job_analytics import load_sample
+    >>> df = load_sample().head(3)
+    >>> back = from_arrow(to_arrow(df))
+    >>> back["job_id"].tolist() == df["job_id"].tolist(), back["created"].dtype
+    (True, datetime64[ns, UTC])
+    """
+    if table.num_rows == 0:
+        return empty_jobs_frame()
+    data: dict[str, Any] = {}
+    for name, dtype in JOB_SCHEMA.items():
+        col = table.column(name)
+        if name in _JSON_COLUMNS:
+            data[name] = np.array(
+                [None if v is None else orjson.loads(v) for v in col.to_pylist()], dtype=object
+            )
+        elif name in _TIME_COLUMNS:
+            data[name] = col.to_pandas().dt.as_unit("ns")
+        elif isinstance(dtype, pd.CategoricalDtype):  # fixed categories (``source``)
+            data[name] = pd.Categorical(col.to_numpy(zero_copy_only=False), dtype=dtype)
+        elif dtype == CATEGORY:
+            data[name] = _categorical(col)
+        elif dtype == OBJECT:  # pragma: no cover - every object column is a JSON column
+            data[name] = col.to_numpy(zero_copy_only=False)
+        elif dtype == TEXT:
+            data[name] = pd.array(col, dtype=TEXT)
+        else:
+            data[name] = col.to_numpy(zero_copy_only=False).astype(dtype)
+    df = _finish(data)
+    return df.sort_values(_ORDER, na_position="first", kind="stable", ignore_index=True)
+
+
+def _categorical(col: pa.ChunkedArray) -> pd.Categorical:
+    """Strings -> categorical with the sorted distinct values as object categories, as
+    the normalizer and the archive build them."""
+    enc = col.combine_chunks().dictionary_encode()
+    cats = np.array(enc.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(cats, kind="stable")
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    codes = np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else -1, -1)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(cats[order], dtype=object))
+
+
+# -- combining per-partition results -------------------------------------------------------
+_RATE_COUNTS = ["jobs", "completed", "failed", "running", "finished"]
+
+
+def combine_failure_rates(
+    parts: pd.DataFrame | Iterable[pd.DataFrame], *, confidence: float = 0.95
+) -> pd.DataFrame:
+    """:func:`~rds_job_analytics.failure_rates` of a whole from those of its pieces.
+
+    Sums ``jobs``, ``completed``, ``failed``, ``running`` and ``finished`` per group across
+    the pieces and recomputes the failure rate and the Wilson interval from the sums: an
+    average of the pieces' rates would weigh a partition of 3 jobs like one of 3,000.
+
+    Parameters
+    ----------
+    parts : pandas.DataFrame or iterable of DataFrame
+        Results of ``failure_rates(piece, by=...)`` (the same ``by`` each time), or
+        their concatenation.
+    confidence : float
+        Confidence level of the recomputed Wilson interval, strictly between 0 and 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        What ``failure_rates`` of the concatenated pieces gives: indexed by the group
+        key(s), sorted, with the same columns and dtypes.
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> df = rja.load_sample()
+    >>> halves = [rja.failure_rates(df.iloc[:100], by="engine"),
+    ...           rja.failure_rates(df.iloc[100:], by="engine")]
+    >>> whole = rja.failure_rates(df, by="engine")
+    >>> combine_failure_rates(halves)["failure_rate"].round(12).equals(whole["failure_rate"].round(12))
+    True
+    """
+    frame = parts if isinstance(parts, pd.DataFrame) else pd.concat(list(parts))
+    names = [n for n in frame.index.names]
+    if frame.empty:
+        return frame[[*_RATE_COUNTS, "failure_rate", "ci_low", "ci_high"]].copy()
+    if len(names) == 1 and names[0] is None:
+        names = [None]
+    out = frame[_RATE_COUNTS].groupby(level=list(range(len(names))), sort=True, dropna=False).sum()
+    out = out.astype("int64")
+    finished = out["finished"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["failure_rate"] = (out["failed"] / finished.where(finished > 0)).astype("float64")
+    out["ci_low"], out["ci_high"] = wilson_interval(out["failed"], finished, confidence)
+    return out
+
+
+# -- SQL ------------------------------------------------------------------------------------
+_DUCKDB_HINT = "rds-jobs sql needs DuckDB: pip install 'rds-job-analytics[sql]'"
+
+
+def run_sql(
+    query: str,
+    *,
+    archive: str | Path | JobArchive | None = None,
+    dataset: str | Path | None = None,
+) -> pd.DataFrame:
+    """Run a DuckDB SQL query over an archive or a dataset, as the table ``jobs``.
+
+    ``jobs`` has the normalized columns in ``JOB_SCHEMA`` order, the same from either
+    source: text and categories as ``VARCHAR``, ``created``/``ended`` as ``TIMESTAMPTZ``
+    (UTC), numbers as ``DOUBLE``, ``resource_ids`` and ``extra`` as JSON text (DuckDB's
+    ``json_extract`` reads them). An archive is read through
+    :meth:`~rds_job_analytics.JobArchive.to_frame` (SQLite or PostgreSQL: the raw tables
+    hold API responses, not columns), and its sync windows are the table ``syncs``; a
+    dataset is scanned in place (filters and partitions pushed down). Nothing is written:
+    the query runs in an in-memory database without file access (no ``COPY``,
+    ``read_csv`` or ``ATTACH``) and without downloading extensions.
+
+    Parameters
+    ----------
+    query : str
+        One SQL query; its last statement's result is returned.
+    archive : str, Path or JobArchive, optional
+        An archive file or ``postgresql://`` URL (opened read-only: it must exist), or an
+        open archive.
+    dataset : str or Path, optional
+        A folder written by :func:`export_dataset`. Exactly one of ``archive`` and
+        ``dataset``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The query's result (an empty frame for a statement without one).
+
+    Raises
+    ------
+    ConfigError
+        Neither or both sources; a path that is not an archive or a dataset (named).
+    SqlError
+        DuckDB's error for the query (a :class:`ConfigError`).
+    ImportError
+        DuckDB is not installed (``pip install 'rds-job-analytics[sql]'``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from rds_job_analytics import load_sample
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = export_dataset(load_sample(), folder)
+    ...     out = run_sql("SELECT status, count(*) AS n FROM jobs GROUP BY 1 ORDER BY 1",
+    ...                   dataset=folder)
+    >>> out["status"].tolist()
+    ['Completed', 'Failed', 'Running']
+    """
+    if (archive is None) == (dataset is None):
+        raise ConfigError("run_sql needs exactly one of archive= and dataset=")
+    try:
+        import duckdb
+    except ImportError as exc:  # pragma: no cover - duckdb is in the test extras
+        raise ImportError(_DUCKDB_HINT) from exc
+    con = duckdb.connect(
+        ":memory:",
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    try:
+        source: Any
+        if dataset is not None:
+            source = _dataset(Path(dataset))
+            con.register("_rds_jobs_source", source)
+        else:
+            source, syncs = _archive_tables(archive)
+            con.register("_rds_jobs_source", source)
+            con.register("syncs", syncs)
+        cols = ", ".join(f'"{c}"' for c in JOB_SCHEMA)
+        con.execute(f"CREATE VIEW jobs AS SELECT {cols} FROM _rds_jobs_source")
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_external_access = false")
+        try:
+            result = con.sql(query)
+            return pd.DataFrame() if result is None else result.df()
+        except duckdb.Error as exc:
+            raise SqlError(f"SQL error: {exc}") from exc
+    finally:
+        con.close()
+
+
+def _archive_tables(archive: Any) -> tuple[pa.Table, pd.DataFrame]:
+    from .archive import JobArchive
+
+    if isinstance(archive, JobArchive):
+        return to_arrow(archive.to_frame()), archive.syncs()
+    with JobArchive.open(archive) as arc:
+        return to_arrow(arc.to_frame()), arc.syncs()

@@ -1,0 +1,365 @@
+"""The open dataset: hive-partitioned Parquet, incremental export, read back, recipes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+import pandas.testing as tm
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import rds_job_analytics as rja
+from rds_job_analytics import ConfigError, JobArchive
+from rds_job_analytics.dataset import (
+    MANIFEST_NAME,
+    NULL_PARTITION,
+    PARTITION_SCHEMA,
+    combine_failure_rates,
+    export_dataset,
+    read_jobs,
+)
+from rds_job_analytics.schema import JOB_SCHEMA, empty_jobs_frame
+
+ORIGINS = [  # (account, project, region): a missing account, a missing region, an odd name
+    ("prod", "p1", "cn-north-4"),
+    (None, "p2", "eu-west-101"),
+    ("team a/b", "p3", None),
+]
+ORDER = ["created", "project_id", "job_id"]
+
+
+def fill(arc: JobArchive, raw: list[dict]) -> None:
+    for i, r in enumerate(raw):
+        account, project, region = ORIGINS[i % len(ORIGINS)]
+        arc.put(r, project_id=project, region=region, account=account)
+    # a job known only from the task list, one in both, and one without a creation time
+    arc.put_tasks(
+        [
+            {"id": "t-only", "status": "Running", "create_time": "2026-10-01T00:00:00Z"},
+            {"id": raw[0]["job"]["id"], "status": "Completed", "order_id": "o-1"},
+        ],
+        project_id="p1",
+        region="cn-north-4",
+        account="prod",
+    )
+    arc.put({"job": {"id": "no-created", "status": "Failed"}}, project_id="p2", region="x-1")
+
+
+def sorted_frame(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(ORDER, na_position="first", kind="stable", ignore_index=True)
+
+
+def object_categories(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with object categories: the archive's frame has them, while
+    ``normalize_jobs`` of the sample may infer ``str`` ones (same values, same order)."""
+    out = df.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype) and col not in ("status", "source"):
+            cats = out[col].cat.categories
+            out[col] = out[col].cat.set_categories(pd.Index(list(cats), dtype=object))
+    return out
+
+
+@pytest.fixture(scope="module")
+def raw():
+    return rja.load_sample(raw=True)
+
+
+@pytest.fixture
+def archive(tmp_path, raw):
+    arc = JobArchive(tmp_path / "jobs.sqlite")
+    fill(arc, raw)
+    yield arc
+    arc.close()
+
+
+def part_files(folder):
+    return {
+        str(p.relative_to(folder).parent): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*.parquet")
+    }
+
+
+# -- layout and round trip ------------------------------------------------------------------
+def test_the_dataset_reads_back_as_the_archive_frame(archive, tmp_path):
+    folder = tmp_path / "ds"
+    result = export_dataset(archive, folder)
+    expected = archive.to_frame()
+    back = read_jobs(folder)
+    tm.assert_frame_equal(back, sorted_frame(expected))
+    assert result.rows == len(expected) and not result.unchanged and not result.removed
+    # one folder per account/region/month; missing values in Hive's null partition
+    assert "account=prod/region=cn-north-4/month=2026-10" in result.written
+    assert f"account={NULL_PARTITION}/region=eu-west-101/month=2026-09" in result.written
+    assert f"account=team a%2Fb/region={NULL_PARTITION}/month=2026-08" in result.written
+    assert f"account={NULL_PARTITION}/region=x-1/month={NULL_PARTITION}" in result.written
+    assert set(part_files(folder)) == set(result.written)
+    manifest = json.loads((folder / MANIFEST_NAME).read_text())
+    assert set(manifest["partitions"]) == set(result.written)
+    assert sum(p["rows"] for p in manifest["partitions"].values()) == len(expected)
+
+
+def test_missing_values_and_objects_round_trip(archive, tmp_path):
+    back = read_jobs(export_dataset(archive, tmp_path / "ds").path)
+    assert back["account"].isna().sum() == (archive.to_frame()["account"].isna()).sum() > 0
+    assert "team a/b" in set(back["account"].dropna())
+    assert back["region"].isna().any() and NULL_PARTITION not in set(back["region"].dropna())
+    no_created = back[back["job_id"] == "no-created"]
+    assert len(no_created) == 1 and no_created["created"].isna().all()
+    lists = back["resource_ids"].dropna()
+    dicts = back["extra"].dropna()
+    assert len(lists) and all(isinstance(v, list) for v in lists)
+    assert len(dicts) and all(isinstance(v, dict) for v in dicts)
+    assert back.loc[back["job_id"] == "t-only", "source"].tolist() == ["task"]
+
+
+def test_a_small_frame_with_every_quirk_round_trips(tmp_path, raw):
+    """Fewer than 256 responses: the per-record normalizer builds the frame."""
+    arc = JobArchive(":memory:")
+    fill(arc, raw[:60])
+    folder = tmp_path / "ds"
+    export_dataset(arc, folder)
+    tm.assert_frame_equal(read_jobs(folder), sorted_frame(arc.to_frame()))
+
+
+def test_an_empty_archive_gives_an_empty_dataset_with_the_schema(tmp_path):
+    folder = tmp_path / "new" / "ds"
+    result = export_dataset(JobArchive(":memory:"), folder)
+    assert result.rows == 0 and result.written == ()
+    assert [p.name for p in folder.iterdir()] == [MANIFEST_NAME]
+    tm.assert_frame_equal(read_jobs(folder), empty_jobs_frame())
+
+
+def test_a_frame_can_be_exported_and_its_dtypes_come_back(tmp_path):
+    df = rja.load_sample()
+    back = read_jobs(export_dataset(df, tmp_path).path)
+    assert back.dtypes.to_dict() == dict(JOB_SCHEMA) | {
+        c: back[c].dtype for c in JOB_SCHEMA if JOB_SCHEMA[c] == "category"
+    }
+    assert all(back[c].dtype == "category" for c in JOB_SCHEMA if JOB_SCHEMA[c] == "category")
+    expected = sorted_frame(df)
+    for col in ("job_id", "created", "ended", "duration_s", "status", "fail_reason"):
+        tm.assert_series_equal(back[col], expected[col])
+
+
+# -- incremental ------------------------------------------------------------------------------
+def test_a_second_export_writes_only_the_changed_partitions(archive, tmp_path, raw):
+    folder = tmp_path / "ds"
+    first = export_dataset(archive, folder)
+    before = part_files(folder)
+    again = export_dataset(archive, folder)
+    assert again.written == () and set(again.unchanged) == set(first.written)
+    assert part_files(folder) == before  # not even rewritten with the same bytes
+
+    # a new job in one partition, a Running job finishing in another
+    archive.put(
+        {"job": {"id": "new-1", "status": "Completed", "created": "2026-10-03T00:00:00Z"}},
+        project_id="p1",
+        region="cn-north-4",
+        account="prod",
+    )
+    running = next(
+        (i, r) for i, r in enumerate(raw) if r["job"]["status"] == "Running" and i % 3 == 1
+    )[1]
+    done = {"job": dict(running["job"], status="Completed", ended="2026-11-14T11:00:00Z")}
+    archive.put(done, project_id="p2", region="eu-west-101")
+    month = running["job"]["created"][:7]
+    third = export_dataset(archive, folder)
+    assert set(third.written) == {
+        "account=prod/region=cn-north-4/month=2026-10",
+        f"account={NULL_PARTITION}/region=eu-west-101/month={month}",
+    }
+    assert len(third.unchanged) == len(first.written) - 2
+    after = part_files(folder)
+    assert {k for k in before if after[k] != before[k]} == set(third.written)
+    tm.assert_frame_equal(read_jobs(folder), sorted_frame(archive.to_frame()))
+
+
+def test_a_partition_that_lost_its_rows_is_removed(tmp_path):
+    df = rja.load_sample()
+    export_dataset(df, tmp_path)
+    september = df["created"].dt.strftime("%Y-%m") == "2026-09"
+    result = export_dataset(df[~september], tmp_path)
+    gone = f"account={NULL_PARTITION}/region={NULL_PARTITION}/month=2026-09"
+    assert result.removed == (gone,) and not (tmp_path / gone).exists()
+    tm.assert_frame_equal(read_jobs(tmp_path), object_categories(sorted_frame(df[~september])))
+
+
+def test_a_window_exports_whole_months_and_leaves_the_others_alone(archive, tmp_path):
+    folder = tmp_path / "ds"
+    export_dataset(archive, folder)
+    for job_id, created in (
+        ("sep-new", "2026-09-10T00:00:00Z"),
+        ("oct-new", "2026-10-28T00:00:00Z"),
+    ):
+        archive.put(
+            {"job": {"id": job_id, "status": "Running", "created": created}},
+            project_id="p1",
+            region="cn-north-4",
+            account="prod",
+        )
+    result = export_dataset(archive, folder, start="2026-10-15", end="2026-10-20")
+    assert result.written == ("account=prod/region=cn-north-4/month=2026-10",)
+    assert all("month=2026-10" in k for k in result.unchanged) and not result.removed
+    october = read_jobs(folder, start="2026-10-01", end="2026-11-01")
+    tm.assert_frame_equal(october, sorted_frame(archive.to_frame("2026-10-01", "2026-11-01")))
+    assert "sep-new" not in set(read_jobs(folder)["job_id"])  # September was not exported
+    assert "no-created" in set(read_jobs(folder)["job_id"])  # nor was the null month removed
+
+
+def test_a_deleted_file_is_written_again(archive, tmp_path):
+    folder = tmp_path / "ds"
+    first = export_dataset(archive, folder)
+    (folder / first.written[0] / "part-0.parquet").unlink()
+    assert export_dataset(archive, folder).written == (first.written[0],)
+
+
+# -- filters, pushed down ------------------------------------------------------------------------
+@pytest.fixture
+def exported(archive, tmp_path):
+    folder = tmp_path / "ds"
+    export_dataset(archive, folder)
+    return archive.to_frame(), folder
+
+
+def test_filters_select_what_the_frame_would(exported):
+    full, folder = exported
+    full = sorted_frame(full)
+
+    def same(got, mask):
+        expected = read_jobs(folder).loc[mask].reset_index(drop=True)
+        for col in expected.columns:  # the categories of the rows read, as from to_frame
+            if isinstance(expected[col].dtype, pd.CategoricalDtype) and col not in (
+                "status",
+                "source",
+            ):
+                expected[col] = expected[col].cat.remove_unused_categories()
+        tm.assert_frame_equal(got, expected)
+        assert len(got) == int(mask.sum())
+
+    same(read_jobs(folder, account="prod"), full["account"] == "prod")
+    same(
+        read_jobs(folder, region=["eu-west-101", "x-1"]),
+        full["region"].isin(["eu-west-101", "x-1"]),
+    )
+    same(read_jobs(folder, project_id="p3"), full["project_id"] == "p3")
+    lo, hi = pd.Timestamp("2026-09-15", tz="UTC"), pd.Timestamp("2026-10-02 12:00", tz="UTC")
+    same(read_jobs(folder, start=lo, end=hi), (full["created"] >= lo) & (full["created"] < hi))
+    same(read_jobs(folder, filters=[("status", "==", "Failed")]), full["status"] == "Failed")
+    same(
+        read_jobs(folder, account="prod", filters=pc.field("engine") == "MySQL"),
+        (full["account"] == "prod") & (full["engine"] == "MySQL"),
+    )
+    nothing = read_jobs(folder, account="nobody")
+    tm.assert_frame_equal(nothing, empty_jobs_frame())
+
+
+def test_filters_prune_partitions_without_opening_their_files(exported):
+    full, folder = exported
+    for bad in (
+        "account=prod/region=cn-north-4/month=2026-08",
+        f"account={NULL_PARTITION}/region=eu-west-101/month=2026-10",
+    ):
+        (folder / bad / "part-0.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(pa.ArrowInvalid):  # the corrupt files are read without a filter
+        read_jobs(folder)
+    october_prod = read_jobs(folder, start="2026-10-01", end="2026-11-01", account="prod")
+    mask = (full["account"] == "prod") & (full["created"].dt.month == 10)
+    assert len(october_prod) == int(mask.sum()) > 0
+
+
+# -- a folder that is not ours -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("files", "named"),
+    [
+        ({"notes.txt": b"mine"}, "notes.txt"),
+        ({"year=2024/part.parquet": b"PAR1"}, "year=2024/part.parquet"),
+        ({"account=a/region=b/month=2026-10/data.parquet": b"PAR1"}, "data.parquet"),
+        ({"account=a/region=b/month=2026-10/part-0.parquet": b"PAR1"}, MANIFEST_NAME),
+        ({MANIFEST_NAME: b'{"format": "somebody-else"}'}, MANIFEST_NAME),
+    ],
+)
+def test_a_folder_holding_something_else_is_refused_and_left_alone(tmp_path, files, named):
+    for name, data in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    before = sorted(p for p in tmp_path.rglob("*"))
+    with pytest.raises(ConfigError, match=str(tmp_path)) as err:
+        export_dataset(rja.load_sample(), tmp_path)
+    assert named in str(err.value)
+    with pytest.raises(ConfigError, match=str(tmp_path)):
+        read_jobs(tmp_path)
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+
+
+def test_a_file_a_missing_or_an_empty_folder_is_no_dataset_to_read(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="is not a folder"):
+        export_dataset(rja.load_sample(), tmp_path / "file")
+    with pytest.raises(ConfigError, match="does not exist"):
+        read_jobs(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="is empty"):
+        read_jobs(tmp_path / "empty")
+    assert not (tmp_path / "missing").exists()
+    export_dataset(rja.load_sample(), tmp_path / "empty")  # an empty folder is fine to write
+
+
+def test_a_frame_without_the_job_columns_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="lacks the job column"):
+        export_dataset(pd.DataFrame({"job_id": ["a"]}), tmp_path)
+    with pytest.raises(ConfigError, match="takes a JobArchive or a job frame"):
+        export_dataset([1, 2], tmp_path)
+
+
+# -- recipes (the README's, on the dataset they write) ------------------------------------------------
+def test_duckdb_recipe(exported):
+    duckdb = pytest.importorskip("duckdb")
+    full, folder = exported
+    DIR = str(folder)
+    got = duckdb.sql(
+        f"SELECT region, count(*) FROM read_parquet('{DIR}/**/*.parquet', hive_partitioning=true) GROUP BY 1"
+    ).fetchall()
+    expected = (
+        full["region"].astype(object).where(full["region"].notna(), None).value_counts(dropna=False)
+    )
+    assert dict(got) == {(None if pd.isna(k) else k): v for k, v in expected.items()}
+    assert None in dict(got)  # Hive's null partition is NULL to DuckDB too
+
+
+def test_dask_recipe_combines_counts_not_rates(exported):
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    _, folder = exported
+    DIR = str(folder)
+    ddf = dd.read_parquet(
+        DIR, dataset={"partitioning": {"flavor": "hive", "schema": PARTITION_SCHEMA}}
+    )
+    parts = [dask.delayed(rja.failure_rates)(p, by="engine") for p in ddf.to_delayed()]
+    rates = combine_failure_rates(dask.compute(*parts))
+
+    assert ddf.npartitions > 3
+    whole = rja.failure_rates(read_jobs(folder), by="engine")
+    tm.assert_frame_equal(rates.reset_index(drop=True), whole.reset_index(drop=True))
+    keys = [None if pd.isna(k) else k for k in rates.index]
+    assert keys == [None if pd.isna(k) else k for k in whole.index] and None in keys
+    # what averaging the partitions' rates would give instead is visibly off
+    pieces = pd.concat(dask.compute(*parts))
+    averaged = pieces.groupby(level=0, dropna=False)["failure_rate"].mean()
+    assert len(averaged) == len(whole)
+    assert not np.allclose(averaged.to_numpy(float), whole["failure_rate"], equal_nan=True)
+
+
+def test_combine_failure_rates_by_several_keys_and_empty():
+    df = rja.load_sample()
+    by = ["engine", "month"]
+    cuts = np.linspace(0, len(df), 8).astype(int)
+    pieces = [rja.failure_rates(df.iloc[a:b], by=by) for a, b in itertools.pairwise(cuts)]
+    tm.assert_frame_equal(combine_failure_rates(pieces), rja.failure_rates(df, by=by))
+    empty = combine_failure_rates([rja.failure_rates(df.iloc[:0], by="engine")])
+    assert empty.empty
+    assert list(empty.columns) == list(rja.failure_rates(df, by="engine").columns)
