@@ -675,7 +675,7 @@ def run_sql(
     Returns
     -------
     pandas.DataFrame
-        The query's result (an empty frame for a statement without one).
+        The query's result (an empty frame for a statement without one, such as ``SET``).
 
     Raises
     ------
