@@ -144,6 +144,15 @@ def _empty(ax: Axes, message: str, title: str) -> Axes:
     return ax
 
 
+def _thin(ticks: list[int], ratio: float = 4.0) -> list[int]:
+    """Log-axis ticks at least ``ratio`` apart, so their labels never touch."""
+    out: list[int] = []
+    for t in ticks:
+        if not out or t >= out[-1] * ratio:
+            out.append(t)
+    return out
+
+
 def _check_tz(tz: str) -> str:
     try:
         pd.Timestamp(0, tz="UTC").tz_convert(tz)
@@ -223,7 +232,7 @@ def plot_durations(
     ax.set_yticks(range(1, len(med) + 1), [_label(k) for k in med.index])
     ax.set_xscale("log")
     lo, hi = ax.get_xlim()
-    ticks = [t for t in _NICE_SECONDS if lo <= t <= hi]
+    ticks = _thin([t for t in _NICE_SECONDS if lo <= t <= hi])
     ax.xaxis.set_major_locator(FixedLocator(ticks) if len(ticks) >= 2 else LogLocator(base=10))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(format_seconds))
@@ -427,9 +436,8 @@ def plot_resize_deltas(
     ax.set_xlabel(f"job created ({tz})")
     ax.set_ylabel("volume size (GB)")
     ax.set_title(f"{title}: original -> target ({len(rs)} jobs)")
-    # above the plot area, never over the points
-    ax.legend(loc="lower right", bbox_to_anchor=(1, 1), frameon=False, ncols=2, fontsize=8,
-              borderaxespad=0.2)  # fmt: skip
+    # right of the plot area, never over the points
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     return ax
 
 
@@ -500,7 +508,6 @@ def plot_timeline(
     ax.set_ylabel(f"jobs per {unit}")
     ax.set_xlabel(f"date ({tz})")
     ax.set_title(title)
-    # above the plot area, never over the bars
-    ax.legend(loc="lower right", bbox_to_anchor=(1, 1), frameon=False, ncols=len(statuses),
-              fontsize=8, borderaxespad=0.2)  # fmt: skip
+    # right of the plot area, never over the bars
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     return ax

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import re
 import shutil
 import subprocess
@@ -50,11 +51,13 @@ class Parsed(HTMLParser):
         if self._cell is not None:
             self._cell.append(data)
 
-    def table_with(self, column: str) -> dict[str, list[str]]:
-        for t in self.tables:
-            if t and column in t[0]:
-                return {r[0]: r[1:] for r in t[1:] if r and r[0] and any(r[1:])}
-        raise AssertionError(f"no table with column {column!r}")
+    def table_with(self, column: str, first: str | None = None) -> dict[str, list[str]]:
+        """The longest table with ``column`` (and ``first`` as its first header)."""
+        found = [t for t in self.tables if t and column in t[0] and first in (None, t[0][0])]
+        if not found:
+            raise AssertionError(f"no table with column {column!r}")
+        t = max(found, key=len)
+        return {r[0]: r[1:] for r in t[1:] if r and r[0] and any(r[1:])}
 
     def ids(self):
         return {a.get("id") for _, a in self.tags if a.get("id")}
@@ -77,10 +80,10 @@ def test_every_section_present_and_self_contained(october):
     p = Parsed(october.html)
     assert {sid for sid, _ in SECTIONS} <= p.ids()
     for url in p.urls():
-        assert url.startswith("data:image/png;base64,") or url.startswith("#"), url
+        assert url.startswith(("data:image/png;base64,", "data:image/svg+xml;base64,", "#")), url
     assert not re.search(r"https?://", october.html)
     assert p.scripts == 0
-    assert sum(1 for t, a in p.tags if t == "img") == 4
+    assert sum(1 for t, a in p.tags if t == "img") == 5
     assert "<title>RDS reliability report - October 2026</title>" in october.html
 
 
@@ -102,19 +105,49 @@ def test_per_type_tables_match_stats(sample, october):
     cur = rja.filter_window(sample, *month_bounds("2026-10"))
     fr = failure_rates(cur)
     p = Parsed(october.html)
-    by_type = p.table_with("failure_rate")  # jobs, finished, failed, failure_rate, ...
+    by_type = p.table_with(
+        "Failure rate", "Job type"
+    )  # Jobs, Finished, Failures, Failure rate, ...
     assert set(by_type) == set(fr.index)
     for name in fr.index:
         row = by_type[name]
-        assert int(row[0]) == fr.loc[name, "jobs"] and int(row[2]) == fr.loc[name, "failed"]
+        assert int(row[0].replace(",", "")) == fr.loc[name, "jobs"]
+        assert int(row[2]) == fr.loc[name, "failed"]
         if pd.notna(fr.loc[name, "failure_rate"]):
             assert row[3] == f"{fr.loc[name, 'failure_rate']:.1%}"
     ds = duration_summary(cur)
-    dur = p.table_with("median_s")  # count, median_s, p90_s, p99_s, max_s
-    for name in ds.index:
+    header = next(t[0] for t in p.tables if t and t[0][1] == "Finished jobs")
+    assert header[2].startswith("Median (") and header[3].startswith("p90 (")
+    unit = {"s": 1, "min": 60, "h": 3600, "d": 86400}[header[2][len("Median (") : -1]]
+    dur = p.table_with("Finished jobs")
+    for name in ds.index[ds["count"] > 0]:
         assert int(dur[name][0]) == ds.loc[name, "count"]
-        assert dur[name][1] == format_seconds(ds.loc[name, "median_s"])
-        assert dur[name][2] == format_seconds(ds.loc[name, "p90_s"])
+        assert float(dur[name][1].replace(",", "")) == pytest.approx(
+            ds.loc[name, "median_s"] / unit, rel=0.01, abs=0.01
+        )
+
+
+def test_tables_have_human_headers_and_right_aligned_numbers(october):
+    p = Parsed(october.html)
+    headers = [c for t in p.tables for c in t[0]]
+    for raw in ("failure_rate", "ci_low", "median_s", "job_name", "jobs"):
+        assert raw not in headers
+    assert {"Failure rate", "Job type", "Jobs", "95% interval"} <= set(headers)
+    # no empty index-name row: every header row is the first row and has no blank cell
+    assert all(all(t[0]) for t in p.tables)
+    cells = [(t, a) for t, a in p.tags if t in ("td", "th")]
+    assert any(a.get("class") == "n" for _, a in cells)
+    # every number cell is right-aligned: a cell whose text is a number has class n
+    numbers = re.findall(r'<td( class="n")?>([\d,.]+%?)</td>', october.html)
+    assert numbers and all(cls for cls, _ in numbers)
+
+
+def test_durations_one_unit_per_column(sample):
+    p = Parsed(monthly_report(sample, "2026-10").html)
+    for t in p.tables:
+        for i, head in enumerate(t[0]):
+            if re.fullmatch(r"(Median|p90|p99|Longest|Duration) \((s|min|h|d)\)", head):
+                assert all(re.fullmatch(r"[\d,.]*", r[i]) for r in t[1:]), (head, t[1:3])
 
 
 def test_untrusted_text_is_inert(sample):
@@ -173,7 +206,10 @@ def test_timezone_and_bad_month():
 def test_save_and_repr(october, tmp_path):
     path = october.save(tmp_path / "r.html")
     assert path.read_text(encoding="utf-8") == october.html
-    assert october._repr_html_() == october.html
+    inline = october._repr_html_()
+    assert inline.startswith("<iframe") and "srcdoc=" in inline
+    assert html.unescape(re.search(r'srcdoc="([^"]*)"', inline).group(1)) == october.html
+    assert "<style" not in inline  # the page's styles live only inside the iframe
     assert "2026-10" in repr(october)
 
 

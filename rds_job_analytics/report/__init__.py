@@ -14,7 +14,7 @@ Examples
 True
 """
 
-from ._model import month_bounds
+from ._model import data_window, month_bounds
 from ._render import SECTIONS, Report, monthly_report
 
-__all__ = ["SECTIONS", "Report", "month_bounds", "monthly_report"]
+__all__ = ["SECTIONS", "Report", "data_window", "month_bounds", "monthly_report"]

@@ -23,23 +23,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from ..archive import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
 from ..exceptions import ConfigError
 from ..plots import (
+    STATUS_COLORS,
+    _target_line,
     format_seconds,
     plot_durations,
     plot_failure_rates,
     plot_resize_deltas,
     plot_timeline,
 )
-from ..schema import FAILED, RUNNING, TERMINAL_STATUSES
+from ..schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES
 from ..stats import duration_summary, failure_rates, filter_window
 
-__all__ = ["Card", "ReportModel", "Table", "build_model", "month_bounds"]
+__all__ = ["Card", "ReportModel", "Table", "build_model", "data_window", "month_bounds"]
 
 #: The report's charts, by the id of the section that shows them.
-CHART_KEYS = ("failures", "durations", "timeline", "resizes")
+CHART_KEYS = ("trend", "failures", "durations", "timeline", "resizes")
 
 
 def month_bounds(month: Any, tz: str = "UTC") -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -94,11 +97,19 @@ class Card:
 
 @dataclass(frozen=True)
 class Table:
-    """A table of the report: the frame, what to say when it is empty, column formats."""
+    """A table of the report: the frame, what to say when it is empty, column formats.
+
+    ``headers`` maps a column to the words shown in its header (default: the column
+    name); columns of a numeric dtype (and those named in ``numeric``) are right-aligned.
+    ``note`` is a sentence under the table (for example what a top-N cut leaves out).
+    """
 
     frame: pd.DataFrame
     empty: str
     formats: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    numeric: frozenset[str] = frozenset()
+    note: str = ""
 
 
 @dataclass
@@ -106,7 +117,10 @@ class ReportModel:
     """Everything the monthly report shows, before any HTML.
 
     ``charts`` maps each of :data:`CHART_KEYS` to its figure, or None when the month has
-    nothing to draw; ``tables`` maps the template's table names to :class:`Table`.
+    nothing to draw; ``tables`` maps the template's table names to :class:`Table`;
+    ``problems`` are the reasons the report cannot be trusted as complete (empty when it
+    can); ``breakdowns`` are the per-region / per-account tables (only for a frame that
+    spans several).
     """
 
     month: str
@@ -119,6 +133,33 @@ class ReportModel:
     tables: dict[str, Table]
     resize_text: str
     quality: list[str]
+    problems: tuple[str, ...] = ()
+    summary: str = ""
+    breakdowns: list[tuple[str, Table]] = field(default_factory=list)
+    target: float | None = None
+
+
+#: Months in the trend (this one included).
+TREND_MONTHS = 6
+#: Rows in the top-N tables (worst offenders, instances, stuck jobs).
+TOP_ROWS = 10
+#: Job types drawn one by one in the failure-rate chart (the rest pooled as "others").
+CHART_TOP = 25
+#: A job type needs this many finished jobs to be drawn or flagged as a regression.
+MIN_JOBS = 5
+
+
+def data_window(month: Any, tz: str = "UTC") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """UTC ``[start, end)`` of the data the report of ``month`` reads: the
+    :data:`TREND_MONTHS` months ending with ``month`` (what a caller should load).
+
+    Examples
+    --------
+    >>> data_window("2026-10")[0]
+    Timestamp('2026-05-01 00:00:00+0000', tz='UTC')
+    """
+    period = pd.Period(month, freq="M")
+    return month_bounds(period - (TREND_MONTHS - 1), tz)[0], month_bounds(period, tz)[1]
 
 
 def build_model(
@@ -128,6 +169,7 @@ def build_model(
     tz: str = "UTC",
     title: str | None = None,
     coverage: pd.DataFrame | Coverage | None = None,
+    target: float | None = None,
 ) -> ReportModel:
     """The report model for ``month`` (the parameters of :func:`monthly_report`).
 
@@ -135,35 +177,76 @@ def build_model(
     --------
     >>> import rds_job_analytics as rja
     >>> model = build_model(rja.empty_jobs_frame(), "2026-10")
-    >>> model.title, model.charts["failures"]
-    ('RDS reliability report - October 2026', None)
+    >>> model.title, model.charts["failures"], model.problems[0]
+    ('RDS reliability report - October 2026', None, 'no jobs in 2026-10')
     """
+    if target is not None and not 0 <= target <= 1:
+        raise ConfigError(f"target must be a failure rate between 0 and 1, not {target!r}")
     start, end = month_bounds(month, tz)
     period = pd.Period(month, freq="M")
     pstart, pend = month_bounds(period - 1, tz)
     cur = filter_window(df, start, end)
     prev = filter_window(df, pstart, pend)
-    charts, resize_text = _charts(cur)
+    history = filter_window(df, data_window(month, tz)[0], pstart)
     now = pd.Timestamp.now(tz="UTC")
+    as_of = _as_of(df, coverage, now)
+    trend = _trend(df, period, tz)
+    regressions = _regressions(cur, history, prev)
+    problems = (*(() if len(cur) else (f"no jobs in {period}",)),
+                *_coverage_problems(coverage, start, end, str(period), tz))  # fmt: skip
+    charts, resize_text = _charts(cur, trend, tz, start, end, target)
+    tables = _tables(cur, prev, history, end, tz, as_of)
+    trend_cols = ["jobs", "failed", "running", "failure_rate", "ci"]
+    tables["trend"] = Table(_first_col(_with_ci(trend)[trend_cols], "month"),
+                            "No jobs in these months.", _TREND_FMT, _HEADERS, _NUMERIC)  # fmt: skip
+    tables["regressions"] = regressions
     return ReportModel(
         month=str(period),
         title=title or f"RDS reliability report - {period.strftime('%B %Y')}",
         tz=tz,
         period_label=f"{period.strftime('%B %Y')} "
-        f"({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC)",
-        generated=f"{now:%Y-%m-%d %H:%M} UTC",
-        cards=_cards(cur, prev),
+        f"({start.tz_convert(tz):%Y-%m-%d %H:%M} to {end.tz_convert(tz):%Y-%m-%d %H:%M} {tz})",
+        generated=f"{now.tz_convert(tz):%Y-%m-%d %H:%M} {tz}",
+        cards=_cards(cur, prev, coverage, start, end, target, as_of),
         charts=charts,
-        tables=_tables(cur, prev, end),
+        tables=tables,
         resize_text=resize_text,
-        quality=_quality(df, cur, coverage, start, end, now),
+        quality=_quality(df, cur, coverage, start, end, now, tz),
+        problems=problems,
+        summary=_summary(cur, prev, trend, regressions, problems, period, target, as_of, tz),
+        breakdowns=_breakdowns(cur),
+        target=target,
     )
 
 
-def _cards(cur: pd.DataFrame, prev: pd.DataFrame) -> list[Card]:
-    """Headline: jobs, finished, failed, failure rate (with the change), durations."""
-    fr_all = failure_rates(cur, by=None).iloc[0] if len(cur) else None
-    fr_prev = failure_rates(prev, by=None).iloc[0] if len(prev) else None
+def _as_of(df: pd.DataFrame, coverage: Any, now: pd.Timestamp) -> pd.Timestamp:
+    """The latest time the data speaks for: its newest creation or end time (or the end of
+    the newest sync window), never after now. Ages of running jobs are counted to it."""
+    times = [df["created"].max(), df["ended"].max()]
+    if isinstance(coverage, Coverage) and coverage.windows:
+        times.append(coverage.windows[-1].end)
+    elif isinstance(coverage, pd.DataFrame) and len(coverage) and "window_end" in coverage:
+        times.append(pd.to_datetime(coverage["window_end"], utc=True).max())
+    known = [pd.Timestamp(t) for t in times if pd.notna(t)]
+    return min(max(known), now) if known else now
+
+
+def _rate_row(df: pd.DataFrame) -> pd.Series | None:
+    return failure_rates(df, by=None).iloc[0] if len(df) else None
+
+
+def _cards(
+    cur: pd.DataFrame,
+    prev: pd.DataFrame,
+    coverage: Any,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    target: float | None,
+    as_of: pd.Timestamp,
+) -> list[Card]:
+    """Headline: jobs, finished, failed, failure rate (with the change), running, durations,
+    coverage and the failure budget."""
+    fr_all, fr_prev = _rate_row(cur), _rate_row(prev)
     dur_all = duration_summary(cur, by=None)
     n_prev = len(prev)
     cards = [
@@ -184,42 +267,78 @@ def _cards(cur: pd.DataFrame, prev: pd.DataFrame) -> list[Card]:
         label = f"failure rate (95% CI {fr_all['ci_low']:.1%}-{fr_all['ci_high']:.1%})"
         cards.append(Card(label, f"{rate:.1%}", delta, cls))
     else:
-        cards.append(Card("failure rate", "n/a"))
+        cards.append(Card("failure rate", "n/a", "no finished jobs"))
+    running = cur[(cur["status"] == RUNNING) & cur["ended"].isna()]
+    oldest = None
+    if len(running):
+        days = (as_of - running["created"].min()) / pd.Timedelta(days=1)
+        oldest = f"oldest {days:,.0f} days"
+    cards.append(Card("still running", f"{len(running):,}", oldest, "delta-up" if oldest else ""))
     if len(dur_all) and dur_all["count"].iloc[0] > 0:
         cards.append(Card("median duration", format_seconds(dur_all["median_s"].iloc[0])))
         cards.append(Card("p90 duration", format_seconds(dur_all["p90_s"].iloc[0])))
     else:
         cards.append(Card("median duration", "n/a"))
+    share = _covered_share(coverage, start, end)
+    if share is None:
+        cards.append(Card("archive coverage", "unknown", "no sync records given", "delta-up"))
+    else:
+        cards.append(Card("archive coverage", f"{share:.0%}", None if share >= 1 else
+                          "of the month synced", "" if share >= 1 else "delta-up"))  # fmt: skip
+    if target is not None:
+        allowed = target * finished
+        if finished == 0:
+            cards.append(Card(f"failure budget (target {target:.1%})", "n/a", "no finished jobs"))
+        else:
+            spent = failed / allowed if allowed else (np.inf if failed else 0.0)
+            value = f"{spent:.0%} spent" if np.isfinite(spent) else "exceeded"
+            cards.append(Card(f"failure budget (target {target:.1%})", value,
+                              f"{failed:,} failures of {allowed:,.0f} allowed",
+                              "delta-up" if spent > 1 else "delta-down"))  # fmt: skip
     return cards
 
 
 def _fig(w: float, h: float) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(w, h), facecolor="white")
+    fig = Figure(figsize=(w, h), facecolor="white", layout="constrained")
     return fig, fig.add_subplot()
 
 
-def _charts(cur: pd.DataFrame) -> tuple[dict[str, Figure | None], str]:
-    """The month's figures (None where there is nothing to draw) and the scale-up sentence."""
+def _charts(
+    cur: pd.DataFrame,
+    trend: pd.DataFrame,
+    tz: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    target: float | None,
+) -> tuple[dict[str, Figure | None], str]:
+    """The month's figures (None where there is nothing to draw) and the scale-up sentence.
+
+    Heights follow the number of rows drawn (at most :data:`CHART_TOP` job types plus the
+    pooled "others" bar), so labels never overlap and the page stays short."""
     charts: dict[str, Figure | None] = dict.fromkeys(CHART_KEYS)
     if len(cur):
-        n_types = max(3, min(30, len(failure_rates(cur))))
-        fig, ax = _fig(9, 0.28 * n_types + 1.5)
-        plot_failure_rates(cur, ax=ax, min_jobs=5)
+        charts["trend"] = _trend_chart(trend, target)
+        fr = failure_rates(cur)
+        n_rows = int((fr["finished"] >= MIN_JOBS).sum())
+        n_rows = min(n_rows, CHART_TOP + 1) if n_rows > CHART_TOP else n_rows
+        fig, ax = _fig(6.5, 0.26 * max(3, n_rows) + 1.4)
+        plot_failure_rates(cur, ax=ax, min_jobs=MIN_JOBS, top=CHART_TOP, target=target)
         charts["failures"] = fig
-        fig, ax = _fig(9, 6)
+        n_dur = min(15, int(cur.loc[cur["duration_s"] > 0, "job_name"].nunique()))
+        fig, ax = _fig(6.5, 0.3 * max(3, n_dur) + 1.5)
         plot_durations(cur, ax=ax)
         charts["durations"] = fig
-        fig, ax = _fig(10, 3.5)
-        plot_timeline(cur, ax=ax)
+        fig, ax = _fig(6.5, 3.2)
+        plot_timeline(cur, ax=ax, tz=tz, start=start, end=end)
         charts["timeline"] = fig
     rs = cur[cur["volume_delta_gb"].notna()]
     if not len(rs):
         return charts, "No storage scale-ups this month."
-    fig = Figure(figsize=(11, 3.8), facecolor="white")
-    a1, a2 = fig.subplots(1, 2)
-    plot_resize_deltas(cur, ax=a1)
+    fig = Figure(figsize=(6.5, 5.6), facecolor="white", layout="constrained")
+    a1, a2 = fig.subplots(2, 1)
+    plot_resize_deltas(cur, ax=a1, tz=tz)
+    a1.set_xlim(_naive(start, tz), _naive(end, tz))
     plot_resize_deltas(cur, kind="hist", ax=a2)
-    fig.tight_layout()
     charts["resizes"] = fig
     gb = rs["volume_delta_gb"]
     text = (f"{len(rs)} storage scale-ups added {gb.sum():,.0f} GB (median {gb.median():,.0f} "
@@ -227,55 +346,254 @@ def _charts(cur: pd.DataFrame) -> tuple[dict[str, Figure | None], str]:
     return charts, text
 
 
+def _naive(t: pd.Timestamp, tz: str) -> pd.Timestamp:
+    return t.tz_convert(tz).tz_localize(None)
+
+
+def _trend(df: pd.DataFrame, period: pd.Period, tz: str) -> pd.DataFrame:
+    """One row per month of the trend (oldest first): jobs, completed, failed, running,
+    finished, failure rate and its Wilson interval; months without jobs have zeros."""
+    first = period - (TREND_MONTHS - 1)
+    window = filter_window(df, *data_window(period, tz))
+    months = pd.period_range(first, period, freq="M")
+    local = window["created"].dt.tz_convert(tz).dt.tz_localize(None).dt.to_period("M")
+    fr = failure_rates(window.assign(_month=local.astype(str)), by="_month")
+    fr = fr.reindex([str(m) for m in months])
+    counts = ["jobs", "completed", "failed", "running", "finished"]
+    fr[counts] = fr[counts].fillna(0).astype("int64")
+    fr.index.name = "month"
+    return fr[[*counts, "failure_rate", "ci_low", "ci_high"]]
+
+
+def _trend_chart(trend: pd.DataFrame, target: float | None) -> Figure:
+    """Failure rate with its interval (top) and jobs per month by status (bottom)."""
+    fig = Figure(figsize=(6.5, 4.4), facecolor="white", layout="constrained")
+    a1, a2 = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    x = np.arange(len(trend))
+    labels = [pd.Period(m).strftime("%b %Y") for m in trend.index]
+    rate = trend["failure_rate"].to_numpy(dtype="float64")
+    err = np.clip(np.vstack([rate - trend["ci_low"], trend["ci_high"] - rate]), 0, None)
+    a1.errorbar(x, rate, yerr=err, fmt="o-", color="#c8553d", ecolor="0.35", capsize=3)
+    if target is not None:
+        _target_line(a1, target, vertical=False)
+    top = np.nanmax([*trend["ci_high"].fillna(0), target or 0, 0.01])
+    a1.set_ylim(0, top * 1.15)
+    a1.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.1%}"))
+    a1.set_ylabel("failure rate")
+    a1.set_title(f"Last {len(trend)} months: failure rate (95% interval) and jobs")
+    bottom = np.zeros(len(trend))
+    for col, status in (("completed", COMPLETED), ("failed", FAILED), ("running", RUNNING)):
+        a2.bar(x, trend[col], bottom=bottom, color=STATUS_COLORS[status], label=status, width=0.6)
+        bottom += trend[col].to_numpy()
+    a2.set_xticks(x, labels)
+    a2.set_ylabel("jobs")
+    a2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    a2.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    return fig
+
+
 def _pct(v: float) -> str:
     return f"{v:.1%}"
 
 
-_RATE_COLS = ["jobs", "finished", "failed", "failure_rate", "ci_low", "ci_high"]
-_PCT = {"failure_rate": _pct, "ci_low": _pct, "ci_high": _pct, "previous_rate": _pct}
-_SECS = dict.fromkeys(("median_s", "p90_s", "p99_s", "max_s"), format_seconds)
+def _ci(row: pd.Series) -> str:
+    return "" if pd.isna(row["ci_low"]) else f"{row['ci_low']:.1%} - {row['ci_high']:.1%}"
 
 
-def _tables(cur: pd.DataFrame, prev: pd.DataFrame, end: pd.Timestamp) -> dict[str, Table]:
+#: Human column headers, one home for every table.
+_HEADERS = {
+    "job_name": "Job type",
+    "jobs": "Jobs",
+    "completed": COMPLETED,
+    "finished": "Finished",
+    "failed": "Failures",
+    "running": RUNNING,
+    "failure_rate": "Failure rate",
+    "ci": "95% interval",
+    "ci_low": "95% CI low",
+    "ci_high": "95% CI high",
+    "previous_rate": "Previous month",
+    "history_rate": "Earlier months",
+    "count": "Finished jobs",
+    "engine": "Engine",
+    "region": "Region",
+    "account": "Account",
+    "project_id": "Project",
+    "month": "Month",
+    "instance": "Instance",
+    "instance_id": "Instance ID",
+    "job_types": "Failing job types",
+    "reason": "Failure reason",
+    "example_ids": "Example job IDs",
+    "status": "Status",
+    "status_now": "Status now",
+    "job_id": "Job ID",
+    "progress_pct": "Progress (%)",
+    "age_days": "Running for (days)",
+}
+_PCT = {"failure_rate": _pct, "previous_rate": _pct, "history_rate": _pct,
+        "ci_low": _pct, "ci_high": _pct}  # fmt: skip
+_TREND_FMT = {**_PCT, "month": lambda m: pd.Period(m).strftime("%B %Y")}
+_RATE_COLS = ["jobs", "finished", "failed", "failure_rate", "ci"]
+_NUMERIC = frozenset({"ci", "age_days", "progress_pct"})
+
+
+def _with_ci(t: pd.DataFrame) -> pd.DataFrame:
+    t = t.copy()
+    t["ci"] = [_ci(r) for _, r in t.iterrows()] if len(t) else pd.Series(dtype=object)
+    return t
+
+
+def _first_col(t: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The index as the first column ``name`` (NaN keys shown as "(unknown)")."""
+    t = t.copy()
+    t.index = [("(unknown)" if pd.isna(i) else str(i)) for i in t.index]
+    t.index.name = name
+    return t.reset_index()
+
+
+def _rate_table(t: pd.DataFrame, key: str, empty: str, note: str = "") -> Table:
+    cols = [c for c in (key, *_RATE_COLS, "previous_rate", "history_rate") if c in t]
+    return Table(t[cols], empty, _PCT, _HEADERS, _NUMERIC, note)
+
+
+def _tables(
+    cur: pd.DataFrame,
+    prev: pd.DataFrame,
+    history: pd.DataFrame,
+    end: pd.Timestamp,
+    tz: str,
+    as_of: pd.Timestamp,
+) -> dict[str, Table]:
     """The report's tables, by the name the template uses."""
     no_jobs, no_finished = "No jobs this month.", "No finished jobs this month."
+    no_failed = "No failed jobs this month."
+    by_type = _failures_by_type(cur, prev)
+    failing = by_type[by_type["failed"] > 0]
+    by_failures = failing.sort_values(["failed", "ci_low"], ascending=False)
+    by_bound = failing.sort_values(["ci_low", "failed"], ascending=False)
+    more = max(0, len(failing) - TOP_ROWS)
+    left = f"{more} more failing job types in the full table below." if more else ""
+    dur, dur_fmt, dur_headers = _durations(cur)
+    slow, slow_fmt, slow_headers = _slowest(cur, tz)
+    running, running_note = _running(cur, end, tz, as_of)
     return {
-        "failures_by_type": Table(_failures_by_type(cur, prev), no_jobs, _PCT),
-        "failures_by_engine": Table(_failures_by_engine(cur), no_jobs, _PCT),
-        "durations": Table(_durations(cur), no_finished, _SECS),
-        "slowest": Table(_slowest(cur), no_finished, {"duration": format_seconds}),
-        "reasons": Table(_reasons(cur), "No failed jobs this month."),
-        "running": Table(_running(cur, end), "No job was running at month end."),
+        "failures_by_type": _rate_table(by_type, "job_name", no_jobs),
+        "top_by_failures": _rate_table(by_failures.head(TOP_ROWS), "job_name", no_failed, left),
+        "top_by_bound": _rate_table(by_bound.head(TOP_ROWS), "job_name", no_failed, left),
+        "failures_by_engine": _rate_table(_failures_by(cur, "engine"), "engine", no_jobs),
+        "instances": _instances(cur),
+        "durations": Table(dur, no_finished, dur_fmt, dur_headers),
+        "slowest": Table(slow, no_finished, slow_fmt, slow_headers),
+        "reasons": Table(_reasons(cur), no_failed, {}, _HEADERS),
+        "running": Table(
+            running, "No job was running at month end.", {}, _HEADERS, _NUMERIC, running_note
+        ),
     }
 
 
 def _failures_by_type(cur: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
-    t = failure_rates(cur)[_RATE_COLS].copy()
+    """Every job type of the month, worst first by the lower bound of its interval."""
+    t = _with_ci(failure_rates(cur))
     t["previous_rate"] = failure_rates(prev)["failure_rate"].reindex(t.index)
-    t = t.sort_values(["failure_rate", "jobs"], ascending=[False, False])
-    t.index.name = "job type"
-    return t
+    t = t.sort_values(["ci_low", "failed", "jobs"], ascending=False, na_position="last")
+    return _first_col(t, "job_name")
 
 
-def _failures_by_engine(cur: pd.DataFrame) -> pd.DataFrame:
-    t = failure_rates(cur, by="engine")[_RATE_COLS]
-    t.index = [("(unknown)" if pd.isna(i) else i) for i in t.index]
-    return t
+def _failures_by(cur: pd.DataFrame, col: str) -> pd.DataFrame:
+    t = _with_ci(failure_rates(cur, by=col)).sort_values(["failed", "jobs"], ascending=False)
+    return _first_col(t, col)
 
 
-def _durations(cur: pd.DataFrame) -> pd.DataFrame:
+def _regressions(cur: pd.DataFrame, history: pd.DataFrame, prev: pd.DataFrame) -> Table:
+    """Job types whose failure rate this month is significantly above the earlier months':
+    the lower bound of this month's Wilson interval is above the upper bound of the pooled
+    earlier months' interval (each side with at least :data:`MIN_JOBS` finished jobs)."""
+    now = failure_rates(cur)
+    before = failure_rates(pd.concat([history, prev]) if len(history) else prev)
+    both = now.join(before.add_suffix("_before"), how="inner")
+    both = both[(both["finished"] >= MIN_JOBS) & (both["finished_before"] >= MIN_JOBS)]
+    up = both[both["ci_low"] > both["ci_high_before"]].copy()
+    up["history_rate"] = up["failure_rate_before"]
+    up["previous_rate"] = failure_rates(prev)["failure_rate"].reindex(up.index)
+    up = _with_ci(up).sort_values(["failed", "ci_low"], ascending=False)
+    cols = ["jobs", "failed", "failure_rate", "ci", "previous_rate", "history_rate"]
+    return Table(_first_col(up[cols], "job_name"),
+                 "No job type failed significantly more often than in the earlier months.",
+                 _PCT, {**_HEADERS, "history_rate": f"Earlier {TREND_MONTHS - 1} months"},
+                 _NUMERIC)  # fmt: skip
+
+
+def _instances(cur: pd.DataFrame) -> Table:
+    """The instances with the most failed jobs this month."""
+    empty = "No failed jobs this month."
+    failed = cur[cur["status"] == FAILED]
+    if not len(failed):
+        return Table(pd.DataFrame(), empty)
+    key = cur["instance_name"].astype(object).fillna(cur["instance_id"].astype(object))
+    key = key.fillna("(unknown)")
+    fr = failure_rates(cur.assign(instance=key), by="instance")
+    fkey = key[failed.index]
+    types = failed.groupby(fkey)["job_name"].agg(
+        lambda s: ", ".join(s.astype(str).value_counts().index[:3])
+    )
+    fr = fr[fr["failed"] > 0].sort_values(["failed", "ci_low"], ascending=False)
+    more = max(0, len(fr) - TOP_ROWS)
+    fr = _with_ci(fr.head(TOP_ROWS))
+    fr["job_types"] = types.reindex(fr.index)
+    t = _first_col(fr[["failed", "jobs", "failure_rate", "ci", "job_types"]], "instance")
+    note = f"{more} more instances had failed jobs." if more else ""
+    return Table(t, empty, _PCT, _HEADERS, _NUMERIC, note)
+
+
+#: Units a duration column can be shown in: (suffix, seconds).
+_UNITS = (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0))
+
+
+def _unit(values: pd.Series) -> tuple[str, float]:
+    """The one unit a duration column is shown in: the largest that fits its median."""
+    med = values.dropna().median() if values.notna().any() else 0
+    for name, size in _UNITS:
+        if med >= 2 * size:
+            return name, size
+    return "s", 1.0
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
+
+
+def _duration_cols(t: pd.DataFrame, words: Mapping[str, str]) -> tuple[dict, dict]:
+    """Formats and headers of duration columns: one unit per column, named in its header."""
+    fmts, heads = {}, {}
+    for col, word in words.items():
+        name, size = _unit(t[col])
+        fmts[col] = lambda v, size=size: _num(v / size)
+        heads[col] = f"{word} ({name})"
+    return fmts, heads
+
+
+def _durations(cur: pd.DataFrame) -> tuple[pd.DataFrame, dict, dict]:
     t = duration_summary(cur).sort_values("median_s", ascending=False)
-    t.index.name = "job type"
-    return t
+    t = _first_col(t[t["count"] > 0], "job_name")
+    fmts, heads = _duration_cols(t, {"median_s": "Median", "p90_s": "p90", "p99_s": "p99",
+                                     "max_s": "Longest"})  # fmt: skip
+    return t, fmts, {**_HEADERS, **heads}
 
 
-def _slowest(cur: pd.DataFrame) -> pd.DataFrame:
-    slow = cur[cur["duration_s"].notna()].nlargest(10, "duration_s")
-    return pd.DataFrame(
-        {"job type": slow["job_name"].astype(object), "instance": slow["instance_name"].astype(object),
-         "status": slow["status"].astype(object), "created (UTC)": slow["created"].dt.strftime("%Y-%m-%d %H:%M"),
-         "duration": slow["duration_s"], "job id": slow["job_id"].astype(object)}
-    ).set_index("job id")  # fmt: skip
+def _slowest(cur: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, dict, dict]:
+    slow = cur[cur["duration_s"].notna()].nlargest(TOP_ROWS, "duration_s")
+    t = pd.DataFrame(
+        {"job_name": slow["job_name"].astype(object), "instance": slow["instance_name"].astype(object),
+         "status": slow["status"].astype(object), "created": _local_text(slow["created"], tz),
+         "duration_s": slow["duration_s"], "job_id": slow["job_id"].astype(object)}
+    ).reset_index(drop=True)  # fmt: skip
+    fmts, heads = _duration_cols(t, {"duration_s": "Duration"})
+    return t, fmts, {**_HEADERS, **heads, "created": f"Created ({tz})"}
+
+
+def _local_text(times: pd.Series, tz: str) -> pd.Series:
+    return times.dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")
 
 
 def _reasons(cur: pd.DataFrame) -> pd.DataFrame:
@@ -284,23 +602,104 @@ def _reasons(cur: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     reasons = failed.assign(reason=failed["fail_reason"].astype(object).fillna("(no reason given)"))
     g = reasons.groupby("reason", sort=False)
-    return pd.DataFrame({
-        "failures": g.size(),
-        "job types": g["job_name"].agg(lambda s: ", ".join(sorted(set(map(str, s)))[:4])),
-        "example job ids": g["job_id"].agg(lambda s: ", ".join(list(s.astype(str))[:3])),
-    }).sort_values("failures", ascending=False).head(15)  # fmt: skip
+    t = pd.DataFrame({
+        "failed": g.size(),
+        "job_types": g["job_name"].agg(lambda s: ", ".join(sorted(set(map(str, s)))[:4])),
+        "example_ids": g["job_id"].agg(lambda s: ", ".join(list(s.astype(str))[:3])),
+    }).sort_values("failed", ascending=False).head(15)  # fmt: skip
+    return t.reset_index()
 
 
-def _running(cur: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """Jobs created this month still running at its end (no end yet, or an end after it)."""
+def _running(
+    cur: pd.DataFrame, end: pd.Timestamp, tz: str, as_of: pd.Timestamp
+) -> tuple[pd.DataFrame, str]:
+    """Jobs created this month still running at its end (no end yet, or an end after it),
+    oldest first, with how long each has been running (to its end, or to ``as_of``)."""
     in_month = cur["created"] < end
     open_now = cur["ended"].isna() & (cur["status"] == RUNNING)
     still = cur[in_month & (open_now | (cur["ended"] >= end))]
-    return pd.DataFrame(
-        {"job type": still["job_name"].astype(object), "instance": still["instance_name"].astype(object),
-         "created (UTC)": still["created"].dt.strftime("%Y-%m-%d %H:%M"),
-         "progress %": still["progress_pct"], "job id": still["job_id"].astype(object)}
-    ).set_index("job id")  # fmt: skip
+    until = still["ended"].where(still["ended"].notna(), as_of)
+    age = (until - still["created"]) / pd.Timedelta(days=1)
+    t = pd.DataFrame(
+        {"job_name": still["job_name"].astype(object), "instance": still["instance_name"].astype(object),
+         "created": _local_text(still["created"], tz),
+         "progress_pct": still["progress_pct"], "status_now": still["status"].astype(object),
+         "age_days": age.round(1), "job_id": still["job_id"].astype(object)}
+    ).sort_values("age_days", ascending=False)  # fmt: skip
+    more = max(0, len(t) - 2 * TOP_ROWS)
+    note = (f"Ages counted to {as_of.tz_convert(tz):%Y-%m-%d %H:%M} {tz}, the newest time in the "
+            "data, or to the job's end.")  # fmt: skip
+    if more:
+        note += f" {more} more jobs not listed."
+    t = t.head(2 * TOP_ROWS).reset_index(drop=True)
+    t = t.rename(columns={"created": f"Created ({tz})"})
+    return t, note
+
+
+def _breakdowns(cur: pd.DataFrame) -> list[tuple[str, Table]]:
+    """Per-region and per-account failure rates, for a month spanning several of them."""
+    out = []
+    for col, heading in (("region", "By region"), ("account", "By account")):
+        if col in cur and cur[col].nunique(dropna=True) > 1:
+            out.append((heading, _rate_table(_failures_by(cur, col), col, "No jobs this month.")))
+    return out
+
+
+def _summary(
+    cur: pd.DataFrame,
+    prev: pd.DataFrame,
+    trend: pd.DataFrame,
+    regressions: Table,
+    problems: tuple[str, ...],
+    period: pd.Period,
+    target: float | None,
+    as_of: pd.Timestamp,
+    tz: str,
+) -> str:
+    """One paragraph, in words, of what the numbers say (generated, never hand-written)."""
+    name, prev_name = period.strftime("%B %Y"), (period - 1).strftime("%B")
+    parts = ["Read with care (see above)."] if problems else []
+    if not len(cur):
+        parts.append(f"No jobs were recorded in {name}.")
+        return " ".join(parts)
+    fr, fp = _rate_row(cur), _rate_row(prev)
+    jobs = f"{len(cur):,} jobs were created in {name}"
+    if len(prev):
+        jobs += f" ({len(cur) - len(prev):+,} vs {prev_name})"
+    parts.append(jobs + ".")
+    if pd.notna(fr["failure_rate"]):
+        s = (f"{int(fr['failed']):,} of {int(fr['finished']):,} finished jobs failed, a failure "
+             f"rate of {fr['failure_rate']:.1%} (95% interval {fr['ci_low']:.1%} - "
+             f"{fr['ci_high']:.1%})")  # fmt: skip
+        if fp is not None and pd.notna(fp["failure_rate"]):
+            d = (fr["failure_rate"] - fp["failure_rate"]) * 100
+            word = "up" if d > 0 else "down" if d < 0 else "unchanged"
+            s += f", {word} {abs(d):.1f} points from {prev_name}" if d else ", unchanged"
+            if fr["ci_low"] > fp["ci_high"]:
+                s += " (a significant rise)"
+            elif fr["ci_high"] < fp["ci_low"]:
+                s += " (a significant improvement)"
+        parts.append(s + ".")
+        if target is not None and fr["finished"]:
+            allowed = target * fr["finished"]
+            verdict = "within" if fr["failed"] <= allowed else "over"
+            parts.append(f"That is {verdict} the {target:.1%} target ({int(fr['failed']):,} "
+                         f"failures against {allowed:,.0f} allowed).")  # fmt: skip
+    reg = regressions.frame
+    if len(reg):
+        names = ", ".join(f"{r.job_name} ({r.failure_rate:.1%})" for r in reg.head(3).itertuples())
+        parts.append(f"{len(reg)} job type(s) failed significantly more often than in the "
+                     f"earlier months: {names}.")  # fmt: skip
+    failed = cur[cur["status"] == FAILED]
+    if len(failed):
+        worst = failed["job_name"].astype(object).value_counts()
+        parts.append(f"Most failures: {worst.index[0]} ({worst.iloc[0]:,}).")
+    running = cur[(cur["status"] == RUNNING) & cur["ended"].isna()]
+    if len(running):
+        days = (as_of - running["created"].min()) / pd.Timedelta(days=1)
+        parts.append(f"{len(running):,} job(s) are still running, the oldest for {days:,.0f} "
+                     "days.")  # fmt: skip
+    return " ".join(parts)
 
 
 def _quality(
@@ -310,6 +709,7 @@ def _quality(
     start: pd.Timestamp,
     end: pd.Timestamp,
     now: pd.Timestamp | None = None,
+    tz: str = "UTC",
 ) -> list[str]:
     """Data-quality sentences: skipped records, jobs without times, sync coverage and its
     gaps."""
@@ -327,7 +727,7 @@ def _quality(
     )
     no_end = int((cur["status"].isin(TERMINAL_STATUSES) & cur["ended"].isna()).sum())
     quality.append(f"{no_end} finished job(s) this month have no end time (no duration).")
-    quality.extend(_coverage_text(coverage, start, end, now))
+    quality.extend(_coverage_text(coverage, start, end, now, tz))
     return quality
 
 
@@ -350,7 +750,12 @@ def _windows_by_project(coverage: pd.DataFrame | Coverage) -> dict[str | None, l
     }
 
 
-def _fate(gap: Window, now: pd.Timestamp) -> str:
+def _span(w: Window, tz: str) -> str:
+    """A window in the report's time zone, labelled."""
+    return f"{w.start.tz_convert(tz):%Y-%m-%d %H:%M} .. {w.end.tz_convert(tz):%Y-%m-%d %H:%M} {tz}"
+
+
+def _fate(gap: Window, now: pd.Timestamp, tz: str = "UTC") -> str:
     """Whether a gap can still be filled: the API answers for its last 30 days only."""
     horizon = pd.Timedelta(days=API_HORIZON_DAYS)
     if gap.end <= now - horizon:
@@ -359,7 +764,7 @@ def _fate(gap: Window, now: pd.Timestamp) -> str:
         return (
             f"partly older than the API's {API_HORIZON_DAYS}-day horizon: sync now to fill the rest"
         )
-    return f"sync before {gap.start + horizon:%Y-%m-%d %H:%M} UTC to fill it"
+    return f"sync before {(gap.start + horizon).tz_convert(tz):%Y-%m-%d %H:%M} {tz} to fill it"
 
 
 def _coverage_text(
@@ -367,6 +772,7 @@ def _coverage_text(
     start: pd.Timestamp,
     end: pd.Timestamp,
     now: pd.Timestamp | None = None,
+    tz: str = "UTC",
 ) -> list[str]:
     """Coverage sentences: the month is covered only where merged sync windows cover it;
     every gap is listed (up to :data:`MAX_GAPS_LISTED`), with whether it can still be filled.
@@ -400,16 +806,72 @@ def _coverage_text(
         elif gaps == [Window(start, end)]:
             out.append(f"Archive sync coverage{of}: no recorded sync covers any of this month; "
                        "jobs created in it may be missing from this report "
-                       f"({_fate(gaps[0], now)}).")  # fmt: skip
+                       f"({_fate(gaps[0], now, tz)}).")  # fmt: skip
         else:
             share = 1 - sum((g.length for g in gaps), pd.Timedelta(0)) / (end - start)
             out.append(f"Archive sync coverage{of}: {share:.0%} of the month is covered by "
                        f"recorded syncs; {len(gaps)} gap(s) with no recorded sync, where jobs "
                        "may be missing:")  # fmt: skip
             room = max(0, MAX_GAPS_LISTED - sum(line.startswith("Gap") for line in out))
-            out += [f"Gap{of}: {g} ({format_seconds(g.length.total_seconds())}); "
-                    f"{_fate(g, now)}." for g in gaps[:room]]  # fmt: skip
+            out += [f"Gap{of}: {_span(g, tz)} ({format_seconds(g.length.total_seconds())}); "
+                    f"{_fate(g, now, tz)}." for g in gaps[:room]]  # fmt: skip
             unlisted += len(gaps[room:])
     if unlisted:
         out.append(f"... and {unlisted} more gap(s) not listed here.")
+    return out
+
+
+def _covered_share(
+    coverage: pd.DataFrame | Coverage | None, start: pd.Timestamp, end: pd.Timestamp
+) -> float | None:
+    """Share of ``[start, end)`` every project's sync windows cover (the least covered
+    project's); None when coverage is not known."""
+    if coverage is None:
+        return None
+    projects = _windows_by_project(coverage)
+    if not projects:
+        return 0.0
+    shares = []
+    for windows in projects.values():
+        gaps = find_gaps(windows, start, end)
+        shares.append(1 - sum((g.length for g in gaps), pd.Timedelta(0)) / (end - start))
+    return float(min(shares))
+
+
+def _coverage_problems(
+    coverage: pd.DataFrame | Coverage | None,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    month: str,
+    tz: str = "UTC",
+) -> list[str]:
+    """One line per reason the archive cannot back the month: coverage not known, no sync,
+    or a project whose sync windows leave part of the month uncovered.
+
+    Examples
+    --------
+    >>> m0, m1 = month_bounds("2026-10")
+    >>> syncs = pd.DataFrame({"window_start": [m0], "window_end": [m0 + pd.Timedelta(days=3)]})
+    >>> _coverage_problems(syncs, m0, m1, "2026-10")
+    ['the archive covers 3 of 31 days of 2026-10 (sync windows 2026-10-01 00:00 .. 2026-10-04 00:00 UTC)']
+    """
+    if coverage is None:
+        return [f"the archive's coverage of {month} is not known (no sync records were given)"]
+    projects = _windows_by_project(coverage)
+    if not projects:
+        return [f"no sync of the archive covers any of {month}"]
+    total = (end - start) / pd.Timedelta(days=1)
+    out = []
+    for project, windows in projects.items():
+        gaps = find_gaps(windows, start, end)
+        if not gaps:
+            continue
+        of = f" (project {project})" if len(projects) > 1 else ""
+        inside = [Window(max(w.start, start), min(w.end, end)) for w in windows
+                  if w.end > start and w.start < end]  # fmt: skip
+        covered = sum((w.length for w in inside), pd.Timedelta(0)) / pd.Timedelta(days=1)
+        listed = ", ".join(_span(w, tz) for w in inside[:3])
+        listed += f" and {len(inside) - 3} more" if len(inside) > 3 else ""
+        where = f"sync windows {listed}" if inside else "no sync window in the month"
+        out.append(f"the archive{of} covers {covered:.3g} of {total:.3g} days of {month} ({where})")
     return out
