@@ -221,7 +221,7 @@ def _ours(path: Path, item: Path) -> bool:
 
 # -- export --------------------------------------------------------------------------------
 def _segment(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+    if value is None or pd.isna(value) or value == "":
         return NULL_PARTITION
     return quote(str(value), safe=" -_.~+@:,")  # engines percent-decode folder names
 
@@ -284,14 +284,23 @@ def to_arrow(df: pd.DataFrame, columns: Sequence[str] | None = None) -> pa.Table
         col = df[name]
         if name in _JSON_COLUMNS:
             values: Any = [_json_text(v) for v in col]
-        elif isinstance(col.dtype, pd.CategoricalDtype):
-            values = col.astype(object).where(col.notna(), None).to_numpy()
+        elif isinstance(col.dtype, pd.CategoricalDtype):  # decoded: files hold plain text
+            arrays.append(_decoded(pa.array(col.array), _ARROW_TYPES[name]))
+            continue
         elif name in _TIME_COLUMNS:
             values = col.dt.as_unit("us")
         else:
             values = col
         arrays.append(pa.array(values, type=_ARROW_TYPES[name], from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=pa.schema([(n, _ARROW_TYPES[n]) for n in names]))
+
+
+def _decoded(arr: pa.Array, to: pa.DataType) -> pa.Array:
+    if pa.types.is_dictionary(arr.type):
+        if pa.types.is_null(arr.type.value_type):  # no categories: every value missing
+            return pa.nulls(len(arr), to)
+        arr = arr.dictionary_decode()
+    return arr.cast(to)
 
 
 def _parquet_bytes(table: pa.Table) -> bytes:
@@ -385,20 +394,15 @@ def export_dataset(
     if not (path / MANIFEST_NAME).exists():  # claim the folder before the first file lands
         _write_manifest(path, manifest)
 
-    months = df["created"].dt.strftime("%Y-%m").astype(object)
-    keys = pd.Series(
-        [
-            f"account={_segment(a)}/region={_segment(r)}/month={_segment(m)}"
-            for a, r, m in zip(
-                df["account"].astype(object), df["region"].astype(object), months, strict=True
-            )
-        ],
-        index=df.index,
-        dtype=object,
-    )
+    parts: dict[str, list[pd.DataFrame]] = {}
+    by = [df["account"], df["region"], df["created"].dt.strftime("%Y-%m")]
+    for (account, region, month), rows in df.groupby(by, dropna=False, observed=True):
+        key = f"account={_segment(account)}/region={_segment(region)}/month={_segment(month)}"
+        parts.setdefault(key, []).append(rows)  # "" and missing share the null partition
     known: dict[str, Any] = manifest["partitions"]
     written, unchanged = [], []
-    for key, rows in df.groupby(keys, sort=True):
+    for key in sorted(parts):
+        rows = parts[key][0] if len(parts[key]) == 1 else pd.concat(parts[key])
         part = rows.sort_values(_ORDER, na_position="first", kind="stable")
         data = _parquet_bytes(to_arrow(part, _FILE_COLUMNS))
         digest = hashlib.sha256(data).hexdigest()
@@ -411,8 +415,7 @@ def export_dataset(
         _write_atomic(file, data)
         known[key] = {"sha256": digest, "rows": len(part), "bytes": len(data)}
         written.append(key)
-    present = set(keys.unique())
-    removed = sorted(k for k in known if k not in present and _in_window(k, lo, hi))
+    removed = sorted(k for k in known if k not in parts and _in_window(k, lo, hi))
     for key in removed:
         _remove_partition(path, key)
         del known[key]
@@ -575,8 +578,8 @@ def from_arrow(table: pa.Table) -> pd.DataFrame:
 
 
 def _categorical(col: pa.ChunkedArray) -> pd.Categorical:
-    """Strings -> categorical with the sorted distinct values as object categories, as
-    the normalizer and the archive build them."""
+    """Strings -> categorical with the sorted distinct values as categories (their dtype
+    inferred as ``pd.Categorical`` infers it, like the normalizer's)."""
     enc = col.combine_chunks().dictionary_encode()
     cats = np.array(enc.dictionary.to_pylist(), dtype=object)
     order = np.argsort(cats, kind="stable")
@@ -584,7 +587,7 @@ def _categorical(col: pa.ChunkedArray) -> pd.Categorical:
     rank[order] = np.arange(len(order), dtype=np.int32)
     codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     codes = np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else -1, -1)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(cats[order], dtype=object))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(cats[order])))
 
 
 # -- combining per-partition results -------------------------------------------------------
