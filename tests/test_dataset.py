@@ -338,13 +338,12 @@ def test_dask_recipe_combines_counts_not_rates(exported):
     dd = pytest.importorskip("dask.dataframe")
     _, folder = exported
     DIR = str(folder)
-    ddf = dd.read_parquet(
-        DIR, dataset={"partitioning": {"flavor": "hive", "schema": PARTITION_SCHEMA}}
-    )
+    keys = pa.schema([("account", pa.string()), ("region", pa.string()), ("month", pa.string())])
+    ddf = dd.read_parquet(DIR, dataset={"partitioning": {"flavor": "hive", "schema": keys}})
     parts = [dask.delayed(rja.failure_rates)(p, by="engine") for p in ddf.to_delayed()]
     rates = combine_failure_rates(dask.compute(*parts))
 
-    assert ddf.npartitions > 3
+    assert ddf.npartitions > 3 and keys.equals(PARTITION_SCHEMA)
     whole = rja.failure_rates(read_jobs(folder), by="engine")
     tm.assert_frame_equal(rates.reset_index(drop=True), whole.reset_index(drop=True))
     keys = [None if pd.isna(k) else k for k in rates.index]
