@@ -35,6 +35,8 @@ __all__ = ["PgStore"]
 #: Column types of the archive's layout on PostgreSQL (keys sort bytewise, as in SQLite).
 PG_TYPES = {"key": 'TEXT COLLATE "C"', "bigint": "BIGINT", "blob": "BYTEA",
             "real": "DOUBLE PRECISION"}  # fmt: skip
+#: Memory a large read (``to_frame``) may sort in before spilling to disk.
+BULK_WORK_MEM = "256MB"
 #: Seconds to wait for the server to answer a connection attempt.
 CONNECT_TIMEOUT = 10
 
@@ -126,6 +128,16 @@ class PgStore:
                     yield _Tx(conn)
             except sa_exc.DBAPIError as exc:
                 raise self._error(exc) from None  # the cause may quote the URL
+
+    def bulk_rows(self, db: _Tx, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """All rows of a large read: psycopg's binary protocol (``bytea`` arrives as is,
+        not hex-encoded) on the transaction's connection, and room to sort in memory."""
+        db.execute(f"SET LOCAL work_mem = '{BULK_WORK_MEM}'")
+        raw = db.conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor(binary=True) as cur:
+            cur.execute(sql.replace("?", "%s"), tuple(args))
+            return cur.fetchall()
 
     def serialize(self, db: _Tx, key: str) -> None:
         """Hold a transaction-scoped lock named ``key``: every process on every machine

@@ -380,6 +380,10 @@ class _SqliteStore:
                 raise
             self.db.execute("COMMIT")
 
+    def bulk_rows(self, db: Any, sql: str, args: Any = ()) -> list[Any]:
+        """All rows of a large read."""
+        return db.execute(sql, args).fetchall()
+
     def serialize(self, db: Any, key: str) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` already excludes every other writer."""
 
@@ -792,9 +796,9 @@ class JobArchive:
         if end is not None:
             sql += " AND created_ms < ?"
             args.append(to_epoch_ms(end))
-        sql += " ORDER BY created_ms NULLS FIRST, job_id"
+        sql += " ORDER BY created_ms NULLS FIRST, job_id, project_id"
         with self._store.begin() as db:
-            rows = db.execute(sql, args).fetchall()
+            rows = self._store.bulk_rows(db, sql, args)
         if not rows:
             return empty_jobs_frame()
         df = normalize_jobs([bytes(r[2]) for r in rows], errors="warn")

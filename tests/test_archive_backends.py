@@ -262,7 +262,7 @@ def test_cli_sync_with_a_down_database_fails_before_any_api_call(monkeypatch, ca
                      "--endpoint", emu.url, "--project-id", DEMO_PROJECT])  # fmt: skip
         assert emu.counts == {}
     out = capsys.readouterr()
-    assert code != 0
+    assert code == 2  # failed, before any call
     assert "127.0.0.1:1/estate" in out.err and "hunter2" not in out.out + out.err
     assert list(tmp_path.iterdir()) == []
 
@@ -306,19 +306,20 @@ def test_a_sync_that_loses_its_database_while_fetching_details_stops_asking(own_
     jobs = load_sample(raw=True)[:40]
     with Emulator(jobs, retention_days=None) as emu, JobArchive(url) as arc:
         client = emu.client(max_workers=1)
-        put = arc.put
+        put, puts = arc.put, []
 
         def put_then_outage(*args, **kwargs):
-            done = put(*args, **kwargs)
-            if arc.committed >= 5 + 1:  # one task-list page, then five per-job responses
+            puts.append(1)
+            if len(puts) == 6:  # five per-job responses committed, then the database dies
                 own_server.pause()
-            return done
+            return put(*args, **kwargs)
 
         arc.put = put_then_outage
         with pytest.raises(ArchiveUnavailable):
             sync_jobs(client, arc, since=datetime(2026, 8, 1, tzinfo=UTC),
                       until=datetime(2026, 11, 15, tzinfo=UTC), horizon=None, details="all")  # fmt: skip
-        assert emu.counts.get("jobs", 0) <= 7
+        assert len(puts) == 6  # nothing fetched after the outage
+        assert emu.counts.get("jobs", 0) <= 6 + 1  # the call in flight, at most
 
 
 def test_jobarchive_path_never_creates_a_folder_for_a_path_like_url(tmp_path, monkeypatch):
@@ -326,3 +327,39 @@ def test_jobarchive_path_never_creates_a_folder_for_a_path_like_url(tmp_path, mo
     with pytest.raises(ConfigError, match="names no database"):
         JobArchive("postgresql://alice:hunter2@127.0.0.1:1")
     assert not Path("postgresql:").exists()
+
+
+# -- a quota bucket in the shared database ----------------------------------------------------
+def test_a_db_token_bucket_paces_every_handle_of_one_identity_together(archive_url):
+    from rds_job_analytics._dbquota import DbTokenBucket
+    from rds_job_analytics.quota import QuotaCancelled
+
+    with JobArchive(archive_url) as a, JobArchive(archive_url) as b:
+        slow = 1 / 3600  # one call an hour: a second call waits, unless the state is not shared
+        first = DbTokenBucket(a, "ak:AKEXAMPLE", rate=slow)
+        assert first.acquire() == 0.0
+        second = DbTokenBucket(b, "ak:AKEXAMPLE", rate=slow)  # another machine, same account
+        assert DbTokenBucket(b, "ak:OTHER", rate=slow).acquire() == 0.0  # its own quota
+        outcome = []
+
+        def call():
+            try:
+                outcome.append(second.acquire())
+            except QuotaCancelled as exc:
+                outcome.append(exc)
+
+        t = threading.Thread(target=call)
+        t.start()
+        t.join(0.5)
+        assert t.is_alive() and outcome == []  # waiting for the hour to pass
+        second.cancel()  # Ctrl-C
+        t.join()
+        assert isinstance(outcome[0], QuotaCancelled)
+        with pytest.raises(QuotaCancelled):
+            second.acquire()
+        with a._store.begin() as db:
+            (kept,) = db.execute("SELECT bucket FROM quota").fetchall()[0]
+            assert (
+                "AKEXAMPLE" not in kept
+                and db.execute("SELECT count(*) FROM quota").fetchone()[0] == 2
+            )
