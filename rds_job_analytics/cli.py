@@ -204,22 +204,28 @@ def _write(df: pd.DataFrame, out: str) -> str:
     return "stdout"
 
 
+def _shown(archive: str) -> str:
+    """An ``--archive`` as messages show it: a database URL without its password."""
+    return re.sub(r"(//[^/@:]*):[^/@]*@", r"\1:***@", str(archive))
+
+
 def _archive(args: argparse.Namespace, *, create: bool) -> Any:
     """The ``--archive`` named, refused unless it is one of ours; ``sync`` and ``fetch``
     create it (their archive is remembered for the Ctrl-C summary)."""
     from .archive import JobArchive
 
     path = Path(args.archive)
-    why = _cannot_create(path) if create and not path.exists() else None
+    is_url = "://" in str(args.archive)  # a database server (postgresql://...), not a file
+    why = _cannot_create(path) if create and not is_url and not path.exists() else None
     if why:
         raise CommandFailed(f"cannot create the archive '{path}': {why}")
     try:
         archive = JobArchive.open(args.archive, create=create)
     except OSError as exc:
-        raise CommandFailed(f"cannot open the archive '{args.archive}': {exc.strerror or exc}"
+        raise CommandFailed(f"cannot open the archive '{_shown(args.archive)}': {exc.strerror or exc}"
                             + (f" ('{exc.filename}')" if exc.filename else "")) from exc  # fmt: skip
     except sqlite3.Error as exc:
-        raise CommandFailed(f"cannot open the archive '{args.archive}': {exc}") from exc
+        raise CommandFailed(f"cannot open the archive '{_shown(args.archive)}': {exc}") from exc
     if create:
         args.archived_before = len(archive)
     return archive
@@ -414,7 +420,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
               "(each is a row with fetch_status and fetch_error in -o)", file=sys.stderr)  # fmt: skip
     ok, failed = len(df) - len(failures), len(failures)
     note = f" ({len(invalid)} not a job ID, not asked)" if invalid else ""
-    where = f" -> {args.archive}" if args.archive else ""
+    where = f" -> {_shown(args.archive)}" if args.archive else ""
     print(f"fetched {ok}/{len(df)} jobs, {failed} failed{note}, {calls} API calls{where}",
           file=talk)  # fmt: skip
     return EXIT_OK if failed == 0 else (EXIT_PARTIAL if ok else EXIT_FAILED)
@@ -474,7 +480,7 @@ def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
         )  # fmt: skip
     n = len(result.outcomes)
     accounts = len({o.account for o in result.outcomes})
-    print(f"fleet {args.fleet}: {n} project(s) in {accounts} account(s) -> {args.archive}")
+    print(f"fleet {args.fleet}: {n} project(s) in {accounts} account(s) -> {_shown(args.archive)}")
     print(result)
     bad = [o for o in result.outcomes if o.status in ("failed", "partial")]
     for o in bad:
@@ -557,7 +563,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     path = rep.save(out)
     n = int(((df["created"] >= start) & (df["created"] < end)).sum())
     print(f"report for {month}: {n} jobs -> {path} ({len(rep.html) / 1024:,.0f} KiB)")
-    return EXIT_OK
+    problems = tuple(getattr(rep, "problems", ()))
+    for why in problems:  # the page says it too; a cron must not take it as a clean month
+        print(f"rds-jobs: report incomplete: {why}", file=sys.stderr)
+    return EXIT_PARTIAL if problems else EXIT_OK
 
 
 def _wait_for_ctrl_c() -> None:
@@ -567,25 +576,15 @@ def _wait_for_ctrl_c() -> None:
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
-    import errno
-
     from .emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
     from .sample import SAMPLE_END, SAMPLE_START
 
     retention = args.retention_days
     quota = args.quota or None
+    if args.fleet:
+        return _serve_fleet(args, quota)
     emu = Emulator(port=args.port, quota=quota, latency=args.latency, retention_days=retention)
-    try:
-        emu.start()
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise CommandFailed(
-                f"port {args.port} on 127.0.0.1 is already in use (another emulator?): "
-                "choose another with --port N, or --port 0 for any free port"
-            ) from None
-        raise CommandFailed(
-            f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}"
-        ) from None
+    _start(emu, args.port)
     rate = min(100.0, 0.8 * quota / 60) if quota else 100.0  # under the quota: no 429s
     span = f"{SAMPLE_START:%Y-%m-%d} .. {SAMPLE_END:%Y-%m-%d}"
     print(f"emulator: the RDS task-center API on {emu.url}, project {DEMO_PROJECT}, "
@@ -619,6 +618,64 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     finally:
         emu.stop()
     return EXIT_OK
+
+
+def _serve_fleet(args: argparse.Namespace, quota: int | None) -> int:
+    """``rds-jobs emulator --fleet FILE``: the demo estate, and its fleet file."""
+    from .emulator import demo_fleet
+    from .fleet import load_fleet
+    from .sample import SAMPLE_END, SAMPLE_START
+
+    path = Path(args.fleet)
+    if path.exists() and not path.read_text(encoding="utf-8", errors="replace").startswith(
+        _EMULATOR_FLEET_MARK
+    ):
+        raise ConfigError(f"--fleet {path}: the file exists and is not an emulator fleet file; "
+                          "choose a new name (yours is never overwritten)")  # fmt: skip
+    demo = demo_fleet(quota=quota, latency=args.latency)
+    emu = demo.emulator
+    emu._port = args.port  # the demo's emulator is not started yet: serve it where asked
+    _start(emu, args.port)
+    try:
+        path.write_text(_EMULATOR_FLEET_MARK + demo.fleet_toml(emu.url), encoding="utf-8")
+        fleet = load_fleet(path)
+        print(f"emulator: the RDS task-center API and IAM on {emu.url}: "
+              f"{len(fleet.accounts)} accounts, {len(fleet.projects)} projects, jobs created "
+              f"{SAMPLE_START:%Y-%m-%d} .. {SAMPLE_END:%Y-%m-%d}; fleet file {path}")  # fmt: skip
+        for acct in fleet.accounts:
+            where = ", ".join(f"{p.region} {p.project_id}" for p in acct.projects)
+            print(f"  account {acct.name} ({acct.auth}): {where}")
+        print("try, in another terminal (the emulator's own demo credentials):")
+        for name in sorted({v for a in fleet.accounts for v in a.env.values()}):
+            print(f"  export {name}={demo.env[name]}")
+        print(f"  rds-jobs sync --fleet {path} --archive estate.sqlite --since "
+              f"{SAMPLE_START:%Y-%m-%d} --horizon-days 0")  # fmt: skip
+        print("  rds-jobs report --archive estate.sqlite --month "
+              f"{_last_complete_month(pd.Timestamp(SAMPLE_END))}")  # fmt: skip
+        print("Ctrl-C stops the emulator.", flush=True)
+        _wait_for_ctrl_c()
+    except KeyboardInterrupt:
+        print("emulator stopped")
+    finally:
+        emu.stop()
+    return EXIT_OK
+
+
+_EMULATOR_FLEET_MARK = "# written by rds-jobs emulator --fleet: the emulator's demo estate\n"
+
+
+def _start(emu: Any, port: int) -> None:
+    import errno
+
+    try:
+        emu.start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CommandFailed(
+                f"port {port} on 127.0.0.1 is already in use (another emulator?): "
+                "choose another with --port N, or --port 0 for any free port"
+            ) from None
+        raise CommandFailed(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -849,7 +906,8 @@ def _parser() -> argparse.ArgumentParser:
     m = command(
         "emulator", "serve the sample data on a local emulator (the API, offline)",
         "  rds-jobs emulator                 # prints a sync command to run against it\n"
-        "  rds-jobs emulator --port 0 --quota 60 --retention-days 30   # like the real API",
+        "  rds-jobs emulator --port 0 --quota 60 --retention-days 30   # like the real API\n"
+        "  rds-jobs emulator --fleet demo-fleet.toml   # several accounts, regions, projects",
         description="Serve the sample data (5,000 jobs) on a local emulator of the API and "
         "print a command that syncs it in seconds. By default every job is served (the "
         f"sample is older than the real API's 30 days) and the quota is {EMULATOR_QUOTA} "
@@ -866,6 +924,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="answer only for jobs this recent, like the real API (30)")  # fmt: skip
     keep.add_argument("--no-retention", action="store_true",
                       help="serve every job (the default; kept for old scripts)")  # fmt: skip
+    m.add_argument(
+        "--fleet", metavar="FILE",
+        help="serve a demo estate instead (2 accounts, AK/SK and token credentials, 3 regions) "
+        "and write its fleet file here (never over a file of yours)",
+    )  # fmt: skip
     m.set_defaults(func=_cmd_emulator)
 
     d = command(
@@ -906,15 +969,15 @@ def _interrupted(args: argparse.Namespace) -> str:
     if not getattr(args, "archive", None):
         return "interrupted: nothing kept (fetch keeps what it fetched with --archive DB)"
     if not hasattr(args, "archived_before"):
-        return f"interrupted before {args.archive} was opened: nothing changed"
+        return f"interrupted before {_shown(args.archive)} was opened: nothing changed"
     from .archive import JobArchive
 
     try:
         with JobArchive.open(args.archive) as archive:
             n = len(archive)
     except (RdsJobError, OSError, sqlite3.Error):
-        return f"interrupted: what was fetched is in {args.archive}"
-    return (f"interrupted: {n} jobs archived in {args.archive} ({n - args.archived_before:+d} "
+        return f"interrupted: what was fetched is in {_shown(args.archive)}"
+    return (f"interrupted: {n} jobs archived in {_shown(args.archive)} ({n - args.archived_before:+d} "
             "this run), all kept; rerun the same command to continue")  # fmt: skip
 
 

@@ -268,11 +268,18 @@ def test_cli_report_from_archive(emu, tmp_path):
     )
     out = tmp_path / "r.html"
     r = run_cli("report", "--archive", str(db), "--month", "2026-11", "-o", str(out))
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1, r.stderr  # written, but a cron must not take it as complete
     assert "report for 2026-11" in r.stdout
+    assert "rds-jobs: report incomplete: " in r.stderr and "2026-11" in r.stderr
     html = out.read_text()
     assert "RDS reliability report - November 2026" in html
     assert "the whole month is covered" not in html  # the sync stopped on Nov 15: a gap
+    full = run_cli("sync", "--archive", str(db), "--since", "2026-09-30", "--until",
+                   "2026-11-02", "--horizon-days", "0", *common)  # fmt: skip
+    assert full.returncode == 0, full.stderr
+    october = run_cli("report", "--archive", str(db), "--month", "2026-10", "-o", str(out))
+    assert october.returncode == 0, october.stderr  # the whole month covered: a clean exit
+    assert "incomplete" not in october.stderr
     bad = run_cli("report", "--archive", str(db), "--month", "11/2026")
     assert bad.returncode == 64 and "YYYY-MM" in bad.stderr
 
