@@ -127,9 +127,10 @@ def test_report_output_must_be_html_checked_before_any_work(capsys, archive, tmp
     assert not (tmp_path / "report.pdf").exists()
     code, _, err = run(capsys, "report", "--archive", archive, "-o", "-")
     assert code == 64 and "-o -" in err
-    code, out, _ = run(capsys, "report", "--archive", archive, "--month", "2026-08",
-                       "-o", tmp_path / "r.html")  # fmt: skip
-    assert code == 0 and (tmp_path / "r.html").exists() and "report for 2026-08" in out
+    code, out, err = run(capsys, "report", "--archive", archive, "--month", "2026-08",
+                         "-o", tmp_path / "r.html")  # fmt: skip
+    assert (tmp_path / "r.html").exists() and "report for 2026-08" in out
+    assert code == 1 and "report incomplete" in err  # 5 jobs and no recorded sync: not a month
 
 
 def test_export_to_stdout_is_csv_with_the_summary_on_stderr(capsys, archive):
