@@ -51,6 +51,7 @@ def test_a_terminal_job_is_never_downgraded_and_each_put_is_committed(archive, a
     assert len(archive) == 1
 
 
+@pytest.mark.slow  # 5,000 responses committed one by one (about 3 s on PostgreSQL)
 def test_to_frame_is_the_same_frame_on_both_backends(sample, archive_url, tmp_path):
     """The whole sample (per-job responses and task-list records) through each backend
     gives the frame SQLite gives, value for value and dtype for dtype."""
