@@ -96,13 +96,12 @@ def test_summary_trend_and_cards(sample):
     assert f"{fr['failed'] / allowed:.0%} spent" in text
     running = cur[(cur["status"] == RUNNING) & cur["ended"].isna()]
     assert "still running" in text and f"{len(running):,}" in text
-    # 6 months, oldest first, with the month's row matching the stats
+    # up to 6 months, oldest first, with the month's row matching the stats; the sample
+    # starts in August: the months before it are no data, not "0 jobs", so they are left out
     trend = p.table_with("Failures", "Month")
-    assert list(trend) == [
-        "May 2026", "June 2026", "July 2026", "August 2026", "September 2026", "October 2026"
-    ]  # fmt: skip
+    assert list(trend) == ["August 2026", "September 2026", "October 2026"]
     assert trend["October 2026"][0] == f"{len(cur):,}"
-    assert trend["May 2026"][0] == "0"
+    assert "May 2026" not in " ".join(p.text)
     # the target is drawn: a dashed line at 2% on the failure chart
     ax = rep.figures["failures"].axes[0]
     assert any(list(line.get_xdata()) == [0.02, 0.02] for line in ax.lines)

@@ -352,7 +352,8 @@ def _naive(t: pd.Timestamp, tz: str) -> pd.Timestamp:
 
 def _trend(df: pd.DataFrame, period: pd.Period, tz: str) -> pd.DataFrame:
     """One row per month of the trend (oldest first): jobs, completed, failed, running,
-    finished, failure rate and its Wilson interval; months without jobs have zeros."""
+    finished, failure rate and its Wilson interval; months without jobs have zeros, and
+    the months before the first one with jobs are left out (no data, not zero)."""
     first = period - (TREND_MONTHS - 1)
     window = filter_window(df, *data_window(period, tz))
     months = pd.period_range(first, period, freq="M")
@@ -362,6 +363,10 @@ def _trend(df: pd.DataFrame, period: pd.Period, tz: str) -> pd.DataFrame:
     counts = ["jobs", "completed", "failed", "running", "finished"]
     fr[counts] = fr[counts].fillna(0).astype("int64")
     fr.index.name = "month"
+    # Months before the archive's first job are not "0 jobs": nothing was kept then. The
+    # trend starts at the first month with data (the month itself at the latest).
+    held = np.flatnonzero(fr["jobs"].to_numpy() > 0)
+    fr = fr.iloc[min(held[0], len(fr) - 1) if len(held) else len(fr) - 1 :]
     return fr[[*counts, "failure_rate", "ci_low", "ci_high"]]
 
 
