@@ -55,6 +55,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ._dbquota import DbTokenBucket
 from .archive import JobArchive
 from .auth import AkSkAuth, Auth, PasswordAuth, TokenAuth
 from .client import JobsClient
@@ -485,6 +486,7 @@ def sync_fleet(
     wait: float = 0.0,
     environ: Mapping[str, str] | None = None,
     quota_folder: str | Path | None = None,
+    rate_limit: float | None = None,
     max_workers: int | None = None,
     client_options: Mapping[str, Any] | None = None,
 ) -> FleetResult:
@@ -514,7 +516,10 @@ def sync_fleet(
     environ : mapping, optional
         Where credentials are read; default ``os.environ``.
     quota_folder : str or Path, optional
-        Where the accounts' quota buckets live.
+        Where the accounts' quota buckets live (default: beside a SQLite archive; in the
+        database itself for a PostgreSQL archive, so every machine shares them).
+    rate_limit : float, optional
+        Calls per second for every account instead of the fleet file's (the emulator).
     max_workers : int, optional
         Projects synced at once (default: all, up to 8).
     client_options : mapping, optional
@@ -539,7 +544,8 @@ def sync_fleet(
     if not isinstance(fleet, Fleet):
         fleet = load_fleet(fleet)
     folder = quota_folder
-    if folder is None:
+    shared_db = quota_folder is None and getattr(archive, "backend", "sqlite") != "sqlite"
+    if folder is None and not shared_db:
         folder = (
             Path(archive.path).resolve().parent / ".rds-jobs-quota"
             if archive.path != ":memory:"
@@ -548,11 +554,16 @@ def sync_fleet(
     options = {"max_workers": 4, **(client_options or {})}
     # Everything that can be wrong with the set-up, before any call.
     clients: list[tuple[FleetProject, JobsClient]] = []
-    buckets: list[SharedTokenBucket] = []
+    buckets: list[Any] = []
     try:
         for acct in fleet.accounts:
             creds = acct.credentials(environ)
-            bucket = SharedTokenBucket(bucket_path(acct.identity(creds), folder), acct.rate_limit)
+            rate = rate_limit or acct.rate_limit
+            bucket: Any
+            if shared_db:  # a team database: the bucket is shared by every machine using it
+                bucket = DbTokenBucket(archive, acct.identity(creds), rate)
+            else:
+                bucket = SharedTokenBucket(bucket_path(acct.identity(creds), folder), rate)
             buckets.append(bucket)
             for proj in acct.projects:
                 try:
