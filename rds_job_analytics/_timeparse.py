@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,15 +32,52 @@ _NAT = np.iinfo(np.int64).min
 
 
 def parse_iso_strings(strings: pd.Series) -> pd.Series:
-    """ISO-8601 text (NA allowed) -> datetime64[ns, UTC]; junk becomes NaT.
+    """ISO-8601 text (NA allowed) -> datetime64[ns, UTC]; anything else becomes NaT.
+
+    Case does not matter (``2026-10-01t08:00:00z``). NaT, never an exception, for junk,
+    for words pandas would read as the current time (``now``, ``today``: a timestamp
+    must start with its four-digit year) and for times outside the ``ns`` range
+    (1677-09-21 .. 2262-04-11, so ``9999-12-31T23:59:59+0000``, a common "never").
 
     Examples
     --------
     >>> parse_iso_strings(pd.Series([" 2026-01-01T08:00:00+08:00 ", "junk"])).tolist()
     [Timestamp('2026-01-01 00:00:00+0000', tz='UTC'), NaT]
+    >>> parse_iso_strings(pd.Series(["2026-10-01t08:00:00z", "now", "9999-12-31T23:59:59+0000"])).tolist()
+    [Timestamp('2026-10-01 08:00:00+0000', tz='UTC'), NaT, NaT]
     """
-    parsed = pd.to_datetime(strings.str.strip(), format="ISO8601", utc=True, errors="coerce")
-    return parsed.dt.as_unit("ns").reset_index(drop=True)
+    text = strings.astype(TEXT).str.strip().str.upper()
+    text = text.where(text.str.match(_YEAR_FIRST, na=False))
+    try:
+        parsed = _to_utc_ns(text)
+    except (ValueError, TypeError, OverflowError, NotImplementedError):
+        # a value pandas chokes on even with errors="coerce": one at a time, junk is NaT
+        parsed = pd.Series([_one(v) for v in text], dtype=UTC_NS)
+    return parsed.reset_index(drop=True)
+
+
+#: A timestamp starts with its year: everything else (``now``, ``today``) is junk.
+_YEAR_FIRST = r"[0-9]{4}"
+UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
+_NS_MIN = pd.Timestamp.min.tz_localize("UTC")
+_NS_MAX = pd.Timestamp.max.tz_localize("UTC")
+
+
+def _to_utc_ns(text: pd.Series) -> pd.Series:
+    parsed = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    if parsed.dt.unit != "ns":  # pandas chose a coarser unit: values may lie outside ns
+        parsed = parsed.where((parsed >= _NS_MIN) & (parsed <= _NS_MAX))
+        parsed = parsed.dt.as_unit("ns")
+    return parsed
+
+
+def _one(value: Any) -> pd.Timestamp:
+    if value is None or value is pd.NA:
+        return pd.NaT
+    try:
+        return _to_utc_ns(pd.Series([value], dtype=TEXT)).iloc[0]
+    except (ValueError, TypeError, OverflowError, NotImplementedError):
+        return pd.NaT
 
 
 class Times(NamedTuple):

@@ -311,12 +311,35 @@ def _finish(data: dict[str, Any]) -> pd.DataFrame:
     status = df["status"]
     extra_cats = [c for c in status.cat.categories if c not in CANONICAL_STATUSES]
     df["status"] = status.cat.set_categories([*CANONICAL_STATUSES, *extra_cats])
-    dur = (df["ended"] - df["created"]).dt.total_seconds()
+    dur = pd.Series(_seconds_between(df["created"], df["ended"]), index=df.index)
     terminal = df["status"].isin(TERMINAL_STATUSES).to_numpy()
     df["duration_s"] = dur.where((dur >= 0) & terminal)
     df["volume_delta_gb"] = df["volume_target_gb"] - df["volume_original_gb"]
     _infer_engine(df)
     return df[list(JOB_SCHEMA)]
+
+
+_NAT = np.iinfo(np.int64).min
+
+
+def _seconds_between(start: pd.Series, end: pd.Series) -> np.ndarray:
+    """``(end - start).dt.total_seconds()``, NaN where either is NaT; never overflowing.
+
+    Two valid ``ns`` times more than 292 years apart overflow int64 nanoseconds: those
+    few are computed from whole seconds and the nanosecond remainders instead.
+    """
+    e = np.asarray(end.array.asi8)
+    s = np.asarray(start.array.asi8)
+    with np.errstate(over="ignore"):
+        diff = e - s  # wraps where it overflows
+    out = diff / 1e9  # as pandas' total_seconds
+    over = ((e ^ s) & (e ^ diff)) < 0  # signed overflow of the subtraction
+    if over.any():
+        es, er = np.divmod(e[over], 1_000_000_000)
+        ss, sr = np.divmod(s[over], 1_000_000_000)
+        out[over] = (es - ss) + (er - sr) / 1e9
+    out[(e == _NAT) | (s == _NAT)] = np.nan
+    return out
 
 
 #: Inputs of at least this many raw ``bytes`` records try the columnar path first.
