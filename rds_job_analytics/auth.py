@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .exceptions import AuthError, ConfigError, without_secrets
+from .regions import DEFAULT_DOMAIN, REGION_DOMAINS
 
 if TYPE_CHECKING:
     import requests
@@ -39,6 +40,7 @@ __all__ = [
     "PasswordAuth",
     "TokenAuth",
     "auth_from_env",
+    "check_endpoint",
     "is_loopback",
     "sign_request",
 ]
@@ -86,6 +88,88 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def check_endpoint(url: object, *, name: str = "endpoint", allow_http: bool = False) -> str:
+    """An endpoint URL validated the way the HTTP stack (urllib3) will read it.
+
+    The one home of the endpoint rule, for the API and IAM alike: an ``http(s)`` URL
+    with a host; no user info (``user:pass@``) and no ``@`` or ``\\`` before the host
+    (``urllib.parse`` and urllib3 disagree on such URLs: the host checked would not be
+    the host asked); no query or fragment; plain ``http`` only to a loopback host
+    (:func:`is_loopback`, as urllib3 reads it) or with ``allow_http``. Errors never
+    echo the URL (it may hold a password).
+
+    Parameters
+    ----------
+    url : str
+        The base URL.
+    name : str
+        What the URL is, for the error (``"endpoint"``, ``"iam_endpoint"``).
+    allow_http : bool
+        Allow plain ``http://`` to a host that is not loopback.
+
+    Returns
+    -------
+    str
+        ``url`` without its trailing ``/``.
+
+    Raises
+    ------
+    ConfigError
+        Naming the problem, never the user info.
+
+    Examples
+    --------
+    >>> check_endpoint("https://rds.ap-southeast-1.myhuaweicloud.com/")
+    'https://rds.ap-southeast-1.myhuaweicloud.com'
+    >>> check_endpoint("http://127.0.0.1:8080")
+    'http://127.0.0.1:8080'
+    >>> check_endpoint("http://example.com\\\\@127.0.0.1")
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: endpoint must not hold user info or '@'/'\\' before the host ...
+    >>> check_endpoint("http://iam.example", name="iam_endpoint")
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: refusing plain http to 'iam.example' (iam_endpoint): ...
+    """
+    from urllib3.exceptions import LocationParseError
+    from urllib3.util import parse_url
+
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError(f"{name} must be an http(s) URL, not {type(url).__name__}")
+    base = url.strip().rstrip("/")
+    scheme, sep, rest = base.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        raise ConfigError(f"{name} must be an http(s) URL (https://host[:port])")
+    authority = rest.split("/", 1)[0]
+    if "@" in authority or "\\" in authority:
+        raise ConfigError(
+            f"{name} must not hold user info or '@'/'\\' before the host (credentials go "
+            "in the auth, never in the URL); give https://host[:port][/path]"
+        )
+    if "?" in base or "#" in base:
+        raise ConfigError(f"{name} must not hold a query or fragment ('?', '#')")
+    try:
+        parsed = parse_url(base)
+    except LocationParseError:
+        raise ConfigError(f"{name} is not a valid URL (https://host[:port])") from None
+    split = urlsplit(base)
+    host = parsed.host or ""
+    try:
+        split_host = split.hostname or ""
+        split.port  # noqa: B018  (a bad port raises)
+    except ValueError:
+        raise ConfigError(f"{name} has an invalid port") from None
+    if not host or parsed.auth or host.strip("[]").lower() != split_host.lower():
+        raise ConfigError(f"{name} must be an http(s) URL with a host (https://host[:port])")
+    if scheme.lower() == "http" and not allow_http and not is_loopback(host.strip("[]")):
+        raise ConfigError(
+            f"refusing plain http to {host!r} ({name}): credentials would travel "
+            "unencrypted; use https or pass allow_http=True"
+        )
+    return base
+
+
 def _origin(url: str) -> str:
     """``scheme://host[:port]`` of a URL (no path, no user info)."""
     parts = urlsplit(url)
@@ -119,11 +203,14 @@ class AuthContext:
         True when the user gave ``endpoint`` (a proxy, another cloud, the emulator)
         rather than a region it derives from; then :class:`PasswordAuth` does not
         guess an IAM host (it needs ``iam_endpoint``, or uses a loopback endpoint's own).
+    allow_http : bool
+        The client allows plain http to a remote host (``JobsClient(allow_http=True)``):
+        then an ``http://`` IAM endpoint is allowed too; else only a loopback one.
 
     Examples
     --------
     >>> AuthContext("p" * 32, region="ap-southeast-1")
-    AuthContext(project_id='pppppppppppppppppppppppppppppppp', region='ap-southeast-1', timeout=(5.0, 30.0), endpoint=None, custom_endpoint=False)
+    AuthContext(project_id='pppppppppppppppppppppppppppppppp', region='ap-southeast-1', timeout=(5.0, 30.0), endpoint=None, custom_endpoint=False, allow_http=False)
     """
 
     project_id: str
@@ -132,6 +219,7 @@ class AuthContext:
     timeout: float | tuple[float, float] = (5.0, 30.0)
     endpoint: str | None = None
     custom_endpoint: bool = False
+    allow_http: bool = False
 
 
 class Auth:
@@ -248,19 +336,34 @@ class PasswordAuth(Auth):
         IAM user, its password and the account (domain) name.
     iam_endpoint : str, optional
         Base URL of IAM; default the ``HUAWEICLOUD_SDK_IAM_ENDPOINT`` environment
-        variable, else, for a client built from a region,
-        ``https://iam.{region}.myhuaweicloud.com``. A client with a custom ``endpoint``
-        needs one (the password goes only to a host you named), except when that
-        endpoint is loopback: then its own host is asked (the emulator serves IAM there).
+        variable, else, for a client built from a region, that region's IAM
+        (``https://iam.{region}.myhuaweicloud.com``; ``eu-west-101`` under
+        ``myhuaweicloud.eu``, from :data:`~rds_job_analytics.regions.REGION_DOMAINS`).
+        A client with a custom ``endpoint`` needs one (the password goes only to a host
+        you named), except when that endpoint is loopback: then its own host is asked
+        (the emulator serves IAM there). Checked by :func:`check_endpoint`: plain
+        ``http`` only to a loopback host unless ``allow_http`` (here or on the client).
     refresh_margin : float
         Seconds before ``expires_at`` at which a new token is fetched.
+    allow_http : bool
+        Allow a plain ``http://`` IAM endpoint that is not loopback (the password
+        would travel unencrypted).
 
     Raises
     ------
     ConfigError
-        A missing field, or an ``iam_endpoint`` that is not an http(s) URL; when the
-        client is built (:meth:`check`), a custom non-loopback endpoint without
-        ``iam_endpoint``.
+        A missing field, or an ``iam_endpoint`` that is not an http(s) URL or holds user
+        info; when the client is built (:meth:`check`), a plain-http remote IAM endpoint,
+        or a custom non-loopback endpoint without ``iam_endpoint``.
+
+    Notes
+    -----
+    A login IAM refuses (a 4xx: wrong password, unknown user, locked account) is
+    final for this object: every later request raises the same :class:`AuthError`
+    without asking IAM again, so a batch never turns one wrong password into a
+    login attempt per job (and an account lockout). Build a new ``PasswordAuth`` to
+    try other credentials. IAM redirects are never followed (the password would
+    follow them).
 
     Examples
     --------
@@ -297,6 +400,7 @@ class PasswordAuth(Auth):
         *,
         iam_endpoint: str | None = None,
         refresh_margin: float = 3600.0,
+        allow_http: bool = False,
     ) -> None:
         for name, value in (("username", username), ("password", password), ("domain", domain)):
             if not value:
@@ -305,11 +409,13 @@ class PasswordAuth(Auth):
         self.domain = domain
         self._password = password
         self.iam_endpoint = iam_endpoint or os.environ.get(ENV_IAM_ENDPOINT) or None
-        self._check_iam_endpoint()
+        self.allow_http = allow_http
+        self._check_iam_endpoint(structure_only=True)  # http is judged with the client's
         self.refresh_margin = refresh_margin
         self._token: str | None = None
         self._expires: float = 0.0
         self._lock = threading.Lock()
+        self._refused: tuple[str, dict[str, object]] | None = None  # a final IAM refusal
         self.token_requests = 0
 
     def __repr__(self) -> str:
@@ -339,7 +445,7 @@ class PasswordAuth(Auth):
         >>> auth.iam_url(AuthContext("p", endpoint="https://rds.example", custom_endpoint=True))
         'https://iam.example/v3/auth/tokens'
         """
-        self._check_iam_endpoint()  # it may have been set after construction
+        self._check_iam_endpoint(context.allow_http)  # it may have been set after construction
         base = self.iam_endpoint
         if not base and context.custom_endpoint and context.endpoint:
             host = urlsplit(context.endpoint).hostname
@@ -353,9 +459,9 @@ class PasswordAuth(Auth):
         if not base:
             region = context.region
             base = (
-                f"https://iam.{region}.myhuaweicloud.com"
+                f"https://iam.{region}.{REGION_DOMAINS.get(region, DEFAULT_DOMAIN)}"
                 if region
-                else "https://iam.myhuaweicloud.com"
+                else f"https://iam.{DEFAULT_DOMAIN}"
             )
         return base.rstrip("/") + "/v3/auth/tokens"
 
@@ -377,18 +483,37 @@ class PasswordAuth(Auth):
                 "scope": {"project": {"id": context.project_id}},
             }
         }
+        if self._refused is not None:  # IAM said no: asking again only risks a lockout
+            message, attrs = self._refused
+            raise AuthError(message, **attrs)  # type: ignore[arg-type]
         post = context.session.post if context.session is not None else requests.post
         url = self.iam_url(context)
         try:
-            resp = post(url, json=body, timeout=context.timeout)
+            resp = post(url, json=body, timeout=context.timeout, allow_redirects=False)
         except Exception as exc:  # kept as the cause, without the body holding the password
             raise AuthError(
                 f"IAM token request to {url} failed: {type(exc).__name__}"
             ) from without_secrets(exc)
         self.token_requests += 1
+        if 300 <= resp.status_code < 400:  # never followed: the password would go along
+            where = urlsplit(resp.headers.get("Location") or "").hostname or "another location"
+            raise AuthError(
+                f"IAM at {_origin(url)} answered HTTP {resp.status_code}, a redirect to "
+                f"{where!r}: not followed (the password goes only to the IAM host named)",
+                status=resp.status_code,
+            )
         token = resp.headers.get("X-Subject-Token")
         if resp.status_code != 201 or not token:
-            raise AuthError.from_response(resp, default_msg="IAM refused the login")
+            err = AuthError.from_response(resp, default_msg="IAM refused the login")
+            if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
+                self._refused = (
+                    f"{err} (IAM refused this login; not asked again)",
+                    {"status": err.status, "error_code": err.error_code,
+                     "error_msg": err.error_msg, "request_id": err.request_id},
+                )  # fmt: skip
+                message, attrs = self._refused
+                raise AuthError(message, **attrs)  # type: ignore[arg-type]
+            raise err
         expires = time.time() + 23 * 3600
         try:
             exp = resp.json()["token"]["expires_at"]
@@ -397,11 +522,14 @@ class PasswordAuth(Auth):
             pass  # no readable expiry: assume the documented 24 h, minus a margin
         self._token, self._expires = token, expires
 
-    def _check_iam_endpoint(self) -> None:
+    def _check_iam_endpoint(
+        self, allow_http: bool = False, *, structure_only: bool = False
+    ) -> None:
         if self.iam_endpoint:
-            parts = urlsplit(self.iam_endpoint)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ConfigError(f"iam_endpoint must be an http(s) URL, not {self.iam_endpoint!r}")
+            check_endpoint(
+                self.iam_endpoint, name="iam_endpoint",
+                allow_http=structure_only or allow_http or self.allow_http,
+            )  # fmt: skip
 
     def check(self, context: AuthContext) -> None:
         self.iam_url(context)  # raises before any request when no IAM host may be asked

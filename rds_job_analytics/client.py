@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import random
 import socket
 import ssl
@@ -36,12 +37,14 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from .auth import Auth, AuthContext, auth_from_env, is_loopback
+from ._validate import check_project_id
+from .auth import Auth, AuthContext, auth_from_env, check_endpoint
 from .exceptions import (
     ApiError,
     AuthError,
     BadRequest,
     ConfigError,
+    Interrupted,
     JobNotFound,
     RateLimited,
     RdsJobError,
@@ -51,10 +54,11 @@ from .exceptions import (
     without_secrets,
 )
 from .regions import endpoint_for, region_of
-from .schema import clean_job_id, to_epoch_ms
+from .schema import clean_job_id, strip_job_id, to_epoch_ms
 
 __all__ = [
     "ERROR_MAP",
+    "MAX_JOB_ID_LENGTH",
     "JobsClient",
     "TokenBucket",
     "clean_job_id",
@@ -72,6 +76,10 @@ _TRANSIENT = (
     requests.exceptions.ContentDecodingError,
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: No job ID is longer than its longest shape (:data:`~rds_job_analytics.schema.JOB_ID_SHAPE`,
+#: a UUID); a longer argument is refused before any call (no 10k-character query).
+MAX_JOB_ID_LENGTH = len("31b8ae23-c687-4d80-b7b4-42a66c9bb886")
 
 #: The one error map: ``(statuses, error_code, exception class)``, the first matching row
 #: wins; ``None`` matches any status or any code; no match gives :class:`ApiError`. A 404
@@ -102,47 +110,57 @@ class TokenBucket:
     >>> b = TokenBucket(rate=1000.0)
     >>> b.acquire() >= 0
     True
+    >>> TokenBucket(rate=float("nan"))
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: rate_limit must be a finite number > 0 requests/s, not nan
     """
 
     def __init__(self, rate: float = 1.0, burst: int = 1) -> None:
-        if rate <= 0:
-            raise ConfigError(f"rate_limit must be > 0 requests/s, not {rate!r}")
-        if burst < 1:
+        if (
+            isinstance(rate, bool)
+            or not isinstance(rate, int | float)
+            or not math.isfinite(rate)
+            or rate <= 0
+        ):
+            raise ConfigError(f"rate_limit must be a finite number > 0 requests/s, not {rate!r}")
+        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
             raise ConfigError(f"burst must be >= 1, not {burst!r}")
         self.interval = 1.0 / rate
         self.tau = (burst - 1) * self.interval
         self._tat = 0.0
         self._lock = threading.Lock()
 
-    def acquire(self) -> float:
-        """Block until a request may go; returns the seconds waited."""
+    def acquire(self, stop: threading.Event | None = None) -> float:
+        """Block until a request may go; returns the seconds waited.
+
+        Parameters
+        ----------
+        stop : threading.Event, optional
+            Ends the wait early when set (the caller then checks it: nothing is sent).
+        """
         with self._lock:
             now = time.monotonic()
             tat = max(self._tat, now)
             wait = tat - self.tau - now
             self._tat = tat + self.interval
         if wait > 0:
-            time.sleep(wait)
+            if stop is not None:
+                stop.wait(wait)
+            else:
+                time.sleep(wait)
             return wait
         return 0.0
 
 
 def _endpoint(region: str | None, endpoint: str | None, allow_http: bool) -> str:
     if endpoint:
-        base = endpoint.rstrip("/")
+        base = endpoint
     elif region:
         base = endpoint_for(region)
     else:
         raise ConfigError("JobsClient needs region=... or endpoint=...")
-    parts = urlsplit(base)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"endpoint must be an http(s) URL, not {base!r}")
-    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
-        raise ConfigError(
-            f"refusing plain http to {parts.hostname!r}: credentials would travel "
-            "unencrypted; use https or pass allow_http=True"
-        )
-    return base
+    return check_endpoint(base, name="endpoint", allow_http=allow_http)
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:
@@ -293,13 +311,47 @@ def error_class(status: int, code: str | None, *, job_id: str | None = None) -> 
 _monotonic = time.monotonic  # the circuit's clock (tests replace it)
 
 
+def _wait(event: threading.Event, seconds: float) -> bool:
+    """Sleep ``seconds`` unless ``event`` is set first (then True at once); tests replace it."""
+    return event.wait(seconds)
+
+
+def _location_host(resp: requests.Response) -> str:
+    """The host a redirect points to (never its path, query or user info)."""
+    location = resp.headers.get("Location") or ""
+    try:
+        parts = urlsplit(location)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None:
+        return "a path on the same host" if location.startswith("/") else "an unreadable location"
+    return f"{parts.scheme}://{host}" if parts.scheme else host
+
+
+def _tls_verify_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is a certificate verification failure (it will not heal: no retry)."""
+    for e in _exception_chain(exc):
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return True
+        if isinstance(e, ssl.SSLError | urllib3.exceptions.SSLError) and (
+            "CERTIFICATE_VERIFY_FAILED" in str(e)
+        ):
+            return True
+    return False
+
+
 def _retry_after(value: str | None, cap: float) -> float | None:
+    """Seconds a ``Retry-After`` asks for (number or HTTP date), capped; None when absent
+    or meaningless (``nan``, ``inf``, negative: then the backoff applies)."""
     if not value:
         return None
     try:
-        return min(max(float(value), 0.0), cap)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return min(seconds, cap) if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = email.utils.parsedate_to_datetime(value)
         return min(max(when.timestamp() - time.time(), 0.0), cap)
@@ -393,8 +445,7 @@ class JobsClient:
         circuit_threshold: int | None = 3,
         circuit_cooldown: float = 30.0,
     ) -> None:
-        if not project_id or not isinstance(project_id, str):
-            raise ConfigError("project_id is required (32 letters/digits, per region)")
+        check_project_id(project_id)  # it goes into every URL path: nothing else passes
         if max_workers < 1:
             raise ConfigError(f"max_workers must be >= 1, not {max_workers!r}")
         if circuit_threshold is not None and circuit_threshold < 1:
@@ -403,6 +454,7 @@ class JobsClient:
             )
         self.project_id = project_id
         self.endpoint = _endpoint(region, endpoint, allow_http)
+        self.allow_http = allow_http
         self.region = region or region_of(self.endpoint)
         self.custom_endpoint = bool(endpoint)  # given, not derived from the region
         self.auth = auth if auth is not None else auth_from_env()
@@ -428,6 +480,7 @@ class JobsClient:
         self._failure_run = 0  # connection failures in a row, across workers
         self._circuit: tuple[str, float] | None = None  # (reason, opened at)
         self._calls_lock = threading.Lock()
+        self._interrupt = threading.Event()  # set: no request goes out, waits end at once
         self.auth.check(self.auth_context)  # e.g. no IAM host to send a password to
 
     def __repr__(self) -> str:
@@ -444,12 +497,58 @@ class JobsClient:
         --------
         >>> from rds_job_analytics import TokenAuth
         >>> JobsClient("p" * 32, region="ap-southeast-1", auth=TokenAuth("t")).auth_context
-        AuthContext(project_id='pppppppppppppppppppppppppppppppp', region='ap-southeast-1', timeout=(5.0, 30.0), endpoint='https://rds.ap-southeast-1.myhuaweicloud.com', custom_endpoint=False)
+        AuthContext(project_id='pppppppppppppppppppppppppppppppp', region='ap-southeast-1', timeout=(5.0, 30.0), endpoint='https://rds.ap-southeast-1.myhuaweicloud.com', custom_endpoint=False, allow_http=False)
         """
         return AuthContext(
             self.project_id, self.region, self.session, self.timeout,
             endpoint=self.endpoint, custom_endpoint=self.custom_endpoint,
+            allow_http=self.allow_http,
         )  # fmt: skip
+
+    # -- interruption ----------------------------------------------------------------
+    def interrupt(self) -> None:
+        """Stop every request of this client at once, from any thread (Ctrl-C).
+
+        Requests not yet sent raise :class:`~rds_job_analytics.exceptions.Interrupted`
+        without a call; workers waiting for the quota, a backoff or a ``Retry-After``
+        wake now and raise it too; a request already on the wire finishes. Lasts until
+        :meth:`resume` (:func:`~rds_job_analytics.fetch_jobs` resumes once its
+        workers have stopped).
+
+        Examples
+        --------
+        >>> from rds_job_analytics import TokenAuth
+        >>> c = JobsClient("p" * 32, region="ap-southeast-1", auth=TokenAuth("t"))
+        >>> c.interrupt(); c.get_job("j1")
+        Traceback (most recent call last):
+        ...
+        rds_job_analytics.exceptions.Interrupted: interrupted: job j1 not asked for
+        >>> c.resume(); c.interrupted
+        False
+        """
+        self._interrupt.set()
+
+    def resume(self) -> None:
+        """Undo :meth:`interrupt`: requests go out again.
+
+        Examples
+        --------
+        >>> from rds_job_analytics import TokenAuth
+        >>> c = JobsClient("p" * 32, region="ap-southeast-1", auth=TokenAuth("t"))
+        >>> c.resume(); c.interrupted
+        False
+        """
+        self._interrupt.clear()
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether :meth:`interrupt` is in force."""
+        return self._interrupt.is_set()
+
+    def _raise_if_interrupted(self, job_id: str | None) -> None:
+        if self._interrupt.is_set():
+            what = f"job {job_id}" if job_id else "the request"
+            raise Interrupted(f"interrupted: {what} not asked for", job_id=job_id)
 
     # -- circuit ---------------------------------------------------------------------
     @property
@@ -547,12 +646,16 @@ class JobsClient:
         self.close()
 
     # -- transport -----------------------------------------------------------------
-    def _sleep_backoff(self, attempt: int, retry_after: float | None) -> None:
+    def _sleep_backoff(self, attempt: int, retry_after: float | None, job_id: str | None) -> None:
         if retry_after is not None:
             delay = retry_after
         else:
             delay = random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
-        time.sleep(delay)
+        if _wait(self._interrupt, delay):  # woken by interrupt(): the retry is not sent
+            what = f"job {job_id}" if job_id else "the request"
+            raise Interrupted(
+                f"interrupted while waiting {delay:.3g} s to retry {what}", job_id=job_id
+            )
 
     def request(
         self, path: str, params: list[tuple[str, str]], *, job_id: str | None = None
@@ -605,8 +708,13 @@ class JobsClient:
         refreshed = False
         attempt = 0
         while True:
+            self._raise_if_interrupted(job_id)
             self._raise_if_open(job_id)  # a dead endpoint: fail at once, spend nothing
-            self.bucket.acquire()  # every attempt costs quota, so every attempt is paced
+            if isinstance(self.bucket, TokenBucket):  # every attempt costs quota: paced
+                self.bucket.acquire(stop=self._interrupt)
+            else:  # a caller's bucket (a fleet's shared one)
+                self.bucket.acquire()
+            self._raise_if_interrupted(job_id)  # Ctrl-C while we waited: nothing sent
             self._raise_if_open(job_id)  # it may have been found dead while we waited
             headers = {"Content-Type": "application/json"}
             if self.language:
@@ -626,6 +734,7 @@ class JobsClient:
                     url + ("?" + urlencode(params) if params else ""),
                     headers=headers,
                     timeout=self.timeout,
+                    allow_redirects=False,  # the API never redirects; credentials stay here
                 )
             except _TRANSIENT as exc:
                 log.debug("GET %s: %s (attempt %d)", path, type(exc).__name__, attempt)
@@ -635,6 +744,10 @@ class JobsClient:
                         self.calls -= 1  # it never reached the server: no call, no quota
                     if self._connect_failed(reason):
                         raise self._circuit_error(reason, job_id) from without_secrets(exc)
+                    if _tls_verify_failure(exc):  # a certificate that fails will not heal
+                        raise TransportError(
+                            f"{reason}: not retried", job_id=job_id, reason=reason
+                        ) from without_secrets(exc)
                     if attempt >= self.max_retries:
                         raise TransportError(
                             f"{reason} after {attempt + 1} attempts", job_id=job_id, reason=reason
@@ -645,12 +758,24 @@ class JobsClient:
                         f"{attempt + 1} attempts",
                         job_id=job_id,
                     ) from without_secrets(exc)
-                self._sleep_backoff(attempt, None)
+                self._sleep_backoff(attempt, None, job_id)
                 attempt += 1
                 continue
+            except requests.RequestException as exc:  # not worth a retry (bad header, URL...)
+                raise TransportError(
+                    f"{type(exc).__name__} talking to {self.endpoint}", job_id=job_id
+                ) from without_secrets(exc)
             self._reached()
             status = resp.status_code
             log.debug("GET %s -> %d (attempt %d)", path, status, attempt)
+            if 300 <= status < 400:  # never followed: the token would go along
+                raise ApiError(
+                    status=status,
+                    error_msg=f"the API redirected to {_location_host(resp)!r}; redirects "
+                    "are not followed (credentials go only to the endpoint)",
+                    request_id=resp.headers.get("X-Request-Id"),
+                    job_id=job_id,
+                )
             if status == 200:
                 problem: Exception | None = None
                 try:
@@ -664,7 +789,7 @@ class JobsClient:
                         status=status, error_msg="unreadable response body", job_id=job_id,
                         request_id=resp.headers.get("X-Request-Id"),
                     ) from problem  # fmt: skip
-                self._sleep_backoff(attempt, None)
+                self._sleep_backoff(attempt, None, job_id)
                 attempt += 1
                 continue
             if status == 401 and not refreshed and self.auth.refresh(context):
@@ -672,7 +797,7 @@ class JobsClient:
                 continue
             retry_after = _retry_after(resp.headers.get("Retry-After"), self.retry_after_cap)
             if status in RETRY_STATUSES and attempt < self.max_retries:
-                self._sleep_backoff(attempt, retry_after)
+                self._sleep_backoff(attempt, retry_after, job_id)
                 attempt += 1
                 continue
             code, msg, rid = parse_error_body(resp)
@@ -701,6 +826,11 @@ class JobsClient:
         ------
         JobNotFound
             Unknown, expired (older than ~30 days) or deleted job.
+        ConfigError
+            An ID longer than :data:`MAX_JOB_ID_LENGTH` (no call is made).
+        ServerError
+            The answer is about another job (its ``id`` differs): it is not returned,
+            so it is never stored under the ID asked for.
 
         Examples
         --------
@@ -718,9 +848,26 @@ class JobsClient:
         'Completed'
         """
         jid = clean_job_id(job_id)
+        if len(jid) > MAX_JOB_ID_LENGTH:
+            raise ConfigError(
+                f"job id of {len(jid)} characters starting {jid[:12]!r} is too long "
+                f"(a job ID has at most {MAX_JOB_ID_LENGTH})"
+            )
         body = self.request("/jobs", [("id", jid)], job_id=jid)
-        if not isinstance(body.get("job"), dict):
+        job = body.get("job")
+        if not isinstance(job, dict):
             raise ServerError(status=200, error_msg="response has no 'job' object", job_id=jid)
+        got = job.get("id")
+        if isinstance(got, str | int) and not isinstance(got, bool):
+            other = strip_job_id(str(got))
+            if other and other.lower() != jid.lower():  # hex case is the same job
+                shown = other if len(other) <= 2 * MAX_JOB_ID_LENGTH else other[:36] + "..."
+                raise ServerError(
+                    status=200,
+                    error_msg=f"asked for job {jid}, the answer is job {shown}: refused",
+                    job_id=jid,
+                    request_id=None,
+                )
         return body
 
     def list_tasks(
@@ -734,7 +881,9 @@ class JobsClient:
         """Iterate the instant-task list (``/tasklist``) in a time window.
 
         Pages with ``offset += limit`` until an empty page (``total_count`` is not
-        trusted).
+        trusted). A server that ignores ``offset`` (a page holding only jobs already
+        listed, e.g. the previous page again) ends the listing with an
+        :class:`~rds_job_analytics.ApiError` naming it, instead of paging forever.
 
         Parameters
         ----------
@@ -811,12 +960,24 @@ class JobsClient:
         self, base: list[tuple[str, str]], limit: int
     ) -> Iterator[list[dict[str, Any]]]:
         offset = 0
+        seen: set[str] = set()
         while True:
             body = self.request(
                 "/tasklist", [*base, ("offset", str(offset)), ("limit", str(limit))]
             )
             tasks = body.get("tasks") or []
+            if not isinstance(tasks, list):
+                raise ServerError(status=200, error_msg="task list 'tasks' is not a list")
             if not tasks:
                 return
+            ids = [t.get("id") if isinstance(t, dict) else None for t in tasks]
+            if all(isinstance(i, str) and i in seen for i in ids):
+                raise ApiError(
+                    status=200,
+                    error_msg=f"task list stopped: the page at offset {offset} holds only "
+                    f"jobs already listed ({len(seen)} so far, total_count "
+                    f"{body.get('total_count')!r}): the server ignores offset",
+                )
+            seen.update(i for i in ids if isinstance(i, str))
             yield tasks
             offset += limit

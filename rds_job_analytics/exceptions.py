@@ -27,6 +27,7 @@ __all__ = [
     "BadRequest",
     "ConfigError",
     "FetchError",
+    "Interrupted",
     "InvalidRecordError",
     "InvalidRecordWarning",
     "JobNotFound",
@@ -278,6 +279,26 @@ class TransportError(RdsJobError, ConnectionError):
         return (_rebuild_transport, (str(self), self.job_id, self.reason))
 
 
+class Interrupted(TransportError):
+    """The client was interrupted (:meth:`JobsClient.interrupt`: Ctrl-C, or a batch
+    stopped after an authentication failure): the request was not sent, or its retry
+    wait was cut short.
+
+    Examples
+    --------
+    >>> e = Interrupted("interrupted: not sent", job_id="j1")
+    >>> isinstance(e, TransportError), e.reason is None
+    (True, True)
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_interrupted, (str(self), self.job_id))
+
+
+def _rebuild_interrupted(message: str, job_id: str | None) -> Interrupted:
+    return Interrupted(message, job_id=job_id)
+
+
 def _rebuild_transport(message: str, job_id: str | None, reason: str | None) -> TransportError:
     return TransportError(message, job_id=job_id, reason=reason)
 
@@ -316,7 +337,9 @@ class ProjectBusy(RdsJobError):
 def without_secrets(exc: BaseException) -> BaseException:
     """The exception to keep as a cause, minus the request and response it carries (their
     headers and body hold the token, the signature or the IAM password); its type and
-    message stay.
+    message stay. Every exception it chains to (``__cause__``, ``__context__``, the
+    ones in its ``args`` or urllib3's ``reason``) is cleaned too, so no suppressed
+    context keeps a request either.
 
     Examples
     --------
@@ -324,8 +347,27 @@ def without_secrets(exc: BaseException) -> BaseException:
     >>> err = requests.ConnectionError("refused", request=requests.Request("GET", "http://h"))
     >>> without_secrets(err).request is None
     True
+    >>> inner = requests.HTTPError("x", request=requests.Request("GET", "http://h"))
+    >>> outer = requests.ConnectionError(inner)
+    >>> without_secrets(outer).args[0].request is None
+    True
     """
-    for attr in ("request", "response"):
-        if getattr(exc, attr, None) is not None:
-            setattr(exc, attr, None)
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < 64:
+        e = todo.pop()
+        if any(e is s for s in seen):
+            continue
+        seen.append(e)
+        for attr in ("request", "response"):
+            try:
+                if getattr(e, attr, None) is not None:
+                    setattr(e, attr, None)
+            except AttributeError:  # a read-only attribute: nothing of ours to clean
+                pass
+        todo += [a for a in e.args if isinstance(a, BaseException)]
+        for attr in ("__cause__", "__context__", "reason", "original_error"):
+            inner = getattr(e, attr, None)
+            if isinstance(inner, BaseException):
+                todo.append(inner)
     return exc

@@ -12,6 +12,7 @@ import requests
 import responses
 from responses import matchers, registries
 
+import rds_job_analytics.client as client_module
 from rds_job_analytics import (
     ApiError,
     AuthError,
@@ -82,15 +83,16 @@ def test_owned_session_is_closed_once(monkeypatch):
 
 @responses.activate
 def test_get_job_sends_token_and_cleans_id():
+    job = {"job": {**JOB["job"], "id": "31b8ae23-c687"}}
     responses.get(
         JOBS,
-        json=JOB,
+        json=job,
         match=[
             matchers.query_param_matcher({"id": "31b8ae23-c687"}),
             matchers.header_matcher({"X-Auth-Token": SECRET}),
         ],
     )
-    assert client().get_job(" 31 b8ae23 - c687 ") == JOB
+    assert client().get_job(" 31 b8ae23 - c687 ") == job
 
 
 @responses.activate(registry=registries.OrderedRegistry)
@@ -112,7 +114,7 @@ def test_every_attempt_passes_through_the_token_bucket(monkeypatch):
     acquired = []
     real = c.bucket.acquire
     monkeypatch.setattr(
-        c.bucket, "acquire", lambda: acquired.append(len(responses.calls)) or real()
+        c.bucket, "acquire", lambda **kw: acquired.append(len(responses.calls)) or real(**kw)
     )
     assert c.get_job("j1") == JOB
     assert len(responses.calls) == c.calls == 3
@@ -133,7 +135,7 @@ def test_token_bucket_also_paces_the_retry_after_a_refresh(monkeypatch):
     acquired = []
     real = c.bucket.acquire
     monkeypatch.setattr(
-        c.bucket, "acquire", lambda: acquired.append(len(responses.calls)) or real()
+        c.bucket, "acquire", lambda **kw: acquired.append(len(responses.calls)) or real(**kw)
     )
     assert c.get_job("j1") == JOB
     assert acquired == [0, 1] and c.calls == 2
@@ -142,7 +144,7 @@ def test_token_bucket_also_paces_the_retry_after_a_refresh(monkeypatch):
 @responses.activate(registry=registries.OrderedRegistry)
 def test_retry_after_seconds_is_honoured(monkeypatch):
     slept = []
-    monkeypatch.setattr(time, "sleep", lambda s: slept.append(s))
+    monkeypatch.setattr(client_module, "_wait", lambda event, s: slept.append(s) or False)
     responses.get(JOBS, status=429, headers={"Retry-After": "7"}, json={"error_code": "APIGW.0308"})
     responses.get(JOBS, json=JOB)
     client().get_job("j1")
@@ -152,7 +154,7 @@ def test_retry_after_seconds_is_honoured(monkeypatch):
 @responses.activate(registry=registries.OrderedRegistry)
 def test_retry_after_http_date_is_capped(monkeypatch):
     slept = []
-    monkeypatch.setattr(time, "sleep", lambda s: slept.append(s))
+    monkeypatch.setattr(client_module, "_wait", lambda event, s: slept.append(s) or False)
     responses.get(JOBS, status=503, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"})
     responses.get(JOBS, json=JOB)
     client(retry_after_cap=15).get_job("j1")
@@ -226,7 +228,7 @@ def test_transport_error_keeps_its_cause_without_the_token():
     session = requests.Session()
     cause = requests.ConnectionError("connection refused")
 
-    def refuse(url, headers, timeout):
+    def refuse(url, headers, timeout, **kw):
         cause.request = requests.Request("GET", url, headers=headers).prepare()
         raise cause
 

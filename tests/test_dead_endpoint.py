@@ -203,7 +203,7 @@ def test_open_circuit_fails_at_once_with_the_reason_and_no_call(closed_port):
 
 
 @responses.activate
-@pytest.mark.parametrize("make", [refused, dns_failure, tls_failure], ids=["refused", "dns", "tls"])
+@pytest.mark.parametrize("make", [refused, dns_failure], ids=["refused", "dns"])
 def test_connection_failures_open_the_circuit_and_are_not_calls(make):
     responses.get(JOBS, body=make())
     c = client(max_retries=5)
@@ -215,6 +215,23 @@ def test_connection_failures_open_the_circuit_and_are_not_calls(make):
     with pytest.raises(TransportError, match="taken as down"):
         c.get_job("j2")
     assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_certificate_failures_are_not_retried_and_open_the_circuit():
+    """A certificate that fails verification will not heal: one attempt per request (issue
+    14, item 10), and three requests in a row open the circuit as other failures do."""
+    responses.get(JOBS, body=tls_failure())
+    c = client(max_retries=5)
+    for n in (1, 2):
+        with pytest.raises(TransportError, match="not retried") as info:
+            c.get_job(f"j{n}")
+        assert "certificate" in info.value.reason and len(responses.calls) == n
+    with pytest.raises(TransportError, match="taken as down"):
+        c.get_job("j3")
+    with pytest.raises(TransportError, match="taken as down"):
+        c.get_job("j4")
+    assert len(responses.calls) == c.connect_failures == 3 and c.calls == 0
 
 
 @pytest.fixture
