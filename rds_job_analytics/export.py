@@ -21,13 +21,17 @@ import pandas as pd
 from .exceptions import ConfigError
 from .schema import TEXT
 
-__all__ = ["EXPORT_SUFFIXES", "write_frame"]
+__all__ = ["EXPORT_SUFFIXES", "FORMULA_PREFIXES", "csv_safe", "write_frame"]
 
 #: File suffixes :func:`write_frame` knows, in order of preference.
 EXPORT_SUFFIXES = (".parquet", ".csv")
 
 #: Columns holding lists or dicts, written as JSON text.
 _JSON_COLUMNS = ("resource_ids", "extra")
+
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): a CSV text
+#: cell starting with one of these gets a leading ``'``.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
@@ -54,6 +58,13 @@ def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
     -----
     ``resource_ids`` and ``extra`` are written as JSON text so any tool can read them.
 
+    CSV only: a text cell (job names, failure reasons, anything the API sent) that
+    starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a
+    leading ``'`` (OWASP's rule against CSV injection), so a spreadsheet shows
+    ``=HYPERLINK(...)`` as text instead of running it (:func:`csv_safe`). Numbers
+    (``-5.0`` in a numeric column) are not text and stay numbers; Parquet keeps every
+    value exactly as it is.
+
     Examples
     --------
     >>> import tempfile
@@ -74,8 +85,46 @@ def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
     if path.suffix == ".parquet":
         out.to_parquet(path, index=False)
     else:
-        out.to_csv(path, index=False)
+        for col in out.columns:
+            if _is_text(out[col]):
+                out[col] = _neutralised(out[col])
+        # CRLF rows (RFC 4180): a cell holding a bare CR or LF is then quoted, never split.
+        out.to_csv(path, index=False, lineterminator="\r\n")
     return path
+
+
+def csv_safe(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting with a formula character
+    (:data:`FORMULA_PREFIXES`) gets a leading ``'``; anything else is returned as is.
+
+    Examples
+    --------
+    >>> csv_safe('=HYPERLINK("http://evil.example","click")')
+    '\'=HYPERLINK("http://evil.example","click")'
+    >>> csv_safe("RestartMysqlInstance"), csv_safe(-5.0)
+    ('RestartMysqlInstance', -5.0)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _is_text(col: pd.Series) -> bool:
+    dtype = col.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return pd.api.types.is_string_dtype(dtype)
+
+
+def _neutralised(col: pd.Series) -> pd.Series:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        if cats.dtype == object or pd.api.types.is_string_dtype(cats.dtype):
+            renamed = [csv_safe(c) for c in cats]
+            if len(set(renamed)) == len(renamed):
+                return col.cat.rename_categories(renamed)
+        return col.astype(object).map(csv_safe)
+    return col.map(csv_safe)
 
 
 def _json_text(value: object) -> str | None:
