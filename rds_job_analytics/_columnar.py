@@ -146,7 +146,7 @@ def _clean_block(job: pa.Array, mode: _Mode) -> dict[str, Any] | None:
     """The cleaned columns of one block; None when the fast path must give up."""
     try:
         return _columns(job, len(job), mode)
-    except (_Fallback, TypeError, pa.ArrowException):  # any surprise: the per-record path
+    except (_Fallback, TypeError, ValueError, pa.ArrowException):  # any surprise: fall back
         return None
 
 

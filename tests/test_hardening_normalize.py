@@ -4,6 +4,8 @@ bad value, and both paths (per-record and columnar) give the same frame and warn
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import warnings
 from datetime import UTC, datetime
 
@@ -137,3 +139,111 @@ def test_sync_jobs_records_the_sync_despite_an_out_of_range_time():
         frame = arc.to_frame()
         assert len(arc.syncs()) == 1
     assert set(frame["job_id"]) >= {r["job"]["id"] for r in records if r["job"]["id"][-1] in "14"}
+
+
+# -- item 2: invalid UTF-8 in a fast batch ------------------------------------------------
+def _with_bytes(field_path: str, raw: bytes) -> bytes:
+    """A job blob whose ``field_path`` string holds ``raw`` bytes verbatim."""
+    *parents, leaf = field_path.split(".")
+    inner = b'"' + leaf.encode() + b'": "x' + raw + b'y"'
+    for p in reversed(parents):
+        inner = b'"' + p.encode() + b'": {' + inner + b"}"
+    if field_path != "id":
+        inner = b'"id": "' + b"9" * 32 + b'", ' + inner
+    return b'{"job": {"status": "Failed", ' + inner + b"}}"
+
+
+BAD_UTF8 = [
+    b"\xff",  # never valid
+    b"\xc3",  # a truncated two-byte sequence
+    b"\xc0\x80",  # overlong NUL
+    b"\xed\xa0\x80",  # an encoded surrogate
+    b"\xf4\x90\x80\x80",  # above U+10FFFF
+    b"\\ud800",  # a lone surrogate escape
+    b"\\udc00",
+]
+
+
+@pytest.mark.parametrize("raw", BAD_UTF8)
+@pytest.mark.parametrize(
+    "where", ["id", "name", "instance.name", "fail_reason", "flavor", "entities.volume.type"]
+)
+def test_invalid_utf8_in_a_fast_batch_is_skipped_like_the_per_record_path(
+    where, raw, monkeypatch, tmp_path
+):
+    bad = _with_bytes(where, raw)
+    blobs = [*FILLER[:150], bad, *FILLER[150:], b'{"job": {"id": "ok", "name": "x\xc3\xa9"}}']
+    df, warned = both_paths(blobs, monkeypatch)
+    assert len(df) == len(blobs) - 1
+    assert [s["position"] for s in df.attrs["skipped_records"]] == [150]
+    assert "undecodable JSON" in df.attrs["skipped_records"][0]["reason"]
+    assert len(warned) == 1 and warned[0].startswith("skipped 1 invalid record(s): #150")
+    assert df["job_name"].iloc[-1] == "x\u00e9"  # valid UTF-8 still read as such
+    # the frame is sound: it prints, writes CSV and Parquet, and reads back
+    repr(df)
+    df.drop(columns=["extra", "resource_ids"]).to_csv(tmp_path / "jobs.csv")
+    df.drop(columns=["extra", "resource_ids"]).to_parquet(tmp_path / "jobs.parquet")
+    back = pd.read_parquet(tmp_path / "jobs.parquet")
+    assert back["job_id"].tolist() == df["job_id"].tolist()
+
+
+def test_invalid_utf8_in_a_key_is_skipped(monkeypatch):
+    bad = b'{"job": {"id": "k1", "na\xffme": "x"}}'
+    df, warned = both_paths([*FILLER, bad], monkeypatch)
+    assert len(df) == len(FILLER) and len(warned) == 1
+
+
+def test_valid_surrogate_pair_escape_is_read_on_both_paths(monkeypatch):
+    emoji = b'{"job": {"id": "e1", "name": "up \\ud83d\\ude00", "fail_reason": "\\u00e9"}}'
+    df, warned = both_paths([*FILLER, emoji], monkeypatch)
+    assert df["job_name"].iloc[-1] == "up \U0001f600" and df["fail_reason"].iloc[-1] == "\u00e9"
+    assert not warned
+
+
+# -- item 3: deep nesting never reaches the JSON reader -----------------------------------
+def _deep(depth: int, kind: str = "{") -> bytes:
+    opened, closed = (b'{"a":', b"}") if kind == "{" else (b"[", b"]")
+    return b'{"job": {"id": "d1", "x": ' + opened * depth + b"1" + closed * depth + b"}}"
+
+
+@pytest.mark.parametrize(
+    "deep",
+    [
+        "b'{\"job\": {\"id\": \"d1\", \"x\": ' + b'{\"a\":' * 7000 + b'1' + b'}' * 7000 + b'}}'",
+        "b'{\"job\": {\"id\": \"d2\", \"x\": ' + b'[' * 9000 + b']' * 9000 + b'}}'",
+    ],
+    ids=["objects", "arrays"],
+)
+def test_deep_line_among_normal_ones_does_not_kill_the_process(deep):
+    """~7,000 levels segfaulted pyarrow's reader; run in a child so a regression cannot
+    take pytest down with it."""
+    code = (
+        "import warnings\n"
+        "from rds_job_analytics import normalize_jobs\n"
+        "from rds_job_analytics.sample import _read_lines\n"
+        f"deep = {deep}\n"
+        "lines = _read_lines()\n"
+        "with warnings.catch_warnings(record=True) as w:\n"
+        "    warnings.simplefilter('always')\n"
+        "    df = normalize_jobs([*lines[:100], deep, *lines[100:255]])\n"
+        "print(len(df), df.attrs['skipped_records'][0]['position'], len(w))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert done.stdout.split() == ["255", "100", "1"]  # skipped (orjson's depth limit)
+
+
+@pytest.mark.parametrize("kind", ["{", "["])
+def test_nesting_beyond_the_reader_limit_takes_the_per_record_path(kind, monkeypatch):
+    from rds_job_analytics._jsonreader import MAX_READER_DEPTH
+
+    deep = _deep(MAX_READER_DEPTH + 1, kind)  # safe for the reader, but over the guard
+    blobs = [*FILLER, deep]
+    assert normalize_columnar(blobs) is None
+    df, _ = both_paths(blobs, monkeypatch)
+    assert len(df) == len(FILLER)  # too deep to be a job record (see item 4)
+
+
+def test_a_long_record_with_few_brackets_keeps_the_fast_path():
+    long = blob(job("7" * 32, fail_reason="x" * 5000))
+    assert normalize_columnar([*FILLER, long]) is not None
