@@ -14,6 +14,7 @@ if __name__ == "__main__":
         "bench_normalize.py",
         "bench_fetch.py",
         "bench_archive.py",
+        "bench_fleet.py",
         "bench_report.py",
     ]:
         print(f"== {name}", flush=True)

@@ -132,13 +132,13 @@ def _when(text: str) -> pd.Timestamp:
         ) from None
 
 
-def _number(kind: type, low: float, what: str) -> Any:
+def _number(kind: type, low: float, what: str, upper: float = float("inf")) -> Any:
     def parse(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if not value >= low:  # NaN too
+        if not low <= value <= upper:  # NaN too
             raise argparse.ArgumentTypeError(f"must be {what}, not {text}")
         return value
 
@@ -150,7 +150,8 @@ _AT_LEAST_ONE = _number(int, 1, ">= 1")
 _COUNT = _number(int, 0, ">= 0")
 _DAYS = _number(float, 0, ">= 0 days")
 _SECONDS = _number(float, 0, ">= 0 seconds")
-_PORT = _number(int, 0, "a port number, 0..65535")
+_FRACTION = _number(float, 0, "a fraction between 0 and 1 (0.02 = 2%)", upper=1)
+_PORT = _number(int, 0, "a port number, 0..65535", upper=65535)
 
 
 # -- files -------------------------------------------------------------------------------
@@ -551,15 +552,18 @@ def _last_complete_month(now: pd.Timestamp | None = None) -> str:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import month_bounds, monthly_report
+    from .report import data_window, month_bounds, monthly_report
 
     month = args.month or _last_complete_month()
     start, end = month_bounds(month, args.tz)
+    first, last = data_window(month, args.tz)  # the month and the 5 before it (the trend)
     out = _output(args.output or f"rds-reliability-{month}.html", (".html",))
     with _archive(args, create=False) as archive:
-        df = archive.to_frame(start=start - pd.Timedelta(days=32), end=end)
+        df = archive.to_frame(start=first, end=last)
         coverage = archive.syncs()
-    rep = monthly_report(df, month, tz=args.tz, title=args.title, coverage=coverage)
+    rep = monthly_report(
+        df, month, tz=args.tz, title=args.title, coverage=coverage, target=args.target
+    )
     path = rep.save(out)
     n = int(((df["created"] >= start) & (df["created"] < end)).sum())
     print(f"report for {month}: {n} jobs -> {path} ({len(rep.html) / 1024:,.0f} KiB)")
@@ -637,7 +641,9 @@ def _serve_fleet(args: argparse.Namespace, quota: int | None) -> int:
     emu._port = args.port  # the demo's emulator is not started yet: serve it where asked
     _start(emu, args.port)
     try:
-        path.write_text(_EMULATOR_FLEET_MARK + demo.fleet_toml(emu.url), encoding="utf-8")
+        rate = min(100.0, 0.8 * quota / 60) if quota else 100.0  # per account, no 429s
+        path.write_text(_EMULATOR_FLEET_MARK + demo.fleet_toml(emu.url, rate_limit=rate),
+                        encoding="utf-8")  # fmt: skip
         fleet = load_fleet(path)
         print(f"emulator: the RDS task-center API and IAM on {emu.url}: "
               f"{len(fleet.accounts)} accounts, {len(fleet.projects)} projects, jobs created "
@@ -680,8 +686,8 @@ def _start(emu: Any, port: int) -> None:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .archive import JobArchive
-    from .emulator import Emulator
-    from .fetch import sync_jobs
+    from .emulator import demo_fleet
+    from .fleet import load_fleet, sync_fleet
     from .report import monthly_report
     from .sample import SAMPLE_END, SAMPLE_START
 
@@ -690,13 +696,23 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     db = out / "demo_archive.sqlite"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    with Emulator(retention_days=None) as emu, emu.client(max_workers=8) as client:
-        print(f"emulator: {emu.url} serving {len(emu.jobs)} sample jobs")
+    demo = demo_fleet()
+    with demo.emulator as emu:
+        fleet_path = out / "demo_fleet.toml"
+        fleet_path.write_text(demo.fleet_toml(emu.url), encoding="utf-8")
+        fleet = load_fleet(fleet_path)
+        regions = sorted({p.region for p in fleet.projects})
+        print(f"emulator: {emu.url} serving {len(fleet.accounts)} accounts, "
+              f"{len(fleet.projects)} projects in {len(regions)} regions "
+              f"({', '.join(regions)}); fleet file {fleet_path}")  # fmt: skip
         with JobArchive(db) as archive:
-            # the emulator keeps the whole sample (no 30-day horizon); details="auto"
-            res = sync_jobs(client, archive, since=SAMPLE_START, until=SAMPLE_END + timedelta(hours=1),
-                            horizon=None, progress=False)  # fmt: skip
-            print(res)
+            # the emulator keeps the whole sample span (no 30-day horizon); details="auto"
+            result = sync_fleet(
+                fleet, archive, since=SAMPLE_START, until=SAMPLE_END + timedelta(hours=1),
+                horizon=None, environ=demo.env, rate_limit=100.0,
+                client_options={"max_workers": 8},
+            )  # fmt: skip
+            print(result)
             df = archive.to_frame()
             coverage = archive.syncs()
     span = f"{df['created'].min():%Y-%m-%d} .. {df['created'].max():%Y-%m-%d}"
@@ -710,8 +726,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     month = _last_complete_month(df["created"].max())
     rep = monthly_report(df, month, coverage=coverage)
     path = rep.save(out / f"rds-reliability-{month}.html")
-    print(f"report for {month} (the sample's last complete month): {path.resolve()}")
-    return EXIT_OK if res.failed == 0 else EXIT_PARTIAL
+    print(f"report for {month} (the sample's last complete month, the whole estate): "
+          f"{path.resolve()}")  # fmt: skip
+    return EXIT_OK if result.complete else EXIT_PARTIAL
 
 
 # -- the parser --------------------------------------------------------------------------
@@ -901,6 +918,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="path ending in .html (default rds-reliability-YYYY-MM.html)")  # fmt: skip
     r.add_argument("--tz", default="UTC", help="time zone delimiting the month (default UTC)")
     r.add_argument("--title", help="report title")
+    r.add_argument(
+        "--target", type=_FRACTION, metavar="RATE",
+        help="failure-rate target, e.g. 0.02 for 2%%: drawn on the charts, with the budget spent",
+    )  # fmt: skip
     r.set_defaults(func=_cmd_report)
 
     m = command(

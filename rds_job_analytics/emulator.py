@@ -965,13 +965,15 @@ class DemoFleet:
     def __repr__(self) -> str:  # the env holds (demo) secrets: names only
         return f"DemoFleet(projects={len(self.projects)}, env=[{', '.join(sorted(self.env))}])"
 
-    def fleet_toml(self, endpoint: str) -> str:
+    def fleet_toml(self, endpoint: str, *, rate_limit: float | None = None) -> str:
         """The fleet file of this estate, every project's endpoint set to ``endpoint``.
 
         Parameters
         ----------
         endpoint : str
             The emulator's URL (``demo.emulator.url`` once started).
+        rate_limit : float, optional
+            Calls per second written for each account (default: the fleet's 1.0).
 
         Returns
         -------
@@ -994,6 +996,8 @@ class DemoFleet:
         ]
         for account, (kind, env) in _DEMO_AUTH.items():
             out += ["", f"[accounts.{account}]", f'auth = "{kind}"']
+            if rate_limit is not None:
+                out.append(f"rate_limit = {rate_limit:g}")
             out.append("env = { " + ", ".join(f'{k} = "{v}"' for k, v in env.items()) + " }")
             if account == "analytics":
                 out.append(

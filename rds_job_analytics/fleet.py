@@ -531,14 +531,14 @@ def sync_fleet(
 
     Examples
     --------
-    >>> from rds_job_analytics.emulator import demo_fleet  # doctest: +SKIP
-    >>> demo = demo_fleet()  # doctest: +SKIP
-    >>> with demo.emulator as emu, JobArchive(":memory:") as archive:  # doctest: +SKIP
+    >>> from rds_job_analytics.emulator import demo_fleet
+    >>> demo = demo_fleet()
+    >>> with demo.emulator as emu, JobArchive(":memory:") as archive:
     ...     fleet = load_fleet(demo.fleet_toml(emu.url))
-    ...     result = sync_fleet(fleet, archive, horizon=None, environ=demo.env,
+    ...     result = sync_fleet(fleet, archive, horizon=None, environ=demo.env, rate_limit=200,
     ...                         since=datetime(2026, 8, 1), until=datetime(2026, 11, 15))
     ...     regions = sorted(archive.to_frame()["region"].unique())
-    >>> result.complete, len(result.outcomes) == len(fleet.projects), len(regions) >= 3  # doctest: +SKIP
+    >>> result.complete, len(result.outcomes) == len(fleet.projects), len(regions) >= 3
     (True, True, True)
     """
     if not isinstance(fleet, Fleet):
@@ -670,12 +670,12 @@ def discover_projects(
 
     Examples
     --------
-    >>> from rds_job_analytics.emulator import demo_fleet  # doctest: +SKIP
-    >>> demo = demo_fleet()  # doctest: +SKIP
-    >>> with demo.emulator as emu:  # doctest: +SKIP
+    >>> from rds_job_analytics.emulator import demo_fleet
+    >>> demo = demo_fleet()
+    >>> with demo.emulator as emu:
     ...     acct = load_fleet(demo.fleet_toml(emu.url)).accounts[0]
     ...     found = discover_projects(acct, environ=demo.env, iam_endpoint=emu.url)
-    >>> sorted(p["project_id"] for p in found) == sorted(p.project_id for p in acct.projects)  # doctest: +SKIP
+    >>> sorted(p["project_id"] for p in found) == sorted(p.project_id for p in acct.projects)
     True
     """
     import requests
@@ -692,8 +692,7 @@ def discover_projects(
         else:
             auth = account.make_auth(creds)
             ctx = AuthContext("", endpoint=base, custom_endpoint=True, session=session)
-            headers = auth.headers("GET", url, [], None, context=ctx)
-            headers.pop("X-Project-Id", None)
+            headers = auth.headers("GET", url, [], None, context=ctx)  # sent as signed
         try:
             resp = session.get(url, headers=headers, timeout=timeout, allow_redirects=False)
         except requests.RequestException as exc:

@@ -288,9 +288,23 @@ def test_cli_report_from_archive(emu, tmp_path):
 def test_cli_demo_end_to_end(tmp_path):
     r = run_cli("demo", "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr
-    assert "5000 listed, 510 fetched, 0 failed" in r.stdout  # details="auto": 510 scale-ups
-    assert (tmp_path / "rds-reliability-2026-10.html").exists()
-    assert "total: 5000 jobs" in r.stdout
+    # the demo estate: 2 accounts, 3 regions, 900 jobs, each project synced and reported
+    assert "2 accounts, 3 projects in 3 regions (ap-southeast-1, cn-north-4, eu-west-101)" in (
+        r.stdout
+    )
+    rows = [line.split() for line in r.stdout.splitlines() if line.split()[:1] in (
+        ["prod"], ["analytics"])]  # fmt: skip
+    assert [(row[0], row[1], row[3]) for row in rows] == [
+        ("prod", "cn-north-4", "ok"), ("prod", "ap-southeast-1", "ok"),
+        ("analytics", "eu-west-101", "ok"),
+    ]  # fmt: skip
+    assert sum(int(row[4]) for row in rows) == 900  # listed
+    assert "total: 900 jobs" in r.stdout
+    html = (tmp_path / "rds-reliability-2026-10.html").read_text()
+    assert "By region" in html and "eu-west-101" in html  # the estate, split by origin
+    with JobArchive.open(tmp_path / "demo_archive.sqlite") as arc:
+        df = arc.to_frame()
+    assert set(df["account"]) == {"prod", "analytics"} and df["region"].nunique() == 3
 
 
 def test_aksk_signed_requests_verified_by_emulator():

@@ -10,6 +10,7 @@ import pytest
 
 from rds_job_analytics import JobArchive
 from rds_job_analytics.cli import main
+from rds_job_analytics.fleet import load_fleet
 from tests.test_fleet import ENV, P1, P2, P3, fleet_text
 from tests.test_fleet import emulators as emulators
 
@@ -158,3 +159,69 @@ def test_every_project_failing_exits_2(fleet_file, emulators, tmp_path, capsys):
     rows = [line for line in out.splitlines() if P1 in line or P2 in line or P3 in line]
     assert len(rows) == 3 and all(" failed " in r for r in rows)
     assert err.count("connection refused") == 3
+
+
+def test_emulator_serves_a_fleet_and_prints_what_works(capsys, tmp_path, monkeypatch):
+    """The printed lines of ``rds-jobs emulator --fleet``, run as they are: the exports,
+    the fleet sync (AK/SK and token accounts) and the estate-wide report."""
+    import shlex
+
+    from rds_job_analytics import cli
+
+    monkeypatch.chdir(tmp_path)
+    results: dict = {}
+
+    def try_what_it_says():
+        printed = capsys.readouterr().out
+        results["printed"] = printed
+        for line in (x.strip() for x in printed.splitlines()):
+            if line.startswith("export "):
+                name, value = line.removeprefix("export ").split("=", 1)
+                monkeypatch.setenv(name, value)
+            elif line.startswith("rds-jobs "):
+                results[line.split()[1]] = main(shlex.split(line)[1:])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_wait_for_ctrl_c", try_what_it_says)
+    code = main(["emulator", "--port", "0", "--fleet", "demo-fleet.toml"])
+    out = capsys.readouterr().out
+    assert code == 0 and out.strip().endswith("emulator stopped")
+    printed = results["printed"]
+    assert "2 accounts, 3 projects" in printed and "account prod (aksk)" in printed
+    assert results["sync"] == 0, out
+    assert results["report"] == 0, out  # the whole sample window synced: a clean month
+    assert (tmp_path / "demo-fleet.toml").read_text().startswith("# written by rds-jobs emulator")
+    with JobArchive.open(tmp_path / "estate.sqlite") as arc:
+        assert len(arc) == 900 and arc.to_frame()["account"].nunique() == 2
+    # a fleet file of the user's own is never overwritten
+    mine = tmp_path / "mine.toml"
+    mine.write_text("[accounts.x]\n")
+    assert main(["emulator", "--port", "0", "--fleet", str(mine)]) == 64
+    assert mine.read_text() == "[accounts.x]\n"
+
+
+@pytest.mark.parametrize("account", ["prod", "analytics"])  # AK/SK, then a token
+def test_projects_discover_writes_a_fleet_file_to_review(account, tmp_path, capsys, monkeypatch):
+    from rds_job_analytics.emulator import demo_fleet
+
+    demo = demo_fleet()
+    for k, v in demo.env.items():
+        monkeypatch.setenv(k, v)
+    with demo.emulator as emu:
+        given = tmp_path / "given.toml"
+        given.write_text(demo.fleet_toml(emu.url))
+        out = tmp_path / "found.toml"
+        code = main(["projects", "discover", "--account", account, "--fleet", str(given),
+                     "--iam-endpoint", emu.url, "--endpoint", emu.url, "-o", str(out)])  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert f"of account {account!r}" in err and "review it, then rds-jobs sync --fleet" in err
+        found = load_fleet(out)
+        want = sorted(pid for a, _, pid in demo.projects if a == account)
+        assert sorted(p.project_id for p in found.projects) == want
+        assert not emu.counts.get("jobs") and not emu.counts.get("tasklist")  # never syncs
+        for secret in demo.env.values():
+            assert secret not in out.read_text() and secret not in err
+        # never over an existing file
+        assert main(["projects", "discover", "--account", account, "--fleet", str(given),
+                     "--iam-endpoint", emu.url, "-o", str(out)]) == 64  # fmt: skip
