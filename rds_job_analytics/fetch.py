@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import warnings
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -37,6 +38,7 @@ from .exceptions import (
     AuthError,
     ConfigError,
     FetchError,
+    Interrupted,
     InvalidRecordError,
     JobNotFound,
     RateLimited,
@@ -64,6 +66,16 @@ REFRESH_CHOICES: tuple[str, ...] = get_args(Refresh)
 
 class FetchWarning(UserWarning):
     """Some IDs of a batch could not be fetched (they are in the frame with their reason)."""
+
+
+class _NotAsked(RdsJobError):
+    """The batch stopped before this ID was asked for (an authentication failure)."""
+
+
+def _final_auth(exc: BaseException) -> bool:
+    """An authentication failure that will not heal for the next ID (IAM refused the
+    login, or the API refused the credentials after any refresh): it stops the batch."""
+    return isinstance(exc, AuthError) and exc.status in (400, 401, 403)
 
 
 def _status_of(exc: BaseException) -> str:
@@ -114,6 +126,16 @@ def fetch_jobs(
         refused, DNS or TLS failures, see ``JobsClient(circuit_threshold=...)``), every
         remaining ID is marked ``"error"`` with that reason (``"connection refused by
         ..."``) at once, without a call, and the warning or error names it.
+
+        An authentication failure that cannot heal (IAM refuses the login, or the API
+        still answers 401/403 after the credentials were refreshed) stops the batch:
+        every ID not yet asked for is marked ``"auth_error"`` with that reason, without
+        another call or login (a wrong password costs one login attempt, not one per ID).
+
+        Ctrl-C (``KeyboardInterrupt``) stops promptly: pending IDs are dropped, workers
+        waiting to retry (backoff, ``Retry-After``) wake at once, requests on the wire
+        finish, every response that arrived is in the archive, and the
+        ``KeyboardInterrupt`` is raised again.
     progress : bool, optional
         Progress bar (tqdm, notebook-aware); default on when interactive.
     account : str, optional
@@ -182,8 +204,29 @@ def fetch_jobs(
             status[j] = "ok"
         todo = [j for j in todo if status[j] == "pending"]
 
+    stopped: list[str] = []  # why the batch stopped (an auth failure that cannot heal)
+    stop_lock = threading.Lock()
+    paused_here = False  # whether this call interrupted the client (then it resumes it)
+
+    def stop(reason: str) -> None:
+        nonlocal paused_here
+        with stop_lock:
+            if stopped:
+                return
+            stopped.append(reason)
+            if not client.interrupted:
+                paused_here = True
+                client.interrupt()  # waiting workers wake; nothing more is sent
+
     def work(jid: str) -> bytes:
-        body = client.get_job(jid)
+        if stopped:
+            raise _NotAsked(stopped[0])
+        try:
+            body = client.get_job(jid)
+        except AuthError as exc:
+            if _final_auth(exc):
+                stop(str(exc))
+            raise
         blob = orjson.dumps(body)
         if archive is not None:
             archive.put(blob, project_id=project, region=client.region, account=account)
@@ -204,6 +247,12 @@ def fetch_jobs(
             try:
                 raw[jid] = fut.result()
                 status[jid] = "ok"
+            except (_NotAsked, Interrupted) as exc:
+                if stopped:
+                    status[jid] = "auth_error"
+                    message[jid] = f"not asked: the batch stopped after {stopped[0]}"
+                else:
+                    status[jid], message[jid] = "error", str(exc)
             except RdsJobError as exc:
                 status[jid], message[jid] = _status_of(exc), str(exc)
                 if isinstance(exc, TransportError) and exc.reason:
@@ -212,8 +261,18 @@ def fetch_jobs(
                 status[jid], message[jid] = "error", f"{type(exc).__name__}: {exc}"
             if bar is not None:
                 bar.update(1)
+    except KeyboardInterrupt:
+        # Ctrl-C: drop what is pending, wake the sleeping workers (their retries are not
+        # sent), let requests on the wire finish; each response is archived as it comes.
+        if not client.interrupted:
+            paused_here = True
+            client.interrupt()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if paused_here:
+            client.resume()
         if bar is not None:
             bar.close()
 

@@ -1,0 +1,256 @@
+"""Quota and stop behaviour under hostile answers (issue 14, items 4, 12, 13 and 15).
+
+``Retry-After: nan`` does not crash a worker; a refused login or a token the API keeps
+refusing stops the batch after one attempt; Ctrl-C stops a batch whose workers sleep on
+``Retry-After: 30`` at once, with what arrived archived; ``rate_limit`` must be a finite
+positive number; a task list that ignores ``offset`` stops; an answer about another job is
+refused.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+import warnings
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+import pytest
+import responses
+from responses import registries
+
+import rds_job_analytics.client as client_module
+from rds_job_analytics import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    FetchWarning,
+    JobArchive,
+    JobsClient,
+    PasswordAuth,
+    ServerError,
+    TokenAuth,
+    fetch_jobs,
+)
+from rds_job_analytics.emulator import DEMO_DOMAIN, DEMO_USER, Emulator
+
+P = "0123456789abcdef0123456789abcdef"
+BASE = "https://rds.ap-southeast-1.myhuaweicloud.com"
+JOBS = f"{BASE}/v3/{P}/jobs"
+TASKS = f"{BASE}/v3/{P}/tasklist"
+JOB = {"job": {"id": "j1", "name": "RestartMysqlInstance", "status": "Completed"}}
+
+
+def client(**kw):
+    kw.setdefault("auth", TokenAuth("t"))
+    kw.setdefault("rate_limit", 1000.0)
+    kw.setdefault("backoff", 0.001)
+    return JobsClient(P, region="ap-southeast-1", **kw)
+
+
+# -- item 4: Retry-After that is not a number of seconds ------------------------------------
+@responses.activate(registry=registries.OrderedRegistry)
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "-5", "1e999"])
+def test_meaningless_retry_after_falls_back_to_the_backoff(monkeypatch, value):
+    waits = []
+    monkeypatch.setattr(client_module, "_wait", lambda event, s: waits.append(s) or False)
+    responses.get(
+        JOBS, status=429, headers={"Retry-After": value}, json={"error_code": "APIGW.0308"}
+    )
+    responses.get(JOBS, json=JOB)
+    c = client(backoff=0.5, max_backoff=2.0)
+    assert c.get_job("j1") == JOB
+    assert len(waits) == 1 and 0 <= waits[0] <= 0.5  # the jittered backoff of attempt 0
+
+
+@responses.activate
+def test_retry_after_nan_on_the_final_answer_is_absent():
+    responses.get(
+        JOBS, status=429, headers={"Retry-After": "nan"}, json={"error_code": "APIGW.0308"}
+    )
+    with pytest.raises(ApiError) as info:
+        client(max_retries=0).get_job("j1")
+    assert info.value.retry_after is None
+
+
+# -- item 12: authentication failures that cannot heal stop the batch -----------------------
+IDS = [f"{i:032x}" for i in range(200)]
+
+
+def test_a_wrong_password_costs_one_login_for_a_batch_of_200():
+    with Emulator([], retention_days=None) as emu:
+        auth = PasswordAuth(DEMO_USER, "wrong-password", DEMO_DOMAIN, iam_endpoint=emu.url)
+        with emu.client(auth=auth, max_workers=8) as c:
+            with pytest.warns(FetchWarning, match="200 auth_error"):
+                df = fetch_jobs(IDS, client=c, progress=False)
+            calls, interrupted = c.calls, c.interrupted
+        counts = dict(emu.counts)
+    assert counts.get("auth") == 1 and auth.token_requests == 1  # one login, not 200
+    assert calls == 0 and counts.get("jobs") is None
+    assert (df["fetch_status"] == "auth_error").all() and len(df) == 200
+    assert df["fetch_error"].str.contains("IAM.0002").all()  # every row says why
+    assert not df["fetch_error"].str.contains("wrong-password").any()
+    assert not interrupted  # the client is usable again (for other credentials: a new auth)
+    with pytest.raises(AuthError, match="not asked again"):  # and still asks IAM no more
+        auth.headers("GET", "http://127.0.0.1:1", [], None, context=c.auth_context)
+    assert auth.token_requests == 1
+
+
+def test_a_token_the_api_keeps_refusing_stops_the_batch():
+    with Emulator([], retention_days=None) as emu:
+        with emu.client(auth=TokenAuth("revoked-token"), max_workers=4) as c:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FetchWarning)
+                df = fetch_jobs(IDS[:60], client=c, progress=False, errors="ignore")
+            calls = c.calls
+    assert calls <= c.max_workers  # what was on the wire when the first 401 came back
+    assert (df["fetch_status"] == "auth_error").all()
+    stopped = df["fetch_error"].str.startswith("not asked: the batch stopped after HTTP 401")
+    assert stopped.sum() >= 60 - c.max_workers
+
+
+def test_a_missing_job_does_not_stop_the_batch():
+    job = {"job": {"id": IDS[1], "status": "Completed", "created": "2026-11-01T08:00:00Z"}}
+    with Emulator([job], retention_days=None) as emu, emu.client() as c:
+        df = fetch_jobs(IDS[:3], client=c, progress=False, errors="ignore")
+    assert df["fetch_status"].tolist() == ["not_found", "ok", "not_found"]
+
+
+# -- item 13: Ctrl-C ------------------------------------------------------------------------
+class SlowApi:
+    """Answers ``ok_ids`` at once and everything else with 429 ``Retry-After: 30``."""
+
+    def __init__(self, ok_ids: set[str]) -> None:
+        self.seen: list[str] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                jid = parse_qs(urlsplit(self.path).query).get("id", [""])[0]
+                api.seen.append(jid)
+                if jid in ok_ids:
+                    status, body, extra = 200, {"job": {"id": jid, "status": "Completed",
+                                                        "created": "2026-11-01T08:00:00Z"}}, {}  # fmt: skip
+                else:
+                    status, body = 429, {"error_code": "APIGW.0308", "error_msg": "throttled"}
+                    extra = {"Retry-After": "30"}
+                data = orjson.dumps(body)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in extra.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def sigint_raises():
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
+def test_ctrl_c_stops_workers_sleeping_on_retry_after_at_once(sigint_raises):
+    ok = {"a0", "a1"}
+    ids = ["a0", "a1", *[f"b{i}" for i in range(20)]]
+    api = SlowApi(ok)
+    archive = JobArchive(":memory:")
+    main = threading.main_thread().ident
+    c = JobsClient(P, endpoint=api.url, auth=TokenAuth("t"), rate_limit=1000.0, max_workers=4)
+
+    def press_ctrl_c():  # once every worker sleeps on a 429 (Retry-After: 30)
+        deadline = time.monotonic() + 20
+        while sum(j.startswith("b") for j in api.seen) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    threading.Thread(target=press_ctrl_c, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fetch_jobs(ids, client=c, archive=archive, progress=False)
+        elapsed = time.monotonic() - started
+    finally:
+        api.close()
+    asked = len(api.seen)
+    print(f"Ctrl-C with 4 workers on Retry-After: 30 returned after {elapsed:.2f} s")
+    assert elapsed < 10  # not the 30 s of a Retry-After, let alone 5 retries of it
+    assert asked <= 2 + 4  # no retry went out after Ctrl-C
+    assert set(archive.statuses(P)) == ok  # what arrived is committed
+    assert not c.interrupted  # the client can be used again
+
+
+def test_an_interrupted_client_sends_nothing_until_resumed():
+    with Emulator([], retention_days=None) as emu, emu.client() as c:
+        c.interrupt()
+        df = fetch_jobs(["j1", "j2"], client=c, errors="ignore", progress=False)
+        assert c.calls == 0 and (df["fetch_status"] == "error").all()
+        assert df["fetch_error"].str.startswith("interrupted").all()
+        c.resume()
+        fetch_jobs(["j1"], client=c, errors="ignore", progress=False)
+        assert c.calls == 1
+
+
+# -- item 15: pacing, paging and answers about another job ----------------------------------
+@pytest.mark.parametrize("rate", [float("nan"), float("inf"), 0, -1.0, True])
+def test_rate_limit_must_be_a_finite_positive_number(rate):
+    with pytest.raises(ConfigError, match="rate_limit must be a finite number > 0"):
+        client(rate_limit=rate)
+
+
+@responses.activate
+def test_a_task_list_that_ignores_offset_stops_with_a_clear_error():
+    tasks = [{"id": f"t{i}", "status": "Completed"} for i in range(3)]
+    calls = []
+
+    def same_page(request):
+        calls.append(request.url)
+        if len(calls) > 50:  # before the fix the listing never ended
+            raise AssertionError("still paging after 50 calls")
+        return 200, {}, orjson.dumps({"total_count": 3, "tasks": tasks})
+
+    responses.add_callback(responses.GET, TASKS, callback=same_page)
+    got = []
+    with pytest.raises(ApiError, match="ignores offset"):
+        for t in client().list_tasks(limit=50):
+            got.append(t["id"])
+    assert got == ["t0", "t1", "t2"] and len(calls) == 2
+
+
+@responses.activate
+def test_an_answer_about_another_job_is_refused_and_not_archived():
+    responses.get(JOBS, json={"job": {"id": "j2", "status": "Completed"}})
+    with pytest.raises(ServerError, match="asked for job j1, the answer is job j2"):
+        client().get_job("j1")
+    archive = JobArchive(":memory:")
+    df = fetch_jobs(["j1"], client=client(), archive=archive, errors="ignore", progress=False)
+    assert df["fetch_status"].tolist() == ["error"]
+    assert "j1" in df["fetch_error"].iloc[0] and "j2" in df["fetch_error"].iloc[0]
+    assert archive.statuses(P) == {}  # stored under neither ID
+
+
+@responses.activate
+def test_hex_case_is_the_same_job():
+    jid = "31b8ae23-c687-4d80-b7b4-42a66c9bb886"
+    responses.get(JOBS, json={"job": {"id": jid.upper(), "status": "Completed"}})
+    assert client().get_job(jid)["job"]["id"] == jid.upper()
