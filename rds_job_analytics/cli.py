@@ -535,6 +535,13 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from .export import EXPORT_SUFFIXES
 
+    if args.dataset is not None:
+        from .dataset import export_dataset
+
+        with _archive(args, create=False) as archive:
+            result = export_dataset(archive, args.dataset, start=args.start, end=args.end)
+        print(f"exported {result}")
+        return EXIT_OK
     out = _output(args.output, EXPORT_SUFFIXES, stdout=True)
     with _archive(args, create=False) as archive:
         df = archive.to_frame(start=args.start, end=args.end)
@@ -543,6 +550,32 @@ def _cmd_export(args: argparse.Namespace) -> int:
         f"exported {len(df)} archived jobs to {where}",
         file=sys.stderr if out == "-" else sys.stdout,
     )
+    return EXIT_OK
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    from .dataset import run_sql
+
+    out = _output(args.output, (".csv", ".parquet"), stdout=True) if args.output else None
+    if args.archive is not None:
+        with _archive(args, create=False) as archive:
+            df = run_sql(args.query, archive=archive)
+    else:
+        df = run_sql(args.query, dataset=args.dataset)
+    # SQL results are plain columns (JSON already text): written as they are
+    if out is None:
+        with pd.option_context("display.max_rows", 200, "display.width", 200):
+            print(df.to_string(index=False) if len(df.columns) else "(no result)")
+        print(f"{len(df)} row(s)", file=sys.stderr)
+    elif out == "-":
+        df.to_csv(sys.stdout, index=False)
+        print(f"{len(df)} row(s) to stdout", file=sys.stderr)
+    elif out.endswith(".parquet"):
+        df.to_parquet(out, index=False)
+        print(f"{len(df)} row(s) -> {out}")
+    else:
+        df.to_csv(out, index=False)
+        print(f"{len(df)} row(s) -> {out}")
     return EXIT_OK
 
 
@@ -898,14 +931,38 @@ def _parser() -> argparse.ArgumentParser:
     e = command(
         "export", "export the archive to Parquet or CSV",
         "  rds-jobs export --archive jobs.sqlite -o jobs.parquet\n"
-        "  rds-jobs export --archive jobs.sqlite --start 2026-10-01 --end 2026-11-01 -o - | head",
+        "  rds-jobs export --archive jobs.sqlite --start 2026-10-01 --end 2026-11-01 -o - | head\n"
+        "  rds-jobs export --archive jobs.sqlite --dataset lake/rds-jobs/   # incremental",
     )  # fmt: skip
     existing_archive(e)
-    e.add_argument("-o", "--output", required=True, metavar="PATH",
-                   help="path ending in .parquet or .csv; '-': CSV on stdout")  # fmt: skip
+    to = e.add_mutually_exclusive_group(required=True)
+    to.add_argument("-o", "--output", metavar="PATH",
+                    help="path ending in .parquet or .csv; '-': CSV on stdout")  # fmt: skip
+    to.add_argument(
+        "--dataset", metavar="DIR",
+        help="instead: a hive-partitioned Parquet dataset (account/region/month) that DuckDB, "
+        "Spark and Dask read; a second export writes only the partitions that changed",
+    )  # fmt: skip
     e.add_argument("--start", type=_when, metavar="WHEN", help="created at or after (UTC)")
     e.add_argument("--end", type=_when, metavar="WHEN", help="created before (UTC)")
     e.set_defaults(func=_cmd_export)
+
+    q = command(
+        "sql", "run a DuckDB SQL query over the archive or a dataset (table jobs)",
+        '  rds-jobs sql "SELECT region, count(*) AS jobs FROM jobs GROUP BY 1" --archive jobs.sqlite\n'
+        '  rds-jobs sql "SELECT * FROM jobs WHERE status = \'Failed\'" --dataset lake/ -o f.csv',
+        description="Run one DuckDB SQL query over the normalized jobs, as the table jobs (and "
+        "the sync windows as syncs, with --archive), and print the result as a table or write "
+        "it to .csv/.parquet. Read-only: the query cannot read or write files. Needs "
+        "pip install 'rds-job-analytics[sql]'.",
+    )  # fmt: skip
+    q.add_argument("query", help="the SQL query (quote it)")
+    src = q.add_mutually_exclusive_group(required=True)
+    src.add_argument("--archive", metavar="DB", help="an existing archive (file or URL)")
+    src.add_argument("--dataset", metavar="DIR", help="a dataset written by export --dataset")
+    q.add_argument("-o", "--output", metavar="PATH",
+                   help="write the result to .csv or .parquet ('-': CSV on stdout)")  # fmt: skip
+    q.set_defaults(func=_cmd_sql)
 
     r = command(
         "report", "write the monthly reliability report (HTML)",
@@ -1056,7 +1113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         code, message = _explain(exc)
-        print(f"rds-jobs: {message}", file=sys.stderr)
+        print(f"rds-jobs: {' '.join(message.split())}", file=sys.stderr)  # one line
         return code
 
 

@@ -291,7 +291,7 @@ def test_every_command_has_an_example_and_every_option_help():
                 assert all(a.help for a in action._choices_actions)
                 continue
             assert action.help and action.help != argparse.SUPPRESS, (p.prog, action.dest)
-    assert len(seen) == 8  # rds-jobs and its seven commands
+    assert len(seen) == 9  # rds-jobs and its eight commands
 
 
 def test_help_reads_well(capsys):

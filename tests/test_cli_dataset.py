@@ -1,0 +1,70 @@
+"""``rds-jobs export --dataset`` and ``rds-jobs sql`` as a user runs them."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from rds_job_analytics import JobArchive
+from rds_job_analytics.cli import main
+from rds_job_analytics.dataset import read_jobs
+from rds_job_analytics.emulator import DEMO_PROJECT, Emulator
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    path = tmp_path_factory.mktemp("arc") / "jobs.sqlite"
+    with Emulator(retention_days=None) as emu, emu.client() as client, JobArchive(path) as arc:
+        for jid in emu.job_ids()[:300]:
+            arc.put(client.get_job(jid), project_id=DEMO_PROJECT, region="cn-north-4",
+                    account="prod")  # fmt: skip
+    return path
+
+
+def test_export_dataset_then_incremental_then_read_back(archive, tmp_path, capsys):
+    lake = tmp_path / "lake"
+    assert main(["export", "--archive", str(archive), "--dataset", str(lake)]) == 0
+    first = capsys.readouterr().out
+    assert "exported 300 jobs in" in first and "0 unchanged" in first
+    assert main(["export", "--archive", str(archive), "--dataset", str(lake)]) == 0
+    assert " 0 written" in capsys.readouterr().out  # nothing changed: nothing rewritten
+    back = read_jobs(lake)
+    with JobArchive.open(archive) as arc:
+        frame = arc.to_frame()
+    assert sorted(back["job_id"]) == sorted(frame["job_id"])
+    assert set(back["account"]) == {"prod"} and set(back["region"]) == {"cn-north-4"}
+
+
+def test_export_needs_one_destination(archive, capsys):
+    assert main(["export", "--archive", str(archive)]) == 64
+    assert "one of the arguments -o/--output --dataset is required" in capsys.readouterr().err
+
+
+def test_export_refuses_a_folder_of_something_else(archive, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["export", "--archive", str(archive), "--dataset", str(tmp_path)]) == 64
+    assert str(tmp_path) in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_sql_over_the_archive_and_the_dataset_agree(archive, tmp_path, capsys):
+    query = "SELECT status, count(*) AS n FROM jobs GROUP BY status ORDER BY status"
+    assert main(["sql", query, "--archive", str(archive), "-o", "-"]) == 0
+    over_archive = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    lake = tmp_path / "lake"
+    assert main(["export", "--archive", str(archive), "--dataset", str(lake)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "r.parquet"
+    assert main(["sql", query, "--dataset", str(lake), "-o", str(out)]) == 0
+    over_dataset = pd.read_parquet(out)
+    assert over_archive["n"].sum() == 300
+    pd.testing.assert_frame_equal(over_archive, over_dataset, check_dtype=False)
+
+
+def test_sql_errors_are_one_line_usage_errors(archive, capsys):
+    assert main(["sql", "SELEC x", "--archive", str(archive)]) == 64
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SELEC" in err
+    assert main(["sql", "SELECT 1", "--archive", str(archive), "-o", "x.txt"]) == 64
