@@ -15,6 +15,7 @@ if __name__ == "__main__":
         "bench_fetch.py",
         "bench_archive.py",
         "bench_fleet.py",
+        "bench_dataset.py",
         "bench_report.py",
     ]:
         print(f"== {name}", flush=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .archive import Coverage, JobArchive
+from .archive import ArchiveError, ArchiveUnavailable, Coverage, JobArchive
 from .auth import AkSkAuth, PasswordAuth, TokenAuth, auth_from_env
 from .client import JobsClient, TokenBucket
 from .exceptions import (
@@ -49,6 +49,8 @@ from .stats import (
 )
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
+    from .dataset import export_dataset, read_jobs
+    from .fleet import load_fleet, sync_fleet
     from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
     from .report import Report, month_bounds, monthly_report
     from .widgets import JobExplorer, explore
@@ -63,6 +65,10 @@ _LAZY = {
     "month_bounds": "report",
     "monthly_report": "report",
     "JobExplorer": "widgets",
+    "export_dataset": "dataset",
+    "read_jobs": "dataset",
+    "load_fleet": "fleet",
+    "sync_fleet": "fleet",
     "explore": "widgets",
 }
 
@@ -87,6 +93,8 @@ __all__ = [
     "JOB_SCHEMA",
     "AkSkAuth",
     "ApiError",
+    "ArchiveError",
+    "ArchiveUnavailable",
     "AuthError",
     "BadRequest",
     "ConfigError",
@@ -114,9 +122,11 @@ __all__ = [
     "duration_summary",
     "empty_jobs_frame",
     "explore",
+    "export_dataset",
     "failure_rates",
     "fetch_jobs",
     "filter_window",
+    "load_fleet",
     "load_sample",
     "month_bounds",
     "monthly_report",
@@ -126,8 +136,10 @@ __all__ = [
     "plot_failure_rates",
     "plot_resize_deltas",
     "plot_timeline",
+    "read_jobs",
     "resize_summary",
     "summarize",
+    "sync_fleet",
     "sync_jobs",
     "wilson_interval",
     "write_frame",
