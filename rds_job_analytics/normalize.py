@@ -61,13 +61,45 @@ from .schema import (
     strip_job_id,
 )
 
-__all__ = ["JobRow", "normalize_jobs", "parse_job"]
+__all__ = ["MAX_DEPTH", "JobRow", "encode_record", "normalize_jobs", "parse_job"]
 
 #: One job as ``parse_job`` returns it: the frame's columns that are read from the
 #: record (timestamps still raw text), in frame order, plus ``extra``.
 JobRow = namedtuple("JobRow", ROW_COLUMNS)
 
 _TOP_KEYS = frozenset({"job"})
+
+#: Deepest nesting of objects and arrays a record may have (the record itself is level
+#: 1): deeper ones cannot be written back as JSON (orjson's limit), so the archive, the
+#: exports and the ``extra`` column could not hold them. Job records nest 5 levels.
+MAX_DEPTH = 254
+
+
+def encode_record(record: Any) -> bytes:
+    """A raw response (a dict) as JSON bytes, or :class:`InvalidRecordError` (position -1)
+    when it cannot be written: text with a lone surrogate (not valid Unicode), nesting
+    deeper than :data:`MAX_DEPTH`. Values JSON has no type for are written as ``str()``.
+
+    Examples
+    --------
+    >>> encode_record({"job": {"id": "j1"}})
+    b'{"job":{"id":"j1"}}'
+    >>> encode_record({"job": {"id": "j\\ud800"}})
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.InvalidRecordError: record -1: text that is not valid Unicode (a lone surrogate)
+    """
+    try:
+        return orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError as exc:
+        msg = str(exc)
+        if "ecursion" in msg:
+            reason = f"nested deeper than {MAX_DEPTH} levels"
+        elif "surrogate" in msg:
+            reason = "text that is not valid Unicode (a lone surrogate)"
+        else:
+            reason = f"not encodable as JSON ({msg})"
+        raise InvalidRecordError(-1, reason) from None
 
 
 def _clean_keys(obj: dict[str, Any]) -> dict[str, Any]:
@@ -158,8 +190,10 @@ _TASK = _layout("task", {(): TASK_KEYS}, lambda f: f.task)
 def parse_job(record: Any) -> JobRow:
     """Extract one job into a :data:`JobRow` (raw timestamps, everything else cleaned).
 
-    Raises :class:`InvalidRecordError` (position -1) when the record is not a job.
-    Mostly internal; exposed for callers that want to validate a single record.
+    Raises :class:`InvalidRecordError` (position -1) when the record is not a job, or
+    cannot be written back as JSON (:func:`encode_record`: lone surrogates, nesting
+    deeper than :data:`MAX_DEPTH`). Mostly internal; exposed for callers that want to
+    validate a single record.
 
     Examples
     --------
@@ -168,10 +202,16 @@ def parse_job(record: Any) -> JobRow:
     ('x1', 'Completed')
     """
     if isinstance(record, bytes | bytearray | memoryview | str):
+        raw = record
         try:
-            record = orjson.loads(record)
+            record = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise InvalidRecordError(-1, f"undecodable JSON ({exc})") from exc
+        # JSON decodes up to 1,024 levels; more than MAX_DEPTH takes a [ and ] per level
+        if len(raw) > 2 * MAX_DEPTH and _brackets(raw) > MAX_DEPTH:
+            encode_record(record)
+    elif isinstance(record, dict):  # not from JSON: it may hold what JSON cannot
+        encode_record(record)
     if not isinstance(record, dict):
         raise InvalidRecordError(-1, f"not a JSON object but {type(record).__name__}")
     if not record.keys() <= _TOP_KEYS:
@@ -198,6 +238,26 @@ def parse_job(record: Any) -> JobRow:
         obj = objects[parent]
         objects.append(_sub(obj.get(key), known, prefix, extra) if obj else None)
 
+    try:
+        values = _read_values(layout, objects, extra)
+    except RecursionError:  # str() of a value nested ~1,000 deep
+        raise InvalidRecordError(-1, f"nested deeper than {MAX_DEPTH} levels") from None
+    return JobRow(*values)
+
+
+def _brackets(raw: bytes | bytearray | memoryview | str) -> int:
+    """Opening brackets in raw JSON: at least its depth."""
+    if isinstance(raw, str):
+        return raw.count("{") + raw.count("[")
+    if isinstance(raw, memoryview):
+        raw = raw.tobytes()
+    return raw.count(b"{") + raw.count(b"[")
+
+
+def _read_values(
+    layout: _Layout, objects: list[dict[str, Any] | None], extra: dict[str, Any]
+) -> list[Any]:
+    """Every column's cleaned value (timestamps raw), then ``extra``."""
     values: list[Any] = []
     for kind, spellings, empty_is_missing, clean, where in layout.readers:
         raw = None
@@ -219,7 +279,7 @@ def parse_job(record: Any) -> JobRow:
         else:  # time: parsed column-wise later
             values.append(raw)
     values.append(extra or None)
-    return JobRow(*values)
+    return values
 
 
 def _job_id(raw: Any) -> str:

@@ -15,14 +15,17 @@ import pytest
 
 import rds_job_analytics.normalize as norm
 from rds_job_analytics import (
+    InvalidRecordError,
     InvalidRecordWarning,
     JobArchive,
     fetch_jobs,
     normalize_jobs,
+    parse_job,
     sync_jobs,
 )
 from rds_job_analytics._columnar import normalize_columnar
 from rds_job_analytics.emulator import Emulator
+from rds_job_analytics.normalize import encode_record
 from rds_job_analytics.sample import _read_lines
 
 FILLER = _read_lines()[: norm.COLUMNAR_MIN_ROWS - 1]  # one odd record makes a fast batch
@@ -247,3 +250,73 @@ def test_nesting_beyond_the_reader_limit_takes_the_per_record_path(kind, monkeyp
 def test_a_long_record_with_few_brackets_keeps_the_fast_path():
     long = blob(job("7" * 32, fail_reason="x" * 5000))
     assert normalize_columnar([*FILLER, long]) is not None
+
+
+# -- item 4: dicts JSON cannot hold -------------------------------------------------------
+def _nest(levels: int) -> object:
+    value: object = "v"
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        job("a\ud800"),
+        job(name="Restart\udfff"),
+        job(fail_reason="disk \ud800 full"),
+        job(instance={"id": "i1", "name": "db\ud800"}),
+        job(flavor="x\ud800"),  # an unknown key: would sit in ``extra``
+        job(**{"odd\ud800": "x"}),  # a key
+    ],
+    ids=["id", "name", "fail_reason", "instance.name", "extra value", "key"],
+)
+def test_lone_surrogate_in_a_dict_is_an_invalid_record(record, tmp_path):
+    with pytest.raises(InvalidRecordError, match="lone surrogate"):
+        parse_job(record)
+    with pytest.warns(InvalidRecordWarning, match="skipped 1 invalid record.*#1: text that is"):
+        df = normalize_jobs([job("g1"), record, job("g2")])
+    assert df["job_id"].tolist() == ["g1", "g2"]
+    df.drop(columns=["extra", "resource_ids"]).to_parquet(tmp_path / "jobs.parquet")
+    with pytest.raises(InvalidRecordError, match="record 1: text that is not valid Unicode"):
+        normalize_jobs([job("g1"), record], errors="raise")
+
+
+def test_a_dict_nested_900_deep_is_an_invalid_record_naming_the_depth():
+    record = job(x=_nest(900))
+    with pytest.raises(InvalidRecordError, match=f"nested deeper than {norm.MAX_DEPTH} levels"):
+        parse_job(record)
+    with pytest.raises(InvalidRecordError, match="nested deeper"):
+        encode_record(record)
+    with pytest.warns(InvalidRecordWarning, match="nested deeper than 254 levels"):
+        assert len(normalize_jobs([record, job("g1")])) == 1
+
+
+@pytest.mark.parametrize("where", ["x", "status", "resource_ids"])
+def test_the_depth_limit_is_the_same_for_every_input_form(where):
+    """record (1) + job (2) + MAX_DEPTH - 2 levels is the deepest record allowed."""
+    for levels, ok in ((norm.MAX_DEPTH - 2, True), (norm.MAX_DEPTH - 1, False)):
+        record = job(**{where: _nest(levels)})
+        raw = json.dumps(record)
+        for form in (record, raw, raw.encode(), bytearray(raw.encode()), memoryview(raw.encode())):
+            if ok:
+                parse_job(form)
+            else:
+                with pytest.raises(InvalidRecordError, match="nested deeper"):
+                    parse_job(form)
+
+
+def test_json_nested_past_orjsons_limit_is_undecodable():
+    raw = b'{"job": {"id": "a", "x": ' + b"[" * 1100 + b"]" * 1100 + b"}}"
+    with pytest.raises(InvalidRecordError, match="undecodable JSON"):
+        parse_job(raw)
+
+
+def test_values_json_has_no_type_for_are_still_read():
+    from decimal import Decimal
+
+    record = job(entities={"volume": {"original_size": Decimal("40")}}, **{"when": datetime.now()})
+    row = normalize_jobs([record]).iloc[0]
+    assert row["volume_original_gb"] == 40.0 and "when" in row["extra"]
+    assert encode_record({"job": {"id": "j", 1: Decimal("1.5")}}) == b'{"job":{"id":"j","1":"1.5"}}'
