@@ -99,8 +99,8 @@ def csv_safe(value: object) -> object:
 
     Examples
     --------
-    >>> csv_safe('=HYPERLINK("http://evil.example","click")')
-    '\'=HYPERLINK("http://evil.example","click")'
+    >>> print(csv_safe('=HYPERLINK("http://evil.example","click")'))
+    '=HYPERLINK("http://evil.example","click")
     >>> csv_safe("RestartMysqlInstance"), csv_safe(-5.0)
     ('RestartMysqlInstance', -5.0)
     """
