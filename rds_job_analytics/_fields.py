@@ -11,7 +11,7 @@ Kinds (how a value is read and cleaned, identically on both paths):
 ``text``      ``str.strip()``, empty -> missing
 ``compact``   every whitespace character removed, empty -> missing (IPs, endpoints)
 ``category``  ``clean(value)`` once per distinct value
-``number``    ``clean(value)`` -> float (NaN when missing or unparseable)
+``number``    ``clean(value)`` -> float (NaN when missing, ambiguous or unparseable)
 ``time``      ISO-8601 text -> UTC (the raw text is kept until the column is parsed)
 ``list``      a list of text (a lone string is a one-item list), each item stripped
 ``derived``   computed from other columns (no path)
@@ -36,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,7 +117,21 @@ def canonical_status(value: Any) -> str | None:
 
 # -- value cleaners (the per-record path calls them per value, the columnar path once
 #    per distinct value) ----------------------------------------------------------------
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?|\.\d+")
+#: A number as the API may write it: plain (``40``, ``40.5``, ``.5``, ``-3``), with an
+#: exponent (``1e3``), or grouped by thousands with commas (``1,024``, ``12,345.5``: a
+#: lead of 1-3 digits, then groups of exactly 3); then an optional ``%`` or ``GB``
+#: (any case); whitespace around each part. ASCII digits only. Anything else (``1,02``,
+#: ``1.024,5``, ``40 MB``, ``abc5``, ``nan``) is not a number.
+_NUMBER = re.compile(
+    r"""\s*
+    (?P<num>[-+]?
+        (?: [0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?
+          | (?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[-+]?[0-9]+)?
+        )
+    )
+    \s*(?:%|gb)?\s*""",
+    re.IGNORECASE | re.VERBOSE,
+)
 
 #: Canonical spellings of the instance types (compared case-folded).
 INSTANCE_TYPES = MappingProxyType({"single": "Single", "ha": "Ha", "replica": "Replica"})
@@ -159,13 +174,28 @@ def compact(value: Any) -> str | None:
 
 
 def number(value: Any) -> float:
-    """``'60'``, ``'60%'``, ``'60 % '``, ``40``, ``0`` -> float; None, ``''``, junk -> NaN."""
+    """A number, or NaN when missing, ambiguous or not finite (rule: :data:`_NUMBER`).
+
+    Examples
+    --------
+    >>> [number(v) for v in ("60", "60 % ", "1e3", "1,024", "100 GB", 40)]
+    [60.0, 60.0, 1000.0, 1024.0, 100.0, 40.0]
+    >>> [number(v) for v in ("1,02", "1.024,5", "abc5", "", None, "nan", "1e999")]
+    [nan, nan, nan, nan, nan, nan, nan]
+    """
     if value is None or value == "" or isinstance(value, bool):
         return np.nan
     if isinstance(value, int | float):
-        return float(value)
-    m = _NUMBER.search(str(value))
-    return float(m.group()) if m else np.nan
+        try:
+            out = float(value)
+        except OverflowError:  # an int beyond float
+            return np.nan
+    else:
+        m = _NUMBER.fullmatch(str(value))
+        if m is None:
+            return np.nan
+        out = float(m["num"].replace(",", ""))
+    return out if math.isfinite(out) else np.nan
 
 
 def clean_instance_type(value: Any) -> str | None:
@@ -246,8 +276,10 @@ _TABLE = (
           "(case-insensitive, stripped; `Complete`/`Success`/`Succeeded` -> `Completed`, "
           "`Fail`/`Failure` -> `Failed`); others verbatim", task=_p("status")),
     Field("created", UTC_TIME, "time", _p("created"), task=_p("create_time"),
-          doc="job.created / task create_time (`+0000`, `+08:00`, `Z`, fractions), "
-          "converted to UTC; NaT when missing or empty"),
+          doc="job.created / task create_time (`+0000`, `+08:00`, `Z`, fractions, any case: "
+          "`2026-10-01t08:00:00z`), converted to UTC; NaT when missing, empty, not a time "
+          "starting with its year (`now`, `today` are not the current time) or outside "
+          "1677-09-21 .. 2262-04-11 (`9999-12-31T23:59:59+0000`)"),
     Field("ended", UTC_TIME, "time", _p("ended"), task=_p("end_time"),
           doc="job.ended / task end_time (the task list documents it as the planned end; "
           "the archive prefers a per-job `ended`), as created"),
@@ -256,7 +288,8 @@ _TABLE = (
           "terminal (a Running job may carry `ended`), when either is missing, or ended < created"),
     Field("progress_pct", FLOAT, "number", _p("process", "progress"), number,
           'process (or job.progress): `"60"`, `"60%"`, `"60 % "`, `60`, `0` -> float; '
-          "NaN when empty", empty_is_missing=True, task=_p("process")),
+          "NaN when empty; the number rule: see volume_original_gb", empty_is_missing=True,
+          task=_p("process")),
     Field("instance_id", TEXT, "text", _p("instance.id"), task=_p("instance_id"),
           doc="job.instance.id / task instance_id, stripped"),
     Field("instance_name", TEXT, "text", _p("instance.name"), task=_p("instance_name"),
@@ -280,7 +313,11 @@ _TABLE = (
     Field("volume_type", CATEGORY, "category", _p("entities.volume.type"), text,
           "entities.volume.type"),
     Field("volume_original_gb", FLOAT, "number", _p("entities.volume.original_size"), number,
-          "entities.volume.original_size (a string in GB)"),
+          "entities.volume.original_size (a string in GB). The number rule of every number "
+          'column: plain (`"40"`, `"40.5"`), an exponent (`"1e3"` -> 1000.0) or thousands '
+          'grouped by commas (`"1,024"` -> 1024.0: groups of exactly three), then an optional '
+          '`%` or `GB`; anything else (`"1,02"`, `"1.024,5"`, `"40 MB"`, `"abc5"`, not finite) '
+          "is NaN, never a number read from part of the text"),
     Field("volume_target_gb", FLOAT, "number", _p("entities.volume.target_size"), number,
           "entities.volume.target_size (a string in GB)"),
     Field("volume_delta_gb", FLOAT, "derived", doc="volume_target_gb - volume_original_gb"),

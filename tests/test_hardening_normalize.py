@@ -320,3 +320,59 @@ def test_values_json_has_no_type_for_are_still_read():
     row = normalize_jobs([record]).iloc[0]
     assert row["volume_original_gb"] == 40.0 and "when" in row["extra"]
     assert encode_record({"job": {"id": "j", 1: Decimal("1.5")}}) == b'{"job":{"id":"j","1":"1.5"}}'
+
+
+# -- item 16: values that were silently wrong ---------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1e3", 1000.0),
+        ("2.5E2", 250.0),
+        ("1,024", 1024.0),
+        ("12,345,678.5", 12345678.5),
+        (" 1,024 GB ", 1024.0),
+        ("100GB", 100.0),
+        ("60 % ", 60.0),
+        ("40", 40.0),
+        ("1,02", None),  # not grouped by three: ambiguous
+        ("1,0245", None),
+        ("1.024,5", None),  # a decimal comma
+        ("1,024e3", None),
+        ("40 MB", None),  # another unit
+        ("abc5", None),
+        ("5-6", None),
+        ("nan", None),
+        ("inf", None),
+        ("1e999", None),  # not finite
+        ("\u0661\u0662", None),  # digits, but not ASCII ones
+    ],
+)
+def test_sizes_follow_the_number_rule_on_both_paths(raw, expected, monkeypatch):
+    record = job("5" * 32, entities={"volume": {"original_size": raw, "target_size": "2,048"}})
+    df, _ = both_paths([*FILLER, blob(record)], monkeypatch)
+    got = df["volume_original_gb"].iloc[-1]
+    assert np.isnan(got) if expected is None else got == expected
+    assert df["volume_target_gb"].iloc[-1] == 2048.0
+    assert normalize_jobs([record])["volume_original_gb"].equals(
+        df["volume_original_gb"].tail(1).reset_index(drop=True)
+    )
+
+
+@pytest.mark.parametrize("word", ["now", "today", "NOW", " Today ", "tomorrow", "yesterday"])
+def test_words_are_not_the_current_time(word, monkeypatch):
+    record = job(created=word, ended=word)
+    df, _ = both_paths([*FILLER, blob(record)], monkeypatch)
+    assert df[["created", "ended"]].iloc[-1].isna().all()
+    assert normalize_jobs([record])[["created", "ended"]].iloc[0].isna().all()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-10-01t08:00:00z", "2026-10-01t16:00:00+08:00", "2026-10-01t08:00:00.000z",
+     "2026-10-01t08:00:00+0000", "2026-10-01T08:00:00z"],
+)  # fmt: skip
+def test_lower_case_t_and_z_parse(value, monkeypatch):
+    record = job(created=value, ended="2026-10-01T09:00:00+0000")
+    df, _ = both_paths([*FILLER, blob(record)], monkeypatch)
+    assert df["created"].iloc[-1] == pd.Timestamp("2026-10-01T08:00:00Z")
+    assert df["duration_s"].iloc[-1] == 3600.0
