@@ -54,7 +54,7 @@ from .exceptions import (
     without_secrets,
 )
 from .regions import endpoint_for, region_of
-from .schema import clean_job_id, strip_job_id, to_epoch_ms
+from .schema import JOB_ID_MAX_LENGTH, clean_job_id, strip_job_id, to_epoch_ms
 
 __all__ = [
     "ERROR_MAP",
@@ -77,9 +77,8 @@ _TRANSIENT = (
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
-#: No job ID is longer than its longest shape (:data:`~rds_job_analytics.schema.JOB_ID_SHAPE`,
-#: a UUID); a longer argument is refused before any call (no 10k-character query).
-MAX_JOB_ID_LENGTH = len("31b8ae23-c687-4d80-b7b4-42a66c9bb886")
+#: :data:`schema.JOB_ID_MAX_LENGTH` (its home), under the name this module has exported.
+MAX_JOB_ID_LENGTH = JOB_ID_MAX_LENGTH
 
 #: The one error map: ``(statuses, error_code, exception class)``, the first matching row
 #: wins; ``None`` matches any status or any code; no match gives :class:`ApiError`. A 404

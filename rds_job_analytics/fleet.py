@@ -56,8 +56,9 @@ from typing import Any, Literal
 import pandas as pd
 
 from ._dbquota import DbTokenBucket
+from ._validate import PROJECT_ID_SHAPE
 from .archive import JobArchive
-from .auth import AkSkAuth, Auth, PasswordAuth, TokenAuth
+from .auth import AkSkAuth, Auth, PasswordAuth, TokenAuth, check_endpoint
 from .client import JobsClient
 from .exceptions import ConfigError, ProjectBusy, RdsJobError
 from .fetch import (
@@ -336,9 +337,12 @@ def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
         elif not isinstance(profile, str) or not profile.strip():
             raise fail(lines.of(table, None, "profile"), f"{table}.profile", "must be a name")
         iam = body.get("iam_endpoint")
-        if iam is not None and (not isinstance(iam, str) or not re.match(r"^https?://", iam)):
-            raise fail(lines.of(table, None, "iam_endpoint"), f"{table}.iam_endpoint",
-                       "must be an http(s) URL")  # fmt: skip
+        if iam is not None:
+            try:  # the endpoint rule's home: https (plain http to loopback only), no user info
+                check_endpoint(iam, name="iam_endpoint")
+            except ConfigError as exc:
+                raise fail(lines.of(table, None, "iam_endpoint"), f"{table}.iam_endpoint",
+                           str(exc)) from None  # fmt: skip
         rate = body.get("rate_limit", 1.0)
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e6:
             raise fail(lines.of(table, None, "rate_limit"), f"{table}.rate_limit",
@@ -363,19 +367,22 @@ def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
             region, pid = proj.get("region"), proj.get("project_id")
             if not isinstance(region, str) or not region:
                 raise fail(pat, f"{where}.region", 'required (e.g. "cn-north-4")')
-            if not isinstance(pid, str) or not re.fullmatch(r"[0-9A-Za-z]{32}", pid):
+            if not isinstance(pid, str) or not PROJECT_ID_SHAPE.fullmatch(pid):
                 raise fail(lines.of(ptable, i, "project_id") or pat, f"{where}.project_id",
                            f"must be the project's 32-character ID, not {pid!r}")  # fmt: skip
             endpoint = proj.get("endpoint")
+            if endpoint is not None:
+                try:
+                    check_endpoint(endpoint, name="endpoint", allow_http=True)  # client: http
+                except ConfigError as exc:
+                    raise fail(lines.of(ptable, i, "endpoint"), f"{where}.endpoint",
+                               str(exc)) from None  # fmt: skip
             if endpoint is None:
                 if region not in REGION_DOMAINS:
                     raise fail(lines.of(ptable, i, "region"), f"{where}.region",
                                f"unknown region {region!r}: check the spelling, or give its "
                                "endpoint = \"https://...\"")  # fmt: skip
                 endpoint = endpoint_for(region)
-            elif not isinstance(endpoint, str) or not re.match(r"^https?://[^/\s@]+", endpoint):
-                raise fail(lines.of(ptable, i, "endpoint"), f"{where}.endpoint",
-                           "must be an http(s) URL without credentials")  # fmt: skip
             line = lines.of(ptable, i, "project_id") or pat
             if pid in seen:
                 raise fail(line, f"{where}.project_id",
@@ -683,7 +690,9 @@ def discover_projects(
     from .auth import AuthContext
 
     creds = account.credentials(environ)
-    base = (iam_endpoint or account.iam_endpoint or _default_iam(account)).rstrip("/")
+    base = check_endpoint(
+        iam_endpoint or account.iam_endpoint or _default_iam(account), name="iam_endpoint"
+    ).rstrip("/")  # the password and signatures go only to https, or to loopback
     url = f"{base}/v3/auth/projects"
     with requests.Session() as session:
         if account.auth == "password":

@@ -31,12 +31,12 @@ import threading
 import time
 from pathlib import Path
 
-from .exceptions import ConfigError, TransportError
+from .exceptions import ConfigError, Interrupted
 
 __all__ = ["QuotaCancelled", "SharedTokenBucket", "bucket_path"]
 
 
-class QuotaCancelled(TransportError):
+class QuotaCancelled(Interrupted):
     """The bucket was cancelled (Ctrl-C): no more calls go out through it."""
 
 

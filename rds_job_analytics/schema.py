@@ -27,6 +27,7 @@ __all__ = [
     "COMPLETED",
     "FAILED",
     "FETCH_COLUMNS",
+    "JOB_ID_MAX_LENGTH",
     "JOB_ID_SHAPE",
     "JOB_SCHEMA",
     "OBJECT",
@@ -76,6 +77,9 @@ def strip_job_id(value: str) -> str:
 #: The two shapes of a task-center job ID (after :func:`strip_job_id`): a UUID with
 #: hyphens, or 32 hex digits without. A shape, not a UUID check (no version bits).
 JOB_ID_SHAPE = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|[0-9a-fA-F]{32}")
+#: No job ID is longer than its longest shape (a UUID): a longer argument is refused
+#: before any call (no 10k-character query).
+JOB_ID_MAX_LENGTH = 36
 
 
 def is_job_id(token: str) -> bool:
