@@ -26,6 +26,7 @@ from .exceptions import ConfigError
 from .schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
 
 __all__ = [
+    "UNKNOWN_LABEL",
     "duration_summary",
     "failure_rates",
     "filter_window",
@@ -37,6 +38,12 @@ __all__ = [
 
 #: Group keys derived from ``created`` (UTC) when the frame has no such column.
 DERIVED_BY = ("month", "week", "day")
+
+#: How a missing group key is shown. Rows with no value in a ``by`` column (a job with no
+#: engine, a row synced before the origin columns existed) are never dropped: they form a
+#: group of their own, keyed ``NaN`` in the results (so ``isna`` finds it and pieces of a
+#: frame combine), and the explorer, the plots and the report label it with this text.
+UNKNOWN_LABEL = "(unknown)"
 
 #: Shared parameter docs, formatted into the docstrings of stats and plots by
 #: :func:`_fill_doc` (after seaborn's ``DocstringComponents``): every function describes a
@@ -50,7 +57,10 @@ _PARAM_DOCS = {
     ``JobArchive.to_frame``).""",
     "by": """by : str or list of str
     Group by this column (or these columns); ``"month"``, ``"week"`` and ``"day"`` are
-    derived from ``created`` (UTC) when the frame has no such column.""",
+    derived from ``created`` (UTC) when the frame has no such column. Categorical
+    columns (``engine``, ``region``, ``account``, ``project_id``...) give a row per
+    category that occurs (unused categories give none); rows with no value form a
+    group of their own, keyed ``NaN`` (shown as ``"(unknown)"``, :data:`UNKNOWN_LABEL`).""",
     "by_plot": """by : str
     Group by this column; ``"month"``, ``"week"`` and ``"day"`` are derived from
     ``created`` (UTC) when the frame has no such column.""",
@@ -174,7 +184,8 @@ def wilson_interval(
 def _group(df: pd.DataFrame, names: list[str]):
     if names:
         return df.groupby(names, observed=True, dropna=False, sort=True)
-    return df.groupby(lambda _: "all", sort=False)
+    # one "all" group; a Series key keeps the index's dtype (str) when there are no rows
+    return df.groupby(pd.Series("all", index=df.index, dtype="str"), sort=False)
 
 
 #: ``failure_rates`` count columns: one per canonical status, in this order.
@@ -298,11 +309,14 @@ def resize_summary(
 ) -> pd.DataFrame:
     """Storage scale-ups (rows with volume sizes): count, total/median/largest GB added.
 
+    Like :func:`failure_rates` and :func:`duration_summary`, a selection with no scale-up
+    gives no rows (with every column).
+
     Parameters
     ----------
     {df}
     {by}
-        ``None`` (the default): one row, ``"all"``, also when there is no scale-up.
+        ``None`` (the default): one row, ``"all"``.
     {start}
     {end}
 
@@ -329,9 +343,6 @@ def resize_summary(
             "largest_gb_added": g.max().astype("float64"),
         }
     )
-    if not names:  # one "all" row, also when there is no scale-up
-        out = out.reindex(["all"]).fillna({"jobs": 0, "total_gb_added": 0.0})
-        out = out.astype({"jobs": "int64"})
     return out
 
 
