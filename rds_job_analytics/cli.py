@@ -394,7 +394,7 @@ def _client(args: argparse.Namespace) -> Any:
 # -- commands ----------------------------------------------------------------------------
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from .export import EXPORT_SUFFIXES
-    from .fetch import fetch_jobs
+    from .fetch import FETCHED, fetch_jobs
 
     out = _output(args.output, EXPORT_SUFFIXES, stdout=True)  # before any call
     ids, invalid = _ids(args)
@@ -413,7 +413,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         print("rds-jobs: the main columns only; keep every column with -o jobs.csv "
               "(or .parquet), -o - (CSV on stdout) or --archive jobs.sqlite",
               file=sys.stderr)  # fmt: skip
-    failures = df[df["fetch_status"] != "ok"]
+    failures = df[~df["fetch_status"].isin(FETCHED)]
     for _, row in failures.head(MAX_FAILURE_LINES).iterrows():
         print(f"{row['job_id']}: {row['fetch_status']}: {row['fetch_error']}", file=sys.stderr)
     if len(failures) > MAX_FAILURE_LINES:

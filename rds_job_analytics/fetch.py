@@ -32,7 +32,7 @@ import orjson
 import pandas as pd
 
 from ._validate import ERRORS_CHOICES, Errors, check_choice
-from .archive import JobArchive
+from .archive import ArchiveError, JobArchive
 from .client import JobsClient
 from .exceptions import (
     AuthError,
@@ -58,7 +58,10 @@ from .schema import (
 
 __all__ = ["FetchWarning", "SyncResult", "fetch_jobs", "sync_jobs"]
 
-FETCH_STATUSES = ["ok", "not_found", "rate_limited", "auth_error", "error"]
+FETCH_STATUSES = ["ok", "expired", "not_found", "rate_limited", "auth_error", "error"]
+#: Statuses that are no failure: fetched, or ``expired`` (archived as not finished, then
+#: aged out of the API: the archived record is the row, and it is not asked for again).
+FETCHED = frozenset({"ok", "expired"})
 #: What :func:`fetch_jobs` asks again for when an archive already holds a job.
 Refresh = Literal["running", "all", "none"]
 REFRESH_CHOICES: tuple[str, ...] = get_args(Refresh)
@@ -202,9 +205,15 @@ def fetch_jobs(
         raw.update(archive.raw(project, reuse))
         for j in reuse:
             status[j] = "ok"
+        gone = archive.expired(project)
+        aged = [j for j in todo if status[j] == "pending" and j in gone]
+        raw.update(archive.raw(project, aged))
+        for j in aged:
+            status[j], message[j] = "expired", _expired_text(gone[j])
         todo = [j for j in todo if status[j] == "pending"]
 
     stopped: list[str] = []  # why the batch stopped (an auth failure that cannot heal)
+    lost: list[ArchiveError] = []  # the archive failed: the batch stops and this is raised
     stop_lock = threading.Lock()
     paused_here = False  # whether this call interrupted the client (then it resumes it)
 
@@ -229,7 +238,12 @@ def fetch_jobs(
             raise
         blob = orjson.dumps(body)
         if archive is not None:
-            archive.put(blob, project_id=project, region=client.region, account=account)
+            try:
+                archive.put(blob, project_id=project, region=client.region, account=account)
+            except ArchiveError as exc:  # the store is gone: asking the API more loses answers
+                lost.append(exc)
+                stop(f"the archive failed: {exc}")
+                raise
         return blob
 
     down: str | None = None  # why the endpoint was found dead, when it was
@@ -275,12 +289,18 @@ def fetch_jobs(
             client.resume()
         if bar is not None:
             bar.close()
+    if lost:  # what was committed before stays; the caller learns the archive is gone
+        raise lost[0]
+    if archive is not None:
+        _expire(archive, project, status, message, raw)
 
     frame = with_origin(
         _assemble(order, status, message, raw),
         account=account, project_id=project, region=client.region,
     )  # fmt: skip
-    failures = frame[frame["fetch_status"] != "ok"][["job_id", "fetch_status", "fetch_error"]]
+    failures = frame[~frame["fetch_status"].isin(FETCHED)][
+        ["job_id", "fetch_status", "fetch_error"]
+    ]
     if len(failures):
         counts = failures["fetch_status"].value_counts()
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
@@ -294,10 +314,37 @@ def fetch_jobs(
     return frame
 
 
+def _expired_text(when: pd.Timestamp) -> str:
+    return (f"aged out of the API before it finished (not found since {when:%Y-%m-%d %H:%M} "
+            "UTC): the archived record is kept and not asked for again")  # fmt: skip
+
+
+def _expire(
+    archive: JobArchive,
+    project: str,
+    status: dict[str, str],
+    message: dict[str, str | None],
+    raw: dict[str, bytes],
+) -> None:
+    """Archived jobs that never finished and now answer "not found" have aged out of the
+    API: marked expired in the archive (with when), reported with their archived record."""
+    missing = [j for j, s in status.items() if s == "not_found"]
+    if not missing:
+        return
+    known = archive.raw(project, missing)
+    if not known:
+        return
+    archive.mark_expired(project, list(known))
+    gone = archive.expired(project)
+    for j, blob in known.items():
+        if j in gone:
+            status[j], message[j], raw[j] = "expired", _expired_text(gone[j]), blob
+
+
 def _assemble(
     order: list[str], status: dict[str, str], message: dict[str, str | None], raw: dict[str, bytes]
 ) -> pd.DataFrame:
-    ok = [j for j in order if status[j] == "ok"]
+    ok = [j for j in order if status[j] in FETCHED]
     df = normalize_jobs([raw[j] for j in ok], errors="ignore")
     bad = {s["position"] for s in df.attrs["skipped_records"]}
     for pos in bad:  # an archived/returned body that is not a job: report it, keep going
@@ -525,6 +572,8 @@ def _sync(
                     newest_first = False
                 low = created.min().to_pydatetime()
                 oldest = low if oldest is None else min(oldest, low)
+    except ArchiveError:  # not a listing problem: the store is gone, stop asking the API
+        raise
     except RdsJobError as exc:
         partial = f"{type(exc).__name__}: {exc}"
     window_start = since
@@ -548,7 +597,7 @@ def _sync(
         wanted, client=client, archive=archive, refresh="running", errors=errors,
         progress=progress, account=account,
     )  # fmt: skip
-    failed = int((frame["fetch_status"] != "ok").sum())
+    failed = int((~frame["fetch_status"].isin(FETCHED)).sum())
     calls = client.calls - calls0
     if window_start < end:
         archive.record_sync(

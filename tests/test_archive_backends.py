@@ -297,11 +297,6 @@ def test_a_sync_that_loses_its_database_while_listing_stops_asking(own_server, m
         assert arc.syncs().empty  # no window is claimed as covered
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fetch.py: fetch_jobs' worker catches every exception of archive.put per job, "
-    "so an archive outage is recorded per job and the API is still asked for every job",
-)
 def test_a_sync_that_loses_its_database_while_fetching_details_stops_asking(own_server):
     url = own_server.create_database()
     jobs = load_sample(raw=True)[:40]
