@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from ._fields import ENGINE_IN_NAME
 from .exceptions import ConfigError
 from .schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
 
@@ -36,8 +37,10 @@ __all__ = [
 ]
 
 
-#: Group keys derived from ``created`` (UTC) when the frame has no such column.
-DERIVED_BY = ("month", "week", "day")
+#: Group keys derived when the frame has no such column: ``month``, ``week`` and ``day``
+#: from ``created`` (UTC); ``job_kind`` from ``job_name`` without its engine
+#: (``RestartMysqlInstance`` and ``RestartPostgresqlInstance`` are both ``RestartInstance``).
+DERIVED_BY = ("month", "week", "day", "job_kind")
 
 #: How a missing group key is shown. Rows with no value in a ``by`` column (a job with no
 #: engine, a row synced before the origin columns existed) are never dropped: they form a
@@ -57,7 +60,8 @@ _PARAM_DOCS = {
     ``JobArchive.to_frame``).""",
     "by": """by : str or list of str
     Group by this column (or these columns); ``"month"``, ``"week"`` and ``"day"`` are
-    derived from ``created`` (UTC) when the frame has no such column. Categorical
+    derived from ``created`` (UTC) and ``"job_kind"`` from ``job_name`` without its engine
+    (``RestartMysqlInstance`` -> ``RestartInstance``) when the frame has no such column. Categorical
     columns (``engine``, ``region``, ``account``, ``project_id``...) give a row per
     category that occurs (unused categories give none); rows with no value form a
     group of their own, keyed ``NaN`` (shown as ``"(unknown)"``, :data:`UNKNOWN_LABEL`).""",
@@ -119,7 +123,7 @@ def filter_window(df: pd.DataFrame, start: Any = None, end: Any = None) -> pd.Da
 
 
 def _keys(df: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[pd.DataFrame, list[str]]:
-    """``df`` with any derived group column (month/week/day) added, and the key names."""
+    """``df`` with any derived group column (:data:`DERIVED_BY`) added, and the key names."""
     if by is None:
         return df, []
     names = [by] if isinstance(by, str) else list(by)
@@ -133,12 +137,20 @@ def _keys(df: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[pd.DataFram
             df["week"] = df["created"].dt.tz_localize(None).dt.to_period("W").dt.start_time
         elif n == "day":
             df["day"] = df["created"].dt.floor("D")
+        elif n == "job_kind":
+            df["job_kind"] = _job_kinds(df["job_name"])
         else:
             raise ConfigError(
                 f"by={n!r} is not a column of the frame; use a column name or one of "
                 f"{sorted(DERIVED_BY)}"
             )
     return df, names
+
+
+def _job_kinds(names: pd.Series) -> pd.Series:
+    """``job_name`` without the engine's name in it, as a categorical (NaN stays NaN)."""
+    kind = {n: ENGINE_IN_NAME.sub("", str(n)) or str(n) for n in names.dropna().unique()}
+    return names.astype(object).map(kind).astype("category")
 
 
 @_fill_doc

@@ -7,12 +7,18 @@ areas, and shows the traceback of a failed refresh there instead of raising it f
 widget callback. The output areas are filled through their ``outputs`` state, so the
 explorer also works outside a kernel and whatever the matplotlib backend.
 
+It reads well with many job types: the table and the charts show the ``top`` groups by
+jobs and sum up the rest in one ``others`` row, and the rows can be job kinds (the job
+type without its engine: 40 job types are 16 kinds) instead of job types.
+
 Examples
 --------
 Outside a notebook the widgets are plain objects whose state can be set and read:
 
 >>> import rds_job_analytics as rja
 >>> ex = rja.explore(rja.load_sample())
+>>> len(ex.table), ex.table.index[-1]
+(16, 'others (25 job types)')
 >>> ex.status.value = ("Failed",)
 >>> set(ex.filtered["status"]) == {"Failed"}
 True
@@ -21,56 +27,257 @@ True
 from __future__ import annotations
 
 import base64
+import inspect
 import io
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from pandas.io.formats.style import Styler
 
 from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
-from .schema import FAILED
-from .stats import duration_summary, failure_rates
+from .schema import FAILED, ORIGIN_COLUMNS
+from .stats import UNKNOWN_LABEL, _keys, duration_summary, failure_rates, wilson_interval
 
-__all__ = ["CHARTS", "JobExplorer", "explore"]
+__all__ = ["CHARTS", "GROUPS", "JobExplorer", "explore"]
 
-#: Chart choices of the explorer: label -> ``draw(frame, ax)``.
-CHARTS: dict[str, Callable[[pd.DataFrame, Axes], Any]] = {
-    "failure rates": lambda df, ax: plot_failure_rates(df, ax=ax, min_jobs=1),
-    "durations": lambda df, ax: plot_durations(df, ax=ax),
-    "timeline": lambda df, ax: plot_timeline(df, ax=ax),
-    "resizes": lambda df, ax: plot_resize_deltas(df, ax=ax),
+#: Default number of groups shown one by one (table rows and chart bars); the rest are
+#: summed up in one ``others`` row.
+TOP = 15
+#: Groups with fewer finished jobs get no bar of their own in the failure-rate chart.
+MIN_JOBS = 5
+
+#: Chart choices of the explorer: label -> ``draw(frame, ax, *, by, top)``, where ``by``
+#: is the column the explorer groups by and ``top`` how many groups it shows (a
+#: ``draw(frame, ax)`` without them works too: it is given only what it takes).
+CHARTS: dict[str, Callable[..., Any]] = {
+    "failure rates": lambda df, ax, by="job_name", top=TOP: plot_failure_rates(
+        df, ax=ax, by=by, top=top, min_jobs=MIN_JOBS
+    ),
+    "durations": lambda df, ax, by="job_name", top=TOP: plot_durations(df, ax=ax, by=by, top=top),
+    "timeline": lambda df, ax, by="job_name", top=TOP: plot_timeline(df, ax=ax),
+    "resizes": lambda df, ax, by="job_name", top=TOP: plot_resize_deltas(df, ax=ax),
 }
 
+#: What the rows of the table (and the bars of the charts) can be: label -> column.
+#: The origin columns are offered only when the frame has more than one value in them.
+GROUPS: dict[str, str] = {
+    "job type": "job_name",
+    "job kind": "job_kind",
+    "engine": "engine",
+    "instance type": "instance_type",
+    "region": "region",
+    "account": "account",
+    "project": "project_id",
+}
 
-def _options(df: pd.DataFrame, col: str) -> list[str]:
+#: Human headers of the summary table (the raw columns stay in :attr:`JobExplorer.table`).
+_HEADERS = {
+    "jobs": "Jobs",
+    "failed": "Failed",
+    "running": "Running",
+    "failure_rate": "Failure rate",
+    "ci": "95% interval",
+    "median_s": "Median",
+    "p90_s": "p90",
+}
+#: Units a duration column can be shown in: (name, seconds), largest first.
+_UNITS = (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0))
+#: How the PNG of the chart is rendered: at twice the CSS pixels (100 per inch of the
+#: figure, as matplotlib's default), sharp on high-DPI screens.
+_DPI, _SCALE = 200, 2
+
+
+def _values(df: pd.DataFrame, col: str) -> list[tuple[str, str]]:
+    """``(label, value)`` options of a column, by name, with the job count in the label;
+    rows with no value are one more option, :data:`~rds_job_analytics.stats.UNKNOWN_LABEL`."""
     if col not in df.columns:
         return []
-    return sorted(str(v) for v in df[col].dropna().unique())
+    counts = df[col].astype(object).fillna(UNKNOWN_LABEL).value_counts()
+    return [(f"{k}  ({n:,})", str(k)) for k, n in sorted(counts.items(), key=lambda kv: str(kv[0]))]
+
+
+def _distinct(df: pd.DataFrame, col: str) -> int:
+    """How many values a column has, counting "no value" as one."""
+    return int(df[col].nunique(dropna=False)) if col in df.columns and len(df) else 0
+
+
+def _label(key: Any) -> str:
+    if isinstance(key, tuple):
+        return " / ".join(_label(k) for k in key)
+    return UNKNOWN_LABEL if pd.isna(key) else str(key)
+
+
+def _unit(seconds: pd.Series) -> tuple[str, float]:
+    """The one unit a duration column is shown in: the largest that fits its median."""
+    med = seconds.median() if seconds.notna().any() else 0.0
+    return next(((u, size) for u, size in _UNITS if med >= size), _UNITS[-1])
+
+
+def summary_table(df: pd.DataFrame, *, by: str = "job_name", top: int | None = TOP) -> pd.DataFrame:
+    """The explorer's table: per group, jobs, failures, the failure rate with its 95%
+    interval and the median and p90 duration, the groups with most jobs first.
+
+    With more than ``top + 1`` groups, the rest are summed up in a last row
+    ``others (N job types)`` (its rate and interval from the summed counts, its durations
+    from the jobs themselves), so the jobs column still adds up to the selection.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A normalized job frame.
+    by : str
+        The column to group by (any ``by`` of :func:`~rds_job_analytics.failure_rates`).
+    top : int or None
+        Most groups shown one by one; ``None``: all of them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the group's label (``"(unknown)"`` for rows with no value), with
+        columns ``jobs``, ``failed``, ``running`` (int), ``failure_rate``, ``ci_low``,
+        ``ci_high``, ``median_s``, ``p90_s`` (float).
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> t = summary_table(rja.load_sample(), top=3)
+    >>> len(t), t.index[-1], int(t["jobs"].sum())
+    (4, 'others (37 job types)', 5000)
+    """
+    cols = ["jobs", "failed", "running", "failure_rate", "ci_low", "ci_high", "median_s", "p90_s"]
+    keyed, _ = _keys(df, by)
+    fr = failure_rates(keyed, by=by)
+    ds = duration_summary(keyed, by=by)
+    table = fr.join(ds[["median_s", "p90_s"]], how="left")
+    table = table.sort_values(["jobs", "failed"], ascending=False, kind="stable")
+    # an "others" row stands for two groups or more: one left over is shown as itself
+    rest = table.iloc[top:] if top is not None and len(table) > top + 1 else table.iloc[:0]
+    table = table.iloc[: len(table) - len(rest)]
+    out = pd.DataFrame(table[cols].to_numpy(object), columns=cols)
+    out.index = pd.Index([_label(k) for k in table.index], dtype=object)
+    if len(rest):
+        failed, finished = int(rest["failed"].sum()), int(rest["finished"].sum())
+        lo, hi = wilson_interval(failed, finished)
+        keys = keyed[by]
+        picked = keys.isin(list(rest.index)) | (keys.isna() & rest.index.isna().any())
+        done = duration_summary(keyed[picked], by=None)
+        out.loc[f"others ({len(rest)} {_noun(by)})"] = [
+            int(rest["jobs"].sum()), failed, int(rest["running"].sum()),
+            failed / finished if finished else np.nan, float(lo), float(hi),
+            done["median_s"].iloc[0] if len(done) else np.nan,
+            done["p90_s"].iloc[0] if len(done) else np.nan,
+        ]  # fmt: skip
+    ints = {c: "int64" for c in ("jobs", "failed", "running")}
+    return out.astype({**ints, **{c: "float64" for c in cols if c not in ints}})
+
+
+#: Plural nouns for the ``others`` row.
+_GROUP_NOUNS = {v: k + "s" for k, v in GROUPS.items()}
+
+
+def _noun(by: str) -> str:
+    return _GROUP_NOUNS.get(by, by.replace("_", " ") + "s")
+
+
+def styled_table(table: pd.DataFrame, *, by: str = "job_name") -> Styler:
+    """:func:`summary_table` as people read it: human headers, counts with thousands
+    separators, rates as percentages, each duration column in one unit (named in its
+    header), numbers right-aligned, no index column.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A result of :func:`summary_table`.
+    by : str
+        The column it was grouped by (it names the first column).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        Ready to display; ``.to_html()`` gives the table.
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> html = styled_table(summary_table(rja.load_sample(), top=3)).to_html()
+    >>> "Failure rate" in html and "2.6%" in html and "0.025" not in html
+    True
+    """
+    label = next((k for k, v in GROUPS.items() if v == by), by.replace("_", " "))
+    shown = pd.DataFrame({label[:1].upper() + label[1:]: table.index.astype(str)})
+    for col in ("jobs", "failed", "running", "failure_rate"):
+        shown[_HEADERS[col]] = table[col].to_numpy()
+    shown[_HEADERS["ci"]] = [
+        "" if pd.isna(lo) else f"{lo:.1%} – {hi:.1%}"
+        for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
+    ]
+    fmt: dict[str, Any] = {_HEADERS[c]: "{:,}" for c in ("jobs", "failed", "running")}
+    fmt[_HEADERS["failure_rate"]] = "{:.1%}"
+    for col in ("median_s", "p90_s"):
+        unit, size = _unit(table[col])
+        header = f"{_HEADERS[col]} ({unit})"
+        shown[header] = table[col].to_numpy() / size
+        fmt[header] = "{:,.1f}" if size > 1 else "{:,.0f}"
+    numeric = [c for c in shown.columns[1:] if c != _HEADERS["ci"]] + [_HEADERS["ci"]]
+    others = [i for i in table.index if str(i).startswith("others (")]
+    caption = (
+        f"The {len(table) - len(others)} {_noun(by)} with the most jobs; the rest in the last row."
+        if others
+        else ""
+    )
+    return (
+        shown.style.format(fmt, na_rep="–")
+        .set_caption(caption)
+        .hide(axis="index")
+        .set_properties(subset=numeric, **{"text-align": "right", "white-space": "nowrap"})
+        .set_table_styles(
+            [
+                {"selector": "th", "props": "text-align: right; padding: 2px 8px;"},
+                {"selector": "th.col_heading.level0.col0", "props": "text-align: left;"},
+                {"selector": "td", "props": "padding: 2px 8px;"},
+                {"selector": "td.col0", "props": "text-align: left;"},
+                {"selector": "caption", "props": "caption-side: bottom; text-align: left;"},
+            ]
+        )
+    )
 
 
 def _figure_output(fig: Figure) -> dict[str, Any]:
-    """A figure as a display-data output (PNG), as the inline backend would show it."""
+    """A figure as a display-data output: a PNG at twice its CSS size (sharp on high-DPI
+    screens), as the inline backend's retina mode shows it."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", facecolor="white", bbox_inches="tight")
-    png = base64.b64encode(buf.getvalue()).decode("ascii")
-    return _display_output({"image/png": png, "text/plain": repr(fig)})
+    fig.savefig(buf, format="png", facecolor="white", bbox_inches="tight", dpi=_DPI)
+    raw = buf.getvalue()
+    width = int.from_bytes(raw[16:20], "big")  # the PNG header's IHDR width
+    png = base64.b64encode(raw).decode("ascii")
+    return _display_output(
+        {"image/png": png, "text/plain": repr(fig)}, {"image/png": {"width": width // _SCALE}}
+    )
 
 
-def _frame_output(df: pd.DataFrame) -> dict[str, Any]:
-    """A frame as a display-data output (its HTML table when pandas gives one)."""
-    data = {"text/plain": repr(df)}
-    table = df._repr_html_()  # the IPython display protocol; None when disabled in pandas
-    if table:
-        data["text/html"] = table
-    return _display_output(data)
+def _html_output(html: str, text: str) -> dict[str, Any]:
+    return _display_output({"text/html": html, "text/plain": text})
 
 
-def _display_output(data: dict[str, str]) -> dict[str, Any]:
-    return {"output_type": "display_data", "data": data, "metadata": {}}
+def _display_output(data: dict[str, str], metadata: dict | None = None) -> dict[str, Any]:
+    return {"output_type": "display_data", "data": data, "metadata": metadata or {}}
+
+
+def _draw(draw: Callable[..., Any], df: pd.DataFrame, ax: Axes, **options: Any) -> None:
+    """Call a :data:`CHARTS` entry with the options its signature takes."""
+    try:
+        params = inspect.signature(draw).parameters
+    except (TypeError, ValueError):  # a builtin or a C callable: no signature to read
+        params = {}
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        options = {k: v for k, v in options.items() if k in params}
+    draw(df, ax, **options)
 
 
 def _error_output(exc: BaseException) -> dict[str, Any]:
@@ -80,23 +287,32 @@ def _error_output(exc: BaseException) -> dict[str, Any]:
 
 
 class JobExplorer(w.VBox):
-    """Filters (dates, job type, engine, status, instance), a chart choice, and a table.
+    """Filters (dates, job type, engine, status, instance, region, account), the grouping
+    of the rows, a chart choice, and a summary table.
 
-    Every change of a control refreshes the selection, the summary table and the chart.
-    A refresh that raises shows its traceback in the chart's output area (and keeps it
-    in ``error``); it never raises out of the widget callback.
+    Every change of a control refreshes the selection, the summary table and the chart;
+    the instance box does so when you press Enter or leave it (not on every keystroke)
+    and matches any part of an instance's name or ID, ignoring case. The region and
+    account filters are shown only when the frame has more than one of them. A refresh
+    that raises shows its traceback in the chart's output area (and keeps it in
+    ``error``); it never raises out of the widget callback.
 
     Parameters
     ----------
     df : pandas.DataFrame
         A normalized job frame.
+    top : int
+        How many groups the table and the charts show one by one (the rest are one
+        ``others`` row); the ``top`` slider changes it.
 
     Attributes
     ----------
     filtered : pandas.DataFrame
         The selected rows.
     table : pandas.DataFrame
-        The summary table shown (per job type).
+        The summary table shown (:func:`summary_table` of the selection), raw numbers.
+    styler : pandas.io.formats.style.Styler or None
+        How the table is shown (:func:`styled_table`); None when nothing is selected.
     figure : matplotlib.figure.Figure
         The explorer's own figure, redrawn on every refresh; not managed by pyplot.
     error : Exception or None
@@ -111,36 +327,59 @@ class JobExplorer(w.VBox):
     ('Jobs per day by status', None)
     """
 
-    def __init__(self, df: pd.DataFrame) -> None:
+    def __init__(self, df: pd.DataFrame, *, top: int = TOP) -> None:
         self.data = df
         created = df["created"].dropna()
         first = created.min().date() if len(created) else None
         last = created.max().date() if len(created) else None
+        wide = w.Layout(width="auto")
         self.start = w.DatePicker(description="from", value=first)
         self.end = w.DatePicker(description="to (incl.)", value=last)
         self.job_type = w.SelectMultiple(
-            options=_options(df, "job_name"), description="job type", rows=6
+            options=_values(df, "job_name"), description="job type", rows=8, layout=wide
         )
-        self.engine = w.SelectMultiple(options=_options(df, "engine"), description="engine", rows=3)
-        self.status = w.SelectMultiple(options=_options(df, "status"), description="status", rows=3)
+        self.engine = w.SelectMultiple(options=_values(df, "engine"), description="engine", rows=3)
+        self.status = w.SelectMultiple(options=_values(df, "status"), description="status", rows=3)
+        names = df["instance_name"].dropna().astype(str).unique() if len(df) else []
         self.instance = w.Combobox(
-            options=_options(df, "instance_name"), description="instance", placeholder="any",
-            ensure_option=False,
+            options=sorted(names), description="instance", placeholder="any (part of a name or ID)",
+            ensure_option=False, continuous_update=False,
         )  # fmt: skip
+        self.region = w.SelectMultiple(options=_values(df, "region"), description="region", rows=3)
+        self.account = w.SelectMultiple(
+            options=_values(df, "account"), description="account", rows=3
+        )
+        origin = [c for c in ORIGIN_COLUMNS if _distinct(df, c) > 1]
+        self.group_by = w.Dropdown(
+            options=[(k, v) for k, v in GROUPS.items() if v not in ORIGIN_COLUMNS or v in origin],
+            value="job_name", description="rows",
+        )  # fmt: skip
+        self.top = w.IntSlider(
+            value=top, min=3, max=max(top, 50), description="top", continuous_update=False
+        )
         self.chart = w.ToggleButtons(options=list(CHARTS), description="chart")
         self.out_chart = w.Output()
         self.out_table = w.Output()
         self.info = w.HTML()
         self.filtered = df
         self.table = pd.DataFrame()
+        self.styler: Styler | None = None
         self.figure = Figure(figsize=(9, 5), facecolor="white")
         self.error: Exception | None = None
-        for ctl in (self.start, self.end, self.job_type, self.engine, self.status, self.instance,
-                    self.chart):  # fmt: skip
+        controls = (self.start, self.end, self.job_type, self.engine, self.status, self.instance,
+                    self.region, self.account, self.group_by, self.top, self.chart)  # fmt: skip
+        for ctl in controls:
             ctl.observe(self._refresh, names="value")
-        filters = w.HBox([w.VBox([self.start, self.end, self.instance]), self.job_type,
-                          w.VBox([self.engine, self.status])])  # fmt: skip
-        super().__init__([filters, self.chart, self.info, self.out_chart, self.out_table])
+        #: The filters shown: region and account only when there is a choice to make.
+        self.origin_filters = [f for f, c in ((self.region, "region"), (self.account, "account"))
+                               if _distinct(df, c) > 1]  # fmt: skip
+        columns = [w.VBox([self.start, self.end, self.instance]), self.job_type,
+                   w.VBox([self.engine, self.status])]  # fmt: skip
+        if self.origin_filters:
+            columns.append(w.VBox(self.origin_filters))
+        filters = w.HBox(columns, layout=w.Layout(flex_flow="row wrap"))
+        view = w.HBox([self.group_by, self.top], layout=w.Layout(flex_flow="row wrap"))
+        super().__init__([filters, view, self.chart, self.info, self.out_chart, self.out_table])
         self._refresh()
 
     def _select(self) -> pd.DataFrame:
@@ -154,11 +393,19 @@ class JobExplorer(w.VBox):
             (self.job_type, "job_name"),
             (self.engine, "engine"),
             (self.status, "status"),
+            (self.region, "region"),
+            (self.account, "account"),
         ):
-            if ctl.value:
-                mask &= df[col].astype(object).isin(list(ctl.value))
-        if self.instance.value:
-            mask &= df["instance_name"].astype(object).eq(self.instance.value)
+            if ctl.value and col in df.columns:
+                mask &= df[col].astype(object).fillna(UNKNOWN_LABEL).isin(list(ctl.value))
+        text = (self.instance.value or "").strip()
+        if text:
+            hit = pd.Series(False, index=df.index)
+            for col in ("instance_name", "instance_id"):
+                if col in df.columns:
+                    found = df[col].astype("string").str.contains(text, case=False, regex=False)
+                    hit |= found.fillna(False).astype(bool)
+            mask &= hit
         return df[mask]
 
     def _refresh(self, _change: Any = None) -> None:
@@ -174,32 +421,39 @@ class JobExplorer(w.VBox):
 
     def _update(self) -> None:
         sel = self._select()
-        fr = failure_rates(sel)
-        ds = duration_summary(sel)
-        table = (
-            fr[["jobs", "failed", "running", "failure_rate"]]
-            .join(ds[["median_s", "p90_s"]], how="left")
-            .sort_values("jobs", ascending=False)
-        )
+        by, top = self.group_by.value, self.top.value
+        table = summary_table(sel, by=by, top=top)
+        styler = styled_table(table, by=by) if len(table) else None
         n_failed = int((sel["status"] == FAILED).sum())
         fig = self.figure
         fig.clear()
-        CHARTS[self.chart.value](sel, fig.add_subplot())
+        bars = min(len(table), top + 1) if self.chart.value in ("failure rates", "durations") else 0
+        fig.set_size_inches(9, max(4.0, 1.6 + 0.28 * bars))  # a bar's label never overlaps
+        _draw(CHARTS[self.chart.value], sel, fig.add_subplot(), by=by, top=top)
         fig.tight_layout()
         chart = _figure_output(fig)
-        self.filtered, self.table = sel, table
-        self.info.value = f"<b>{len(sel)}</b> jobs selected, <b>{n_failed}</b> failed"
+        self.filtered, self.table, self.styler = sel, table, styler
+        if len(sel):
+            self.info.value = f"<b>{len(sel):,}</b> jobs selected, <b>{n_failed:,}</b> failed"
+            shown = _html_output(styler.to_html(), repr(table))  # type: ignore[union-attr]
+        else:
+            self.info.value = "<b>0</b> jobs selected: no job matches these filters"
+            note = "No job matches these filters: widen the dates or clear a filter."
+            shown = _html_output(f"<p><i>{note}</i></p>", note)
         self.out_chart.outputs = (chart,)
-        self.out_table.outputs = (_frame_output(table),)
+        self.out_table.outputs = (shown,)
 
 
-def explore(df: pd.DataFrame) -> JobExplorer:
+def explore(df: pd.DataFrame, *, top: int = TOP) -> JobExplorer:
     """An ipywidgets explorer of a job frame: filters, a chart choice and a summary table.
 
     Parameters
     ----------
     df : pandas.DataFrame
         A normalized job frame (``load_sample``, ``fetch_jobs``, ``JobArchive.to_frame``).
+    top : int
+        How many groups the table and the charts show one by one; the rest are summed up
+        in one ``others`` row.
 
     Returns
     -------
@@ -213,4 +467,4 @@ def explore(df: pd.DataFrame) -> JobExplorer:
     >>> ex.chart.options, len(ex.filtered)
     (('failure rates', 'durations', 'timeline', 'resizes'), 0)
     """
-    return JobExplorer(df)
+    return JobExplorer(df, top=top)
