@@ -96,52 +96,60 @@ def explore_notebook() -> nbformat.NotebookNode:
     return _notebook(cells)
 
 
+#: The tag of cells that explain how to run a notebook: the export leaves them out.
+INSTRUCTIONS_TAG = "instructions"
+
+#: The one command that runs the report notebook and exports the page (README, tests).
+REPORT_COMMAND = (
+    "papermill notebooks/monthly_reliability_report.ipynb - --no-progress-bar "
+    "-p MONTH 2026-10 -p ARCHIVE_PATH ~/rds-jobs.sqlite \\\n"
+    "  | jupyter nbconvert --stdin --to html --no-input "
+    f"--TagRemovePreprocessor.remove_cell_tags={INSTRUCTIONS_TAG} "
+    "--output reliability-2026-10"
+)
+
+
 def report_notebook() -> nbformat.NotebookNode:
     md, code = new_markdown_cell, new_code_cell
     cells = [
         md(
             "# Monthly RDS reliability report\n\n"
-            "Builds the month's report from an archive (or the built-in sample). Run it with "
-            "papermill, then export without the code:\n\n"
-            "```sh\n"
-            "papermill notebooks/monthly_reliability_report.ipynb out.ipynb "
-            "-p MONTH 2026-10 -p ARCHIVE_PATH ~/rds-jobs.sqlite\n"
-            "jupyter nbconvert --to html --no-input out.ipynb\n"
-            "```\n\n"
-            "The standalone report file (`REPORT_PATH`) is the one to publish: it opens "
-            "anywhere, offline."
+            "Builds the month's report from an archive (or the built-in sample). This cell "
+            f"is tagged `{INSTRUCTIONS_TAG}` and left out of the export. Run and export in one "
+            "command (papermill sets the parameters, nbconvert writes "
+            "`reliability-2026-10.html` without the code):\n\n"
+            f"```sh\n{REPORT_COMMAND}\n```\n\n"
+            "`REPORT_PATH` also saves the standalone report file: it opens anywhere, offline.",
+            metadata={"tags": [INSTRUCTIONS_TAG]},
         ),
         code(
             "# Parameters (papermill overrides these)\n"
             "MONTH = None  # 'YYYY-MM'; default: the last complete month in the data\n"
             "ARCHIVE_PATH = None  # an archive made by `rds-jobs sync`; default: the built-in sample\n"
             "TZ = 'UTC'  # time zone that delimits the month\n"
+            "TARGET = None  # a failure-rate target, e.g. 0.02 for 2%\n"
             "REPORT_PATH = None  # where to save the standalone HTML report (optional)",
             metadata={"tags": ["parameters"]},
         ),
         code(
             "import pandas as pd\n"
-            "from IPython.display import HTML, display\n"
-            "import rds_job_analytics as rja\n\n"
+            "import rds_job_analytics as rja\n"
+            "from rds_job_analytics.report import data_window\n\n"
             "if ARCHIVE_PATH:\n"
             "    archive = rja.JobArchive(ARCHIVE_PATH)\n"
-            "    df, coverage = archive.to_frame(), archive.syncs()\n"
+            "    if MONTH is None:\n"
+            "        MONTH = str(pd.Period(pd.Timestamp.now(tz=TZ).tz_localize(None), freq='M') - 1)\n"
+            "    start, end = data_window(MONTH, TZ)  # the month and the 5 before it (the trend)\n    df = archive.to_frame(start=start, end=end)\n"
+            "    coverage = archive.syncs()\n"
             "else:\n"
             "    df, coverage = rja.load_sample(), None\n"
-            "if MONTH is None:\n"
-            "    MONTH = str(pd.Period(df['created'].max().tz_localize(None), freq='M') - 1)\n"
-            "report = rja.monthly_report(df, MONTH, tz=TZ, coverage=coverage)\n"
+            "    if MONTH is None:  # the sample's last complete month\n"
+            "        MONTH = str(pd.Period(df['created'].max().tz_localize(None), freq='M') - 1)\n"
+            "report = rja.monthly_report(df, MONTH, tz=TZ, coverage=coverage, target=TARGET)\n"
             "if REPORT_PATH:\n"
-            "    print('saved', report.save(REPORT_PATH))\n"
-            "print(report.title)"
+            "    report.save(REPORT_PATH)"
         ),
-        md("## Failure rates this month"),
-        code(
-            "start, end = rja.month_bounds(MONTH, TZ)\n"
-            "rja.failure_rates(df, start=start, end=end).sort_values('failure_rate', ascending=False).head(10)"
-        ),
-        md("## The full report"),
-        code("display(HTML(report.html))"),
+        code("report  # shown in an iframe: its styles stay inside it"),
     ]
     return _notebook(cells)
 

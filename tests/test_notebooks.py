@@ -8,7 +8,14 @@ profile, where a notebook that relies on ipykernel's default inline backend show
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -60,24 +67,87 @@ def test_explore_notebook_executes(tmp_path, monkeypatch):
     assert [o for o in widget_outputs if "image/png" in o.get("data", {})]  # its chart
 
 
-@pytest.mark.slow
-def test_report_notebook_runs_with_papermill_and_exports_without_input(tmp_path):
-    import papermill as pm
-    from nbconvert import HTMLExporter
+def _readme_report_command() -> str:
+    """The README's one command that runs and exports the report notebook."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.S)
+    (cmd,) = [b for b in blocks if "monthly_reliability_report.ipynb" in b and "papermill" in b]
+    return cmd.strip()
 
-    src = ROOT / "notebooks" / "monthly_reliability_report.ipynb"
-    out = tmp_path / "executed.ipynb"
-    report_path = tmp_path / "report.html"
-    pm.execute_notebook(
-        str(src), str(out), parameters={"MONTH": "2026-09", "REPORT_PATH": str(report_path)},
-        cwd=str(tmp_path), progress_bar=False, kernel_name="python3",
+
+def test_report_notebook_tells_the_readme_command_and_tags_it_away():
+    nb = nbformat.read(ROOT / "notebooks" / "monthly_reliability_report.ipynb", as_version=4)
+    first = nb.cells[0]
+    assert _readme_report_command() in first.source  # one command, the same in both places
+    assert "instructions" in first.metadata.get("tags", [])
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    code = "".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "print(" not in code  # nothing but the report reaches the page
+
+
+def _archive_of_the_sample(path):
+    """The sample in an archive whose sync windows cover Aug-Nov 2026 (no network)."""
+    import rds_job_analytics as rja
+
+    with rja.JobArchive(path) as archive:
+        for record in rja.load_sample(raw=True):
+            archive.put(record, project_id="p1", region="eu-west-101")
+        archive.record_sync(
+            "p1", "eu-west-101",
+            datetime(2026, 8, 1, tzinfo=UTC), datetime(2026, 11, 15, tzinfo=UTC),
+            listed=5000, fetched=5000, calls=1,
+        )  # fmt: skip
+
+
+class _Page(HTMLParser):
+    """The visible text of an nbconvert page, and the report's HTML from its iframe."""
+
+    def __init__(self):
+        super().__init__()
+        self.text: list[str] = []
+        self.srcdocs: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script"):
+            self._skip += 1
+        if tag == "iframe":
+            self.srcdocs.append(dict(attrs).get("srcdoc", ""))
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.text.append(data.strip())
+
+
+@pytest.mark.slow
+def test_readme_command_runs_and_exports_a_managers_page(tmp_path):
+    """The README's command, run as a user would (a shell, the venv's papermill and
+    jupyter on PATH), on an archive: the page is the report alone."""
+    _archive_of_the_sample(tmp_path / "jobs.sqlite")
+    cmd = _readme_report_command()
+    cmd = cmd.replace("notebooks/", f"{ROOT / 'notebooks'}/")
+    cmd = cmd.replace("MONTH 2026-10", "MONTH 2026-09")
+    cmd = cmd.replace("~/rds-jobs.sqlite", str(tmp_path / "jobs.sqlite"))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("MPLBACKEND", None)
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", cmd], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    assert "RDS reliability report - September 2026" in report_path.read_text()
-    nb = nbformat.read(out, as_version=4)
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_notebook_node(nb)
-    assert "RDS reliability report - September 2026" in body
-    assert "import rds_job_analytics" not in body  # input hidden
-    assert "monthly_report(" not in body
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = (tmp_path / "reliability-2026-10.html").read_text()  # the --output name
+    page = _Page()
+    page.feed(html)
+    text = " ".join(page.text)
+    for absent in ("papermill", "Monthly RDS reliability report", "instructions", "saved",
+                   "import rds_job_analytics", "monthly_report(", "Traceback", "Error"):  # fmt: skip
+        assert absent not in text, absent
+    (report,) = page.srcdocs  # the report, isolated in its iframe, is the page
+    assert "RDS reliability report - September 2026" in report
+    assert "may be incomplete" not in report  # the archive's sync windows cover the month
+    assert "1,422" in report  # September's jobs in the sample
