@@ -64,13 +64,25 @@ def explore_notebook() -> nbformat.NotebookNode:
         ),
         code("df.head()"),
         md(
-            "## Failure rates\n\nThe rate is over finished jobs (running ones excluded), with "
-            "a 95% Wilson interval: wide intervals mean few jobs, so do not over-read them."
+            "## At a glance\n\nThe 15 job types with the most jobs and the rest in one row, "
+            "formatted for reading (the explorer's table; `summary_table` gives the numbers)."
         ),
-        code("rja.failure_rates(df).sort_values('failure_rate', ascending=False).head(10)"),
+        code(
+            "from rds_job_analytics.widgets import styled_table, summary_table\n\n"
+            "styled_table(summary_table(df))"
+        ),
+        md(
+            "## Failure rates\n\nThe rate is over finished jobs (running ones excluded), with "
+            "a 95% Wilson interval: wide intervals mean few jobs, so do not over-read them. "
+            "The worst offenders are ranked by the interval's lower bound, not the raw rate: "
+            "2 failures in 4 jobs do not outrank 40 in 400."
+        ),
+        code("rja.failure_rates(df).sort_values('ci_low', ascending=False).head(10)"),
+        code("rja.failure_rates(df, by='job_kind')  # the job type without its engine"),
         code("rja.failure_rates(df, by=['engine', 'month'])"),
         code(
-            "fig, ax = plt.subplots(figsize=(9, 10))\nrja.plot_failure_rates(df, ax=ax, min_jobs=20);"
+            "fig, ax = plt.subplots(figsize=(9, 8))\n"
+            "rja.plot_failure_rates(df, ax=ax, min_jobs=20, top=20);"
         ),
         md(
             "## Durations\n\nMedian, p90 and p99 of finished jobs. The log axis keeps "
@@ -88,8 +100,10 @@ def explore_notebook() -> nbformat.NotebookNode:
         md("## Activity over time"),
         code("fig, ax = plt.subplots(figsize=(12, 4))\nrja.plot_timeline(df, freq='W', ax=ax);"),
         md(
-            "## Explore interactively\n\nFilter by date, job type, engine, status and instance; "
-            "the chart and the summary table follow."
+            "## Explore interactively\n\nFilter by date, job type, engine, status and instance "
+            "(any part of a name or ID, applied on Enter), and by region and account when the "
+            "data spans several; pick what the rows are (job type, job kind, engine...) and how "
+            "many to show. The chart and the summary table follow."
         ),
         code("explorer = rja.explore(df)\nexplorer"),
     ]

@@ -51,6 +51,9 @@ def test_explore_notebook_executes(tmp_path, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     text = "".join(o.get("text", "") for o in outputs)
     assert "5000 jobs" in text
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    styled = [h for h in html if ">Failure rate<" in h and ">Median (min)<" in h]
+    assert styled and "others (25 job types)" in styled[0]  # the formatted at-a-glance table
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) >= 4  # every chart cell rendered its figure
     widgets = [
