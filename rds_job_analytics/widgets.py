@@ -428,7 +428,8 @@ class JobExplorer(w.VBox):
         fig = self.figure
         fig.clear()
         bars = min(len(table), top + 1) if self.chart.value in ("failure rates", "durations") else 0
-        fig.set_size_inches(9, max(4.0, 1.6 + 0.28 * bars))  # a bar's label never overlaps
+        # a bar's label never overlaps; a chart of nothing stays small
+        fig.set_size_inches(9, max(4.0, 1.6 + 0.28 * bars) if len(sel) else 2.5)
         _draw(CHARTS[self.chart.value], sel, fig.add_subplot(), by=by, top=top)
         fig.tight_layout()
         chart = _figure_output(fig)

@@ -273,6 +273,7 @@ def test_empty_selection_says_so(sample):
     assert "<table" not in out["data"]["text/html"]
     assert "No job matches these filters" in out["data"]["text/html"]
     assert ex.figure.axes[0].texts[0].get_text().startswith("No ")
+    assert ex.figure.get_size_inches()[1] <= 2.5  # no tall empty frame
 
 
 def test_chart_png_is_for_high_dpi_screens(sample):
