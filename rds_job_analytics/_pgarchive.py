@@ -11,6 +11,7 @@ here is imported unless a ``postgresql://`` URL is opened.
 
 from __future__ import annotations
 
+import re
 import threading
 import zlib
 from collections.abc import Iterator, Sequence
@@ -90,7 +91,9 @@ class PgStore:
             raise ConfigError(f"not a database URL: {self.shown!r}") from None
         if not parsed.database:
             raise ConfigError(f"the archive URL {self.shown!r} names no database (.../DBNAME)")
-        self.where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database}"
+        # host:port/db as written after the last '@' (an unescaped '@' or '/' in a
+        # password makes the parser see another host: never show that one)
+        self.where = self.shown.partition("://")[2].rpartition("@")[2].split("?")[0]
         self.engine = sa.create_engine(
             parsed.set(drivername="postgresql+psycopg"),
             pool_size=2,
@@ -167,7 +170,10 @@ def _passwords(url: str) -> tuple[str, ...]:
     """The URL's password as written and decoded, to scrub from any message."""
     _, _, rest = url.partition("://")
     creds, at, _ = rest.rpartition("@")
-    if not at or ":" not in creds:
-        return ()
-    written = creds.split(":", 1)[1]
-    return tuple(sorted({w for w in (written, unquote(written)) if w}, key=len, reverse=True))
+    found: set[str] = set()
+    if at and ":" in creds:
+        written = creds.split(":", 1)[1]
+        found |= {written, unquote(written)}
+    for q in re.findall(r"(?i)[?&]password=([^&#]*)", rest):  # libpq's query parameter
+        found |= {q, unquote(q)}
+    return tuple(sorted({w for w in found if w}, key=len, reverse=True))

@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import threading
@@ -338,13 +339,16 @@ def _masked(location: str) -> str:
     'postgresql://alice:***@db:5432/jobs'
     >>> _masked("postgresql://alice@db/jobs"), _masked("jobs.sqlite")
     ('postgresql://alice@db/jobs', 'jobs.sqlite')
+    >>> _masked("postgresql://alice@db/jobs?sslmode=require&password=s3cret")
+    'postgresql://alice@db/jobs?sslmode=require&password=***'
     """
     scheme, sep, rest = location.partition("://")
     if not sep:
         return location
+    rest = re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", rest)  # libpq takes it there too
     creds, at, host = rest.rpartition("@")
     if not at or ":" not in creds:
-        return location
+        return f"{scheme}://{rest}"
     return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
 
 

@@ -206,8 +206,11 @@ def _write(df: pd.DataFrame, out: str) -> str:
 
 
 def _shown(archive: str) -> str:
-    """An ``--archive`` as messages show it: a database URL without its password."""
-    return re.sub(r"(//[^/@:]*):[^/@]*@", r"\1:***@", str(archive))
+    """An ``--archive`` as messages show it: a database URL without its password (the
+    archive's masking rule)."""
+    from .archive import _masked
+
+    return _masked(str(archive))
 
 
 def _archive(args: argparse.Namespace, *, create: bool) -> Any:

@@ -359,3 +359,21 @@ def test_a_db_token_bucket_paces_every_handle_of_one_identity_together(archive_u
                 "AKEXAMPLE" not in kept
                 and db.execute("SELECT count(*) FROM quota").fetchone()[0] == 2
             )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://alice@127.0.0.1:1/team?password=WRONGSECRET",  # libpq's query form
+        "postgresql://alice:p@ss/w:rdSECRET@127.0.0.1:1/team",  # '@' and '/' unescaped
+    ],
+)
+def test_a_password_in_the_query_or_unescaped_never_shows(url, capsys):
+    from rds_job_analytics.cli import main
+
+    with pytest.raises((ArchiveUnavailable, ConfigError)) as err:
+        JobArchive.open(url, create=True)
+    assert "SECRET" not in everything_said(err.value)
+    assert main(["export", "--archive", url, "-o", "-"]) in (2, 64)
+    out = capsys.readouterr()
+    assert "SECRET" not in out.err + out.out
