@@ -475,6 +475,8 @@ def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
         flags = ", ".join("--" + o.replace("_", "-") for o in given)
         raise ConfigError(f"{flags}: not with --fleet (the fleet file names every project)")
     fleet = load_fleet(args.fleet)  # every problem with it, before the archive is touched
+    for acct in fleet.accounts:  # and every credential: a missing variable touches nothing
+        acct.credentials()
     with _archive(args, create=True) as archive:
         result = sync_fleet(
             fleet, archive, since=since, until=until, details=args.details, budget=args.budget,

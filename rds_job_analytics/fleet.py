@@ -101,6 +101,15 @@ _SECRET_KEYS = re.compile(
     re.IGNORECASE,
 )
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def _looks_like_a_variable(name: str) -> bool:
+    """A name, not a key: letters, digits and ``_``, and either an ``_`` or at most 12
+    characters. An AK (20 letters and digits) or an SK (40) is refused, so the value that
+    would be named in a "not set" message can never be a secret."""
+    return bool(_ENV_NAME.match(name)) and ("_" in name or len(name) <= 12)
+
+
 _ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: Where ``profile = "name"`` is read: a section of this INI file (keys as in ``env``).
 CREDENTIALS_FILE_ENV = "RDS_JOBS_CREDENTIALS_FILE"
@@ -136,7 +145,8 @@ class Account:
     iam_endpoint: str | None = None
     rate_limit: float = 1.0
     projects: tuple[FleetProject, ...] = ()
-    line: int | None = None
+    line: int | None = None  # of its credentials (env or profile)
+    source: str = "<fleet>"
 
     def __repr__(self) -> str:
         return (
@@ -160,8 +170,10 @@ class Account:
             if not value:
                 if key in optional:
                     continue
+                at = f" line {self.line}" if self.line else ""
                 raise ConfigError(
-                    f"account {self.name!r}: environment variable {var} ({key}) is not set"
+                    f"{self.source}{at}: accounts.{self.name}.env.{key}: environment variable "
+                    f"{var} is not set"
                 )
             out[key] = value
         return out
@@ -327,7 +339,7 @@ def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
                 if key not in (*required, *optional):
                     raise fail(env_at, f"{table}.env.{key}",
                                f"{kind} credentials take {', '.join((*required, *optional))}")  # fmt: skip
-                if not isinstance(var, str) or not _ENV_NAME.match(var):
+                if not isinstance(var, str) or not _looks_like_a_variable(var):
                     raise fail(env_at, f"{table}.env.{key}",
                                "must name an environment variable (letters, digits, '_'), "
                                "not hold a value: secrets never go in the fleet file")  # fmt: skip
@@ -390,7 +402,17 @@ def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
             seen[pid] = f"line {line}" if line else where
             projects.append(FleetProject(acct, region, pid, endpoint, proj.get("name"), line))
         accounts.append(
-            Account(acct, kind, dict(env or {}), profile, iam, float(rate), tuple(projects), at)
+            Account(
+                acct,
+                kind,
+                dict(env or {}),
+                profile,
+                iam,
+                float(rate),
+                tuple(projects),
+                lines.of(table, None, "env" if env is not None else "profile") or at,
+                name,
+            )
         )
     return Fleet(tuple(accounts), name)
 

@@ -93,6 +93,8 @@ def test_fleet_file_parses_with_regions_and_endpoints():
          "line 7: accounts.prod.sk: secrets never go in the fleet file"),
         (lambda t: t.replace('token = "T_PROD"', 'token = "eyJhbGciOi.J9.secret-token"'),
          "line 5: accounts.prod.env.token: must name an environment variable"),
+        (lambda t: t.replace('token = "T_PROD"', 'token = "EMUPRODACCESSKEY0001"'),  # an AK
+         "line 5: accounts.prod.env.token: must name an environment variable"),
         (lambda t: t.replace('region = "cn-north-4"\nproject_id = "1', 'region = "cn-nort-4"\nproject_id = "1')
          .replace('endpoint = "http://127.0.0.1:1"\n', "", 1),
          "line 9: accounts.prod.projects[0].region: unknown region 'cn-nort-4'"),
@@ -116,7 +118,7 @@ def test_fleet_file_errors_name_the_key_and_line(edit, needle):
     with pytest.raises(ConfigError) as info:
         load_fleet(text)
     assert needle in str(info.value)
-    for secret in ("c2VjcmV0LXZhbHVl", "secret-token"):
+    for secret in ("c2VjcmV0LXZhbHVl", "secret-token", "EMUPRODACCESSKEY0001"):
         assert secret not in str(info.value)  # a secret in the file is never echoed
 
 
@@ -133,8 +135,9 @@ def test_missing_variable_is_named_before_any_call(emulators, tmp_path):
     fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
     with JobArchive(tmp_path / "a.sqlite") as arc, pytest.raises(ConfigError) as info:
         sync_fleet(fleet, arc, environ={"T_PROD": DEMO_TOKEN}, horizon=None)
-    assert "account 'analytics': environment variable T_ANALYTICS (token) is not set" in str(
-        info.value
+    assert (
+        "<fleet> line 20: accounts.analytics.env.token: environment variable T_ANALYTICS "
+        "is not set" in str(info.value)
     )
     assert all(not e.counts for e in emulators.values())  # not one call
 
