@@ -368,7 +368,7 @@ def _client(args: argparse.Namespace) -> Any:
         PasswordAuth,
         auth_from_env,
     )
-    from .client import JobsClient
+    from .client import DEFAULT_RATE_LIMIT, JobsClient
 
     project = args.project_id or os.environ.get(ENV_PROJECT_ID)
     if not project:
@@ -388,7 +388,7 @@ def _client(args: argparse.Namespace) -> Any:
         region=args.region,
         endpoint=args.endpoint,
         auth=auth,
-        rate_limit=args.rate_limit,
+        rate_limit=args.rate_limit or DEFAULT_RATE_LIMIT,
         max_workers=args.workers,
         allow_http=args.allow_http,
     )
@@ -439,6 +439,9 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
     if args.fleet:
         return _sync_fleet(args, since, until)
+    if args.wait:
+        raise ConfigError("--wait is for --fleet (a single-project sync that finds its "
+                          "project held skips it at once)")  # fmt: skip
     with _client(args) as client, _archive(args, create=True) as archive:
         res = sync_jobs(
             client, archive, since=since, until=until, details=args.details, budget=args.budget,
@@ -481,7 +484,8 @@ def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
         result = sync_fleet(
             fleet, archive, since=since, until=until, details=args.details, budget=args.budget,
             horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
-            wait=args.wait, client_options={"max_workers": args.workers,
+            wait=args.wait, rate_limit=args.rate_limit,
+            client_options={"max_workers": args.workers,
                                             "allow_http": args.allow_http},
         )  # fmt: skip
     n = len(result.outcomes)
@@ -567,20 +571,13 @@ def _cmd_sql(args: argparse.Namespace) -> int:
             df = run_sql(args.query, archive=archive)
     else:
         df = run_sql(args.query, dataset=args.dataset)
-    # SQL results are plain columns (JSON already text): written as they are
     if out is None:
         with pd.option_context("display.max_rows", 200, "display.width", 200):
             print(df.to_string(index=False) if len(df.columns) else "(no result)")
         print(f"{len(df)} row(s)", file=sys.stderr)
-    elif out == "-":
-        df.to_csv(sys.stdout, index=False)
-        print(f"{len(df)} row(s) to stdout", file=sys.stderr)
-    elif out.endswith(".parquet"):
-        df.to_parquet(out, index=False)
-        print(f"{len(df)} row(s) -> {out}")
-    else:
-        df.to_csv(out, index=False)
-        print(f"{len(df)} row(s) -> {out}")
+    else:  # CSV as export writes it: formula cells neutralised (Parquet keeps values)
+        where = _write(df, out)
+        print(f"{len(df)} row(s) -> {where}", file=sys.stderr if out == "-" else sys.stdout)
     return EXIT_OK
 
 
@@ -627,7 +624,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         return _serve_fleet(args, quota)
     emu = Emulator(port=args.port, quota=quota, latency=args.latency, retention_days=retention)
     _start(emu, args.port)
-    rate = min(100.0, 0.8 * quota / 60) if quota else 100.0  # under the quota: no 429s
+    rate = _emulator_rate(quota)
     span = f"{SAMPLE_START:%Y-%m-%d} .. {SAMPLE_END:%Y-%m-%d}"
     print(f"emulator: the RDS task-center API on {emu.url}, project {DEMO_PROJECT}, "
           f"{len(emu.jobs)} sample jobs created {span}")  # fmt: skip
@@ -662,6 +659,11 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _emulator_rate(quota: int | None) -> float:
+    """The rate the emulator's printed commands ask: under its quota (no 429s), <= 100/s."""
+    return min(100.0, 0.8 * quota / 60) if quota else 100.0
+
+
 def _serve_fleet(args: argparse.Namespace, quota: int | None) -> int:
     """``rds-jobs emulator --fleet FILE``: the demo estate, and its fleet file."""
     from .emulator import demo_fleet
@@ -679,7 +681,7 @@ def _serve_fleet(args: argparse.Namespace, quota: int | None) -> int:
     emu._port = args.port  # the demo's emulator is not started yet: serve it where asked
     _start(emu, args.port)
     try:
-        rate = min(100.0, 0.8 * quota / 60) if quota else 100.0  # per account, no 429s
+        rate = _emulator_rate(quota)  # per account
         path.write_text(_EMULATOR_FLEET_MARK + demo.fleet_toml(emu.url, rate_limit=rate),
                         encoding="utf-8")  # fmt: skip
         fleet = load_fleet(path)
@@ -840,8 +842,9 @@ def _parser() -> argparse.ArgumentParser:
             help="IAM base URL for password credentials (default $HUAWEICLOUD_SDK_IAM_ENDPOINT; "
             "with --endpoint it must be named, unless the endpoint is loopback)",
         )  # fmt: skip
-        g.add_argument("--rate-limit", type=_POSITIVE, default=1.0, metavar="PER_S",
-                       help="requests a second, all workers together (default 1.0)")  # fmt: skip
+        g.add_argument("--rate-limit", type=_POSITIVE, default=None, metavar="PER_S",
+                       help="requests a second, all workers together (default 1.0; with "
+                       "--fleet: for every account, instead of the fleet file's)")  # fmt: skip
         g.add_argument("--workers", type=_AT_LEAST_ONE, default=4, metavar="N",
                        help="concurrent requests (default 4)")  # fmt: skip
         g.add_argument(

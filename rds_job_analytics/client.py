@@ -57,6 +57,7 @@ from .regions import endpoint_for, region_of
 from .schema import JOB_ID_MAX_LENGTH, clean_job_id, strip_job_id, to_epoch_ms
 
 __all__ = [
+    "DEFAULT_RATE_LIMIT",
     "ERROR_MAP",
     "MAX_JOB_ID_LENGTH",
     "JobsClient",
@@ -76,6 +77,9 @@ _TRANSIENT = (
     requests.exceptions.ContentDecodingError,
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: Calls a second when nothing else is said: the API's quota of 60 a minute per user.
+DEFAULT_RATE_LIMIT = 1.0
 
 #: :data:`schema.JOB_ID_MAX_LENGTH` (its home), under the name this module has exported.
 MAX_JOB_ID_LENGTH = JOB_ID_MAX_LENGTH
@@ -431,7 +435,7 @@ class JobsClient:
         endpoint: str | None = None,
         auth: Auth | None = None,
         session: requests.Session | None = None,
-        rate_limit: float = 1.0,
+        rate_limit: float = DEFAULT_RATE_LIMIT,
         burst: int = 1,
         max_workers: int = 4,
         timeout: tuple[float, float] = (5.0, 30.0),

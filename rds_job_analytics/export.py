@@ -128,4 +128,6 @@ def _neutralised(col: pd.Series) -> pd.Series:
 
 
 def _json_text(value: object) -> str | None:
+    if isinstance(value, str):  # already JSON text (a SQL result, a read-back dataset)
+        return value
     return orjson.dumps(value).decode() if isinstance(value, list | dict) else None

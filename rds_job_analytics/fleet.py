@@ -59,7 +59,7 @@ from ._dbquota import DbTokenBucket
 from ._validate import PROJECT_ID_SHAPE
 from .archive import JobArchive
 from .auth import AkSkAuth, Auth, PasswordAuth, TokenAuth, check_endpoint
-from .client import JobsClient
+from .client import DEFAULT_RATE_LIMIT, JobsClient
 from .exceptions import ConfigError, ProjectBusy, RdsJobError
 from .fetch import (
     DEFAULT_DETAIL_RULE,
@@ -143,7 +143,7 @@ class Account:
     env: Mapping[str, str] = field(default_factory=dict)
     profile: str | None = None
     iam_endpoint: str | None = None
-    rate_limit: float = 1.0
+    rate_limit: float = DEFAULT_RATE_LIMIT
     projects: tuple[FleetProject, ...] = ()
     line: int | None = None  # of its credentials (env or profile)
     source: str = "<fleet>"
@@ -355,7 +355,7 @@ def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
             except ConfigError as exc:
                 raise fail(lines.of(table, None, "iam_endpoint"), f"{table}.iam_endpoint",
                            str(exc)) from None  # fmt: skip
-        rate = body.get("rate_limit", 1.0)
+        rate = body.get("rate_limit", DEFAULT_RATE_LIMIT)
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e6:
             raise fail(lines.of(table, None, "rate_limit"), f"{table}.rate_limit",
                        f"must be a number of calls per second > 0, not {rate!r}")  # fmt: skip
@@ -587,7 +587,7 @@ def sync_fleet(
     try:
         for acct in fleet.accounts:
             creds = acct.credentials(environ)
-            rate = rate_limit or acct.rate_limit
+            rate = rate_limit if rate_limit is not None else acct.rate_limit
             bucket: Any
             if shared_db:  # a team database: the bucket is shared by every machine using it
                 bucket = DbTokenBucket(archive, acct.identity(creds), rate)
@@ -792,7 +792,7 @@ def fleet_toml(account: Account, projects: list[dict[str, Any]]) -> str:
         out.append("env = { " + ", ".join(f'{k} = "{v}"' for k, v in account.env.items()) + " }")
     if account.iam_endpoint:
         out.append(f'iam_endpoint = "{account.iam_endpoint}"')
-    if account.rate_limit != 1.0:
+    if account.rate_limit != DEFAULT_RATE_LIMIT:
         out.append(f"rate_limit = {account.rate_limit}")
     out.append("")
     for p in projects:

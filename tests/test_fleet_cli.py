@@ -230,3 +230,22 @@ def test_projects_discover_writes_a_fleet_file_to_review(account, tmp_path, caps
         # never over an existing file
         assert main(["projects", "discover", "--account", account, "--fleet", str(given),
                      "--iam-endpoint", emu.url, "-o", str(out)]) == 64  # fmt: skip
+
+
+def test_rate_limit_with_a_fleet_paces_every_account(fleet_file, emulators, tmp_path, capsys):
+    import time
+
+    t = time.monotonic()
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
+                 "--rate-limit", "10", "--details", "none", *WINDOW])  # fmt: skip
+    took = time.monotonic() - t
+    assert code == 0, capsys.readouterr().err
+    calls = sum(e.counts.get("tasklist", 0) for e in emulators.values())
+    # one token for both accounts: one bucket at 10/s for every call (not the file's 500/s)
+    assert took >= (calls - 1) / 10 * 0.9, (took, calls)
+
+
+def test_wait_is_for_a_fleet(capsys, tmp_path):
+    assert main(["sync", "--archive", str(tmp_path / "a.sqlite"), "--project-id", P1,
+                 "--endpoint", "http://127.0.0.1:1", "--wait", "5"]) == 64  # fmt: skip
+    assert "--wait is for --fleet" in capsys.readouterr().err
