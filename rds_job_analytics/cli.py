@@ -506,8 +506,14 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     from .fleet import Account, discover_projects, fleet_toml, load_fleet
 
     out = _output(args.output, (".toml",), stdout=True) if args.output else "-"
+    before = ""
     if out != "-" and Path(out).exists():
-        raise ConfigError(f"-o {out}: the file exists; discovery never overwrites a fleet file")
+        if not args.append:
+            raise ConfigError(f"-o {out}: the file exists; discovery never overwrites a fleet "
+                              "file (--append adds this account to it)")  # fmt: skip
+        if any(a.name == args.account for a in load_fleet(out).accounts):
+            raise ConfigError(f"-o {out}: account {args.account!r} is in it already")
+        before = Path(out).read_text(encoding="utf-8").rstrip("\n") + "\n\n"
     if args.fleet:
         account = load_fleet(args.fleet).account(args.account)
     else:  # the package's usual variables, named in the file written
@@ -532,7 +538,12 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     if out == "-":
         print(text)
     else:
-        Path(out).write_text(text, encoding="utf-8")
+        if before:  # the combined file must still be valid (a project in two accounts...)
+            text = before + "\n".join(text.splitlines()[2:]) + "\n"  # minus the header
+            load_fleet(text)
+        tmp = Path(f"{out}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
     regions = sorted({p["region"] for p in found})
     print(f"discovered {len(found)} project(s) of account {args.account!r} in "
           f"{len(regions)} region(s) ({', '.join(regions) or 'none'})"
@@ -920,7 +931,8 @@ def _parser() -> argparse.ArgumentParser:
     pr = command(
         "projects", "list an account's projects from IAM, as a fleet file to review",
         "  rds-jobs projects discover --account prod -o fleet.toml\n"
-        "  rds-jobs projects discover --account prod --fleet fleet.toml   # its credentials",
+        "  rds-jobs projects discover --account prod --fleet fleet.toml   # its credentials\n"
+        "  rds-jobs projects discover --account dr --fleet dr.toml -o fleet.toml --append",
         description="Ask IAM (GET /v3/auth/projects) which projects an account has and write "
         "them as a fleet file (stdout, or -o FILE, never overwritten) for you to review; it "
         "never syncs. Credentials: the account's in --fleet, else the usual environment "
@@ -934,6 +946,8 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--endpoint", metavar="URL",
                     help="endpoint override written for every project (proxies, the emulator)")  # fmt: skip
     pr.add_argument("-o", "--output", metavar="PATH", help="write the fleet file here (.toml)")
+    pr.add_argument("--append", action="store_true",
+                    help="add this account to the existing -o file (one file, several accounts)")  # fmt: skip
     pr.set_defaults(func=_cmd_discover)
 
     e = command(

@@ -40,6 +40,7 @@ Examples
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import re
 import threading
@@ -59,8 +60,8 @@ from ._dbquota import DbTokenBucket
 from ._validate import PROJECT_ID_SHAPE
 from .archive import JobArchive
 from .auth import AkSkAuth, Auth, PasswordAuth, TokenAuth, check_endpoint
-from .client import DEFAULT_RATE_LIMIT, JobsClient
-from .exceptions import ConfigError, ProjectBusy, RdsJobError
+from .client import DEFAULT_RATE_LIMIT, JobsClient, connect_failure_reason
+from .exceptions import ApiError, ConfigError, ProjectBusy, RdsJobError, TransportError
 from .fetch import (
     DEFAULT_DETAIL_RULE,
     DetailRule,
@@ -727,13 +728,19 @@ def discover_projects(
         try:
             resp = session.get(url, headers=headers, timeout=timeout, allow_redirects=False)
         except requests.RequestException as exc:
-            raise ConfigError(f"IAM at {base} did not answer: {type(exc).__name__}") from None
+            reason = connect_failure_reason(exc, base) or type(exc).__name__
+            raise TransportError(f"IAM at {base} did not answer: {reason}") from None
     if resp.status_code != 200:
-        from .exceptions import ApiError
-
         raise ApiError.from_response(resp, default_msg="IAM refused to list the projects")
+    try:
+        listed = resp.json().get("projects", [])
+    except (ValueError, AttributeError):
+        raise ApiError(
+            f"IAM at {base} answered {resp.status_code} but not with a project list "
+            "(is it IAM? check --iam-endpoint)", status=resp.status_code,
+        ) from None  # fmt: skip
     found = []
-    for p in resp.json().get("projects", []):
+    for p in listed:
         name = str(p.get("name") or "")
         if not p.get("enabled", True) or not p.get("id"):
             continue
@@ -780,6 +787,10 @@ def fleet_toml(account: Account, projects: list[dict[str, Any]]) -> str:
     name = "cn-north-4"
     <BLANKLINE>
     """
+
+    def q(value: object) -> str:  # a TOML basic string (JSON's escapes are TOML's)
+        return json.dumps(str(value), ensure_ascii=False)
+
     out = [
         "# rds-jobs fleet file: review, then `rds-jobs sync --fleet FILE`. Credentials are",
         "# names of environment variables (or a profile), never secrets.",
@@ -799,14 +810,14 @@ def fleet_toml(account: Account, projects: list[dict[str, Any]]) -> str:
         known = p["region"] in REGION_DOMAINS
         c = "" if known else "# "
         if not known:
-            out.append(f'# unknown region {p["region"]!r}: add endpoint = "https://..." to use it')
+            out.append(f'# unknown region {q(p["region"])}: add endpoint = "https://..." to use it')
         out += [
             f"{c}[[accounts.{account.name}.projects]]",
-            f'{c}region = "{p["region"]}"',
-            f'{c}project_id = "{p["project_id"]}"',
-            f'{c}name = "{p["name"]}"',
+            f"{c}region = {q(p['region'])}",
+            f"{c}project_id = {q(p['project_id'])}",
+            f"{c}name = {q(p['name'])}",
         ]
         if p.get("endpoint"):
-            out.append(f'{c}endpoint = "{p["endpoint"]}"')
+            out.append(f"{c}endpoint = {q(p['endpoint'])}")
         out.append("")
     return "\n".join(out)

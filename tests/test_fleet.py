@@ -166,7 +166,7 @@ def test_fleet_toml_round_trips():
     text = fleet_toml(acct, found)
     fleet = load_fleet(text)
     assert [p.project_id for p in fleet.projects] == [P1, P2]  # unknown region commented out
-    assert "# unknown region 'xx-moon-1'" in text
+    assert '# unknown region "xx-moon-1"' in text
 
 
 # -- the shared quota bucket -------------------------------------------------------------

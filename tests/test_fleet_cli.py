@@ -249,3 +249,65 @@ def test_wait_is_for_a_fleet(capsys, tmp_path):
     assert main(["sync", "--archive", str(tmp_path / "a.sqlite"), "--project-id", P1,
                  "--endpoint", "http://127.0.0.1:1", "--wait", "5"]) == 64  # fmt: skip
     assert "--wait is for --fleet" in capsys.readouterr().err
+
+
+def test_discover_appends_a_second_account_to_one_fleet_file(tmp_path, capsys, monkeypatch):
+    from rds_job_analytics.emulator import demo_fleet
+
+    demo = demo_fleet()
+    for k, v in demo.env.items():
+        monkeypatch.setenv(k, v)
+    with demo.emulator as emu:
+        given = tmp_path / "given.toml"
+        given.write_text(demo.fleet_toml(emu.url))
+        out = tmp_path / "fleet.toml"
+        common = ["--fleet", str(given), "--iam-endpoint", emu.url, "--endpoint", emu.url,
+                  "-o", str(out)]  # fmt: skip
+        assert main(["projects", "discover", "--account", "prod", *common]) == 0
+        assert main(["projects", "discover", "--account", "analytics", *common]) == 64
+        assert "--append" in capsys.readouterr().err
+        assert main(["projects", "discover", "--account", "analytics", *common, "--append"]) == 0
+        assert main(["projects", "discover", "--account", "prod", *common, "--append"]) == 64
+        assert "is in it already" in capsys.readouterr().err
+    fleet = load_fleet(out)
+    assert [a.name for a in fleet.accounts] == ["prod", "analytics"]
+    assert sorted(p.project_id for p in fleet.projects) == sorted(p for *_, p in demo.projects)
+
+
+def test_discover_against_something_that_is_not_iam(tmp_path, capsys, monkeypatch):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class NotIam(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"<html>a proxy login page</html>")
+
+        def log_message(self, *a):
+            pass
+
+    monkeypatch.setenv("RDS_JOBS_TOKEN", "t")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotIam)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        code = main(["projects", "discover", "--account", "x", "--iam-endpoint", url])
+    finally:
+        server.shutdown()
+    err = capsys.readouterr().err
+    assert code == 2 and "but not with a project list (is it IAM?" in err
+    code = main(["projects", "discover", "--account", "x", "--iam-endpoint",
+                 "http://127.0.0.1:1"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "IAM at http://127.0.0.1:1 did not answer: connection refused" in err
+
+
+def test_fleet_toml_escapes_what_iam_sends():
+    from rds_job_analytics.fleet import Account, fleet_toml
+
+    acct = Account("prod", "token", {"token": "PROD_TOKEN"})
+    evil = 'cn-north-4"\nsk = "stolen'
+    text = fleet_toml(acct, [{"project_id": P1, "name": evil, "region": "cn-north-4"}])
+    fleet = load_fleet(text)  # still one valid project, the name kept literally
+    assert len(fleet.projects) == 1 and fleet.projects[0].name == evil
