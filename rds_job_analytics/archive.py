@@ -30,12 +30,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-import orjson
 import pandas as pd
 
 from .exceptions import ConfigError, InvalidRecordError, ProjectBusy, RdsJobError
 from .export import write_frame
-from .normalize import _finish, normalize_jobs, parse_job
+from .normalize import _finish, encode_record, normalize_jobs, parse_job
 from .schema import (
     API_HORIZON,
     CATEGORY,
@@ -164,8 +163,8 @@ def _row(
     account: str | None = None,
 ) -> tuple[str, tuple[Any, ...]]:
     """(table, row values) of one raw response; InvalidRecordError when it is no job."""
-    raw = response if isinstance(response, bytes) else orjson.dumps(response)
     try:
+        raw = response if isinstance(response, bytes) else encode_record(response)
         row = parse_job(raw)
     except InvalidRecordError as exc:
         raise InvalidRecordError(-1, f"not archived: {exc.reason}") from exc

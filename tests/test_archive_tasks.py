@@ -80,3 +80,19 @@ def test_merged_frame_keeps_the_schema(arc):
     assert df["job_id"].tolist() == ["j1", "j2"] and df["source"].tolist() == ["job", "task"]
     assert list(df["status"].cat.categories[:3]) == ["Running", "Completed", "Failed"]
     assert arc.to_frame(start="2026-10-02").empty
+
+
+def test_a_dict_no_json_can_carry_is_not_archived_with_a_clear_error():
+    import pytest
+
+    from rds_job_analytics import InvalidRecordError, JobArchive
+
+    deep: dict = {"id": "j1"}
+    for _ in range(900):
+        deep = {"x": deep}
+    arc = JobArchive(":memory:")
+    for bad, why in (({"job": {"id": "j1", "extra": deep}}, "nested deeper"),
+                     ({"job": {"id": "j\ud800", "status": "Running"}}, "lone surrogate")):  # fmt: skip
+        with pytest.raises(InvalidRecordError, match=f"not archived: .*{why}"):
+            arc.put(bad, project_id="p")
+    assert len(arc) == 0
