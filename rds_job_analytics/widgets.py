@@ -41,7 +41,7 @@ from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
 from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
-from .schema import FAILED, ORIGIN_COLUMNS
+from .schema import FAILED, ORIGIN_COLUMNS, RUNNING
 from .stats import UNKNOWN_LABEL, _keys, duration_summary, failure_rates, wilson_interval
 
 __all__ = ["CHARTS", "GROUPS", "JobExplorer", "explore"]
@@ -79,8 +79,8 @@ GROUPS: dict[str, str] = {
 #: Human headers of the summary table (the raw columns stay in :attr:`JobExplorer.table`).
 _HEADERS = {
     "jobs": "Jobs",
-    "failed": "Failed",
-    "running": "Running",
+    "failed": FAILED,  # jobs in that status
+    "running": RUNNING,
     "failure_rate": "Failure rate",
     "ci": "95% interval",
     "median_s": "Median",
