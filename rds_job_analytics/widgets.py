@@ -44,7 +44,7 @@ from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_
 from .schema import FAILED, ORIGIN_COLUMNS, RUNNING
 from .stats import UNKNOWN_LABEL, _keys, duration_summary, failure_rates, wilson_interval
 
-__all__ = ["CHARTS", "GROUPS", "JobExplorer", "explore"]
+__all__ = ["CHARTS", "GROUPS", "JobExplorer", "explore", "styled_table", "summary_table"]
 
 #: Default number of groups shown one by one (table rows and chart bars); the rest are
 #: summed up in one ``others`` row.
