@@ -394,6 +394,16 @@ def _client(args: argparse.Namespace) -> Any:
     )
 
 
+def _share_quota(client: Any, archive: Any) -> None:
+    """Pace ``client`` through the bucket every user of ``archive`` with the same
+    credential shares (a cron ``sync`` and a ``fetch`` at once: one rate, not two)."""
+    from .quota import auth_identity, bucket_for
+
+    identity = auth_identity(client.auth)
+    if identity is not None:
+        client.bucket = bucket_for(archive, identity, 1.0 / client.bucket.interval)
+
+
 # -- commands ----------------------------------------------------------------------------
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from .export import EXPORT_SUFFIXES
@@ -404,6 +414,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         client = stack.enter_context(_client(args))
         archive = stack.enter_context(_archive(args, create=True)) if args.archive else None
+        if archive is not None:
+            _share_quota(client, archive)
         df = fetch_jobs(ids, client=client, archive=archive, refresh=args.refresh,
                         errors="ignore", progress=None)  # fmt: skip
         calls = client.calls
@@ -443,6 +455,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         raise ConfigError("--wait is for --fleet (a single-project sync that finds its "
                           "project held skips it at once)")  # fmt: skip
     with _client(args) as client, _archive(args, create=True) as archive:
+        _share_quota(client, archive)
         res = sync_jobs(
             client, archive, since=since, until=until, details=args.details, budget=args.budget,
             horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,

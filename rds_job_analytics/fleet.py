@@ -56,7 +56,6 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ._dbquota import DbTokenBucket
 from ._validate import PROJECT_ID_SHAPE
 from .archive import JobArchive
 from .auth import AkSkAuth, Auth, PasswordAuth, TokenAuth, check_endpoint
@@ -70,7 +69,7 @@ from .fetch import (
     SyncResult,
     sync_jobs,
 )
-from .quota import SharedTokenBucket, bucket_path
+from .quota import SharedTokenBucket, bucket_for, bucket_path, credential_identity
 from .regions import REGION_DOMAINS, endpoint_for, iam_endpoint_for
 from .schema import API_HORIZON
 
@@ -180,12 +179,8 @@ class Account:
         return out
 
     def identity(self, creds: Mapping[str, str]) -> str:
-        """What the API's quota is counted by: the AK, the IAM user, or the token."""
-        if self.auth == "aksk":
-            return f"ak:{creds['ak']}"
-        if self.auth == "password":
-            return f"user:{creds['domain']}/{creds['user']}"
-        return f"token:{creds['token']}"
+        """What the API's quota is counted by (:func:`quota.credential_identity`)."""
+        return credential_identity(self.auth, dict(creds))
 
     def make_auth(self, creds: Mapping[str, str]) -> Auth:
         """A fresh :class:`Auth` (a password token is project-scoped: one per project)."""
@@ -573,14 +568,6 @@ def sync_fleet(
     """
     if not isinstance(fleet, Fleet):
         fleet = load_fleet(fleet)
-    folder = quota_folder
-    shared_db = quota_folder is None and getattr(archive, "backend", "sqlite") != "sqlite"
-    if folder is None and not shared_db:
-        folder = (
-            Path(archive.path).resolve().parent / ".rds-jobs-quota"
-            if archive.path != ":memory:"
-            else None
-        )
     options = {"max_workers": 4, **(client_options or {})}
     # Everything that can be wrong with the set-up, before any call.
     clients: list[tuple[FleetProject, JobsClient]] = []
@@ -589,11 +576,11 @@ def sync_fleet(
         for acct in fleet.accounts:
             creds = acct.credentials(environ)
             rate = rate_limit if rate_limit is not None else acct.rate_limit
-            bucket: Any
-            if shared_db:  # a team database: the bucket is shared by every machine using it
-                bucket = DbTokenBucket(archive, acct.identity(creds), rate)
-            else:
-                bucket = SharedTokenBucket(bucket_path(acct.identity(creds), folder), rate)
+            bucket: Any = (
+                SharedTokenBucket(bucket_path(acct.identity(creds), quota_folder), rate)
+                if quota_folder is not None
+                else bucket_for(archive, acct.identity(creds), rate)
+            )
             buckets.append(bucket)
             for proj in acct.projects:
                 try:

@@ -33,7 +33,15 @@ from pathlib import Path
 
 from .exceptions import ConfigError, Interrupted
 
-__all__ = ["QuotaCancelled", "SharedTokenBucket", "bucket_path"]
+__all__ = [
+    "QUOTA_FOLDER",
+    "QuotaCancelled",
+    "SharedTokenBucket",
+    "auth_identity",
+    "bucket_for",
+    "bucket_path",
+    "credential_identity",
+]
 
 
 class QuotaCancelled(Interrupted):
@@ -110,6 +118,61 @@ class SharedTokenBucket:
                 raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
             return wait
         return 0.0
+
+
+def credential_identity(kind: str, creds: dict[str, str]) -> str:
+    """What the API counts its quota by, for credentials of a ``kind`` (``aksk``,
+    ``token``, ``password``): the AK, the IAM user, or the token. Only ever hashed.
+
+    Examples
+    --------
+    >>> credential_identity("password", {"user": "alice", "domain": "acme", "password": "x"})
+    'user:acme/alice'
+    """
+    if kind == "aksk":
+        return f"ak:{creds['ak']}"
+    if kind == "password":
+        return f"user:{creds['domain']}/{creds['user']}"
+    return f"token:{creds['token']}"
+
+
+def auth_identity(auth: object) -> str | None:
+    """:func:`credential_identity` of an :class:`~rds_job_analytics.auth.Auth` object
+    (None for an auth this package does not know: then no shared bucket is used)."""
+    from .auth import AkSkAuth, PasswordAuth, TokenAuth
+
+    if isinstance(auth, AkSkAuth):
+        return credential_identity("aksk", {"ak": auth.ak})
+    if isinstance(auth, PasswordAuth):
+        return credential_identity("password", {"user": auth.username, "domain": auth.domain})
+    if isinstance(auth, TokenAuth):
+        return credential_identity("token", {"token": auth._token})
+    return None
+
+
+#: The folder, beside a SQLite archive, where its users' quota buckets live.
+QUOTA_FOLDER = ".rds-jobs-quota"
+
+
+def bucket_for(archive: object, identity: str, rate: float) -> object:
+    """The quota bucket everyone using ``archive`` with this credential shares: a
+    :class:`SharedTokenBucket` in :data:`QUOTA_FOLDER` beside a SQLite archive (every
+    process on the machine), the database's own bucket for a PostgreSQL archive (every
+    machine); a bucket in the temp folder for an in-memory archive.
+
+    Examples
+    --------
+    >>> from rds_job_analytics import JobArchive
+    >>> bucket_for(JobArchive(":memory:"), "token:t", 2.0)  # doctest: +ELLIPSIS
+    SharedTokenBucket('.../rds-jobs-quota/....gcra', rate=2)
+    """
+    if getattr(archive, "backend", "sqlite") != "sqlite":
+        from ._dbquota import DbTokenBucket
+
+        return DbTokenBucket(archive, identity, rate)
+    path = str(getattr(archive, "path", ":memory:"))
+    folder = None if path == ":memory:" else Path(path).resolve().parent / QUOTA_FOLDER
+    return SharedTokenBucket(bucket_path(identity, folder), rate)
 
 
 def bucket_path(identity: str, folder: str | Path | None = None) -> Path:

@@ -311,3 +311,26 @@ def test_fleet_toml_escapes_what_iam_sends():
     text = fleet_toml(acct, [{"project_id": P1, "name": evil, "region": "cn-north-4"}])
     fleet = load_fleet(text)  # still one valid project, the name kept literally
     assert len(fleet.projects) == 1 and fleet.projects[0].name == evil
+
+
+def test_a_single_project_sync_and_a_fleet_share_one_bucket_per_credential(
+    fleet_file, emulators, tmp_path, capsys, monkeypatch
+):
+    """The README's promise "a sync and a fetch at once never double the rate": every
+    command with an archive paces through the credential's one bucket beside it."""
+    from rds_job_analytics.quota import QUOTA_FOLDER, bucket_path, credential_identity
+
+    db = tmp_path / "estate.sqlite"
+    want = bucket_path(credential_identity("token", {"token": ENV["T_PROD"]}),
+                       tmp_path / QUOTA_FOLDER)  # fmt: skip
+    monkeypatch.setenv("RDS_JOBS_TOKEN", ENV["T_PROD"])
+    assert main(["sync", "--archive", str(db), "--project-id", P1, "--endpoint",
+                 emulators[P1].url, "--rate-limit", "1000", *WINDOW]) == 0  # fmt: skip
+    after_sync = want.read_bytes()  # the sync paced through the credential's bucket
+    assert main(["fetch", emulators[P1].job_ids()[0], "--archive", str(db), "--project-id",
+                 P1, "--endpoint", emulators[P1].url, "--rate-limit", "1000",
+                 "--refresh", "all"]) == 0  # fmt: skip
+    assert want.read_bytes() != after_sync  # and so did the fetch: the same bucket
+    assert main(["sync", "--fleet", str(fleet_file), "--archive", str(db), *WINDOW]) == 0
+    assert list((tmp_path / QUOTA_FOLDER).iterdir()) == [want]  # one file: one shared rate
+    capsys.readouterr()
