@@ -28,7 +28,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocat
 from ._validate import check_choice
 from .exceptions import ConfigError
 from .schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
-from .stats import _fill_doc, _keys, failure_rates, filter_window, wilson_interval
+from .stats import UNKNOWN_LABEL, _fill_doc, _keys, failure_rates, filter_window, wilson_interval
 
 __all__ = [
     "format_seconds",
@@ -117,7 +117,7 @@ def literal(text: Any) -> str:
 def _label(key: Any) -> str:
     if isinstance(key, tuple):
         return " / ".join(_label(k) for k in key)
-    return "(unknown)" if pd.isna(key) else literal(key)
+    return UNKNOWN_LABEL if pd.isna(key) else literal(key)
 
 
 def _local(times: pd.Series, tz: str) -> pd.Series:
@@ -214,7 +214,7 @@ def plot_durations(
     done = df[df["status"].isin(TERMINAL_STATUSES) & (df["duration_s"] > 0)]
     if done.empty:
         return _empty(ax, "No finished jobs in this selection", title)
-    groups = done.groupby(by, observed=True)["duration_s"]
+    groups = done.groupby(by, observed=True, dropna=False)["duration_s"]  # unknown: a group
     sizes = groups.size().sort_values(ascending=False)
     keep = sizes.head(top).index
     if len(sizes) > top:

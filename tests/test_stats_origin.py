@@ -131,3 +131,24 @@ def test_resize_summary_without_scale_ups_gives_no_rows(sample):
     assert len(no_resize) > 0
     assert rja.resize_summary(no_resize).empty
     assert list(rja.resize_summary(sample).index) == ["all"]
+
+
+def test_plots_take_the_origin_columns_in_by():
+    import matplotlib.pyplot as plt
+
+    df = rja.load_sample()
+    half = len(df) // 2
+    df = with_origin(df, account="prod")
+    df["region"] = pd.Categorical(["cn-north-4"] * half + [None] * (len(df) - half))
+    fig, (a1, a2) = plt.subplots(1, 2)
+    rja.plot_failure_rates(df, by="region", ax=a1, min_jobs=1)
+    labels = {t.get_text() for t in a1.get_yticklabels()} | {
+        t.get_text() for t in a1.get_xticklabels()
+    }
+    assert "cn-north-4" in labels and UNKNOWN_LABEL in labels  # the unknown half is a group
+    rja.plot_durations(df, by="region", ax=a2)
+    dlabels = {t.get_text() for t in a2.get_yticklabels()} | {
+        t.get_text() for t in a2.get_xticklabels()
+    }
+    assert "cn-north-4" in dlabels and UNKNOWN_LABEL in dlabels  # not silently dropped
+    plt.close(fig)

@@ -37,7 +37,7 @@ from ..plots import (
     plot_timeline,
 )
 from ..schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES
-from ..stats import duration_summary, failure_rates, filter_window
+from ..stats import UNKNOWN_LABEL, duration_summary, failure_rates, filter_window
 
 __all__ = ["Card", "ReportModel", "Table", "build_model", "data_window", "month_bounds"]
 
@@ -452,7 +452,7 @@ def _with_ci(t: pd.DataFrame) -> pd.DataFrame:
 def _first_col(t: pd.DataFrame, name: str) -> pd.DataFrame:
     """The index as the first column ``name`` (NaN keys shown as "(unknown)")."""
     t = t.copy()
-    t.index = [("(unknown)" if pd.isna(i) else str(i)) for i in t.index]
+    t.index = [(UNKNOWN_LABEL if pd.isna(i) else str(i)) for i in t.index]
     t.index.name = name
     return t.reset_index()
 
@@ -536,7 +536,7 @@ def _instances(cur: pd.DataFrame) -> Table:
     if not len(failed):
         return Table(pd.DataFrame(), empty)
     key = cur["instance_name"].astype(object).fillna(cur["instance_id"].astype(object))
-    key = key.fillna("(unknown)")
+    key = key.fillna(UNKNOWN_LABEL)
     fr = failure_rates(cur.assign(instance=key), by="instance")
     fkey = key[failed.index]
     types = failed.groupby(fkey)["job_name"].agg(
