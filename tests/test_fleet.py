@@ -384,3 +384,26 @@ def test_cli_never_shows_a_database_password():
         _shown("postgresql://alice:s3cr%40t@db:5432/jobs") == "postgresql://alice:***@db:5432/jobs"
     )
     assert _shown("jobs.sqlite") == "jobs.sqlite"
+
+
+def test_sync_fleet_on_either_backend_shares_the_quota_where_the_archive_lives(
+    emulators, archive_url, tmp_path
+):
+    """A team archive on PostgreSQL: the accounts' buckets live in the database (every
+    machine shares them), no quota folder appears anywhere; SQLite: beside the file."""
+    from rds_job_analytics.quota import QUOTA_FOLDER
+
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    from rds_job_analytics._dbquota import DbTokenBucket
+    from rds_job_analytics.quota import bucket_for
+
+    with JobArchive.open(archive_url, create=True) as arc:
+        res = sync_fleet(fleet, arc, environ=ENV, since=SINCE, until=UNTIL, horizon=None)
+        df = arc.to_frame()
+        in_db = isinstance(bucket_for(arc, "token:x", 1.0), DbTokenBucket)
+    assert in_db == (not archive_url.endswith(".sqlite"))
+    assert res.complete and len(df) == 180
+    assert set(df["account"]) == {"prod", "analytics"}
+    made = (tmp_path / QUOTA_FOLDER).exists()
+    assert made == archive_url.endswith(".sqlite"), archive_url
+    assert not list(tmp_path.glob("postgresql*"))
