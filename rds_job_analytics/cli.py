@@ -716,7 +716,7 @@ def _serve_fleet(args: argparse.Namespace, quota: int | None) -> int:
             where = ", ".join(f"{p.region} {p.project_id}" for p in acct.projects)
             print(f"  account {acct.name} ({acct.auth}): {where}")
         print("try, in another terminal (the emulator's own demo credentials):")
-        for name in sorted({v for a in fleet.accounts for v in a.env.values()}):
+        for name in sorted(demo.env):  # the password variables too (the file's comment)
             print(f"  export {name}={demo.env[name]}")
         print(f"  rds-jobs sync --fleet {path} --archive estate.sqlite --since "
               f"{SAMPLE_START:%Y-%m-%d} --horizon-days 0")  # fmt: skip

@@ -446,6 +446,8 @@ def _profile(
 
 
 # -- syncing the fleet -------------------------------------------------------------------
+#: Characters of a project's note in the printed summary table.
+NOTE_WIDTH = 60
 Status = Literal["ok", "partial", "failed", "skipped"]
 
 
@@ -495,6 +497,8 @@ class FleetResult:
         df = self.table()
         if df.empty:
             return "no projects"
+        long = df["note"].str.len() > NOTE_WIDTH  # the whole note: the outcome (and stderr)
+        df.loc[long, "note"] = df.loc[long, "note"].str.slice(0, NOTE_WIDTH - 3) + "..."
         return df.to_string(index=False)
 
 
