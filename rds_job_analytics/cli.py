@@ -639,14 +639,24 @@ def _wait_for_ctrl_c() -> None:
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
-    from .emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
+    from .emulator import (
+        DEMO_AK,
+        DEMO_DOMAIN,
+        DEMO_PASSWORD,
+        DEMO_PROJECT,
+        DEMO_SK,
+        DEMO_TOKEN,
+        DEMO_USER,
+        Emulator,
+    )
     from .sample import SAMPLE_END, SAMPLE_START
 
     retention = args.retention_days
     quota = args.quota or None
     if args.fleet:
         return _serve_fleet(args, quota)
-    emu = Emulator(port=args.port, quota=quota, latency=args.latency, retention_days=retention)
+    emu = Emulator(port=args.port, quota=quota, latency=args.latency, retention_days=retention,
+                   aksk={DEMO_AK: DEMO_SK})  # fmt: skip
     _start(emu, args.port)
     rate = _emulator_rate(quota)
     span = f"{SAMPLE_START:%Y-%m-%d} .. {SAMPLE_END:%Y-%m-%d}"
@@ -671,6 +681,9 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     print(f"  export RDS_JOBS_TOKEN={DEMO_TOKEN}")
     print(f"  rds-jobs sync --endpoint {emu.url} --project-id {DEMO_PROJECT} "
           f"--archive jobs.sqlite {window} --rate-limit {rate:g}")  # fmt: skip
+    print(f"  (or AK/SK: HUAWEICLOUD_SDK_AK={DEMO_AK} HUAWEICLOUD_SDK_SK={DEMO_SK}; or a "
+          f"password: RDS_JOBS_USERNAME={DEMO_USER} RDS_JOBS_PASSWORD={DEMO_PASSWORD} "
+          f"RDS_JOBS_DOMAIN={DEMO_DOMAIN})")  # fmt: skip
     print("  rds-jobs report --archive jobs.sqlite --month "
           f"{_last_complete_month(pd.Timestamp(SAMPLE_END))}")  # fmt: skip
     print("Ctrl-C stops the emulator.", flush=True)

@@ -51,9 +51,11 @@ from .schema import canonical_status, strip_job_id
 
 __all__ = [
     "DEFAULT_ACCOUNT",
+    "DEMO_AK",
     "DEMO_DOMAIN",
     "DEMO_PASSWORD",
     "DEMO_PROJECT",
+    "DEMO_SK",
     "DEMO_TOKEN",
     "DEMO_USER",
     "FAULTS",
@@ -68,6 +70,8 @@ __all__ = [
 DEMO_PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 DEMO_TOKEN = "emulator-token"
 DEMO_USER, DEMO_PASSWORD, DEMO_DOMAIN = "analyst", "emulator-password", "demo"
+#: An AK/SK pair ``rds-jobs emulator`` accepts (signatures checked with the official signer).
+DEMO_AK, DEMO_SK = "EMULATORDEMOACCESSKEY", "emulator-demo-secret-key"
 FAULTS = ("500", "502", "503", "504", "429", "429-retry-after", "drop", "truncate", "html")
 #: AK/SK signatures whose ``X-Sdk-Date`` is further than this from the emulator's clock
 #: are refused, as the gateway does.

@@ -334,3 +334,32 @@ def test_a_single_project_sync_and_a_fleet_share_one_bucket_per_credential(
     assert main(["sync", "--fleet", str(fleet_file), "--archive", str(db), *WINDOW]) == 0
     assert list((tmp_path / QUOTA_FOLDER).iterdir()) == [want]  # one file: one shared rate
     capsys.readouterr()
+
+
+def test_the_emulator_command_takes_aksk_credentials(capsys, tmp_path, monkeypatch):
+    """``rds-jobs emulator`` (one project) checks AK/SK signatures too: the printed pair,
+    used instead of the token, syncs."""
+    import re
+    import shlex
+
+    pytest.importorskip("huaweicloudsdkcore")
+    from rds_job_analytics import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RDS_JOBS_TOKEN", raising=False)
+    results: dict = {}
+
+    def sync_with_aksk():
+        printed = capsys.readouterr().out
+        pair = re.search(r"HUAWEICLOUD_SDK_AK=(\S+) HUAWEICLOUD_SDK_SK=(\S+?);", printed)
+        monkeypatch.setenv("HUAWEICLOUD_SDK_AK", pair.group(1))
+        monkeypatch.setenv("HUAWEICLOUD_SDK_SK", pair.group(2))
+        (line,) = [x.strip() for x in printed.splitlines() if x.strip().startswith("rds-jobs sync")]
+        argv = [*shlex.split(line)[1:], "--until", "2026-08-03", "--details", "none"]
+        results["sync"] = main(argv)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_wait_for_ctrl_c", sync_with_aksk)
+    assert main(["emulator", "--port", "0"]) == 0
+    assert results["sync"] == 0
+    assert len(JobArchive.open(tmp_path / "jobs.sqlite")) > 0
