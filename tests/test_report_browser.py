@@ -115,3 +115,25 @@ def test_160_job_types_keep_the_page_short(tmp_path):
     geo = _probe(rep.html, tmp_path, "many")
     assert geo["scrollHeight"] < 9000, geo["scrollHeight"]  # was 13,000 px
     assert geo["scrollWidth"] <= geo["clientWidth"]
+
+
+def test_printed_page_one_carries_the_headline(october, tmp_path):
+    """Printed (Chromium's print to PDF), page 1 holds the title, the summary and the
+    headline cards: no blank first page."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("no pdftotext (poppler-utils; .ci/run installs it)")
+    page = tmp_path / "report.html"
+    page.write_text(october.html, encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--no-pdf-header-footer",
+         f"--user-data-dir={tmp_path / 'profile-print'}", f"--print-to-pdf={pdf}", page.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
+                           check=True, capture_output=True, text=True).stdout  # fmt: skip
+    words = first.split()
+    assert "RDS reliability report" in " ".join(words[:10]), first[:300]
+    assert "Headline" in first and "failure rate" in first
+    assert len(words) > 60, first  # a page of content, not a title alone
