@@ -22,14 +22,10 @@ False
 
 from __future__ import annotations
 
-import hashlib
-import math
-import threading
 import time
 from typing import Any
 
-from .exceptions import ConfigError
-from .quota import QuotaCancelled
+from .quota import PacedBucket, identity_hash
 
 __all__ = ["DbTokenBucket"]
 
@@ -52,7 +48,7 @@ _TAKE = {
 }
 
 
-class DbTokenBucket:
+class DbTokenBucket(PacedBucket):
     """GCRA pacing whose state lives in the archive's database (SQLite or PostgreSQL):
     every bucket naming the same identity in the same database paces together, on any
     machine. Same interface as :class:`~rds_job_analytics.quota.SharedTokenBucket`.
@@ -85,15 +81,9 @@ class DbTokenBucket:
     """
 
     def __init__(self, archive: Any, identity: str, rate: float = 1.0, burst: int = 1) -> None:
-        if not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
-            raise ConfigError(f"rate_limit must be a finite number > 0 requests/s, not {rate!r}")
-        if burst < 1:
-            raise ConfigError(f"burst must be >= 1, not {burst!r}")
+        super().__init__(rate, burst)
         self.archive = archive
-        self.bucket = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:20]
-        self.interval = 1.0 / rate
-        self.tau = (burst - 1) * self.interval
-        self._cancelled = threading.Event()
+        self.bucket = identity_hash(identity)
         store = archive._store
         with store.begin() as db:
             db.execute(_DDL.replace("{real}", store.types["real"]))
@@ -101,11 +91,6 @@ class DbTokenBucket:
 
     def __repr__(self) -> str:
         return f"DbTokenBucket({self.archive.path!r}, {self.bucket!r}, rate={1 / self.interval:g})"
-
-    def cancel(self) -> None:
-        """Refuse every later :meth:`acquire` (and wake the waiting ones) with
-        :class:`~rds_job_analytics.quota.QuotaCancelled`."""
-        self._cancelled.set()
 
     def acquire(self) -> float:
         """Block until a request may go; returns the seconds waited.
@@ -115,8 +100,7 @@ class DbTokenBucket:
         QuotaCancelled
             After :meth:`cancel`.
         """
-        if self._cancelled.is_set():
-            raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
+        self._check()
         store = self.archive._store
         with store.begin() as db:
             if store.kind == "sqlite":
@@ -125,9 +109,4 @@ class DbTokenBucket:
             else:
                 args = (self.bucket, self.interval, self.interval)
             tat, now = db.execute(self._take, args).fetchone()
-        wait = float(tat) - self.interval - self.tau - float(now)
-        if wait > 0:
-            if self._cancelled.wait(wait):
-                raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
-            return wait
-        return 0.0
+        return self._sleep(float(tat) - self.interval - self.tau - float(now))

@@ -686,6 +686,11 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
           f"RDS_JOBS_DOMAIN={DEMO_DOMAIN})")  # fmt: skip
     print("  rds-jobs report --archive jobs.sqlite --month "
           f"{_last_complete_month(pd.Timestamp(SAMPLE_END))}")  # fmt: skip
+    return _serve_until_ctrl_c(emu)
+
+
+def _serve_until_ctrl_c(emu: Any) -> int:
+    """Serve until Ctrl-C, then stop the emulator and say so (exit 0)."""
     print("Ctrl-C stops the emulator.", flush=True)
     try:
         _wait_for_ctrl_c()
@@ -735,13 +740,10 @@ def _serve_fleet(args: argparse.Namespace, quota: int | None) -> int:
               f"{SAMPLE_START:%Y-%m-%d} --horizon-days 0")  # fmt: skip
         print("  rds-jobs report --archive estate.sqlite --month "
               f"{_last_complete_month(pd.Timestamp(SAMPLE_END))}")  # fmt: skip
-        print("Ctrl-C stops the emulator.", flush=True)
-        _wait_for_ctrl_c()
-    except KeyboardInterrupt:
-        print("emulator stopped")
-    finally:
+    except BaseException:
         emu.stop()
-    return EXIT_OK
+        raise
+    return _serve_until_ctrl_c(emu)
 
 
 _EMULATOR_FLEET_MARK = "# written by rds-jobs emulator --fleet: the emulator's demo estate\n"

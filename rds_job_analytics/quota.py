@@ -35,12 +35,14 @@ from .exceptions import ConfigError, Interrupted
 
 __all__ = [
     "QUOTA_FOLDER",
+    "PacedBucket",
     "QuotaCancelled",
     "SharedTokenBucket",
     "auth_identity",
     "bucket_for",
     "bucket_path",
     "credential_identity",
+    "identity_hash",
 ]
 
 
@@ -51,7 +53,55 @@ class QuotaCancelled(Interrupted):
 _STATE = struct.Struct("<d")  # the next call's theoretical arrival time, epoch seconds
 
 
-class SharedTokenBucket:
+class PacedBucket:
+    """What every shared bucket has: the rate rule, GCRA's interval and burst tolerance,
+    and a cancel switch (:meth:`cancel`) that wakes waiting workers. Subclasses keep the
+    state somewhere shared and implement :meth:`acquire` with :meth:`_check` and
+    :meth:`_sleep`.
+
+    Examples
+    --------
+    >>> PacedBucket(rate=4.0, burst=2).interval, PacedBucket(rate=4.0, burst=2).tau
+    (0.25, 0.25)
+    """
+
+    def __init__(self, rate: float = 1.0, burst: int = 1) -> None:
+        if not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
+            raise ConfigError(f"rate_limit must be a finite number > 0 requests/s, not {rate!r}")
+        if burst < 1:
+            raise ConfigError(f"burst must be >= 1, not {burst!r}")
+        self.interval = 1.0 / rate
+        self.tau = (burst - 1) * self.interval
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Refuse every later :meth:`acquire` (and wake the waiting ones) with
+        :class:`QuotaCancelled`: how a fleet sync stops its workers on Ctrl-C."""
+        self._cancelled.set()
+
+    def _check(self) -> None:
+        if self._cancelled.is_set():
+            raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
+
+    def _sleep(self, wait: float) -> float:
+        """Wait ``wait`` seconds (if positive) unless cancelled; returns the wait."""
+        if wait <= 0:
+            return 0.0
+        if self._cancelled.wait(wait):
+            raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
+        return wait
+
+    def acquire(self) -> float:  # pragma: no cover - the subclasses'
+        """Block until a request may go; returns the seconds waited."""
+        raise NotImplementedError
+
+
+def identity_hash(identity: str) -> str:
+    """The one spelling of a credential in any shared state: a hash, never the secret."""
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+class SharedTokenBucket(PacedBucket):
     """GCRA pacing whose state lives in a file shared by threads and processes.
 
     Parameters
@@ -72,20 +122,9 @@ class SharedTokenBucket:
     """
 
     def __init__(self, path: str | Path, rate: float = 1.0, burst: int = 1) -> None:
-        if not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
-            raise ConfigError(f"rate_limit must be a finite number > 0 requests/s, not {rate!r}")
-        if burst < 1:
-            raise ConfigError(f"burst must be >= 1, not {burst!r}")
+        super().__init__(rate, burst)
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.interval = 1.0 / rate
-        self.tau = (burst - 1) * self.interval
-        self._cancelled = threading.Event()
-
-    def cancel(self) -> None:
-        """Refuse every later :meth:`acquire` (and wake the waiting ones) with
-        :class:`QuotaCancelled`: how a fleet sync stops its workers on Ctrl-C."""
-        self._cancelled.set()
 
     def __repr__(self) -> str:
         return f"SharedTokenBucket({str(self.path)!r}, rate={1 / self.interval:g})"
@@ -98,8 +137,7 @@ class SharedTokenBucket:
         QuotaCancelled
             After :meth:`cancel`.
         """
-        if self._cancelled.is_set():
-            raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
+        self._check()
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -113,11 +151,7 @@ class SharedTokenBucket:
             os.pwrite(fd, _STATE.pack(tat + self.interval), 0)
         finally:
             os.close(fd)  # releases the lock
-        if wait > 0:
-            if self._cancelled.wait(wait):
-                raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
-            return wait
-        return 0.0
+        return self._sleep(wait)
 
 
 def credential_identity(kind: str, creds: dict[str, str]) -> str:
@@ -187,5 +221,4 @@ def bucket_path(identity: str, folder: str | Path | None = None) -> Path:
     ('/var/lib/rds-jobs', False)
     """
     base = Path(folder) if folder is not None else Path(tempfile.gettempdir()) / "rds-jobs-quota"
-    digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:20]
-    return base / f"{digest}.gcra"
+    return base / f"{identity_hash(identity)}.gcra"
