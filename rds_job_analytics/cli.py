@@ -24,6 +24,7 @@ import csv
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -195,12 +196,11 @@ def _write(df: pd.DataFrame, out: str) -> str:
 
     if out != "-":
         return str(write_frame(df, out))
-    # TODO(lead): let export.write_frame take a text stream, then drop the temporary file.
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder:  # the bytes as written: CRLF rows kept
         path = write_frame(df, Path(folder) / "stdout.csv")
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                sys.stdout.write(line)
+        sys.stdout.flush()
+        with path.open("rb") as fh:
+            shutil.copyfileobj(fh, sys.stdout.buffer)
     sys.stdout.flush()
     return "stdout"
 

@@ -129,7 +129,8 @@ def _date_axis(ax: Axes) -> None:
     """Concise, non-overlapping date ticks (``ConciseDateFormatter``)."""
     locator = AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    # no offset label: a month's axis ends at the next month's first tick ("2026-Nov")
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
 
 
 def _ax(ax: Axes | None) -> Axes:

@@ -196,6 +196,9 @@ def build_model(
                 *_coverage_problems(coverage, start, end, str(period), tz))  # fmt: skip
     charts, resize_text = _charts(cur, trend, tz, start, end, target)
     tables = _tables(cur, prev, history, end, tz, as_of)
+    # A month the archive does not fully hold is compared with nothing: "-1,279 vs
+    # September" or "down 3 points" would read as a change when it is missing data.
+    versus = prev.iloc[0:0] if problems else prev
     trend_cols = ["jobs", "failed", "running", "failure_rate", "ci"]
     tables["trend"] = Table(_first_col(_with_ci(trend)[trend_cols], "month"),
                             "No jobs in these months.", _TREND_FMT, _HEADERS, _NUMERIC)  # fmt: skip
@@ -207,13 +210,13 @@ def build_model(
         period_label=f"{period.strftime('%B %Y')} "
         f"({start.tz_convert(tz):%Y-%m-%d %H:%M} to {end.tz_convert(tz):%Y-%m-%d %H:%M} {tz})",
         generated=f"{now.tz_convert(tz):%Y-%m-%d %H:%M} {tz}",
-        cards=_cards(cur, prev, coverage, start, end, target, as_of),
+        cards=_cards(cur, versus, coverage, start, end, target, as_of),
         charts=charts,
         tables=tables,
         resize_text=resize_text,
         quality=_quality(df, cur, coverage, start, end, now, tz),
         problems=problems,
-        summary=_summary(cur, prev, trend, regressions, problems, period, target, as_of, tz),
+        summary=_summary(cur, versus, trend, regressions, problems, period, target, as_of, tz),
         breakdowns=_breakdowns(cur),
         target=target,
     )
@@ -293,7 +296,7 @@ def _cards(
             spent = failed / allowed if allowed else (np.inf if failed else 0.0)
             value = f"{spent:.0%} spent" if np.isfinite(spent) else "exceeded"
             cards.append(Card(f"failure budget (target {target:.1%})", value,
-                              f"{failed:,} failures of {allowed:,.0f} allowed",
+                              f"{failed:,} failures of {_allowed(allowed)} allowed",
                               "delta-up" if spent > 1 else "delta-down"))  # fmt: skip
     return cards
 
@@ -397,6 +400,12 @@ def _trend_chart(trend: pd.DataFrame, target: float | None) -> Figure:
     return fig
 
 
+def _allowed(n: float) -> str:
+    """Failures a target allows: one decimal below 10 (2.8, not a rounded 3 that "3 of 3
+    allowed" would contradict), whole numbers above."""
+    return f"{n:,.1f}" if n < 10 else f"{n:,.0f}"
+
+
 def _pct(v: float) -> str:
     return f"{v:.1%}"
 
@@ -476,7 +485,8 @@ def _tables(
     by_type = _failures_by_type(cur, prev)
     failing = by_type[by_type["failed"] > 0]
     by_failures = failing.sort_values(["failed", "ci_low"], ascending=False)
-    by_bound = failing.sort_values(["ci_low", "failed"], ascending=False)
+    ranked = failing[failing["finished"] >= MIN_JOBS]  # a handful of jobs ranks nothing
+    by_bound = ranked.sort_values(["ci_low", "failed"], ascending=False)
     more = max(0, len(failing) - TOP_ROWS)
     left = f"{more} more failing job types in the full table below." if more else ""
     dur, dur_fmt, dur_headers = _durations(cur)
@@ -485,7 +495,15 @@ def _tables(
     return {
         "failures_by_type": _rate_table(by_type, "job_name", no_jobs),
         "top_by_failures": _rate_table(by_failures.head(TOP_ROWS), "job_name", no_failed, left),
-        "top_by_bound": _rate_table(by_bound.head(TOP_ROWS), "job_name", no_failed, left),
+        "top_by_bound": _rate_table(
+            by_bound.head(TOP_ROWS),
+            "job_name",
+            no_failed,
+            f"Job types with fewer than {MIN_JOBS} finished jobs are not ranked here "
+            f"({len(failing) - len(ranked)} such failing type(s): see the full table below)."
+            if len(ranked) < len(failing)
+            else left,
+        ),
         "failures_by_engine": _rate_table(_failures_by(cur, "engine"), "engine", no_jobs),
         "instances": _instances(cur),
         "durations": Table(dur, no_finished, dur_fmt, dur_headers),
@@ -689,7 +707,7 @@ def _summary(
             allowed = target * fr["finished"]
             verdict = "within" if fr["failed"] <= allowed else "over"
             parts.append(f"That is {verdict} the {target:.1%} target ({int(fr['failed']):,} "
-                         f"failures against {allowed:,.0f} allowed).")  # fmt: skip
+                         f"failures against {_allowed(allowed)} allowed).")  # fmt: skip
     reg = regressions.frame
     if len(reg):
         names = ", ".join(f"{r.job_name} ({r.failure_rate:.1%})" for r in reg.head(3).itertuples())
@@ -698,7 +716,10 @@ def _summary(
     failed = cur[cur["status"] == FAILED]
     if len(failed):
         worst = failed["job_name"].astype(object).value_counts()
-        parts.append(f"Most failures: {worst.index[0]} ({worst.iloc[0]:,}).")
+        top = sorted(worst[worst == worst.iloc[0]].index)  # ties named, never picked at random
+        more = f" and {len(top) - 1} other type(s) tied" if len(top) > 1 else ""
+        parts.append(f"Most failures: {top[0]}{more} ({worst.iloc[0]:,} each)." if more
+                     else f"Most failures: {top[0]} ({worst.iloc[0]:,}).")  # fmt: skip
     running = cur[(cur["status"] == RUNNING) & cur["ended"].isna()]
     if len(running):
         days = (as_of - running["created"].min()) / pd.Timedelta(days=1)
