@@ -136,6 +136,7 @@ def test_report_output_must_be_html_checked_before_any_work(capsys, archive, tmp
 def test_export_to_stdout_is_csv_with_the_summary_on_stderr(capsys, archive):
     code, out, err = run(capsys, "export", "--archive", archive, "-o", "-")
     assert code == 0
+    assert out.count("\r\n") == 6  # the rows as -o x.csv writes them: header + 5, CRLF
     df = pd.read_csv(io.StringIO(out))
     assert len(df) == 5 and "job_id" in df.columns
     assert err.strip() == "exported 5 archived jobs to stdout"
