@@ -286,3 +286,18 @@ def test_data_window_spans_the_trend():
     start, end = data_window("2026-10", "Europe/Berlin")
     assert start == month_bounds("2026-05", "Europe/Berlin")[0]
     assert end == month_bounds("2026-10", "Europe/Berlin")[1]
+
+
+def test_the_trend_says_how_much_of_each_month_was_synced(sample):
+    """A month the syncs left out is not a dip: the trend table says how much of each
+    month the archive holds, and a partly synced previous month is compared with nothing."""
+    holey = _syncs(("2026-08-01", "2026-08-20"), ("2026-10-01", "2026-11-02"))
+    rep = monthly_report(sample, "2026-10", coverage=holey)
+    assert rep.problems == ()  # October itself is whole
+    trend = Parsed(rep.html).table_with("Synced", "Month")
+    assert [trend[m][-1] for m in ("August 2026", "September 2026", "October 2026")] == [
+        "61%", "0%", "100%"
+    ]  # fmt: skip
+    assert "vs previous month" not in rep.html and "points from September" not in rep.html
+    whole = monthly_report(sample, "2026-10", coverage=FULL)
+    assert "vs previous month" in whole.html

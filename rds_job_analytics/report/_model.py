@@ -197,10 +197,16 @@ def build_model(
     charts, resize_text = _charts(cur, trend, tz, start, end, target)
     tables = _tables(cur, prev, history, end, tz, as_of)
     # A month the archive does not fully hold is compared with nothing: "-1,279 vs
-    # September" or "down 3 points" would read as a change when it is missing data.
-    versus = prev.iloc[0:0] if problems else prev
+    # September" or "down 3 points" would read as a change when it is missing data. The
+    # same goes when the previous month itself is only partly synced.
+    prev_share = _covered_share(coverage, pstart, pend)
+    versus = prev.iloc[0:0] if problems or (prev_share is not None and prev_share < 1) else prev
     trend_cols = ["jobs", "failed", "running", "failure_rate", "ci"]
-    tables["trend"] = Table(_first_col(_with_ci(trend)[trend_cols], "month"),
+    shown = _with_ci(trend)[trend_cols]
+    if coverage is not None:  # how much of each month the archive holds: "0 jobs" of a
+        shares = [_covered_share(coverage, *month_bounds(m, tz)) for m in shown.index]
+        shown = shown.assign(synced=[f"{v:.0%}" for v in shares])  # 40%-synced month is no dip
+    tables["trend"] = Table(_first_col(shown, "month"),
                             "No jobs in these months.", _TREND_FMT, _HEADERS, _NUMERIC)  # fmt: skip
     tables["regressions"] = regressions
     return ReportModel(
@@ -424,6 +430,7 @@ _HEADERS = {
     "running": RUNNING,
     "failure_rate": "Failure rate",
     "ci": "95% interval",
+    "synced": "Synced",
     "ci_low": "95% CI low",
     "ci_high": "95% CI high",
     "previous_rate": "Previous month",
@@ -449,7 +456,7 @@ _PCT = {"failure_rate": _pct, "previous_rate": _pct, "history_rate": _pct,
         "ci_low": _pct, "ci_high": _pct}  # fmt: skip
 _TREND_FMT = {**_PCT, "month": lambda m: pd.Period(m).strftime("%B %Y")}
 _RATE_COLS = ["jobs", "finished", "failed", "failure_rate", "ci"]
-_NUMERIC = frozenset({"ci", "age_days", "progress_pct"})
+_NUMERIC = frozenset({"ci", "age_days", "progress_pct", "synced"})
 
 
 def _with_ci(t: pd.DataFrame) -> pd.DataFrame:
