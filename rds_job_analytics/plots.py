@@ -187,8 +187,7 @@ def plot_durations(
     ----------
     {data}
     {by_plot}
-        Default ``"job_name"``; any categorical column works (``engine``, ``region``,
-        ``account``, ``project_id``...).
+        Default ``"job_name"``.
     top : int
         How many groups to show: the ones with the most finished jobs.
     {start}
@@ -269,8 +268,7 @@ def plot_failure_rates(
     ----------
     {data}
     {by_plot}
-        Default ``"job_name"``; any categorical column works (``engine``, ``region``,
-        ``account``, ``project_id``...).
+        Default ``"job_name"``.
     min_jobs : int
         Groups with fewer finished jobs are not drawn (their count goes in the title).
     top : int or None

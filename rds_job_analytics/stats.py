@@ -66,8 +66,10 @@ _PARAM_DOCS = {
     category that occurs (unused categories give none); rows with no value form a
     group of their own, keyed ``NaN`` (shown as ``"(unknown)"``, :data:`UNKNOWN_LABEL`).""",
     "by_plot": """by : str
-    Group by this column; ``"month"``, ``"week"`` and ``"day"`` are derived from
-    ``created`` (UTC) when the frame has no such column.""",
+    Group by this column: any categorical one (``engine``, ``region``, ``account``,
+    ``project_id``...; ``"job_kind"`` is the job name without its engine); ``"month"``,
+    ``"week"`` and ``"day"`` are derived from ``created`` (UTC) when the frame has no such
+    column.""",
     "start": """start : str, datetime or Timestamp, optional
     Keep jobs created at or after this time (naive = UTC); ``None``: no lower bound.""",
     "end": """end : str, datetime or Timestamp, optional
