@@ -78,6 +78,7 @@ _CLI_WORDS: tuple[tuple[str, str], ...] = (
     (r"^project_id is required.*", "--project-id (or HUAWEICLOUD_SDK_PROJECT_ID) is required"),
     (r"^sync window is empty: since (.*) >= until (.*)", r"--since \1 is not before --until \2"),
     (r"^output path must end in", "-o must end in"),
+    (r"without start= and end=", "without --start and --end"),
 )
 
 

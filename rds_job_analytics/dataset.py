@@ -14,7 +14,10 @@ The files hold the other columns of :data:`~rds_job_analytics.JOB_SCHEMA`: text 
 categories as strings, times as UTC microseconds, ``resource_ids`` and ``extra`` as JSON
 text (as :func:`~rds_job_analytics.export.write_frame` writes them). The manifest keeps
 a SHA-256 of each partition's file, so a second export rewrites only the partitions
-whose content changed. :func:`read_jobs` reads the folder back into the normalized
+whose content changed, and both the export and :func:`read_jobs` check the files
+against it (an export repairs what it owns, a read names the damaged file). Nothing
+under the folder may be a symbolic link, and every manifest key must be a partition of
+the layout. :func:`read_jobs` reads the folder back into the normalized
 schema, filters pushed down to ``pyarrow.dataset`` (partitions pruned), and
 :func:`run_sql` runs DuckDB over an archive or a dataset as the table ``jobs``.
 
@@ -39,11 +42,12 @@ import hashlib
 import io
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import numpy as np
 import orjson
@@ -53,7 +57,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from .exceptions import ConfigError
+from .exceptions import ConfigError, DatasetDamaged, DatasetRepairedWarning, DatasetUnsafe
 from .export import _JSON_COLUMNS, _json_text
 from .normalize import _finish
 from .schema import CATEGORY, JOB_SCHEMA, OBJECT, TEXT, empty_jobs_frame, to_utc
@@ -89,8 +93,8 @@ PARTITION_KEYS = ("account", "region", "month")
 #: The one data file of each partition.
 _PART_FILE = "part-0.parquet"
 _TMP_PREFIX = ".tmp-"
-_SEGMENT = re.compile(r"(account|region|month)=([^/]+)")
 _MONTH = re.compile(r"\d{4}-\d{2}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 #: Row order in the files and in :func:`read_jobs`' frame.
 _ORDER = ["created", "project_id", "job_id"]
 
@@ -135,8 +139,14 @@ class DatasetExport:
         Jobs in the partitions covered by this export (written or unchanged).
     written, unchanged, removed : tuple of str
         Partitions (``account=.../region=.../month=...``) written because their content
-        changed or was new, left alone because it had not, and deleted because the
-        archive (within the exported months) no longer has rows there.
+        changed or was new (or their file was damaged), left alone because it had not,
+        and deleted because the archive (within the exported months) no longer has rows
+        there (or they were stray copies).
+    repaired : tuple of str
+        Partitions whose file was damaged (its bytes not the manifest's, missing, a
+        folder in its place) and was written again from the source (they are in
+        ``written`` or ``removed`` too), and stray byte-for-byte copies of a partition,
+        deleted.
     """
 
     path: Path
@@ -144,16 +154,49 @@ class DatasetExport:
     written: tuple[str, ...] = field(default=())
     unchanged: tuple[str, ...] = field(default=())
     removed: tuple[str, ...] = field(default=())
+    repaired: tuple[str, ...] = field(default=())
 
     def __str__(self) -> str:
         text = (
             f"{self.rows} jobs in {len(self.written) + len(self.unchanged)} partitions of "
             f"{self.path}: {len(self.written)} written, {len(self.unchanged)} unchanged"
         )
-        return text + (f", {len(self.removed)} removed" if self.removed else "")
+        text += f", {len(self.removed)} removed" if self.removed else ""
+        return text + (f", {len(self.repaired)} repaired" if self.repaired else "")
 
 
 # -- the folder: ours, empty, or refused ------------------------------------------------
+def _valid_segment(name: str, value: str) -> bool:
+    """Whether ``value`` is a folder value exactly as :func:`_segment` writes it."""
+    if name == "month":
+        return value == NULL_PARTITION or bool(_MONTH.fullmatch(value))
+    return bool(value) and _segment(unquote(value)) == value
+
+
+def _valid_key(key: Any) -> bool:
+    """Whether ``key`` is a partition of the layout, ``account=A/region=R/month=M``, with
+    each value as the exporter writes it (no ``..``, no separator, no empty value)."""
+    if not isinstance(key, str):
+        return False
+    parts = key.split("/")
+    if len(parts) != len(PARTITION_KEYS):
+        return False
+    for name, part in zip(PARTITION_KEYS, parts, strict=True):
+        seg_name, eq, value = part.partition("=")
+        if seg_name != name or not eq or not _valid_segment(name, value):
+            return False
+    return True
+
+
+def _valid_entry(entry: Any) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("sha256"), str)
+        and bool(_SHA256.fullmatch(entry["sha256"]))
+        and all(type(entry.get(k)) is int and entry[k] >= 0 for k in ("rows", "bytes"))
+    )
+
+
 def _load_manifest(path: Path) -> dict[str, Any] | None:
     file = path / MANIFEST_NAME
     if not file.is_file():
@@ -170,21 +213,66 @@ def _load_manifest(path: Path) -> dict[str, Any] | None:
             f"(format {manifest['version']}; this version reads up to {_FORMAT_VERSION}): upgrade"
         )
     manifest.setdefault("partitions", {})
+    manifest.setdefault("pending", {})
+    for section in ("partitions", "pending"):
+        entries = manifest[section]
+        if not isinstance(entries, dict):
+            raise DatasetDamaged(
+                f"{str(file)!r}: {section!r} is not a mapping of partitions",
+                path=str(file), reason=f"{section} is not a mapping",
+            )  # fmt: skip
+        for key, entry in entries.items():
+            if not _valid_key(key):
+                shown = repr(key)[:120]
+                raise DatasetUnsafe(
+                    f"{str(file)!r} lists {shown}, which is not a partition of the layout "
+                    "(account=.../region=.../month=YYYY-MM as the export writes it): refused, "
+                    "nothing read, written or deleted",
+                    path=str(file),
+                )
+            if not (_valid_entry(entry) or (section == "pending" and entry is None)):
+                raise DatasetDamaged(
+                    f"{str(file)!r}: the entry of {key!r} has no valid sha256, rows and bytes",
+                    path=str(file), reason=f"bad entry for {key}",
+                )  # fmt: skip
     return manifest
 
 
-def _check_folder(path: Path, *, create: bool) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Folder:
+    """A dataset folder as found: its manifest, and what stands at each partition's file
+    (``True``: a regular file; ``False``: an empty folder in its place)."""
+
+    manifest: dict[str, Any]
+    found: dict[str, bool]
+
+
+def _check_folder(path: Path, *, create: bool) -> _Folder:
     """The manifest of the dataset at ``path`` (empty for a new or empty folder with
-    ``create``); ConfigError naming the folder and what in it is not ours otherwise."""
+    ``create``) and the partition files found; ConfigError naming the folder and what in
+    it is not ours, DatasetUnsafe naming a symbolic link under it, otherwise.
+
+    ``path`` itself may be a link (a dataset on another disk): only what is under it is
+    checked."""
     if path.exists() and not path.is_dir():
         raise ConfigError(f"dataset {str(path)!r} is not a folder")
     if not path.exists() or not any(path.iterdir()):
         if create:
-            return {"format": _FORMAT, "version": _FORMAT_VERSION, "partitions": {}}
+            empty = {"format": _FORMAT, "version": _FORMAT_VERSION, "partitions": {}}
+            return _Folder({**empty, "pending": {}}, {})
         why = "it does not exist" if not path.exists() else "it is empty"
         raise ConfigError(f"no dataset at {str(path)!r}: {why} (export_dataset writes one)")
+    items = list(_walk(path))
+    for item, kind in items:
+        if kind == "link":
+            raise DatasetUnsafe(
+                f"{str(item)!r} in the dataset {str(path)!r} is a symbolic link: refused (it "
+                "could send writes, reads or deletions outside the dataset; nothing was "
+                "touched). Put the folder or file itself in its place",
+                path=str(item),
+            )
     manifest = _load_manifest(path)
-    foreign = [p for p in _walk(path) if not _ours(path, p)]
+    foreign = [p for p, kind in items if not _ours(path, p, kind)]
     if manifest is None or foreign:
         shown = ", ".join(repr(str(p.relative_to(path))) for p in foreign[:3])
         more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
@@ -193,30 +281,88 @@ def _check_folder(path: Path, *, create: bool) -> dict[str, Any]:
             what = what or "it holds files"
             what += f" and has no {MANIFEST_NAME}"
         raise ConfigError(f"{str(path)!r} is not an rds_job_analytics dataset: {what}")
-    return manifest
+    found = {}
+    for item, kind in items:
+        rel = item.relative_to(path).parts
+        if len(rel) == 4 and rel[3] == _PART_FILE:
+            found["/".join(rel[:3])] = kind == "file"
+    return _Folder(manifest, found)
 
 
-def _walk(path: Path) -> Iterable[Path]:
-    """Every file and every folder that holds no file, under ``path``."""
-    for root, dirs, files in os.walk(path):
-        here = Path(root)
-        if not dirs and not files and here != path:
-            yield here
-        for name in files:
-            yield here / name
+def _walk(path: Path) -> Iterable[tuple[Path, str]]:
+    """``(path, kind)`` of everything under ``path`` that is not a folder holding
+    something: ``file`` (regular), ``link`` (a symbolic link, never followed), ``empty``
+    (a folder holding nothing) or ``other`` (a FIFO, a socket, a device)."""
+    todo = [path]
+    while todo:
+        here = todo.pop()
+        with os.scandir(here) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        if not entries and here != path:
+            yield here, "empty"
+        for e in entries:
+            item = Path(e.path)
+            if e.is_symlink():
+                yield item, "link"
+            elif e.is_dir(follow_symlinks=False):
+                todo.append(item)
+            else:
+                yield item, "file" if e.is_file(follow_symlinks=False) else "other"
 
 
-def _ours(path: Path, item: Path) -> bool:
+def _ours(path: Path, item: Path, kind: str) -> bool:
     rel = item.relative_to(path).parts
+    if kind not in ("file", "empty"):
+        return False
     if rel == (MANIFEST_NAME,) or (len(rel) == 1 and rel[0].startswith(_TMP_PREFIX)):
-        return True
-    if len(rel) > 4 or any(not _SEGMENT.fullmatch(s) for s in rel[:3]):
+        return kind == "file"
+    if len(rel) > 4:
         return False
-    if [s.split("=", 1)[0] for s in rel[:3]] != list(PARTITION_KEYS[: len(rel[:3])]):
-        return False
+    for name, seg in zip(PARTITION_KEYS, rel[:3], strict=False):
+        seg_name, eq, value = seg.partition("=")
+        if seg_name != name or not eq or not _valid_segment(name, value):
+            return False
     if len(rel) < 4:
-        return item.is_dir()  # an empty folder left by a removed partition
-    return rel[3] == _PART_FILE or rel[3].startswith(_TMP_PREFIX)
+        return kind == "empty"  # an empty folder left by a removed partition
+    if rel[3] == _PART_FILE:
+        return True  # a file, or an empty folder in its place (damage the export repairs)
+    return rel[3].startswith(_TMP_PREFIX) and kind == "file"
+
+
+def _sha256(file: Path) -> str:
+    """SHA-256 of a file's bytes, read without following a link."""
+    fd = os.open(file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with open(fd, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _damage(path: Path, folder: _Folder, key: str, entry: dict[str, Any]) -> str | None:
+    """Why the file of partition ``key`` is not what ``entry`` lists (None: it is)."""
+    if key not in folder.found:
+        return "it is missing"
+    if not folder.found[key]:
+        return "a folder stands in its place"
+    file = path / key / _PART_FILE
+    size = _size(file)
+    if size != entry["bytes"]:
+        return f"it holds {size} bytes where the manifest lists {entry['bytes']}"
+    if _sha256(file) != entry["sha256"]:
+        return "its SHA-256 differs from the manifest's (damaged, or rewritten by another tool)"
+    return None
+
+
+def _damaged(path: Path, key: str, reason: str, remedy: str) -> DatasetDamaged:
+    file = str(path / key / _PART_FILE)
+    return DatasetDamaged(
+        f"damaged dataset file {file!r}: {reason}; {remedy}", path=file, reason=reason
+    )
+
+
+_REWRITE = "an export of its month rewrites it from the source"
+_STRAY = (
+    "not in the manifest (a copy?); an export removes a byte-for-byte copy of a partition "
+    "it lists, anything else is yours to move out"
+)
 
 
 # -- export --------------------------------------------------------------------------------
@@ -310,12 +456,18 @@ def _parquet_bytes(table: pa.Table) -> bytes:
 
 
 def _write_atomic(file: Path, data: bytes) -> None:
+    """``data`` under a temporary name beside ``file``, renamed into place (a link at either
+    name is never followed: opening refuses it, the rename replaces the link itself)."""
     tmp = file.with_name(f"{_TMP_PREFIX}{file.name}.{os.getpid()}")
-    tmp.write_bytes(data)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    with open(os.open(tmp, flags, 0o666), "wb") as f:
+        f.write(data)
     os.replace(tmp, file)
 
 
 def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    if not manifest.get("pending"):  # nothing in flight: the manifest as before
+        manifest = {k: v for k, v in manifest.items() if k != "pending"}
     data = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     _write_atomic(path / MANIFEST_NAME, data)
 
@@ -354,7 +506,7 @@ def export_dataset(
         lists/dicts).
     path : str or Path
         The dataset's folder: new, empty, or written by this function before; created
-        with its parents.
+        with its parents. It may be a symbolic link; nothing under it may.
     start, end : str, datetime or Timestamp, optional
         Export only the months from ``start``'s to the one holding the instant before
         ``end`` (naive = UTC); partitions of other months are left alone. Jobs without a
@@ -371,6 +523,23 @@ def export_dataset(
         Naming the folder when it is a file or holds anything this function did not write
         (another dataset layout, other files: nothing is touched), or when the frame lacks
         job columns.
+    DatasetUnsafe
+        A :class:`ConfigError` naming a symbolic link under the folder (the folder itself
+        may be one) or the manifest when it lists a key outside the partition layout
+        (``../outside``): nothing is read, written or deleted.
+    DatasetDamaged
+        Naming a damaged file it cannot repair, before anything is written: one of a month
+        outside ``[start, end)`` (an export of that month, or a whole one, repairs it), or a
+        partition file the manifest does not list that is no byte-for-byte copy of one it
+        does.
+
+    Warns
+    -----
+    DatasetRepairedWarning
+        Naming each file repaired (what the manifest lists is checked against the bytes:
+        size and SHA-256): a damaged or missing partition of the exported months is
+        written again from ``source``, a copy of a partition that the manifest does not
+        list is deleted. They are also in the result's ``repaired``.
 
     Examples
     --------
@@ -387,7 +556,8 @@ def export_dataset(
     1 jobs in 1 partitions of ...: 0 written, 1 unchanged
     """
     path = Path(path)
-    manifest = _check_folder(path, create=True)
+    folder = _check_folder(path, create=True)
+    manifest = folder.manifest
     lo, hi = _month_bounds(start, end)
     df = _frame_of(source, lo, hi)
     path.mkdir(parents=True, exist_ok=True)
@@ -400,27 +570,69 @@ def export_dataset(
         key = f"account={_segment(account)}/region={_segment(region)}/month={_segment(month)}"
         parts.setdefault(key, []).append(rows)  # "" and missing share the null partition
     known: dict[str, Any] = manifest["partitions"]
-    written, unchanged = [], []
+    pending: dict[str, Any] = manifest["pending"]  # left by an export that did not finish
+    for key, entry in pending.items():  # what it did finish, it did: files are atomic
+        if entry is None and key not in folder.found:
+            known.pop(key, None)
+        elif entry is not None and not _damage(path, folder, key, entry):
+            known[key] = entry
+
+    # the folder against the manifest, before anything is touched
+    damaged = {k: why for k, e in known.items() if (why := _damage(path, folder, k, e))}
+    ours = {e["sha256"] for e in (*known.values(), *pending.values()) if e}
+    strays = sorted(k for k in folder.found if k not in known)
+    for key in strays:  # ours when an unfinished export wrote it, or a copy of one of ours
+        is_file = folder.found[key]  # else an empty folder in the file's place
+        if key not in pending and is_file and _sha256(path / key / _PART_FILE) not in ours:
+            raise _damaged(path, key, "a partition file the manifest does not list", _STRAY)
+    for key, why in damaged.items():
+        if not _in_window(key, lo, hi):
+            raise _damaged(
+                path, key, why, "an export of its month (or one without start= and end=) "
+                "rewrites it from the source; nothing was written",
+            )  # fmt: skip
+
+    # the files to write, held until the manifest lists them as pending (their bytes are
+    # a few percent of the frame already in memory)
+    plan: dict[str, tuple[bytes, dict[str, Any]]] = {}
+    unchanged = []
     for key in sorted(parts):
         rows = parts[key][0] if len(parts[key]) == 1 else pd.concat(parts[key])
         part = rows.sort_values(_ORDER, na_position="first", kind="stable")
         data = _parquet_bytes(to_arrow(part, _FILE_COLUMNS))
         digest = hashlib.sha256(data).hexdigest()
-        file = path / key / _PART_FILE
         entry = known.get(key)
-        if entry and entry.get("sha256") == digest and _size(file) == len(data):
+        if entry and entry["sha256"] == digest and key not in damaged:
             unchanged.append(key)
             continue
-        file.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(file, data)
-        known[key] = {"sha256": digest, "rows": len(part), "bytes": len(data)}
-        written.append(key)
+        plan[key] = (data, {"sha256": digest, "rows": len(part), "bytes": len(data)})
     removed = sorted(k for k in known if k not in parts and _in_window(k, lo, hi))
-    for key in removed:
+    gone = [k for k in strays if k not in parts]  # proven ours above, and no rows
+    changes = {**dict.fromkeys([*removed, *gone]), **{k: e for k, (_, e) in plan.items()}}
+    if changes:  # say what is about to change: a crash leaves these files provably ours
+        _write_manifest(path, {**manifest, "pending": changes})
+    for key, (data, entry) in plan.items():
+        _write_partition(path, key, data)
+        known[key] = entry
+    for key in (*removed, *gone):
         _remove_partition(path, key)
-        del known[key]
+        known.pop(key, None)
+    manifest["pending"] = {}
     _write_manifest(path, manifest)
-    return DatasetExport(path, len(df), tuple(written), tuple(unchanged), tuple(removed))
+    repaired = sorted({*damaged, *strays})  # every damaged one is in the window by now
+    if repaired:
+        why = {k: "left by an export that did not finish" for k in strays if k in pending}
+        why |= {k: "a copy of a partition, not in the manifest" for k in strays if k not in why}
+        why |= damaged
+        shown = "; ".join(f"{str(path / k / _PART_FILE)!r}: {why[k]}" for k in repaired[:3])
+        more = f"; and {len(repaired) - 3} more" if len(repaired) > 3 else ""
+        warnings.warn(
+            f"repaired {len(repaired)} damaged partition file(s) of {str(path)!r}: {shown}{more}",
+            DatasetRepairedWarning, stacklevel=2,
+        )  # fmt: skip
+    return DatasetExport(
+        path, len(df), tuple(plan), tuple(unchanged), tuple(removed + gone), tuple(repaired)
+    )
 
 
 def _size(file: Path) -> int:
@@ -430,9 +642,39 @@ def _size(file: Path) -> int:
         return -1
 
 
+def _folder_of(path: Path, key: str) -> Path:
+    """The partition's folder, created as real folders (a link found there is refused)."""
+    folder = path
+    for seg in key.split("/"):
+        folder = folder / seg
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            pass
+        if folder.is_symlink() or not folder.is_dir():
+            raise DatasetUnsafe(
+                f"{str(folder)!r} in the dataset {str(path)!r} is not a plain folder "
+                "(a symbolic link appeared): refused", path=str(folder),
+            )  # fmt: skip
+    return folder
+
+
+def _write_partition(path: Path, key: str, data: bytes) -> None:
+    file = _folder_of(path, key) / _PART_FILE
+    if file.is_dir() and not file.is_symlink():
+        file.rmdir()  # an empty folder in the file's place (anything in it was refused)
+    _write_atomic(file, data)
+
+
 def _remove_partition(path: Path, key: str) -> None:
+    """Delete the partition's file (or the empty folder in its place) and the folders it
+    leaves empty, up to the dataset's; ``key`` is a checked layout key."""
     folder = path / key
-    (folder / _PART_FILE).unlink(missing_ok=True)
+    file = folder / _PART_FILE
+    if file.is_dir() and not file.is_symlink():
+        file.rmdir()
+    else:
+        file.unlink(missing_ok=True)  # never follows a link
     while folder != path:  # the emptied folders up to the dataset's
         try:
             folder.rmdir()
@@ -442,15 +684,60 @@ def _remove_partition(path: Path, key: str) -> None:
 
 
 # -- read -----------------------------------------------------------------------------------
-def _dataset(path: Path) -> ds.Dataset:
-    _check_folder(path, create=False)
-    return ds.dataset(
+def _dataset(path: Path, where: ds.Expression | None = None) -> ds.Dataset:
+    """The dataset at ``path``, checked: the partition files are exactly the manifest's
+    (none missing, none unlisted), and those ``where`` selects (all without it) hold the
+    bytes the manifest lists (SHA-256) in the file schema. DatasetDamaged names the first
+    file that does not, after a second look (an export may have replaced a file between
+    reading the manifest and hashing the file)."""
+    try:
+        return _checked_dataset(path, where)
+    except DatasetDamaged:
+        return _checked_dataset(path, where)
+
+
+def _checked_dataset(path: Path, where: ds.Expression | None) -> ds.Dataset:
+    folder = _check_folder(path, create=False)
+    for key in folder.found:
+        if folder.found[key] and key not in folder.manifest["partitions"]:
+            if key not in folder.manifest["pending"]:  # else an export is writing it
+                raise _damaged(path, key, "a partition file the manifest does not list", _STRAY)
+    for key, entry in folder.manifest["partitions"].items():
+        if not folder.found.get(key) and folder.manifest["pending"].get(key, entry):
+            why = "it is missing" if key not in folder.found else "a folder stands in its place"
+            raise _damaged(path, key, why, _REWRITE)
+    dataset = ds.dataset(
         str(path),
         schema=pa.schema([*_FILE_SCHEMA, *PARTITION_SCHEMA]),
         format="parquet",
         partitioning=_PARTITIONING,
         exclude_invalid_files=False,
     )
+    for fragment in dataset.get_fragments(filter=where):
+        key = "/".join(Path(fragment.path).relative_to(path).parts[:3])
+        _verify(path, folder, key, fragment)
+    return dataset
+
+
+def _verify(path: Path, folder: _Folder, key: str, fragment: ds.Fragment) -> None:
+    """DatasetDamaged unless the file of ``key`` is what the manifest lists (or what an
+    export in progress is writing there), in the file schema."""
+    entries = [folder.manifest[s].get(key) for s in ("partitions", "pending")]
+    reasons = [why for e in entries if e and (why := _damage(path, folder, key, e))]
+    if len(reasons) == len([e for e in entries if e]):  # matches none of them
+        if not reasons:  # unlisted, and an export in progress is removing it
+            reasons = ["a partition file the manifest does not list"]
+        raise _damaged(path, key, reasons[0], _REWRITE)
+    try:
+        schema = fragment.physical_schema.remove_metadata()
+    except (OSError, pa.ArrowException) as exc:  # pragma: no cover - its bytes were checked
+        raise _damaged(path, key, f"unreadable ({exc})", _REWRITE) from exc
+    if not schema.equals(_FILE_SCHEMA):
+        want = {f.name: f.type for f in _FILE_SCHEMA}
+        have = {f.name: f.type for f in schema}
+        diff = [n for n in want if have.get(n) != want[n]] + [n for n in have if n not in want]
+        why = f"its columns differ from the dataset's ({', '.join(diff[:5]) or 'their order'})"
+        raise _damaged(path, key, why, _REWRITE)
 
 
 def _isin(name: str, value: str | Iterable[str]) -> ds.Expression:
@@ -493,7 +780,7 @@ def read_jobs(
     project_id: str | Iterable[str] | None = None,
     filters: Any = None,
 ) -> pd.DataFrame:
-    """Read a dataset written by :func:`export_dataset` into the normalized frame.
+    """Read a dataset written by :func:`export_dataset` into the normalized frame, checked.
 
     The frame has exactly the columns and dtypes of ``JOB_SCHEMA`` (the null partition
     reads back as a missing account or region; ``resource_ids`` and ``extra`` as lists and
@@ -524,6 +811,15 @@ def read_jobs(
     ConfigError
         Naming the folder when it does not exist, is empty, or is not a dataset this
         package wrote.
+    DatasetUnsafe
+        A :class:`ConfigError` naming a symbolic link under the folder, or a manifest key
+        outside the partition layout.
+    DatasetDamaged
+        Naming the file, when a partition the manifest lists is missing or a folder, a
+        partition file is not in the manifest (a copy), or a file read (those the filters
+        select) does not hold the bytes the manifest lists (size and SHA-256, always
+        checked: about 3% of a whole read) or the dataset's columns. ``export_dataset``
+        repairs them.
 
     Examples
     --------
@@ -535,8 +831,8 @@ def read_jobs(
     >>> failed["status"].unique().tolist(), failed["status"].dtype
     (['Failed'], CategoricalDtype(categories=['Running', 'Completed', 'Failed'], ordered=False, categories_dtype=str))
     """
-    dataset = _dataset(Path(path))
     expr = _filter(start, end, account, region, project_id, filters)
+    dataset = _dataset(Path(path), expr)
     table = dataset.to_table(columns=list(JOB_SCHEMA), filter=expr)
     return from_arrow(table)
 

@@ -26,6 +26,9 @@ __all__ = [
     "AuthError",
     "BadRequest",
     "ConfigError",
+    "DatasetDamaged",
+    "DatasetRepairedWarning",
+    "DatasetUnsafe",
     "FetchError",
     "Interrupted",
     "InvalidRecordError",
@@ -371,3 +374,72 @@ def without_secrets(exc: BaseException) -> BaseException:
             if isinstance(inner, BaseException):
                 todo.append(inner)
     return exc
+
+
+class DatasetUnsafe(ConfigError):
+    """A dataset folder that reading or writing could escape: a symbolic link under it, or
+    a manifest key that is not a partition of the layout (``../outside``). Nothing was
+    read, written or deleted.
+
+    Attributes
+    ----------
+    path : str
+        The culprit: the link, or the manifest holding the key.
+
+    Examples
+    --------
+    >>> e = DatasetUnsafe("'lake/account=a' is a symbolic link", path="lake/account=a")
+    >>> e.path, isinstance(e, ConfigError)
+    ('lake/account=a', True)
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_dataset_error, (type(self), str(self), self.path, None))
+
+
+class DatasetDamaged(RdsJobError, ValueError):
+    """A dataset file that is not what its manifest lists: changed bytes (a bit flip, a
+    rewrite by another tool), a foreign schema, a missing file, a folder in its place, or
+    a partition file the manifest does not list (a copy). ``export_dataset`` repairs what
+    it can prove it owns; this error names what it cannot, and every damaged file
+    ``read_jobs`` meets.
+
+    Attributes
+    ----------
+    path : str
+        The damaged (or stray) file.
+    reason : str
+        What is wrong with it.
+
+    Examples
+    --------
+    >>> e = DatasetDamaged("lake/x/part-0.parquet: bad", path="lake/x/part-0.parquet",
+    ...                    reason="its SHA-256 differs from the manifest's")
+    >>> e.reason, isinstance(e, ValueError)
+    ("its SHA-256 differs from the manifest's", True)
+    """
+
+    def __init__(self, message: str, *, path: str, reason: str | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_dataset_error, (type(self), str(self), self.path, self.reason))
+
+
+def _rebuild_dataset_error(
+    cls: type[Exception], message: str, path: str, reason: str | None
+) -> Exception:
+    if issubclass(cls, DatasetDamaged):
+        return cls(message, path=path, reason=reason)
+    return cls(message, path=path)
+
+
+class DatasetRepairedWarning(UserWarning):
+    """``export_dataset`` found damaged partition files it owns and repaired them (each
+    named, with what was wrong): rewritten from the source, or a stray copy deleted."""

@@ -68,3 +68,53 @@ def test_sql_errors_are_one_line_usage_errors(archive, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "SELEC" in err
     assert main(["sql", "SELECT 1", "--archive", str(archive), "-o", "x.txt"]) == 64
+
+
+def flip_a_bit(file):
+    data = bytearray(file.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    file.write_bytes(bytes(data))
+
+
+def test_export_repairs_a_damaged_dataset_and_names_the_file(archive, tmp_path, capsys):
+    lake = tmp_path / "lake"
+    assert main(["export", "--archive", str(archive), "--dataset", str(lake)]) == 0
+    capsys.readouterr()
+    part = next(lake.rglob("part-0.parquet"))
+    flip_a_bit(part)
+    assert main(["export", "--archive", str(archive), "--dataset", str(lake)]) == 0
+    out, err = capsys.readouterr()
+    assert " 1 written" in out and "1 repaired" in out
+    assert "warning: repaired 1 damaged partition file(s)" in err and str(part) in err
+    assert len(read_jobs(lake)) == 300
+
+
+def test_export_refuses_a_partition_folder_that_is_a_symlink(archive, tmp_path, capsys):
+    lake, outside = tmp_path / "lake", tmp_path / "outside"
+    assert main(["export", "--archive", str(archive), "--dataset", str(lake)]) == 0
+    capsys.readouterr()
+    account = next(lake.glob("account=*"))
+    account.rename(outside)
+    account.symlink_to(outside, target_is_directory=True)
+    before = sorted((p, p.stat().st_mtime_ns) for p in outside.rglob("*"))
+    assert main(["export", "--archive", str(archive), "--dataset", str(lake)]) == 64
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(account) in err and "symbolic link" in err
+    assert sorted((p, p.stat().st_mtime_ns) for p in outside.rglob("*")) == before
+
+
+def test_export_and_sql_name_damage_they_cannot_repair(archive, tmp_path, capsys):
+    lake = tmp_path / "lake"
+    assert main(["export", "--archive", str(archive), "--dataset", str(lake)]) == 0
+    capsys.readouterr()
+    part = next(lake.rglob("part-0.parquet"))
+    flip_a_bit(part)
+    window = ["--start", "2027-01-01", "--end", "2027-02-01"]  # not the damaged month
+    assert main(["export", "--archive", str(archive), "--dataset", str(lake), *window]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("rds-jobs: DatasetDamaged: ")
+    assert str(part) in err and "without --start and --end" in err
+    pytest.importorskip("duckdb")
+    assert main(["sql", "SELECT count(*) FROM jobs", "--dataset", str(lake)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(part) in err and "SHA-256" in err

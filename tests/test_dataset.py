@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
+import shutil
 
 import numpy as np
 import pandas as pd
 import pandas.testing as tm
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 import rds_job_analytics as rja
+import rds_job_analytics.dataset as dsmod
 from rds_job_analytics import ConfigError, JobArchive
 from rds_job_analytics.dataset import (
     MANIFEST_NAME,
@@ -23,6 +27,7 @@ from rds_job_analytics.dataset import (
     export_dataset,
     read_jobs,
 )
+from rds_job_analytics.exceptions import DatasetDamaged, DatasetRepairedWarning, DatasetUnsafe
 from rds_job_analytics.schema import JOB_SCHEMA, empty_jobs_frame
 
 ORIGINS = [  # (account, project, region): a missing account, a missing region, an odd name
@@ -267,7 +272,7 @@ def test_filters_prune_partitions_without_opening_their_files(exported):
         f"account={NULL_PARTITION}/region=eu-west-101/month=2026-10",
     ):
         (folder / bad / "part-0.parquet").write_bytes(b"not parquet at all")
-    with pytest.raises(pa.ArrowInvalid):  # the corrupt files are read without a filter
+    with pytest.raises(DatasetDamaged, match=r"part-0\.parquet"):  # read without a filter
         read_jobs(folder)
     october_prod = read_jobs(folder, start="2026-10-01", end="2026-11-01", account="prod")
     mask = (full["account"] == "prod") & (full["created"].dt.month == 10)
@@ -364,3 +369,272 @@ def test_combine_failure_rates_by_several_keys_and_empty():
     empty = combine_failure_rates([rja.failure_rates(df.iloc[:0], by="engine")])
     assert empty.empty
     assert list(empty.columns) == list(rja.failure_rates(df, by="engine").columns)
+
+
+# -- a folder that could send the export outside it (issue #26, item 5) -----------------------
+@pytest.fixture(scope="module")
+def frame():
+    """The sample under two accounts and two regions: 16 partitions of 5,000 jobs."""
+    df = rja.load_sample()
+    df["account"] = pd.Categorical(np.where(np.arange(len(df)) % 2, "prod", "dev"))
+    df["region"] = pd.Categorical(np.where(np.arange(len(df)) % 3, "cn-north-4", "eu-west-101"))
+    return df
+
+
+PROD_OCT = "account=prod/region=cn-north-4/month=2026-10"
+
+
+def tree(folder):
+    """Every path under ``folder`` with its bytes (files) or None (folders, links)."""
+    return {
+        str(p.relative_to(folder)): None if p.is_dir() or p.is_symlink() else p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def some_jobs_changed(df):
+    changed = df.copy()
+    changed["fail_reason"] = pd.array(["changed"] * len(df), dtype=df["fail_reason"].dtype)
+    return changed
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_a_folder_replaced_by_a_symlink_is_refused_and_nothing_written_through_it(
+    tmp_path, frame, level
+):
+    folder, outside = tmp_path / "ds", tmp_path / "outside"
+    export_dataset(frame, folder)
+    link = folder.joinpath(*PROD_OCT.split("/")[:level])
+    link.rename(outside)  # the real folder moves away; a link to it takes its place
+    link.symlink_to(outside, target_is_directory=True)
+    before, kept = tree(outside), tree(folder)
+    with pytest.raises(DatasetUnsafe, match="symbolic link") as err:
+        export_dataset(some_jobs_changed(frame), folder)
+    assert err.value.path == str(link) and str(link) in str(err.value)
+    assert tree(outside) == before and tree(folder) == kept  # nothing written anywhere
+    with pytest.raises(DatasetUnsafe, match=re.escape(str(link))):
+        read_jobs(folder)
+
+
+def test_a_part_file_or_the_manifest_as_a_symlink_is_refused(tmp_path, frame):
+    folder, elsewhere = tmp_path / "ds", tmp_path / "elsewhere.parquet"
+    export_dataset(frame, folder)
+    part = folder / PROD_OCT / "part-0.parquet"
+    part.rename(elsewhere)
+    part.symlink_to(elsewhere)
+    before = elsewhere.read_bytes()
+    with pytest.raises(DatasetUnsafe, match=re.escape(str(part))):
+        export_dataset(some_jobs_changed(frame), folder)
+    assert elsewhere.read_bytes() == before and part.is_symlink()
+    with pytest.raises(DatasetUnsafe, match=re.escape(str(part))):
+        read_jobs(folder)
+
+
+def test_the_dataset_folder_itself_may_be_a_link(tmp_path, frame):
+    """A lake on another disk: the folder named may be a link, nothing under it may."""
+    (tmp_path / "disk").mkdir()
+    (tmp_path / "lake").symlink_to(tmp_path / "disk", target_is_directory=True)
+    export_dataset(frame, tmp_path / "lake")
+    assert (tmp_path / "disk" / MANIFEST_NAME).is_file()
+    assert len(read_jobs(tmp_path / "lake")) == len(frame)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../outside/region=r/month=2026-10",
+        "account=a/../../outside/month=2026-10",
+        "account=a/region=r/month=2026-10/../../../../outside",
+        "account=%2E%2E/region=r/month=2026-10",
+        "account=a/region=r",
+        "account=a/region=r/month=October",
+        "/tmp/outside/month=2026-10",
+    ],
+)
+def test_a_manifest_key_outside_the_layout_is_refused_and_nothing_deleted(tmp_path, frame, key):
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    victim = tmp_path / "outside" / "region=r" / "month=2026-10" / "part-0.parquet"
+    victim.parent.mkdir(parents=True)
+    victim.write_bytes(b"precious")
+    manifest_file = folder / MANIFEST_NAME
+    manifest = json.loads(manifest_file.read_text())
+    manifest["partitions"][key] = dict(manifest["partitions"][PROD_OCT])
+    manifest_file.write_text(json.dumps(manifest))
+    kept = tree(folder)
+    with pytest.raises(DatasetUnsafe, match="not a partition of the layout") as err:
+        export_dataset(frame, folder)
+    assert err.value.path == str(manifest_file) and MANIFEST_NAME in str(err.value)
+    assert victim.read_bytes() == b"precious" and tree(folder) == kept
+    with pytest.raises(DatasetUnsafe, match=re.escape(str(manifest_file))):
+        read_jobs(folder)
+
+
+def test_a_manifest_entry_without_a_hash_is_named(tmp_path, frame):
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    manifest = json.loads((folder / MANIFEST_NAME).read_text())
+    manifest["partitions"][PROD_OCT]["sha256"] = "not a hash"
+    (folder / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(DatasetDamaged, match=re.escape(PROD_OCT)):
+        read_jobs(folder)
+
+
+# -- a damaged dataset is named, and the export repairs what it owns (issue #26, item 6) ---------
+def flip_a_bit(file):
+    data = bytearray(file.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    file.write_bytes(bytes(data))
+
+
+def rewrite(file, change):
+    table = pq.read_table(file)
+    pq.write_table(change(table), file)
+
+
+def drop_engine(t):
+    return t.drop_columns(["engine"])
+
+
+def rename_status(t):
+    return t.rename_columns(["state" if n == "status" else n for n in t.column_names])
+
+
+def foreign(t):
+    return pa.table({"a": pa.array(range(t.num_rows)), "b": pa.array(["x"] * t.num_rows)})
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        flip_a_bit,
+        lambda f: rewrite(f, drop_engine),
+        lambda f: rewrite(f, rename_status),
+        lambda f: rewrite(f, foreign),
+        lambda f: (f.unlink(), f.mkdir()),  # the file replaced by a folder
+        lambda f: f.unlink(),
+    ],
+    ids=["bit-flip", "dropped-column", "renamed-column", "foreign-schema", "folder", "missing"],
+)
+def test_a_damaged_part_file_is_named_on_read_and_repaired_by_the_export(tmp_path, frame, damage):
+    folder = tmp_path / "ds"
+    first = export_dataset(frame, folder)
+    part = folder / PROD_OCT / "part-0.parquet"
+    good = part.read_bytes()
+    damage(part)
+    with pytest.raises(DatasetDamaged, match=re.escape(str(part))) as err:
+        read_jobs(folder)
+    assert err.value.path == str(part)
+    with pytest.warns(DatasetRepairedWarning, match=re.escape(str(part))):
+        again = export_dataset(frame, folder)
+    assert again.written == again.repaired == (PROD_OCT,)
+    assert len(again.unchanged) == len(first.written) - 1 and "1 repaired" in str(again)
+    assert part.read_bytes() == good
+    assert_same_frame(read_jobs(folder), sorted_frame(frame))
+
+
+def test_a_damaged_file_is_named_by_sql_too(tmp_path, frame):
+    pytest.importorskip("duckdb")
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    flip_a_bit(folder / PROD_OCT / "part-0.parquet")
+    with pytest.raises(DatasetDamaged, match=re.escape(PROD_OCT)):
+        rja.dataset.run_sql("SELECT count(*) FROM jobs", dataset=folder)
+
+
+def test_a_file_rewritten_with_its_hash_in_the_manifest_still_needs_the_schema(tmp_path, frame):
+    """Another tool rewrote a file and the manifest's hash: the columns are still checked."""
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    part = folder / PROD_OCT / "part-0.parquet"
+    rewrite(part, drop_engine)
+    manifest = json.loads((folder / MANIFEST_NAME).read_text())
+    data = part.read_bytes()
+    manifest["partitions"][PROD_OCT].update(
+        sha256=hashlib.sha256(data).hexdigest(), bytes=len(data)
+    )
+    (folder / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(DatasetDamaged, match=r"columns differ .*engine") as err:
+        read_jobs(folder)
+    assert err.value.path == str(part)
+    assert export_dataset(frame, folder).written == (PROD_OCT,)  # its hash is not the export's
+    assert_same_frame(read_jobs(folder), sorted_frame(frame))
+
+
+@pytest.mark.parametrize(
+    "copy_to", ["account=prod2", "account=prod/region=cn-north-4/month=2026-12"]
+)
+def test_a_copied_partition_is_named_on_read_and_removed_by_the_export(tmp_path, frame, copy_to):
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    source = folder / ("account=prod" if copy_to == "account=prod2" else PROD_OCT)
+    shutil.copytree(source, folder / copy_to)
+    copies = sorted(str(p) for p in (folder / copy_to).rglob("part-0.parquet"))
+    with pytest.raises(DatasetDamaged, match="does not list") as err:
+        read_jobs(folder)
+    assert err.value.path in copies
+    with pytest.warns(DatasetRepairedWarning, match="a copy of a partition"):
+        again = export_dataset(frame, folder)
+    assert again.written == () and len(again.repaired) == len(copies)
+    assert set(again.repaired) == set(again.removed)
+    assert not (folder / copy_to).exists()
+    assert_same_frame(read_jobs(folder), sorted_frame(frame))
+
+
+def test_an_unlisted_file_that_is_no_copy_is_refused_by_the_export(tmp_path, frame):
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    stray = folder / "account=prod/region=cn-north-4/month=2026-12/part-0.parquet"
+    stray.parent.mkdir(parents=True)
+    pq.write_table(foreign(pa.table({"x": [1, 2, 3]})), stray)  # all-null rows on old code
+    kept = tree(folder)
+    with pytest.raises(DatasetDamaged, match="does not list") as err:
+        read_jobs(folder)
+    assert err.value.path == str(stray)
+    with pytest.raises(DatasetDamaged, match=re.escape(str(stray))):
+        export_dataset(some_jobs_changed(frame), folder)
+    assert tree(folder) == kept  # refused before anything was written
+
+
+def test_damage_outside_the_exported_months_is_named_and_nothing_written(tmp_path, frame):
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    september = folder / "account=prod/region=cn-north-4/month=2026-09/part-0.parquet"
+    flip_a_bit(september)
+    kept = tree(folder)
+    with pytest.raises(DatasetDamaged, match=re.escape(str(september))):
+        export_dataset(some_jobs_changed(frame), folder, start="2026-10-01", end="2026-11-01")
+    assert tree(folder) == kept
+    with pytest.warns(DatasetRepairedWarning, match=re.escape(str(september))):
+        assert "month=2026-09" in export_dataset(frame, folder).repaired[0]  # a whole export
+
+
+def test_an_export_that_died_midway_is_finished_by_the_next(tmp_path, frame, monkeypatch):
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    changed = some_jobs_changed(frame)
+    changed.loc[changed["created"].dt.month == 12, "created"] = pd.NaT
+    later = changed.copy()
+    later["account"] = later["account"].cat.set_categories(["a-new", "dev", "prod"])
+    later.loc[later.index[:50], "account"] = "a-new"  # new partitions, written first
+    calls = []
+    real = dsmod._write_partition
+
+    def dies_after_three(*args):
+        if len(calls) == 3:
+            raise OSError("disk full")
+        calls.append(args[1])
+        real(*args)
+
+    monkeypatch.setattr(dsmod, "_write_partition", dies_after_three)
+    with pytest.raises(OSError, match="disk full"):
+        export_dataset(later, folder)
+    monkeypatch.undo()
+    # a reader meanwhile sees old or new partitions, each whole, and no error
+    assert (folder / "account=a-new").is_dir() and "pending" in (folder / MANIFEST_NAME).read_text()
+    assert set(read_jobs(folder)["account"]) == {"a-new", "dev", "prod"}
+    later.loc[later.index[60], "fail_reason"] = "changed again"  # a sync ran meanwhile
+    done = export_dataset(later, folder)
+    assert set(calls) <= set(done.written) | set(done.unchanged)
+    assert_same_frame(read_jobs(folder), sorted_frame(later))
+    assert "pending" not in json.loads((folder / MANIFEST_NAME).read_text())
