@@ -176,6 +176,22 @@ def _output(path: str | None, suffixes: tuple[str, ...], *, stdout: bool = False
     return path
 
 
+#: The options that name a file or folder: ``~`` and ``$VARS`` in them are expanded
+#: (:func:`~rds_job_analytics._validate.expand_path`), quoted or not, ``--opt=~/x`` too.
+_PATH_OPTIONS = ("archive", "file", "output", "fleet", "dataset", "out")
+
+
+def _expand_paths(args: argparse.Namespace) -> None:
+    """Expand ``~`` and environment variables in every path option of ``args`` (a URL,
+    ``-`` and ``:memory:`` stay as given)."""
+    from ._validate import expand_path
+
+    for name in _PATH_OPTIONS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, expand_path(value))
+
+
 def _cannot_create(target: Path) -> str | None:
     """Why ``target`` cannot be written (its folders are made as needed), or None."""
     if target.is_dir():
@@ -1145,6 +1161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.debug:
         logging.getLogger("rds_job_analytics").setLevel(logging.DEBUG)
     try:
+        _expand_paths(args)
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return int(args.func(args))

@@ -53,6 +53,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from ._validate import expand_path
 from .exceptions import ConfigError
 from .export import _JSON_COLUMNS, _json_text
 from .normalize import _finish
@@ -386,7 +387,7 @@ def export_dataset(
     ('account=prod/region=cn-north-4/month=2026-10',)
     1 jobs in 1 partitions of ...: 0 written, 1 unchanged
     """
-    path = Path(path)
+    path = expand_path(Path(path))
     manifest = _check_folder(path, create=True)
     lo, hi = _month_bounds(start, end)
     df = _frame_of(source, lo, hi)
@@ -443,6 +444,7 @@ def _remove_partition(path: Path, key: str) -> None:
 
 # -- read -----------------------------------------------------------------------------------
 def _dataset(path: Path) -> ds.Dataset:
+    path = expand_path(path)
     _check_folder(path, create=False)
     return ds.dataset(
         str(path),

@@ -18,6 +18,7 @@ from pathlib import Path
 import orjson
 import pandas as pd
 
+from ._validate import expand_path
 from .exceptions import ConfigError
 from .schema import TEXT
 
@@ -42,7 +43,8 @@ def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
     df : pandas.DataFrame
         A job frame (any columns); the frame itself is not modified.
     path : str or Path
-        Output file, its suffix picks the format; missing folders are created.
+        Output file, its suffix picks the format; missing folders are created; ``~`` and
+        environment variables are expanded.
 
     Returns
     -------
@@ -74,7 +76,7 @@ def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
     ...     path.name, len(pd.read_csv(path))
     ('jobs.csv', 3)
     """
-    path = Path(path)
+    path = expand_path(Path(path))
     if path.suffix not in EXPORT_SUFFIXES:
         raise ConfigError(f"output path must end in .parquet or .csv, not {path.name!r}")
     out = df.copy()

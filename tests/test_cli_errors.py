@@ -332,6 +332,27 @@ def test_id_file_tokens_that_cannot_be_job_ids_cost_no_call(capsys, emu, tmp_pat
     assert df["fetch_status"].tolist() == ["ok", "ok", "not_found"]
 
 
+def test_every_path_option_expands_home_and_variables(capsys, emu, tmp_path, monkeypatch):
+    """`--file '~/ids.txt'` (quoted: the shell leaves the ~), `--archive=~/...`, `-o $VAR/...`:
+    each lands where a shell would put it, and nothing named '~' or '$VAR' in the cwd."""
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path / "var"))
+    monkeypatch.chdir(cwd)
+    (home / "ids.txt").write_text("\n".join(emu.job_ids()[:2]) + "\n")
+    code, out, err = run(capsys, "fetch", "--file", "~/ids.txt", *api(emu),
+                         "--archive=~/db/a.sqlite", "-o", "$RDS_JOBS_TEST_DIR/o.csv")  # fmt: skip
+    assert code == 0, err
+    assert f"-> {home / 'db' / 'a.sqlite'}" in out
+    assert len(JobArchive.open(home / "db" / "a.sqlite")) == 2
+    assert len(pd.read_csv(tmp_path / "var" / "o.csv")) == 2
+    code, _, err = run(capsys, "export", "--archive", "$RDS_JOBS_NOT_SET/a.sqlite", "-o", "-")
+    assert code == 64 and "RDS_JOBS_NOT_SET is not set" in err
+    assert list(cwd.iterdir()) == []
+
+
 def test_ids_on_stdin_and_only_invalid_ones(capsys, emu, monkeypatch):
     jid = emu.job_ids()[0]
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(f"id\n{jid}\n".encode())))
