@@ -675,9 +675,12 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
                    aksk={DEMO_AK: DEMO_SK})  # fmt: skip
     _start(emu, args.port)
     rate = _emulator_rate(quota)
-    span = f"{SAMPLE_START:%Y-%m-%d} .. {SAMPLE_END:%Y-%m-%d}"
+    days = timedelta(days=emu.sample_shift_days)  # a retention moves the sample to today
+    first, last = SAMPLE_START + days, SAMPLE_END + days
+    moved = f" (the sample moved {days.days} days later)" if days else ""
     print(f"emulator: the RDS task-center API on {emu.url}, project {DEMO_PROJECT}, "
-          f"{len(emu.jobs)} sample jobs created {span}")  # fmt: skip
+          f"{len(emu.jobs)} sample jobs created {first:%Y-%m-%d} .. {last:%Y-%m-%d}{moved}",
+          flush=True)  # fmt: skip
     if retention is None:
         window = f"--since {SAMPLE_START:%Y-%m-%d} --horizon-days 0"
         print("  every job is served: no retention (the real API forgets jobs after 30 days, "
@@ -685,7 +688,8 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     else:
         window = f"--horizon-days {retention:g}"
         print(f"  jobs older than {retention:g} days answer DBS.200543 (not found), as the "
-              "real API's do")  # fmt: skip
+              "real API's do; the sample's dates are moved so that its newest job is from "
+              "today")  # fmt: skip
     if quota:
         print(
             f"  quota: {quota} calls a minute, then 429 (the real API allows 60; this one "
@@ -701,7 +705,10 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
           f"password: RDS_JOBS_USERNAME={DEMO_USER} RDS_JOBS_PASSWORD={DEMO_PASSWORD} "
           f"RDS_JOBS_DOMAIN={DEMO_DOMAIN})")  # fmt: skip
     print("  rds-jobs report --archive jobs.sqlite --month "
-          f"{_last_complete_month(pd.Timestamp(SAMPLE_END))}")  # fmt: skip
+          f"{_last_complete_month(pd.Timestamp(last))}")  # fmt: skip
+    print("  (its project as a fleet file, asked of its IAM, for rds-jobs sync --fleet:)")
+    print(f"  rds-jobs projects discover --account default --iam-endpoint {emu.url} "
+          f"--endpoint {emu.url} -o emulator-fleet.toml", flush=True)  # fmt: skip
     return _serve_until_ctrl_c(emu)
 
 

@@ -550,7 +550,7 @@ def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env
     code = main(["emulator", "--port", "0"])
     out = capsys.readouterr()
     assert code == 0 and out.out.strip().endswith("emulator stopped")
-    assert results["sync"] == 0 and results["report"] == 0, out
+    assert results["sync"] == 0 and results["report"] == 0 and results["projects"] == 0, out
     printed = results["printed"]
     assert "no retention" in printed and "quota: 6000 calls a minute" in printed
     assert re.search(r"--rate-limit 80\b", printed)
@@ -559,6 +559,58 @@ def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env
     )
     assert len(JobArchive.open(tmp_path / "jobs.sqlite")) == 5000
     assert (tmp_path / "rds-reliability-2026-10.html").exists()
+
+
+def test_emulator_prints_a_projects_discover_line_that_works(capsys, tmp_path, monkeypatch):
+    """The banner's `rds-jobs projects discover ...` line, run as printed (the token it
+    exported), writes a fleet file whose one project is the emulator's."""
+    from rds_job_analytics.fleet import load_fleet
+
+    monkeypatch.chdir(tmp_path)
+    results = {}
+
+    def run_the_discover_line():
+        printed = capsys.readouterr().out
+        (line,) = [ln.strip() for ln in printed.splitlines()
+                   if ln.strip().startswith("rds-jobs projects discover")]  # fmt: skip
+        results["code"] = main(shlex.split(line)[1:])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_wait_for_ctrl_c", run_the_discover_line)
+    assert main(["emulator", "--port", "0"]) == 0
+    assert results["code"] == 0
+    (project,) = load_fleet(tmp_path / "emulator-fleet.toml").projects
+    assert project.project_id == DEMO_PROJECT and project.endpoint.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.slow  # a subprocess importing the package (about 2 s)
+def test_emulator_banner_reaches_a_pipe_at_once(tmp_path):
+    """`rds-jobs emulator > log &`: the banner is there while it serves, not at exit."""
+    import os
+    import queue
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARS}
+    proc = subprocess.Popen([sys.executable, "-m", "rds_job_analytics.cli", "emulator",
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, cwd=tmp_path)  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True)
+    reader.start()
+    try:
+        seen = []
+        while not seen or not seen[-1].startswith("Ctrl-C stops the emulator"):
+            seen.append(lines.get(timeout=60))  # waits for output; never for the exit
+        assert proc.poll() is None  # still serving
+        assert seen[0].startswith("emulator: the RDS task-center API on http://127.0.0.1:")
+        assert any("rds-jobs projects discover" in ln for ln in seen)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    reader.join(timeout=30)
 
 
 def test_readme_documents_the_command_line():
