@@ -465,6 +465,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     until = args.until.to_pydatetime() if args.until is not None else None
     if since is not None and until is not None and since >= until:  # before the archive
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
+    _note_clamped_since(args)
     if args.fleet:
         return _sync_fleet(args, since, until)
     if args.wait:
@@ -497,6 +498,18 @@ def _cmd_sync(args: argparse.Namespace) -> int:
               f"{lost:%Y-%m-%d %H:%M} UTC{now}; rerun with --since {gap.start:%Y-%m-%dT%H:%M}",
               file=sys.stderr)  # fmt: skip
     return max(code, EXIT_PARTIAL) if at_risk else code
+
+
+def _note_clamped_since(args: argparse.Namespace) -> None:
+    """One stderr line when ``--since`` lies before the API's horizon: the sync starts at
+    the horizon (the API answers for nothing older), not where the user asked."""
+    if args.since is None or not args.horizon_days:
+        return
+    start = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=args.horizon_days)
+    if args.since < start:
+        print(f"rds-jobs: note: --since {args.since:%Y-%m-%d %H:%M} UTC is older than the API's "
+              f"{args.horizon_days:g}-day horizon: syncing from {start:%Y-%m-%d %H:%M} UTC "
+              "instead (--horizon-days 0 if your API keeps more)", file=sys.stderr)  # fmt: skip
 
 
 def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:

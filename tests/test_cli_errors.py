@@ -613,6 +613,25 @@ def test_emulator_banner_reaches_a_pipe_at_once(tmp_path):
     reader.join(timeout=30)
 
 
+def test_a_since_clamped_to_the_horizon_says_so_in_one_line(capsys, tmp_path):
+    now = pd.Timestamp.now(tz="UTC")
+    with Emulator([]) as empty:
+        old = (now - pd.Timedelta(days=45)).strftime("%Y-%m-%d")
+        code, _, err = run(capsys, "sync", "--archive", tmp_path / "a.sqlite", *api(empty),
+                           "--since", old)  # fmt: skip
+        assert code == 0, err
+        (note,) = [line for line in err.splitlines() if "--since" in line]
+        assert note.startswith(f"rds-jobs: note: --since {old} 00:00 UTC is older than the "
+                               "API's 30-day horizon: syncing from ")  # fmt: skip
+        recent = (now - pd.Timedelta(days=10)).strftime("%Y-%m-%d")
+        code, _, err = run(capsys, "sync", "--archive", tmp_path / "a.sqlite", *api(empty),
+                           "--since", recent)  # fmt: skip
+        assert code == 0 and "horizon" not in err  # nothing clamped, nothing said
+        code, _, err = run(capsys, "sync", "--archive", tmp_path / "a.sqlite", *api(empty),
+                           "--since", old, "--horizon-days", "0")  # fmt: skip
+        assert code == 0 and "horizon" not in err
+
+
 def test_readme_documents_the_command_line():
     text = (ROOT / "README.md").read_text()
     section = text[text.index("### Command line") : text.index("### The emulator")]
