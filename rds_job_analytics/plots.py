@@ -73,6 +73,21 @@ def height_for_rows(
     """The figure height (inches) that gives each of ``rows`` bars room for its label, as
     the report sizes its bar charts (at least ``min_rows`` rows high).
 
+    Parameters
+    ----------
+    rows : int
+        Bars the chart draws (with ``top=30``, 31: the ``others`` bar too).
+    per_row : float
+        Inches a row; default :data:`ROW_INCHES`.
+    margin : float
+        Inches for the title, axis and tick labels; default :data:`MARGIN_INCHES`.
+    min_rows : int
+        A chart of fewer rows is this many high.
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> import matplotlib.pyplot as plt

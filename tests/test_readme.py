@@ -107,6 +107,8 @@ def test_every_python_block_of_the_readme_runs_in_order(reader, pg_url):
                 first = block.strip().splitlines()[0]
                 raise AssertionError(f"README python block {number} ({first!r}) fails: "
                                      f"{type(exc).__name__}: {exc}") from exc  # fmt: skip
+        assert emu.counts.get("tasklist", 0) >= 1  # the fetching block reached the emulator
+        assert emu.counts_by_user["default"].get("jobs", 0) <= len(namespace["job_ids"])
     # what the blocks promise, on what they left behind
     assert (work / "reliability-2026-10.html").is_file()  # rep.save(...)
     assert not (work / "~").exists() and (home / "rds-jobs.sqlite").is_file()
