@@ -12,19 +12,29 @@ rds_job_analytics.exceptions.ConfigError: errors must be one of 'warn', 'raise',
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Literal, TypeVar, get_args
 
 from .exceptions import ConfigError
 
-__all__ = ["ERRORS_CHOICES", "PROJECT_ID_SHAPE", "Errors", "check_choice", "check_project_id"]
+__all__ = [
+    "ERRORS_CHOICES",
+    "PROJECT_ID_SHAPE",
+    "Errors",
+    "check_choice",
+    "check_project_id",
+    "expand_path",
+]
 
 #: What a function does with a bad record or a failed ID.
 Errors = Literal["warn", "raise", "ignore"]
 ERRORS_CHOICES: tuple[str, ...] = get_args(Errors)
 
 T = TypeVar("T")
+P = TypeVar("P", str, Path)
 
 
 def check_choice(param: str, value: T, allowed: Iterable[object]) -> T:
@@ -70,3 +80,49 @@ def check_project_id(value: object) -> str:
             f"project_id must be the project's 32-character ID (letters and digits), not {shown}"
         )
     return value
+
+
+#: A ``$NAME`` or ``${NAME}`` left in a path after expansion: a variable that is not set.
+_UNSET_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})")
+
+
+def expand_path(path: P) -> P:
+    """``path`` with ``~`` (the home folder) and environment variables (``$VAR``,
+    ``${VAR}``) expanded, as a shell would: the one rule for every path argument of the
+    library and the CLI (archive files, exports, datasets, reports, fleet and ID files),
+    so ``JobArchive("~/rds-jobs.sqlite")`` never makes a folder named ``~``. A ``str``
+    stays a ``str`` and a ``Path`` a ``Path``; ``-`` (stdin/stdout), ``:memory:`` and a
+    URL (``postgresql://...``: its password may hold a ``$``) are returned untouched.
+
+    Raises
+    ------
+    ConfigError
+        Naming the path, when it names a variable that is not set or a user that does not
+        exist (``~nobody/x``): never a folder named after either.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["RDS_JOBS_EXAMPLE_DIR"] = "/data/rds"
+    >>> expand_path("$RDS_JOBS_EXAMPLE_DIR/jobs.sqlite"), expand_path(":memory:")
+    ('/data/rds/jobs.sqlite', ':memory:')
+    >>> del os.environ["RDS_JOBS_EXAMPLE_DIR"]
+    >>> expand_path(Path("~/jobs.sqlite")) == Path.home() / "jobs.sqlite"
+    True
+    >>> expand_path("$RDS_JOBS_NO_SUCH_VARIABLE/jobs.sqlite")
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: path '$RDS_JOBS_NO_SUCH_VARIABLE/jobs.sqlite': environment variable RDS_JOBS_NO_SUCH_VARIABLE is not set
+    """
+    text = os.fspath(path)
+    if text in ("-", ":memory:") or "://" in text:
+        return path
+    expanded = os.path.expandvars(os.path.expanduser(text))
+    unset = _UNSET_VARIABLE.search(expanded)
+    if unset is not None:
+        name = unset.group(1).strip("{}")
+        raise ConfigError(f"path {text!r}: environment variable {name} is not set")
+    if expanded.startswith("~"):
+        user = expanded[1:].split(os.sep, 1)[0]
+        raise ConfigError(f"path {text!r}: no user {user!r} for its '~{user}'")
+    return type(path)(expanded) if isinstance(path, Path) else expanded

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ._validate import expand_path
 from .exceptions import ConfigError, InvalidRecordError, ProjectBusy, RdsJobError
 from .export import write_frame
 from .normalize import _finish, encode_record, normalize_jobs, parse_job
@@ -444,6 +445,7 @@ class JobArchive:
     """
 
     def __init__(self, path: str | Path) -> None:
+        path = expand_path(path)  # ~ and $VARS, as every path argument (never in a URL)
         scheme = _url_scheme(path)
         self._store: Any
         if scheme is None:
@@ -548,6 +550,7 @@ class JobArchive:
         []
         JobArchive('.../new.sqlite')
         """
+        path = expand_path(path)
         scheme = _url_scheme(path)
         if scheme is None:
             _check_archive_path(path, create=create)

@@ -177,6 +177,22 @@ def _output(path: str | None, suffixes: tuple[str, ...], *, stdout: bool = False
     return path
 
 
+#: The options that name a file or folder: ``~`` and ``$VARS`` in them are expanded
+#: (:func:`~rds_job_analytics._validate.expand_path`), quoted or not, ``--opt=~/x`` too.
+_PATH_OPTIONS = ("archive", "file", "output", "fleet", "dataset", "out")
+
+
+def _expand_paths(args: argparse.Namespace) -> None:
+    """Expand ``~`` and environment variables in every path option of ``args`` (a URL,
+    ``-`` and ``:memory:`` stay as given)."""
+    from ._validate import expand_path
+
+    for name in _PATH_OPTIONS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, expand_path(value))
+
+
 def _cannot_create(target: Path) -> str | None:
     """Why ``target`` cannot be written (its folders are made as needed), or None."""
     if target.is_dir():
@@ -450,6 +466,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     until = args.until.to_pydatetime() if args.until is not None else None
     if since is not None and until is not None and since >= until:  # before the archive
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
+    _note_clamped_since(args)
     if args.fleet:
         return _sync_fleet(args, since, until)
     if args.wait:
@@ -482,6 +499,18 @@ def _cmd_sync(args: argparse.Namespace) -> int:
               f"{lost:%Y-%m-%d %H:%M} UTC{now}; rerun with --since {gap.start:%Y-%m-%dT%H:%M}",
               file=sys.stderr)  # fmt: skip
     return max(code, EXIT_PARTIAL) if at_risk else code
+
+
+def _note_clamped_since(args: argparse.Namespace) -> None:
+    """One stderr line when ``--since`` lies before the API's horizon: the sync starts at
+    the horizon (the API answers for nothing older), not where the user asked."""
+    if args.since is None or not args.horizon_days:
+        return
+    start = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=args.horizon_days)
+    if args.since < start:
+        print(f"rds-jobs: note: --since {args.since:%Y-%m-%d %H:%M} UTC is older than the API's "
+              f"{args.horizon_days:g}-day horizon: syncing from {start:%Y-%m-%d %H:%M} UTC "
+              "instead (--horizon-days 0 if your API keeps more)", file=sys.stderr)  # fmt: skip
 
 
 def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
@@ -660,9 +689,12 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
                    aksk={DEMO_AK: DEMO_SK})  # fmt: skip
     _start(emu, args.port)
     rate = _emulator_rate(quota)
-    span = f"{SAMPLE_START:%Y-%m-%d} .. {SAMPLE_END:%Y-%m-%d}"
+    days = timedelta(days=emu.sample_shift_days)  # a retention moves the sample to today
+    first, last = SAMPLE_START + days, SAMPLE_END + days
+    moved = f" (the sample moved {days.days} days later)" if days else ""
     print(f"emulator: the RDS task-center API on {emu.url}, project {DEMO_PROJECT}, "
-          f"{len(emu.jobs)} sample jobs created {span}")  # fmt: skip
+          f"{len(emu.jobs)} sample jobs created {first:%Y-%m-%d} .. {last:%Y-%m-%d}{moved}",
+          flush=True)  # fmt: skip
     if retention is None:
         window = f"--since {SAMPLE_START:%Y-%m-%d} --horizon-days 0"
         print("  every job is served: no retention (the real API forgets jobs after 30 days, "
@@ -670,7 +702,8 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     else:
         window = f"--horizon-days {retention:g}"
         print(f"  jobs older than {retention:g} days answer DBS.200543 (not found), as the "
-              "real API's do")  # fmt: skip
+              "real API's do; the sample's dates are moved so that its newest job is from "
+              "today")  # fmt: skip
     if quota:
         print(
             f"  quota: {quota} calls a minute, then 429 (the real API allows 60; this one "
@@ -686,7 +719,10 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
           f"password: RDS_JOBS_USERNAME={DEMO_USER} RDS_JOBS_PASSWORD={DEMO_PASSWORD} "
           f"RDS_JOBS_DOMAIN={DEMO_DOMAIN})")  # fmt: skip
     print("  rds-jobs report --archive jobs.sqlite --month "
-          f"{_last_complete_month(pd.Timestamp(SAMPLE_END))}")  # fmt: skip
+          f"{_last_complete_month(pd.Timestamp(last))}")  # fmt: skip
+    print("  (its project as a fleet file, asked of its IAM, for rds-jobs sync --fleet:)")
+    print(f"  rds-jobs projects discover --account default --iam-endpoint {emu.url} "
+          f"--endpoint {emu.url} -o emulator-fleet.toml", flush=True)  # fmt: skip
     return _serve_until_ctrl_c(emu)
 
 
@@ -1146,6 +1182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.debug:
         logging.getLogger("rds_job_analytics").setLevel(logging.DEBUG)
     try:
+        _expand_paths(args)
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return int(args.func(args))

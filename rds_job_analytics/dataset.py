@@ -57,6 +57,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from ._validate import expand_path
 from .exceptions import ConfigError, DatasetDamaged, DatasetRepairedWarning, DatasetUnsafe
 from .export import _JSON_COLUMNS, _json_text
 from .normalize import _finish
@@ -555,7 +556,7 @@ def export_dataset(
     ('account=prod/region=cn-north-4/month=2026-10',)
     1 jobs in 1 partitions of ...: 0 written, 1 unchanged
     """
-    path = Path(path)
+    path = expand_path(Path(path))
     folder = _check_folder(path, create=True)
     manifest = folder.manifest
     lo, hi = _month_bounds(start, end)
@@ -690,6 +691,7 @@ def _dataset(path: Path, where: ds.Expression | None = None) -> ds.Dataset:
     bytes the manifest lists (SHA-256) in the file schema. DatasetDamaged names the first
     file that does not, after a second look (an export may have replaced a file between
     reading the manifest and hashing the file)."""
+    path = expand_path(path)
     try:
         return _checked_dataset(path, where)
     except DatasetDamaged:

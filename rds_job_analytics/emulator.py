@@ -29,13 +29,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+import re
 import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
@@ -59,6 +60,7 @@ __all__ = [
     "DEMO_TOKEN",
     "DEMO_USER",
     "FAULTS",
+    "INSTANCE_STATUSES",
     "MAX_CLOCK_SKEW",
     "NOT_OWNER",
     "DemoFleet",
@@ -107,8 +109,24 @@ _TASK_NAMES = {
     "instance_status": "instance_status",
     "order_id": "order_id",
 }
-#: What the task list says where the job record is silent.
-_TASK_DEFAULTS = {"instance_status": "ACTIVE", "order_id": ""}
+#: The instance statuses of the RDS API (``ListInstances``' ``status``, as the task list's
+#: ``instance_status`` spells them), ``ACTIVE`` first: what :func:`task_of` serves.
+INSTANCE_STATUSES = (
+    "ACTIVE", "BUILD", "FAILED", "FROZEN", "MODIFYING", "REBOOTING", "RESTORING",
+    "MODIFYING INSTANCE TYPE", "SWITCHOVER", "MIGRATING", "BACKING UP",
+    "MODIFYING DATABASE PORT", "STORAGE FULL",
+)  # fmt: skip
+
+
+def _task_extras(job_id: str | None) -> dict[str, str]:
+    """``instance_status`` and ``order_id`` of a job the record is silent about, a pure
+    function of its ID (the same on every run): 7 in 10 ``ACTIVE``, the rest spread over
+    the other :data:`INSTANCE_STATUSES`; 1 in 4 carries an order ID (a yearly/monthly
+    instance's ``CS...``), the others ``""``."""
+    h = int.from_bytes(hashlib.sha256(str(job_id or "").encode()).digest()[:8], "big")
+    status = "ACTIVE" if h % 10 < 7 else INSTANCE_STATUSES[1 + (h // 10) % 12]
+    order = f"CS{h % 10**12:012d}{(h >> 40) % 36**5:05X}"[:19] if (h >> 20) % 4 == 0 else ""
+    return {"instance_status": status, "order_id": order}
 
 
 def task_of(job: dict[str, Any], job_id: str | None = None) -> dict[str, Any]:
@@ -120,8 +138,9 @@ def task_of(job: dict[str, Any], job_id: str | None = None) -> dict[str, Any]:
     (``Complete``, ``" completed "``), stray spaces in names and IDs, and padded keys
     (a job's ``" status"`` gives the task a ``" status"``) stay, so the normalizer's
     task path meets the published quirks. ``instance_status`` and ``order_id`` come
-    from the job record when it carries them, else ``"ACTIVE"`` and ``""``; a field the
-    job lacks is ``None``.
+    from the job record when it carries them, else from the job's ID, the same on every
+    run: mostly ``"ACTIVE"``, otherwise another of :data:`INSTANCE_STATUSES`; an order ID
+    for about one job in four, else ``""``. A field the job lacks is ``None``.
 
     Parameters
     ----------
@@ -161,10 +180,12 @@ def task_of(job: dict[str, Any], job_id: str | None = None) -> dict[str, Any]:
             continue
         task[str(key).replace(name, target)] = value  # keeps the padding of the key
         seen.add(target)
+    own_id = next((v for k, v in job.items() if str(k).strip() == "id"), None)
+    extras = _task_extras(job_id if job_id is not None else strip_job_id(str(own_id or "")))
     for target in ("id", "name", "status", "create_time", "end_time", "process", "fail_reason",
                    "instance_id", "instance_name", "instance_status", "order_id"):  # fmt: skip
         if target not in seen:
-            task[target] = job_id if target == "id" else _TASK_DEFAULTS.get(target)
+            task[target] = job_id if target == "id" else extras.get(target)
     return task
 
 
@@ -380,11 +401,18 @@ class _Handler(BaseHTTPRequestHandler):
             limit = int(query.get("limit", 10))
         except ValueError:
             return self._error(400, "DBS.280001", "Invalid parameter: offset/limit")
-        if not 1 <= limit <= 50 or offset < 0:
+        if offset < 0:
+            return self._error(400, "DBS.280001", "Invalid parameter: offset must be 0 or more")
+        if not 1 <= limit <= 50:
             return self._error(400, "DBS.280001", "Invalid parameter: limit must be 1..50")
         st, et = query.get("start_time"), query.get("end_time")
         if (st is None) != (et is None):
             return self._error(400, "DBS.280001", "start_time and end_time go together")
+        for name, value in (("start_time", st), ("end_time", et)):
+            if value is not None and not _is_epoch_ms(value):
+                return self._error(
+                    400, "DBS.280001", f"Invalid parameter: {name} must be epoch milliseconds"
+                )
         rows = emu._task_rows(project.id)
         if st is not None:
             lo = pd.Timestamp(int(st), unit="ms", tz="UTC")
@@ -397,6 +425,39 @@ class _Handler(BaseHTTPRequestHandler):
         page = [r[1] for r in rows[offset : offset + limit]]
         names = sorted({str(r[2]["name"]).strip() for r in rows if r[2].get("name")})
         self._send(200, {"total_count": len(rows), "actions": names, "tasks": page})
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _shifted(record: dict[str, Any], days: int) -> dict[str, Any]:
+    """A copy of a raw response whose ``created`` and ``ended`` are ``days`` later: only the
+    date is rewritten, so the time, offset and spelling of each value stay as they were."""
+    if not days:
+        return record
+    job = record.get("job", record)
+    moved = {}
+    for key, value in job.items():
+        if str(key).strip() in ("created", "ended") and isinstance(value, str):
+            value = _ISO_DATE.sub(
+                lambda m: (date.fromisoformat(m.group()) + timedelta(days=days)).isoformat(),
+                value,
+                count=1,
+            )
+        moved[key] = value
+    return {**record, "job": moved} if "job" in record else moved
+
+
+def _is_epoch_ms(text: str) -> bool:
+    """Whether a ``start_time``/``end_time`` is whole epoch milliseconds a timestamp can
+    hold (``"1.5e12"``, ``"abc"`` or 10**20 are not: the API answers 400 ``DBS.280001``)."""
+    if not text.isascii() or not text.lstrip("-").isdigit():
+        return False
+    try:
+        pd.Timestamp(int(text), unit="ms", tz="UTC")
+    except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
+        return False
+    return True
 
 
 class _Server(ThreadingHTTPServer):
@@ -443,7 +504,11 @@ class Emulator:
         :data:`MAX_CLOCK_SKEW` off it are refused (401 ``APIGW.0301``).
     retention_days : float, optional
         Jobs created earlier than ``now - retention_days`` answer ``DBS.200543``
-        (None: keep everything).
+        (None: keep everything). With a retention and the shipped sample (no
+        ``records``), the sample's ``created``/``ended`` dates are moved forward by whole
+        days (:attr:`sample_shift_days`) so its newest job is less than a day older than
+        ``now``: ``Emulator()`` serves its last 30 days on any date, and the same ones
+        for the same injected ``now``. Without a retention the sample keeps its own dates.
     fault_rates : dict, optional
         ``{fault: probability}`` applied at random (seeded) to API GETs; see ``FAULTS``.
 
@@ -508,10 +573,17 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        #: Whole days the shipped sample was moved forward (see ``retention_days``).
+        self.sample_shift_days = 0
         if records is None:
-            from .sample import load_sample
+            from .sample import SAMPLE_END, load_sample
 
             records = load_sample(raw=True)
+            if retention_days is not None:  # else the sample ages out of the window
+                clock = now or datetime.now(UTC)
+                clock = clock if clock.tzinfo is not None else clock.replace(tzinfo=UTC)
+                self.sample_shift_days = max(0, (clock - SAMPLE_END) // timedelta(days=1))
+                records = [_shifted(r, self.sample_shift_days) for r in records]
         self.project_id = project_id
         #: Every accepted token (the default account's unless registered to another).
         self.tokens = set(tokens)

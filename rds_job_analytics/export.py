@@ -18,13 +18,18 @@ from pathlib import Path
 import orjson
 import pandas as pd
 
+from ._validate import expand_path
 from .exceptions import ConfigError
 from .schema import TEXT
 
-__all__ = ["EXPORT_SUFFIXES", "FORMULA_PREFIXES", "csv_safe", "write_frame"]
+__all__ = ["CSV_TIME_FORMAT", "EXPORT_SUFFIXES", "FORMULA_PREFIXES", "csv_safe", "write_frame"]
 
 #: File suffixes :func:`write_frame` knows, in order of preference.
 EXPORT_SUFFIXES = (".parquet", ".csv")
+
+#: How a CSV writes every time column (``created``, ``ended``...): UTC, milliseconds always,
+#: e.g. ``2026-10-01 08:00:05.000+00:00`` (``+00:00`` left off for a naive column).
+CSV_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 #: Columns holding lists or dicts, written as JSON text.
 _JSON_COLUMNS = ("resource_ids", "extra")
@@ -42,7 +47,8 @@ def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
     df : pandas.DataFrame
         A job frame (any columns); the frame itself is not modified.
     path : str or Path
-        Output file, its suffix picks the format; missing folders are created.
+        Output file, its suffix picks the format; missing folders are created; ``~`` and
+        environment variables are expanded.
 
     Returns
     -------
@@ -57,6 +63,9 @@ def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
     Notes
     -----
     ``resource_ids`` and ``extra`` are written as JSON text so any tool can read them.
+
+    CSV only: every time column is written in one format, :data:`CSV_TIME_FORMAT`
+    (UTC, milliseconds even when they are zero), whatever the column holds.
 
     CSV only: a text cell (job names, failure reasons, anything the API sent) that
     starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a
@@ -74,7 +83,7 @@ def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
     ...     path.name, len(pd.read_csv(path))
     ('jobs.csv', 3)
     """
-    path = Path(path)
+    path = expand_path(Path(path))
     if path.suffix not in EXPORT_SUFFIXES:
         raise ConfigError(f"output path must end in .parquet or .csv, not {path.name!r}")
     out = df.copy()
@@ -88,6 +97,8 @@ def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
         for col in out.columns:
             if _is_text(out[col]):
                 out[col] = _neutralised(out[col])
+            elif pd.api.types.is_datetime64_any_dtype(out[col].dtype):
+                out[col] = _csv_times(out[col])
         # CRLF rows (RFC 4180): a cell holding a bare CR or LF is then quoted, never split.
         out.to_csv(path, index=False, lineterminator="\r\n")
     return path
@@ -107,6 +118,16 @@ def csv_safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def _csv_times(col: pd.Series) -> pd.Series:
+    """A time column as CSV text in :data:`CSV_TIME_FORMAT` (milliseconds kept, finer
+    digits dropped); NaT stays empty."""
+    aware = col.dt.tz is not None
+    if aware:
+        col = col.dt.tz_convert("UTC")
+    text = col.dt.strftime(CSV_TIME_FORMAT).str[:-3]
+    return text + "+00:00" if aware else text
 
 
 def _is_text(col: pd.Series) -> bool:

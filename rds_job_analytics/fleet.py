@@ -56,7 +56,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ._validate import PROJECT_ID_SHAPE
+from ._validate import PROJECT_ID_SHAPE, expand_path
 from .archive import JobArchive
 from .auth import AkSkAuth, Auth, PasswordAuth, TokenAuth, check_endpoint
 from .client import DEFAULT_RATE_LIMIT, JobsClient, connect_failure_reason
@@ -273,7 +273,7 @@ def load_fleet(source: str | Path) -> Fleet:
     rds_job_analytics.exceptions.ConfigError: <fleet> line 5: accounts.prod.sk: ...
     """
     if isinstance(source, Path) or "\n" not in str(source):
-        path = Path(source)
+        path = expand_path(Path(source))  # ~ and $VARS, as every path argument
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:

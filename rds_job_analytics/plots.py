@@ -31,7 +31,9 @@ from .schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
 from .stats import UNKNOWN_LABEL, _fill_doc, _keys, failure_rates, filter_window, wilson_interval
 
 __all__ = [
+    "ROW_INCHES",
     "format_seconds",
+    "height_for_rows",
     "literal",
     "plot_durations",
     "plot_failure_rates",
@@ -60,6 +62,40 @@ STATUS_COLORS = {COMPLETED: "#4c9a6a", FAILED: "#c8553d", RUNNING: "#e0a526"}
 #: The choices of :func:`plot_resize_deltas` ``kind`` and :func:`plot_timeline` ``freq``.
 RESIZE_KINDS = ("dumbbell", "hist")
 TIMELINE_FREQS = ("D", "W")
+#: Inches per bar row, and the margin (title, axis, labels) of a bar chart sized to its
+#: rows (:func:`height_for_rows`): the report's failure-rate chart uses them.
+ROW_INCHES, MARGIN_INCHES = 0.26, 1.4
+
+
+def height_for_rows(
+    rows: int, *, per_row: float = ROW_INCHES, margin: float = MARGIN_INCHES, min_rows: int = 3
+) -> float:
+    """The figure height (inches) that gives each of ``rows`` bars room for its label, as
+    the report sizes its bar charts (at least ``min_rows`` rows high).
+
+    Parameters
+    ----------
+    rows : int
+        Bars the chart draws (with ``top=30``, 31: the ``others`` bar too).
+    per_row : float
+        Inches a row; default :data:`ROW_INCHES`.
+    margin : float
+        Inches for the title, axis and tick labels; default :data:`MARGIN_INCHES`.
+    min_rows : int
+        A chart of fewer rows is this many high.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(8, height_for_rows(31)))   # 30 job types + others
+    >>> float(round(fig.get_figheight(), 2))
+    9.46
+    """
+    return per_row * max(min_rows, rows) + margin
 
 
 def format_seconds(seconds: float, _pos: Any = None) -> str:

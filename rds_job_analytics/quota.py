@@ -31,6 +31,7 @@ import threading
 import time
 from pathlib import Path
 
+from ._validate import expand_path
 from .exceptions import ConfigError, Interrupted
 
 __all__ = [
@@ -123,7 +124,7 @@ class SharedTokenBucket(PacedBucket):
 
     def __init__(self, path: str | Path, rate: float = 1.0, burst: int = 1) -> None:
         super().__init__(rate, burst)
-        self.path = Path(path)
+        self.path = expand_path(Path(path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
 
     def __repr__(self) -> str:
@@ -220,5 +221,9 @@ def bucket_path(identity: str, folder: str | Path | None = None) -> Path:
     >>> p.parent.as_posix(), "AKEXAMPLE" in p.name
     ('/var/lib/rds-jobs', False)
     """
-    base = Path(folder) if folder is not None else Path(tempfile.gettempdir()) / "rds-jobs-quota"
+    base = (
+        expand_path(Path(folder))
+        if folder is not None
+        else Path(tempfile.gettempdir()) / "rds-jobs-quota"
+    )
     return base / f"{identity_hash(identity)}.gcra"

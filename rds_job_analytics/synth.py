@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from ._validate import expand_path
 from .sample import SAMPLE_END, SAMPLE_START  # the window's one home; re-exported here
 
 __all__ = ["SAMPLE_END", "SAMPLE_START", "generate_jobs", "write_jsonl_gz"]
@@ -371,7 +372,7 @@ def write_jsonl_gz(jobs: list[dict[str, Any]], path: str | Path) -> Path:
     >>> p.exists()
     True
     """
-    path = Path(path)
+    path = expand_path(Path(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = "".join(json.dumps(j, ensure_ascii=False) + "\n" for j in jobs).encode()
     with open(path, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:

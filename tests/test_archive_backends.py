@@ -377,3 +377,51 @@ def test_a_password_in_the_query_or_unescaped_never_shows(url, capsys):
     assert main(["export", "--archive", url, "-o", "-"]) in (2, 64)
     out = capsys.readouterr()
     assert "SECRET" not in out.err + out.out
+
+
+@pytest.fixture
+def home_and_cwd(tmp_path, monkeypatch):
+    """HOME and a variable pointed into tmp_path, and an empty current folder."""
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("RDS_JOBS_TEST_UNSET", raising=False)
+    monkeypatch.chdir(cwd)
+    return home, cwd, tmp_path / "var"
+
+
+def test_archive_paths_expand_home_and_environment_variables(home_and_cwd):
+    home, cwd, var = home_and_cwd
+    JobArchive("~/x.sqlite").close()
+    assert (home / "x.sqlite").is_file()
+    with JobArchive.open("~/x.sqlite") as arc:  # opened where it was made, not refused
+        assert arc.path == str(home / "x.sqlite")
+    with JobArchive.open("$RDS_JOBS_TEST_DIR/y.sqlite", create=True) as arc:
+        arc.put(DONE, project_id=P)
+    with JobArchive.open(Path("${RDS_JOBS_TEST_DIR}/y.sqlite")) as arc:
+        assert len(arc) == 1 and arc.path == str(var / "y.sqlite")
+    assert list(cwd.iterdir()) == []  # no folder named '~' or '$RDS_JOBS_TEST_DIR'
+
+
+def test_an_unset_variable_in_an_archive_path_is_named_and_nothing_created(home_and_cwd):
+    _, cwd, _ = home_and_cwd
+    with pytest.raises(ConfigError, match="RDS_JOBS_TEST_UNSET is not set"):
+        JobArchive("$RDS_JOBS_TEST_UNSET/x.sqlite")
+    with pytest.raises(ConfigError, match="RDS_JOBS_TEST_UNSET is not set"):
+        JobArchive.open("$RDS_JOBS_TEST_UNSET/x.sqlite", create=True)
+    assert list(cwd.iterdir()) == []
+
+
+def test_cli_archive_and_output_paths_expand_home(home_and_cwd, capsys, monkeypatch):
+    """Quoted (`--archive '~/x.sqlite'`), the shell leaves the ~ to us."""
+    home, cwd, var = home_and_cwd
+    with JobArchive("~/x.sqlite") as arc:
+        arc.put(DONE, project_id=P)
+    code = main(["export", "--archive", "~/x.sqlite", "-o", "$RDS_JOBS_TEST_DIR/jobs.csv"])
+    assert code == 0, capsys.readouterr().err
+    assert len(pd.read_csv(var / "jobs.csv")) == 1
+    code = main(["report", "--archive=~/x.sqlite", "--month", "2026-10", "-o", "~/r.html"])
+    assert code in (0, 1) and (home / "r.html").is_file()
+    assert list(cwd.iterdir()) == []

@@ -332,6 +332,27 @@ def test_id_file_tokens_that_cannot_be_job_ids_cost_no_call(capsys, emu, tmp_pat
     assert df["fetch_status"].tolist() == ["ok", "ok", "not_found"]
 
 
+def test_every_path_option_expands_home_and_variables(capsys, emu, tmp_path, monkeypatch):
+    """`--file '~/ids.txt'` (quoted: the shell leaves the ~), `--archive=~/...`, `-o $VAR/...`:
+    each lands where a shell would put it, and nothing named '~' or '$VAR' in the cwd."""
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path / "var"))
+    monkeypatch.chdir(cwd)
+    (home / "ids.txt").write_text("\n".join(emu.job_ids()[:2]) + "\n")
+    code, out, err = run(capsys, "fetch", "--file", "~/ids.txt", *api(emu),
+                         "--archive=~/db/a.sqlite", "-o", "$RDS_JOBS_TEST_DIR/o.csv")  # fmt: skip
+    assert code == 0, err
+    assert f"-> {home / 'db' / 'a.sqlite'}" in out
+    assert len(JobArchive.open(home / "db" / "a.sqlite")) == 2
+    assert len(pd.read_csv(tmp_path / "var" / "o.csv")) == 2
+    code, _, err = run(capsys, "export", "--archive", "$RDS_JOBS_NOT_SET/a.sqlite", "-o", "-")
+    assert code == 64 and "RDS_JOBS_NOT_SET is not set" in err
+    assert list(cwd.iterdir()) == []
+
+
 def test_ids_on_stdin_and_only_invalid_ones(capsys, emu, monkeypatch):
     jid = emu.job_ids()[0]
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(f"id\n{jid}\n".encode())))
@@ -529,7 +550,7 @@ def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env
     code = main(["emulator", "--port", "0"])
     out = capsys.readouterr()
     assert code == 0 and out.out.strip().endswith("emulator stopped")
-    assert results["sync"] == 0 and results["report"] == 0, out
+    assert results["sync"] == 0 and results["report"] == 0 and results["projects"] == 0, out
     printed = results["printed"]
     assert "no retention" in printed and "quota: 6000 calls a minute" in printed
     assert re.search(r"--rate-limit 80\b", printed)
@@ -538,6 +559,77 @@ def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env
     )
     assert len(JobArchive.open(tmp_path / "jobs.sqlite")) == 5000
     assert (tmp_path / "rds-reliability-2026-10.html").exists()
+
+
+def test_emulator_prints_a_projects_discover_line_that_works(capsys, tmp_path, monkeypatch):
+    """The banner's `rds-jobs projects discover ...` line, run as printed (the token it
+    exported), writes a fleet file whose one project is the emulator's."""
+    from rds_job_analytics.fleet import load_fleet
+
+    monkeypatch.chdir(tmp_path)
+    results = {}
+
+    def run_the_discover_line():
+        printed = capsys.readouterr().out
+        (line,) = [ln.strip() for ln in printed.splitlines()
+                   if ln.strip().startswith("rds-jobs projects discover")]  # fmt: skip
+        results["code"] = main(shlex.split(line)[1:])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_wait_for_ctrl_c", run_the_discover_line)
+    assert main(["emulator", "--port", "0"]) == 0
+    assert results["code"] == 0
+    (project,) = load_fleet(tmp_path / "emulator-fleet.toml").projects
+    assert project.project_id == DEMO_PROJECT and project.endpoint.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.slow  # a subprocess importing the package (about 2 s)
+def test_emulator_banner_reaches_a_pipe_at_once(tmp_path):
+    """`rds-jobs emulator > log &`: the banner is there while it serves, not at exit."""
+    import os
+    import queue
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARS}
+    proc = subprocess.Popen([sys.executable, "-m", "rds_job_analytics.cli", "emulator",
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, cwd=tmp_path)  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True)
+    reader.start()
+    try:
+        seen = []
+        while not seen or not seen[-1].startswith("Ctrl-C stops the emulator"):
+            seen.append(lines.get(timeout=60))  # waits for output; never for the exit
+        assert proc.poll() is None  # still serving
+        assert seen[0].startswith("emulator: the RDS task-center API on http://127.0.0.1:")
+        assert any("rds-jobs projects discover" in ln for ln in seen)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    reader.join(timeout=30)
+
+
+def test_a_since_clamped_to_the_horizon_says_so_in_one_line(capsys, tmp_path):
+    now = pd.Timestamp.now(tz="UTC")
+    with Emulator([]) as empty:
+        old = (now - pd.Timedelta(days=45)).strftime("%Y-%m-%d")
+        code, _, err = run(capsys, "sync", "--archive", tmp_path / "a.sqlite", *api(empty),
+                           "--since", old)  # fmt: skip
+        assert code == 0, err
+        (note,) = [line for line in err.splitlines() if "--since" in line]
+        assert note.startswith(f"rds-jobs: note: --since {old} 00:00 UTC is older than the "
+                               "API's 30-day horizon: syncing from ")  # fmt: skip
+        recent = (now - pd.Timedelta(days=10)).strftime("%Y-%m-%d")
+        code, _, err = run(capsys, "sync", "--archive", tmp_path / "a.sqlite", *api(empty),
+                           "--since", recent)  # fmt: skip
+        assert code == 0 and "horizon" not in err  # nothing clamped, nothing said
+        code, _, err = run(capsys, "sync", "--archive", tmp_path / "a.sqlite", *api(empty),
+                           "--since", old, "--horizon-days", "0")  # fmt: skip
+        assert code == 0 and "horizon" not in err
 
 
 def test_readme_documents_the_command_line():

@@ -43,7 +43,7 @@ def test_task_list_serves_each_job_under_its_own_names_with_its_quirks():
         "id": "31 b8ae23 - c687", "name": " RestartMysqlInstance ", " status": "Complete",
         "create_time": "2026-11-01T08:00:00+0800", "end_time": "2026-11-01T08:01:30+0800",
         "process": "", "instance_id": "i1in01", "instance_name": "db-1", "fail_reason": None,
-        "instance_status": "ACTIVE", "order_id": "",
+        "instance_status": "SWITCHOVER", "order_id": "",  # the record is silent: from its ID
     }  # fmt: skip
     failed = tasks["j2"]
     assert failed[" instance_id"] == "i2in01" and "instance_id" not in failed  # padding kept

@@ -638,3 +638,21 @@ def test_an_export_that_died_midway_is_finished_by_the_next(tmp_path, frame, mon
     assert set(calls) <= set(done.written) | set(done.unchanged)
     assert_same_frame(read_jobs(folder), sorted_frame(later))
     assert "pending" not in json.loads((folder / MANIFEST_NAME).read_text())
+
+
+def test_dataset_and_export_paths_expand_home_and_variables(tmp_path, monkeypatch):
+    from rds_job_analytics import write_frame
+    from rds_job_analytics.dataset import run_sql
+
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path / "var"))
+    monkeypatch.chdir(cwd)
+    df = rja.load_sample().head(20)
+    export_dataset(df, "~/ds")
+    assert len(read_jobs("~/ds")) == 20 and (home / "ds" / MANIFEST_NAME).is_file()
+    assert len(run_sql("SELECT * FROM jobs", dataset="~/ds")) == 20
+    assert write_frame(df, "$RDS_JOBS_TEST_DIR/jobs.parquet") == tmp_path / "var" / "jobs.parquet"
+    assert list(cwd.iterdir()) == []

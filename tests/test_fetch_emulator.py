@@ -25,7 +25,7 @@ from rds_job_analytics import (
     sync_jobs,
 )
 from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
-from rds_job_analytics.schema import TERMINAL_STATUSES
+from rds_job_analytics.schema import TERMINAL_STATUSES, strip_job_id
 from rds_job_analytics.synth import SAMPLE_END, SAMPLE_START
 
 from .conftest import ROOT
@@ -397,6 +397,75 @@ def test_emulator_task_list_status_filter_reads_every_spelling():
         raw = requests.get(f"{emu.url}/v3/{DEMO_PROJECT}/jobs", params={"id": " a "},
                            headers={"X-Auth-Token": DEMO_TOKEN}, timeout=10)  # fmt: skip
         assert raw.status_code == 200 and raw.json()["job"]["id"] == "a"  # the job-ID rule
+
+
+def tasklist(emu, **params):
+    """One raw task-list call (requests: the client would refuse what these tests send)."""
+    return requests.get(f"{emu.url}/v3/{DEMO_PROJECT}/tasklist", params=params,
+                        headers={"X-Auth-Token": DEMO_TOKEN}, timeout=10)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "params, says",
+    [
+        ({"start_time": "abc", "end_time": "1793000000000"}, "start_time must be epoch ms"),
+        ({"start_time": "1790000000000", "end_time": "1.5e12"}, "end_time must be epoch ms"),
+        ({"start_time": "1790000000000", "end_time": "9" * 25}, "end_time must be epoch ms"),
+        ({"start_time": "", "end_time": ""}, "start_time must be epoch ms"),
+        ({"offset": "-1"}, "offset must be 0 or more"),
+        ({"limit": "51"}, "limit must be 1..50"),
+        ({"offset": "x"}, "offset/limit"),
+    ],
+)  # fmt: skip
+def test_emulator_answers_a_bad_task_list_parameter_with_400_naming_it(emu, params, says):
+    resp = tasklist(emu, **params)  # an answer, not a closed connection
+    assert resp.status_code == 400
+    body = resp.json()
+    assert body["error_code"] == "DBS.280001"
+    assert says.replace("epoch ms", "epoch milliseconds") in body["error_msg"]
+    assert tasklist(emu, limit="1").status_code == 200  # the handler lives on
+
+
+def test_emulator_task_records_vary_instance_status_and_order_id(emu):
+    from rds_job_analytics.emulator import INSTANCE_STATUSES, task_of
+
+    tasks = [t for offset in range(0, 2000, 50)
+             for t in tasklist(emu, offset=offset, limit=50).json()["tasks"]]  # fmt: skip
+    statuses = pd.Series([t["instance_status"] for t in tasks])
+    assert set(statuses) <= set(INSTANCE_STATUSES) and statuses.nunique() >= 8
+    assert 0.5 < (statuses == "ACTIVE").mean() < 0.9  # mostly ACTIVE, as in life
+    orders = pd.Series([t["order_id"] for t in tasks])
+    assert 0.1 < (orders != "").mean() < 0.5 and orders[orders != ""].str.startswith("CS").all()
+    ids = [strip_job_id(t["id"]) for t in tasks[:200]]
+    again = [task_of(emu.jobs[jid][0]["job"], jid) for jid in ids]
+    assert [(t["instance_status"], t["order_id"]) for t in again] == [
+        (t["instance_status"], t["order_id"]) for t in tasks[:200]
+    ]  # a pure function of the job: the same on every run
+    kept = task_of({"id": "j1", "instance_status": "FROZEN", "order_id": "o1"})
+    assert (kept["instance_status"], kept["order_id"]) == ("FROZEN", "o1")  # the record wins
+
+
+@pytest.mark.slow  # two emulators of the whole sample (about 1.5 s)
+def test_the_default_emulator_serves_the_sample_moved_to_end_today(emu):
+    """`Emulator()` keeps 30 days: the sample's dates move by whole days so its newest job
+    is from the last day of the clock, whatever the date; the same for the same clock."""
+    later = datetime(2027, 3, 1, 9, 30, tzinfo=UTC)
+    with Emulator(now=later) as moved, moved.client() as client:
+        days = moved.sample_shift_days
+        assert days == (later - SAMPLE_END) // timedelta(days=1)
+        visible = moved.job_ids()
+        assert 1000 < len(visible) < 5000
+        newest = client.get_job(visible[-1])["job"]
+        assert later - timedelta(days=1) < pd.Timestamp(newest["created"]) <= later
+        tasks = client.list_tasks(start=later - timedelta(days=2), end=later)
+        assert strip_job_id(next(iter(tasks))["id"]) in visible[-40:]
+    again = Emulator(now=later)  # deterministic under the clock
+    assert again.sample_shift_days == days and again.job_ids() == visible
+    first = emu.jobs[visible[0]][0]["job"]  # the fixture: no retention, the sample's own dates
+    shifted = moved.jobs[visible[0]][0]["job"]
+    assert shifted["created"][10:] == first["created"][10:]  # time and offset as they were
+    assert pd.Timestamp(shifted["created"]) - pd.Timestamp(first["created"]) == timedelta(days)
+    assert emu.sample_shift_days == 0
 
 
 def test_emulator_faults_are_checked():

@@ -89,6 +89,18 @@ def test_report_notebook_tells_the_readme_command_and_tags_it_away():
     assert "print(" not in code  # nothing but the report reaches the page
 
 
+def test_what_the_readme_command_writes_in_the_checkout_is_ignored_by_git():
+    """Run from the checkout (as the README's other commands are), the papermill |
+    nbconvert command writes its --output there: git must not offer it for a commit."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    (name,) = re.findall(r"--output (\S+)", _readme_report_command())
+    for written in (f"{name}.html", "rds-reliability-2026-10.html", "emulator-fleet.toml"):
+        done = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", "--no-index",
+                               written], capture_output=True)  # fmt: skip
+        assert done.returncode == 0, f"{written} is not ignored by .gitignore"
+
+
 def _archive_of_the_sample(path):
     """The sample in an archive whose sync windows cover Aug-Nov 2026 (no network)."""
     import rds_job_analytics as rja

@@ -31,6 +31,7 @@ from ..plots import (
     STATUS_COLORS,
     _target_line,
     format_seconds,
+    height_for_rows,
     plot_durations,
     plot_failure_rates,
     plot_resize_deltas,
@@ -330,11 +331,11 @@ def _charts(
         fr = failure_rates(cur)
         n_rows = int((fr["finished"] >= MIN_JOBS).sum())
         n_rows = min(n_rows, CHART_TOP + 1) if n_rows > CHART_TOP else n_rows
-        fig, ax = _fig(6.5, 0.26 * max(3, n_rows) + 1.4)
+        fig, ax = _fig(6.5, height_for_rows(n_rows))
         plot_failure_rates(cur, ax=ax, min_jobs=MIN_JOBS, top=CHART_TOP, target=target)
         charts["failures"] = fig
         n_dur = min(15, int(cur.loc[cur["duration_s"] > 0, "job_name"].nunique()))
-        fig, ax = _fig(6.5, 0.3 * max(3, n_dur) + 1.5)
+        fig, ax = _fig(6.5, height_for_rows(n_dur, per_row=0.3, margin=1.5))
         plot_durations(cur, ax=ax)
         charts["durations"] = fig
         fig, ax = _fig(6.5, 3.2)

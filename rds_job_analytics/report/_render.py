@@ -29,6 +29,7 @@ import pandas as pd
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
+from .._validate import expand_path
 from ..archive import Coverage
 from ._model import ReportModel, Table, build_model
 
@@ -223,8 +224,9 @@ class Report:
     problems: tuple[str, ...] = ()
 
     def save(self, path: str | Path) -> Path:
-        """Write the HTML file (UTF-8, missing folders created) and return its path."""
-        path = Path(path)
+        """Write the HTML file (UTF-8, missing folders created; ``~`` and environment
+        variables expanded) and return its path."""
+        path = expand_path(Path(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.html, encoding="utf-8")
         return path

@@ -1,0 +1,32 @@
+"""write_frame's CSV: every time column in one format."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pandas as pd
+
+from rds_job_analytics import load_sample, write_frame
+from rds_job_analytics.export import CSV_TIME_FORMAT
+
+ONE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}\+00:00")
+
+
+def test_every_time_column_of_a_csv_has_one_format_with_milliseconds(tmp_path):
+    """`created` has whole seconds only, `ended` some milliseconds: pandas alone writes the
+    first without and the second with `.000`; a CSV reader must meet one format."""
+    df = load_sample().head(50)
+    df.loc[1, "ended"] = df.loc[1, "ended"] + pd.Timedelta(milliseconds=250)
+    df.loc[2, "ended"] = pd.NaT
+    df["checked"] = df["created"].dt.tz_convert("Asia/Shanghai")  # another zone: UTC out
+    assert CSV_TIME_FORMAT.endswith("%S.%f")
+    with open(write_frame(df, tmp_path / "jobs.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for col in ("created", "ended", "checked"):
+        cells = [r[col] for r in rows if r[col]]
+        assert cells and all(ONE_FORMAT.fullmatch(c) for c in cells), (col, cells[:3])
+    assert rows[1]["ended"].endswith(".250+00:00") and rows[2]["ended"] == ""
+    assert rows[0]["checked"] == rows[0]["created"]  # the same instant, written in UTC
+    back = pd.read_csv(tmp_path / "jobs.csv", parse_dates=["created", "ended"])
+    assert (back["created"] == df["created"]).all()  # read back to the same instants
