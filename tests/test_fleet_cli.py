@@ -289,7 +289,8 @@ def test_discover_against_something_that_is_not_iam(tmp_path, capsys, monkeypatc
 
     monkeypatch.setenv("RDS_JOBS_TOKEN", "t")
     server = ThreadingHTTPServer(("127.0.0.1", 0), NotIam)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # poll_interval 0.02 s: shutdown() returns at once, not after the default 0.5 s
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         code = main(["projects", "discover", "--account", "x", "--iam-endpoint", url])
