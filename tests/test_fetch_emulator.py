@@ -141,6 +141,7 @@ def test_to_frame_window_and_export(emu, tmp_path):
     assert len(pd.read_csv(csv)) == 200
 
 
+@pytest.mark.slow  # the whole sample: 5,000 detail calls
 def test_sync_then_incremental_sync_spends_only_list_and_running_calls(tmp_path):
     with Emulator(retention_days=None) as emu:
         client = fast_client(emu)

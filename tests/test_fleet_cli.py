@@ -166,6 +166,7 @@ def test_every_project_failing_exits_2(fleet_file, emulators, tmp_path, capsys):
     assert err.count("connection refused") == 3
 
 
+@pytest.mark.slow
 def test_emulator_serves_a_fleet_and_prints_what_works(capsys, tmp_path, monkeypatch):
     """The printed lines of ``rds-jobs emulator --fleet``, run as they are: the exports,
     the fleet sync (AK/SK and token accounts) and the estate-wide report."""
