@@ -347,6 +347,7 @@ def test_duckdb_recipe(exported):
     assert None in dict(got)  # Hive's null partition is NULL to DuckDB too
 
 
+@pytest.mark.slow
 def test_dask_recipe_combines_counts_not_rates(exported):
     dask = pytest.importorskip("dask")
     dd = pytest.importorskip("dask.dataframe")

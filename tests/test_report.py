@@ -88,6 +88,7 @@ def test_every_section_present_and_self_contained(october):
     assert "<title>RDS reliability report - October 2026</title>" in october.html
 
 
+@pytest.mark.slow
 def test_headline_figures_match_stats(sample, october):
     start, end = month_bounds("2026-10")
     cur = rja.filter_window(sample, start, end)

@@ -86,6 +86,7 @@ def test_unknown_coverage_and_empty_month_are_problems(sample):
     assert none.problems == ("no jobs in 2026-10", "no sync of the archive covers any of 2026-10")
 
 
+@pytest.mark.slow
 def test_each_project_must_cover_the_month(sample):
     cov = pd.concat(
         [
@@ -197,6 +198,7 @@ def test_regions_section_only_when_several(sample):
     assert "By account" in monthly_report(two, "2026-10").html
 
 
+@pytest.mark.slow
 def test_berlin_month_has_no_bar_outside_the_month(sample):
     start, _end = month_bounds("2026-10", "Europe/Berlin")
     # jobs on Sep 30 after 22:00 UTC are October in Berlin: the old UTC bins drew them on Sep 30
