@@ -239,6 +239,7 @@ def own_server():
     server.stop()
 
 
+@pytest.mark.slow
 def test_a_write_to_a_database_gone_down_raises_and_a_restart_is_survived(own_server):
     url = own_server.create_database()
     with JobArchive(url) as arc:
@@ -268,6 +269,7 @@ def test_cli_sync_with_a_down_database_fails_before_any_api_call(monkeypatch, ca
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_sync_that_loses_its_database_while_listing_stops_asking(own_server, monkeypatch):
     url = own_server.create_database()
     jobs = load_sample(raw=True)
@@ -297,6 +299,7 @@ def test_a_sync_that_loses_its_database_while_listing_stops_asking(own_server, m
         assert arc.syncs().empty  # no window is claimed as covered
 
 
+@pytest.mark.slow
 def test_a_sync_that_loses_its_database_while_fetching_details_stops_asking(own_server):
     url = own_server.create_database()
     jobs = load_sample(raw=True)[:40]

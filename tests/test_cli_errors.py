@@ -640,6 +640,7 @@ def test_readme_documents_the_command_line():
         assert words in section, words
 
 
+@pytest.mark.slow
 def test_sync_against_a_dead_endpoint_says_so_in_plain_words(capsys, tmp_path):
     db = tmp_path / "a.sqlite"
     code, out, err = run(capsys, "sync", "--archive", db, "--project-id", DEMO_PROJECT,

@@ -139,6 +139,7 @@ def jobs():
     return load_sample()
 
 
+@pytest.mark.slow
 def test_report_claims_the_whole_month_only_when_merged_windows_cover_it(jobs):
     pieces = [("2026-09-20", "2026-10-10"), ("2026-10-09", "2026-10-20"),
               ("2026-10-20", "2026-11-02")]  # fmt: skip
@@ -156,6 +157,7 @@ def test_report_claims_the_whole_month_only_when_merged_windows_cover_it(jobs):
     assert "can no longer be synced" in gaps[0]  # it left the API's horizon on 2026-11-10
 
 
+@pytest.mark.slow
 def test_report_month_covered_for_one_project_is_not_covered_for_all(jobs):
     both = pd.concat([
         syncs(("2026-09-01", "2026-11-05"), project="a"),
@@ -172,6 +174,7 @@ def test_report_month_covered_for_one_project_is_not_covered_for_all(jobs):
     assert not any(i.startswith("Archive sync coverage: the whole month") for i in items)
 
 
+@pytest.mark.slow
 def test_report_takes_a_coverage_object_and_lists_gaps_up_to_a_limit(jobs):
     arc = JobArchive(":memory:")
     start, _ = month_bounds("2026-10")

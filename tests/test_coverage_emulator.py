@@ -75,6 +75,7 @@ def test_task_list_records_normalize_like_their_jobs():
     assert all(x is None or x == {} for x in t["extra"])  # no field fell into extra
 
 
+@pytest.mark.slow
 def test_whole_sample_task_list_agrees_with_the_jobs_and_costs_one_call_per_50():
     jobs = load_sample(raw=True)
     with Emulator(retention_days=None) as emu, emu.client() as client:

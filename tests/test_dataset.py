@@ -7,6 +7,7 @@ import itertools
 import json
 import re
 import shutil
+import sqlite3
 
 import numpy as np
 import pandas as pd
@@ -80,10 +81,23 @@ def raw():
     return rja.load_sample(raw=True)
 
 
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory, raw):
+    """The sample filled into an archive once per module (5,000 puts, each committed: most
+    of this module's time); :func:`archive` hands each test its own copy."""
+    path = tmp_path_factory.mktemp("filled") / "jobs.sqlite"
+    with JobArchive(path) as arc:
+        fill(arc, raw)
+    return path
+
+
 @pytest.fixture
-def archive(tmp_path, raw):
+def archive(tmp_path, filled):
+    src, dst = sqlite3.connect(filled), sqlite3.connect(tmp_path / "jobs.sqlite")
+    src.backup(dst)  # a copy of the whole database, whatever its journal holds
+    src.close()
+    dst.close()
     arc = JobArchive(tmp_path / "jobs.sqlite")
-    fill(arc, raw)
     yield arc
     arc.close()
 
@@ -338,6 +352,7 @@ def test_duckdb_recipe(exported):
     assert None in dict(got)  # Hive's null partition is NULL to DuckDB too
 
 
+@pytest.mark.slow
 def test_dask_recipe_combines_counts_not_rates(exported):
     dask = pytest.importorskip("dask")
     dd = pytest.importorskip("dask.dataframe")

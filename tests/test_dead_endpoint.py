@@ -163,6 +163,7 @@ def test_which_failures_never_reached_the_server(make, expected):
 
 
 # -- the circuit -------------------------------------------------------------------------
+@pytest.mark.slow  # real default pacing, 1 call/s: about 5 s of waiting
 def test_forty_ids_against_a_closed_port_end_at_once(closed_port):
     """The issue's row: default pacing and backoff, as the command line runs it."""
     session = CountingSession()
@@ -390,6 +391,7 @@ def test_unreachable_loopback_iam_feeds_the_circuit(closed_port, monkeypatch):
         c.get_job("j1")
 
 
+@pytest.mark.slow
 def test_sync_against_a_dead_endpoint_is_partial_not_a_hang(closed_port):
     session = CountingSession()
     c = JobsClient(

@@ -214,6 +214,7 @@ def test_job_type_options_carry_counts_and_all_types(sample):
     assert len(ex.filtered) == counts["RESIZE_FLAVOR"]
 
 
+@pytest.mark.slow
 def test_instance_box_matches_parts_of_names_and_ids_without_per_keystroke_refresh(sample):
     ex = rja.explore(sample)
     assert ex.instance.continuous_update is False  # refreshes on Enter or blur
@@ -240,6 +241,7 @@ def test_origin_filters_hidden_when_there_is_no_choice(sample):
     ]
 
 
+@pytest.mark.slow
 def test_origin_filters_shown_and_filtering(estate):
     ex = rja.explore(estate)
     shown = set(map(id, _tree(ex)))
@@ -262,6 +264,7 @@ def test_origin_filters_shown_and_filtering(estate):
     assert ex.table["jobs"].sum() == (estate["account"] == "team-b").sum()
 
 
+@pytest.mark.slow
 def test_empty_selection_says_so(sample):
     ex = rja.explore(sample)
     ex.status.value = ("Failed",)

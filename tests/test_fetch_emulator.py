@@ -141,6 +141,7 @@ def test_to_frame_window_and_export(emu, tmp_path):
     assert len(pd.read_csv(csv)) == 200
 
 
+@pytest.mark.slow  # the whole sample: 5,000 detail calls
 def test_sync_then_incremental_sync_spends_only_list_and_running_calls(tmp_path):
     with Emulator(retention_days=None) as emu:
         client = fast_client(emu)
@@ -504,3 +505,25 @@ def test_refresh_modes(emu, tmp_path):
         arc._db.execute("UPDATE jobs SET status='Running', terminal=0 WHERE job_id=?", (jid,))
     with pytest.raises(ValueError, match="refresh must be"):
         fetch_jobs(ids, client=fast_client(emu), refresh="sometimes")
+
+
+def test_emulator_load_reads_creation_times_as_one_record_alone_would():
+    """load() converts all creation times in one call; one that call cannot hold (beyond
+    the nanosecond range a nanosecond time in the batch brings) is still read, as it would be
+    alone; a bad or missing one is None."""
+    emu = Emulator(
+        [
+            {"job": {"id": "a", "status": "Running", "created": "2026-01-01T08:00:00+0800"}},
+            {"job": {"id": "n", "status": "Running", "created": "2026-01-01T01:00:00.000000001Z"}},
+            {"job": {"id": "b", "status": "Running", "created": "2262-05-01T00:00:00Z"}},
+            {"job": {"id": "c", "status": "Running", "created": "junk"}},
+            {"job": {"id": "d", "status": "Running"}},
+        ],
+        retention_days=None,
+    )
+    created = {jid: at for jid, (_, at) in emu.jobs.items()}
+    assert created["a"] == pd.Timestamp("2026-01-01", tz="UTC")
+    assert created["n"] == pd.Timestamp("2026-01-01T01:00:00.000000001Z")  # a ns batch, so
+    assert created["b"] == pd.Timestamp("2262-05-01T00:00:00Z")  # this one is read alone
+    assert created["c"] is None and created["d"] is None
+    assert emu.job_ids() == ["a", "n", "b", "c", "d"]

@@ -374,6 +374,7 @@ def test_sync_fleet_skips_a_project_another_run_holds(emulators, tmp_path):
     assert pd.Series(by["status"]).tolist().count("ok") == 2
 
 
+@pytest.mark.slow
 def test_a_lease_renews_itself_and_expires_when_its_holder_stops(tmp_path):
     arc, other = JobArchive(tmp_path / "a.sqlite"), JobArchive(tmp_path / "a.sqlite")
     held = arc.claim("p", ttl=0.3)
@@ -397,6 +398,7 @@ def test_cli_never_shows_a_database_password():
     assert _shown("jobs.sqlite") == "jobs.sqlite"
 
 
+@pytest.mark.slow
 def test_sync_fleet_on_either_backend_shares_the_quota_where_the_archive_lives(
     emulators, archive_url, tmp_path
 ):

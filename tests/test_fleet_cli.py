@@ -166,6 +166,7 @@ def test_every_project_failing_exits_2(fleet_file, emulators, tmp_path, capsys):
     assert err.count("connection refused") == 3
 
 
+@pytest.mark.slow
 def test_emulator_serves_a_fleet_and_prints_what_works(capsys, tmp_path, monkeypatch):
     """The printed lines of ``rds-jobs emulator --fleet``, run as they are: the exports,
     the fleet sync (AK/SK and token accounts) and the estate-wide report."""
@@ -289,7 +290,8 @@ def test_discover_against_something_that_is_not_iam(tmp_path, capsys, monkeypatc
 
     monkeypatch.setenv("RDS_JOBS_TOKEN", "t")
     server = ThreadingHTTPServer(("127.0.0.1", 0), NotIam)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # poll_interval 0.02 s: shutdown() returns at once, not after the default 0.5 s
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         code = main(["projects", "discover", "--account", "x", "--iam-endpoint", url])

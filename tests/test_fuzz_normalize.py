@@ -8,8 +8,9 @@ deep nesting), are put into a batch large enough for the columnar path. Checked:
 accepts; the same frame, skipped records and warnings from both paths; the frame is
 sound (schema dtypes, ``repr``, CSV and Parquet).
 
-The default run is bounded (``FUZZ_EXAMPLES``, 150 per test); the ``slow`` run takes
-2,000. A long run by hand: ``FUZZ_EXAMPLES=20000 pytest tests/test_fuzz_normalize.py
+The default run is bounded (``FUZZ_EXAMPLES``, 20 per test: ``make check`` runs it); the
+``slow`` runs (``make test``) take 2,000 random batches and 300 batches of mutated sample
+records. A long run by hand: ``FUZZ_EXAMPLES=20000 pytest tests/test_fuzz_normalize.py
 -k default -p no:randomly --hypothesis-seed=1``.
 """
 
@@ -255,15 +256,17 @@ _FUZZ = {
     "database": None,
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
 }
+# make check's share (about 0.1 s an example); the slow tests below run the long ones
+DEFAULT_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), **_FUZZ)
+@settings(max_examples=DEFAULT_EXAMPLES, **_FUZZ)
 @given(fuzzed=batches, positions=places)
 def test_fuzzed_batches_default(fuzzed, positions):
     check_batch(fuzzed, positions[: len(fuzzed)])
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), **_FUZZ)
+@settings(max_examples=DEFAULT_EXAMPLES, **_FUZZ)
 @given(fuzzed=st.lists(mutated_samples().map(lambda r: json.dumps(r).encode()), min_size=1,
                        max_size=6), positions=places)  # fmt: skip
 def test_fuzzed_sample_records_default(fuzzed, positions):
@@ -275,4 +278,13 @@ def test_fuzzed_sample_records_default(fuzzed, positions):
 @settings(max_examples=2000, **_FUZZ)
 @given(fuzzed=batches, positions=places)
 def test_fuzzed_batches_long(fuzzed, positions):
+    check_batch(fuzzed, positions[: len(fuzzed)])
+
+
+@pytest.mark.slow
+@settings(max_examples=300, **_FUZZ)
+@given(fuzzed=st.lists(mutated_samples().map(lambda r: json.dumps(r).encode()), min_size=1,
+                       max_size=6), positions=places)  # fmt: skip
+def test_fuzzed_sample_records_long(fuzzed, positions):
+    """The mostly valid records of the default test, at length (make test)."""
     check_batch(fuzzed, positions[: len(fuzzed)])

@@ -30,6 +30,7 @@ def test_cli_help_loads_no_plotting_widgets_or_report():
     assert loaded_after(code) == []
 
 
+@pytest.mark.slow  # a cold interpreter importing pandas and a plotting/widget stack: 1-2 s each
 @pytest.mark.parametrize(
     ("name", "module"),
     [("plot_timeline", "matplotlib"), ("explore", "ipywidgets"), ("monthly_report", "jinja2")],

@@ -135,6 +135,7 @@ def test_sample_window_has_one_home(jobs):
     assert created.min() >= sample.SAMPLE_START and created.max() < sample.SAMPLE_END
 
 
+@pytest.mark.slow
 def test_report_is_a_model_then_its_rendering(jobs):
     model = _model.build_model(jobs, "2026-10")
     assert list(model.charts) == list(_model.CHART_KEYS)

@@ -76,6 +76,7 @@ def october(sample):
     return monthly_report(sample, "2026-10")
 
 
+@pytest.mark.slow
 def test_every_section_present_and_self_contained(october):
     p = Parsed(october.html)
     assert {sid for sid, _ in SECTIONS} <= p.ids()
@@ -87,6 +88,7 @@ def test_every_section_present_and_self_contained(october):
     assert "<title>RDS reliability report - October 2026</title>" in october.html
 
 
+@pytest.mark.slow
 def test_headline_figures_match_stats(sample, october):
     start, end = month_bounds("2026-10")
     cur = rja.filter_window(sample, start, end)
@@ -147,6 +149,7 @@ def test_tables_have_human_headers_and_right_aligned_numbers(october):
     assert numbers and all(cls for cls, _ in numbers)
 
 
+@pytest.mark.slow
 def test_durations_one_unit_per_column(sample):
     p = Parsed(monthly_report(sample, "2026-10").html)
     for t in p.tables:
@@ -155,6 +158,7 @@ def test_durations_one_unit_per_column(sample):
                 assert all(re.fullmatch(r"[\d,.]*", r[i]) for r in t[1:]), (head, t[1:3])
 
 
+@pytest.mark.slow
 def test_untrusted_text_is_inert(sample):
     raw = rja.load_sample(raw=True)
     evil = []
@@ -186,6 +190,7 @@ def test_month_with_no_jobs_still_renders(sample):
     assert "No failed jobs this month." in empty.html
 
 
+@pytest.mark.slow
 def test_running_at_month_end_and_quality(sample):
     rep = monthly_report(sample, "2026-10")
     start, end = month_bounds("2026-10")

@@ -44,6 +44,7 @@ def _headline(html: str) -> str:
     return html[html.index('<section id="headline">') : html.index('<section id="trend">')]
 
 
+@pytest.mark.slow
 def test_partial_coverage_is_a_problem_said_in_the_headline(sample):
     rep = monthly_report(sample, "2026-10", coverage=_syncs(("2026-10-01", "2026-10-04")))
     assert len(rep.problems) == 1
@@ -57,6 +58,7 @@ def test_partial_coverage_is_a_problem_said_in_the_headline(sample):
     assert "vs previous month" in _headline(monthly_report(sample, "2026-10", coverage=FULL).html)
 
 
+@pytest.mark.slow
 def test_a_small_budget_is_not_rounded_into_a_contradiction(sample):
     import re
 
@@ -65,6 +67,7 @@ def test_a_small_budget_is_not_rounded_into_a_contradiction(sample):
     assert "." in allowed  # e.g. "0.5 allowed", never a rounded "1 allowed"
 
 
+@pytest.mark.slow
 def test_full_coverage_with_jobs_is_trustworthy(sample):
     rep = monthly_report(sample, "2026-10", coverage=FULL)
     assert rep.problems == ()
@@ -72,6 +75,7 @@ def test_full_coverage_with_jobs_is_trustworthy(sample):
     assert "complete" in repr(rep)
 
 
+@pytest.mark.slow
 def test_unknown_coverage_and_empty_month_are_problems(sample):
     assert "not known" in monthly_report(sample, "2026-10").problems[0]
     empty = monthly_report(sample, "2025-01", coverage=_syncs(("2024-12-01", "2025-03-01")))
@@ -82,6 +86,7 @@ def test_unknown_coverage_and_empty_month_are_problems(sample):
     assert none.problems == ("no jobs in 2026-10", "no sync of the archive covers any of 2026-10")
 
 
+@pytest.mark.slow
 def test_each_project_must_cover_the_month(sample):
     cov = pd.concat(
         [
@@ -93,6 +98,7 @@ def test_each_project_must_cover_the_month(sample):
     assert len(rep.problems) == 1 and "(project p2) covers 15 of 31 days" in rep.problems[0]
 
 
+@pytest.mark.slow
 def test_summary_trend_and_cards(sample):
     rep = monthly_report(sample, "2026-10", coverage=FULL, target=0.02)
     p = Parsed(rep.html)
@@ -119,6 +125,7 @@ def test_summary_trend_and_cards(sample):
     assert any(list(line.get_xdata()) == [0.02, 0.02] for line in ax.lines)
 
 
+@pytest.mark.slow
 def test_worst_offenders_by_failures_and_by_lower_bound(sample):
     rep = monthly_report(sample, "2026-10", coverage=FULL)
     cur = rja.filter_window(sample, *month_bounds("2026-10"))
@@ -136,6 +143,7 @@ def test_worst_offenders_by_failures_and_by_lower_bound(sample):
     assert counts == sorted(counts, reverse=True) and len(inst) == 10
 
 
+@pytest.mark.slow
 def test_regression_flagged(sample):
     df = sample.copy()
     start, end = month_bounds("2026-10")
@@ -152,6 +160,7 @@ def test_regression_flagged(sample):
         calm.table_with("Earlier 5 months", "Job type")
 
 
+@pytest.mark.slow
 def test_stuck_jobs_have_their_age(sample):
     rep = monthly_report(sample, "2026-10", tz="Europe/Berlin")
     cur = rja.filter_window(sample, *month_bounds("2026-10", "Europe/Berlin"))
@@ -167,6 +176,7 @@ def test_stuck_jobs_have_their_age(sample):
     assert "Created (Europe/Berlin)" in table[0]
 
 
+@pytest.mark.slow
 def test_regions_section_only_when_several(sample):
     one = with_origin(sample.copy(), region="cn-north-4", account="acme")
     assert 'id="regions"' not in monthly_report(one, "2026-10").html
@@ -188,6 +198,7 @@ def test_regions_section_only_when_several(sample):
     assert "By account" in monthly_report(two, "2026-10").html
 
 
+@pytest.mark.slow
 def test_berlin_month_has_no_bar_outside_the_month(sample):
     start, _end = month_bounds("2026-10", "Europe/Berlin")
     # jobs on Sep 30 after 22:00 UTC are October in Berlin: the old UTC bins drew them on Sep 30
@@ -203,6 +214,7 @@ def test_berlin_month_has_no_bar_outside_the_month(sample):
     assert "00:00 Europe/Berlin" in rep.html and "Created (Europe/Berlin)" in rep.html
 
 
+@pytest.mark.slow
 def test_dollar_signs_in_api_text_are_drawn_literally(sample):
     df = sample.copy()
     oct_ = rja.filter_window(df, *month_bounds("2026-10")).index
@@ -288,6 +300,7 @@ def test_data_window_spans_the_trend():
     assert end == month_bounds("2026-10", "Europe/Berlin")[1]
 
 
+@pytest.mark.slow
 def test_the_trend_says_how_much_of_each_month_was_synced(sample):
     """A month the syncs left out is not a dip: the trend table says how much of each
     month the archive holds, and a partly synced previous month is compared with nothing."""

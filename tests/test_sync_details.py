@@ -32,6 +32,7 @@ def backfill(emu, arc, **kw):
                          progress=False, **kw)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_auto_backfill_archives_every_job_for_list_calls_plus_scale_ups(sample_jobs):
     volume = sample_jobs["volume_delta_gb"].notna()
     with Emulator(retention_days=None) as emu:
@@ -72,6 +73,7 @@ def test_incremental_sync_spends_list_calls_only_and_follows_running_jobs():
     assert row["status"] == "Completed" and row["ended"] == pd.Timestamp("2026-11-14", tz=UTC)
 
 
+@pytest.mark.slow  # the whole sample, synced twice
 def test_budget_caps_a_run_and_the_next_run_fetches_the_rest_newest_first(sample_jobs):
     with Emulator(retention_days=None) as emu:
         arc = JobArchive(":memory:")
