@@ -993,7 +993,12 @@ class JobArchive:
         The API lists only jobs of the last ``horizon_days``: a gap there can still be
         filled by a sync; once its older edge leaves the horizon, the jobs created there
         are lost unless they were archived. A gap is a stretch of
-        ``[now - horizon_days, now]`` that no recorded sync window covers.
+        ``[now - horizon_days, now]`` that no recorded sync window covers and that lies
+        before the end of the latest one. What lies after that end is never a gap: it is
+        :attr:`Coverage.pending`, "not synced yet", what the next sync lists (a project
+        never synced has no end: its whole horizon is one gap). This is the one rule for
+        gaps: ``rds-jobs sync``, :func:`~rds_job_analytics.sync_fleet`'s ``gaps`` column
+        and this method all count :attr:`Coverage.gaps`.
 
         Parameters
         ----------
@@ -1008,7 +1013,8 @@ class JobArchive:
         -------
         Coverage
             ``windows`` (merged, oldest first, also those older than the horizon),
-            ``gaps`` (inside the horizon), ``horizon_start``, ``horizon_end``.
+            ``gaps`` (inside the horizon), ``pending`` (since the latest window's end),
+            ``horizon_start``, ``horizon_end``.
 
         Raises
         ------
@@ -1029,6 +1035,12 @@ class JobArchive:
         >>> print(cov)
         coverage of the API's 30-day horizon 2026-10-31 00:00 .. 2026-11-30 00:00 UTC: 1 gap(s)
         gap 2026-11-10 00:00 .. 2026-11-20 00:00 UTC (10.0 days) not synced; lost from 2026-12-10 00:00 UTC
+
+        An hour later the time since the last sync is not synced yet, not a gap:
+
+        >>> later = arc.coverage("p", now="2026-11-30 01:00")
+        >>> len(later.gaps), str(later.pending)
+        (1, '2026-11-30 00:00 .. 2026-11-30 01:00 UTC')
         """
         if not horizon_days > 0:
             raise ConfigError(f"horizon_days must be positive, not {horizon_days!r}")
@@ -1039,8 +1051,12 @@ class JobArchive:
                 "SELECT window_start, window_end FROM syncs WHERE project_id = ?", (project_id,)
             ).fetchall()
         windows = merge_windows(rows)
-        gaps = find_gaps(windows, start, end)
-        return Coverage(project_id, start, end, tuple(windows), tuple(gaps))
+        if not windows:  # never synced: the whole horizon is a gap (being lost now)
+            return Coverage(project_id, start, end, (), tuple(find_gaps(windows, start, end)))
+        synced_to = windows[-1].end  # after it: not synced yet, never a gap
+        gaps = find_gaps(windows, start, min(end, max(start, synced_to)))
+        pending = Window(max(start, synced_to), end) if synced_to < end else None
+        return Coverage(project_id, start, end, tuple(windows), tuple(gaps), pending)
 
     def export(self, path: str | Path, **to_frame_kwargs: Any) -> Path:
         """Write the normalized archive to Parquet (``.parquet``) or CSV (``.csv``).
@@ -1247,7 +1263,11 @@ class Coverage:
         Every recorded sync window, merged where they overlap or touch, oldest first;
         windows older than the horizon stay (the archive outlives the API).
     gaps : tuple of Window
-        The stretches of the horizon no recorded window covers, oldest first.
+        The stretches of the horizon no recorded window covers, oldest first, before the
+        end of the latest window (a project never synced: the whole horizon).
+    pending : Window or None
+        Not synced yet: from the end of the latest recorded window (or the horizon's
+        start, if later) to ``horizon_end``; never a gap, what the next sync lists.
 
     Examples
     --------
@@ -1263,10 +1283,11 @@ class Coverage:
     horizon_end: pd.Timestamp
     windows: tuple[Window, ...]
     gaps: tuple[Window, ...]
+    pending: Window | None = None
 
     @property
     def complete(self) -> bool:
-        """True when no gap is left in the horizon."""
+        """True when no gap is left in the horizon (:attr:`pending` is no gap)."""
         return not self.gaps
 
     @property
@@ -1281,7 +1302,7 @@ class Coverage:
 
     def at_risk(self, within: timedelta = GAP_WARNING) -> list[Window]:
         """The gaps whose older edge leaves the horizon within ``within`` of its end:
-        sync now or lose them.
+        sync now or lose them; :attr:`pending` too (last), when it started that long ago.
 
         Examples
         --------
@@ -1292,11 +1313,12 @@ class Coverage:
         ([], True)
         """
         limit = self.horizon_end + pd.Timedelta(within)
-        return [g for g in self.gaps if self.lost_at(g) <= limit]
+        spans = [*self.gaps, *([self.pending] if self.pending is not None else [])]
+        return [g for g in spans if self.lost_at(g) <= limit]
 
     def to_frame(self) -> pd.DataFrame:
-        """Windows and gaps, one row each: ``kind`` (window/gap), ``start``, ``end``,
-        ``lost_at`` (gaps only).
+        """Windows, gaps and what is not synced yet, one row each: ``kind``
+        (window/gap/pending), ``start``, ``end``, ``lost_at`` (gaps and pending).
 
         Examples
         --------
@@ -1306,13 +1328,17 @@ class Coverage:
         """
         rows = [("window", w.start, w.end, pd.NaT) for w in self.windows]
         rows += [("gap", g.start, g.end, self.lost_at(g)) for g in self.gaps]
+        if self.pending is not None:
+            p = self.pending
+            rows.append(("pending", p.start, p.end, self.lost_at(p)))
         df = pd.DataFrame(rows, columns=["kind", "start", "end", "lost_at"])
         for c in ("start", "end", "lost_at"):
             df[c] = pd.to_datetime(df[c], utc=True)
         return df
 
     def lines(self, gaps: Iterable[Window] | None = None) -> list[str]:
-        """A summary line, then one line per gap (what ``rds-jobs sync`` prints).
+        """A summary line, one line per gap, then what is not synced yet, if anything
+        (what ``rds-jobs sync`` prints).
 
         Parameters
         ----------
@@ -1335,6 +1361,10 @@ class Coverage:
             now = " (now)" if lost <= self.horizon_end else ""
             out.append(f"gap {g} ({_length_text(g.length)}) not synced; "
                        f"lost from {lost:%Y-%m-%d %H:%M} UTC{now}")  # fmt: skip
+        if self.pending is not None:
+            p = self.pending
+            out.append(f"not synced yet: since {p.start:%Y-%m-%d %H:%M} UTC "
+                       f"({_length_text(p.length)}; no gap, the next sync lists it)")  # fmt: skip
         return out
 
     def __str__(self) -> str:

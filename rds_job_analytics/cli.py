@@ -461,23 +461,24 @@ def _cmd_sync(args: argparse.Namespace) -> int:
             horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
             errors="ignore",
         )  # fmt: skip
+        # as of the window's end (now, without --until): nothing since is reported at all
         coverage = archive.coverage(
-            client.project_id, horizon_days=args.horizon_days or API_HORIZON.days
-        )
+            client.project_id, horizon_days=args.horizon_days or API_HORIZON.days,
+            now=res.window_end if until is None else None,
+        )  # fmt: skip
     print(res)
     code = EXIT_OK if res.failed == 0 else (EXIT_PARTIAL if res.fetched else EXIT_FAILED)
     if res.partial:  # the task list stopped early: the window is recorded only in part
         code = max(code, EXIT_PARTIAL if res.listed or res.fetched else EXIT_FAILED)
     if not args.horizon_days:  # the API keeps every job: no gap can be lost
         return code
-    # without --until the window ends when the listing began: what came since is no gap yet
-    shown = [g for g in coverage.gaps if args.until is not None or g.start < res.window_end]
-    print("\n".join(coverage.lines(shown)))
+    print("\n".join(coverage.lines()))  # the one rule: after the last sync's end, no gap
     at_risk = coverage.at_risk()
     for gap in at_risk:
         lost = coverage.lost_at(gap)
         now = " (now)" if lost <= coverage.horizon_end else ""
-        print(f"rds-jobs: sync now or lose it: gap {gap} starts leaving the API's horizon on "
+        what = "not synced yet" if gap == coverage.pending else "gap"
+        print(f"rds-jobs: sync now or lose it: {what} {gap} starts leaving the API's horizon on "
               f"{lost:%Y-%m-%d %H:%M} UTC{now}; rerun with --since {gap.start:%Y-%m-%dT%H:%M}",
               file=sys.stderr)  # fmt: skip
     return max(code, EXIT_PARTIAL) if at_risk else code

@@ -48,17 +48,51 @@ def test_coverage_merges_partial_windows_and_finds_the_gaps_in_the_horizon(archi
         Window(ts("2026-10-25"), ts("2026-11-10")),
         Window(ts("2026-11-20"), ts("2026-11-26")),
     )
-    assert cov.gaps == (
-        Window(ts("2026-11-10"), ts("2026-11-20")),
-        Window(ts("2026-11-26"), NOW),
-    )
+    assert cov.gaps == (Window(ts("2026-11-10"), ts("2026-11-20")),)
+    assert cov.pending == Window(ts("2026-11-26"), NOW)  # after the last sync: no gap
     assert not cov.complete
     assert cov.lost_at(cov.gaps[0]) == ts("2026-12-10")
     assert cov.at_risk() == []
     frame = cov.to_frame()
-    assert frame["kind"].tolist() == ["window"] * 3 + ["gap"] * 2
+    assert frame["kind"].tolist() == ["window"] * 3 + ["gap", "pending"]
     assert frame["lost_at"].isna().tolist() == [True] * 3 + [False] * 2
     assert len(arc.syncs("p")) == 7  # the runs themselves stay as recorded
+
+
+def test_time_after_the_last_sync_is_not_synced_yet_never_a_gap(archive):
+    record(archive, NOW - pd.Timedelta(days=40), NOW - pd.Timedelta(seconds=63))
+    cov = archive.coverage("p", now=NOW)
+    assert cov.gaps == () and cov.complete
+    assert cov.pending == Window(NOW - pd.Timedelta(seconds=63), NOW)
+    assert cov.lines() == [
+        "coverage of the API's 30-day horizon 2026-10-31 12:00 .. 2026-11-30 12:00 UTC: no gap",
+        "not synced yet: since 2026-11-30 11:58 UTC (63 s; no gap, the next sync lists it)",
+    ]
+    assert cov.at_risk() == []
+
+
+def test_not_synced_yet_for_weeks_is_at_risk_though_no_gap(archive):
+    """The last sync ended 28 days ago: nothing there is a gap, but its oldest jobs
+    leave the horizon within 3 days, so a sync must say so."""
+    edge = NOW - pd.Timedelta(days=28)
+    record(archive, NOW - pd.Timedelta(days=35), edge)
+    cov = archive.coverage("p", now=NOW)
+    assert cov.gaps == () and cov.pending == Window(edge, NOW)
+    assert cov.at_risk() == [cov.pending]
+    stale = archive.coverage("p", now=NOW + pd.Timedelta(days=10))  # older than the horizon
+    assert stale.gaps == () and stale.pending == Window(stale.horizon_start, stale.horizon_end)
+
+
+def test_coverage_right_after_sync_jobs_shows_no_gap(archive):
+    now = pd.Timestamp.now(tz="UTC").floor("s")
+    with Emulator(recent_jobs(now, [0.5, 2, 8, 29]), retention_days=30) as emu:
+        with emu.client() as client:
+            res = sync_jobs(client, archive, progress=False)
+    assert res.listed == 4
+    cov = archive.coverage(DEMO_PROJECT)  # a moment later, on the real clock
+    assert cov.gaps == () and cov.complete, str(cov)
+    assert cov.pending is not None and cov.pending.start == pd.Timestamp(res.window_end)
+    assert "gap(s)" not in str(cov)
 
 
 def test_coverage_naive_is_utc_and_offsets_are_converted(archive):
@@ -301,8 +335,9 @@ def test_cli_sync_with_until_shows_what_it_left_after_the_window(live, tmp_path,
     until = now - pd.Timedelta(days=3)
     code, out, err = run_sync(capsys, emu, tmp_path / "a.sqlite", "--until", iso(until))
     assert code == 0, err
-    assert out[0].endswith(": 1 gap(s)")
-    assert out[1].startswith(f"gap {until:%Y-%m-%d %H:%M} .. ")
+    assert out[0].endswith(": no gap")  # what lies after the window is not synced yet
+    assert out[1].startswith(f"not synced yet: since {until:%Y-%m-%d %H:%M} UTC (3.0 days")
+    assert len(out) == 2
 
 
 def test_cli_sync_help_explains_the_gap_warning(capsys):

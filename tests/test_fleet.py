@@ -317,6 +317,19 @@ def test_sync_fleet_syncs_every_project_into_one_archive(emulators, tmp_path):
     assert len(list((tmp_path / ".rds-jobs-quota").iterdir())) == 1  # same token: one user
 
 
+def test_sync_fleet_with_the_default_horizon_reports_no_gap_right_after_a_complete_sync(
+    emulators, tmp_path
+):
+    """The seconds since a sync's window ended are not synced yet, never a gap."""
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        res = sync_fleet(fleet, arc, environ=ENV)  # the API's 30-day horizon, up to now
+    assert res.complete, str(res)
+    table = res.table()
+    assert table["gaps"].tolist() == [0, 0, 0], str(res)
+    assert not table["note"].str.contains("gap").any(), str(res)
+
+
 def test_one_failing_project_does_not_stop_the_others(emulators, tmp_path):
     endpoints = {p: e.url for p, e in emulators.items()}
     emulators[P3].stop()  # the analytics region is down
