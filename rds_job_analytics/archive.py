@@ -32,7 +32,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .exceptions import ConfigError, InvalidRecordError, ProjectBusy, RdsJobError
+from .exceptions import (
+    ConfigError,
+    InvalidRecordError,
+    ProjectBusy,
+    RdsJobError,
+    RecordsRejected,
+)
 from .export import write_frame
 from .normalize import _finish, encode_record, normalize_jobs, parse_job
 from .schema import (
@@ -187,6 +193,27 @@ def _row(
         account,
     )
     return table, values
+
+
+def _sent_id(record: Any) -> str | None:
+    """The ID a task-list record carries, as sent (``id``, else a sibling's ``job_id``)."""
+    if isinstance(record, dict):
+        keys = {str(k).strip(): v for k, v in record.items()}
+        for key in ("id", "job_id"):
+            if isinstance(keys.get(key), str | int) and str(keys[key]).strip():
+                return str(keys[key]).strip()
+    return None
+
+
+def _task_problem(record: Any, reason: str | None) -> str:
+    """Why a task-list record cannot be archived, in the task list's terms."""
+    keys = {str(k).strip() for k in record} if isinstance(record, dict) else set()
+    if isinstance(record, dict) and "id" not in keys and "job" not in keys:
+        sibling = " (it has 'job_id': another service's shape)" if "job_id" in keys else ""
+        return f"no 'id'{sibling}"
+    if reason is None:  # read as a per-job response: no task-list field is set
+        return "no task-list fields besides id/name/status (create_time is null)"
+    return reason.removeprefix("not archived: ")
 
 
 def _merge(jobs: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
@@ -630,8 +657,10 @@ class JobArchive:
 
         Task-list records live apart from per-job responses: they never overwrite a job's
         entities, and :meth:`to_frame` merges the two (see there). Records that are not
-        task-list records are refused with :class:`InvalidRecordError` naming their
-        position, after the valid ones are committed.
+        task-list records (no ``id``, e.g. a sibling service's ``job_id``; or nothing but
+        ``id``/``name``/``status``, with no creation time) are refused with
+        :class:`~rds_job_analytics.RecordsRejected` (an :class:`InvalidRecordError`)
+        naming each one's position, ID and reason, after the valid ones are committed.
 
         Examples
         --------
@@ -642,15 +671,16 @@ class JobArchive:
         >>> arc.to_frame()[["job_id", "status", "source"]].values.tolist()
         [['t1', 'Running', 'task']]
         """
-        rows, bad = [], []
+        rows: list[tuple[Any, ...]] = []
+        bad: list[tuple[int, str | None, str]] = []
         for pos, rec in enumerate(records):
             try:
                 table, values = _row(rec, project_id, region, fetched_at, account)
             except InvalidRecordError as exc:
-                bad.append(f"#{pos}: {exc.reason}")
+                bad.append((pos, _sent_id(rec), _task_problem(rec, exc.reason)))
                 continue
             if table != "tasks":
-                bad.append(f"#{pos}: a per-job response, not a task-list record")
+                bad.append((pos, values[1], _task_problem(rec, None)))
                 continue
             rows.append(values)
         stored = 0
@@ -659,7 +689,7 @@ class JobArchive:
                 stored += db.execute(_UPSERT.format(table="tasks"), values).rowcount
         self.committed += len(rows)
         if bad:
-            raise InvalidRecordError(-1, f"not archived: {'; '.join(bad[:3])}")
+            raise RecordsRejected(bad, stored=stored)
         return stored
 
     def statuses(

@@ -470,6 +470,15 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     code = EXIT_OK if res.failed == 0 else (EXIT_PARTIAL if res.fetched else EXIT_FAILED)
     if res.partial:  # the task list stopped early: the window is recorded only in part
         code = max(code, EXIT_PARTIAL if res.listed or res.fetched else EXIT_FAILED)
+    if res.unreadable:  # records the archive lacks: the window is not claimed
+        code = max(code, EXIT_PARTIAL)
+        for text in res.unreadable[:MAX_FAILURE_LINES]:
+            print(f"rds-jobs: task list: unreadable record {text}", file=sys.stderr)
+        if len(res.unreadable) > MAX_FAILURE_LINES:
+            print(f"rds-jobs: ... and {len(res.unreadable) - MAX_FAILURE_LINES} more unreadable "
+                  "records", file=sys.stderr)  # fmt: skip
+        print("rds-jobs: the window is not recorded as covered; the next sync lists it again",
+              file=sys.stderr)  # fmt: skip
     if not args.horizon_days:  # the API keeps every job: no gap can be lost
         return code
     print("\n".join(coverage.lines()))  # the one rule: after the last sync's end, no gap

@@ -39,10 +39,10 @@ from .exceptions import (
     ConfigError,
     FetchError,
     Interrupted,
-    InvalidRecordError,
     JobNotFound,
     RateLimited,
     RdsJobError,
+    RecordsRejected,
     TransportError,
 )
 from .normalize import normalize_jobs
@@ -380,6 +380,10 @@ class SyncResult:
     frame: pd.DataFrame
     partial: str | None = None
     """Why the task list stopped early (the window was recorded only in part), or None."""
+    unreadable: tuple[str, ...] = ()
+    """Task-list records that could not be read or archived, one text each naming the
+    record (page, position, ID as sent) and why. When any, the window is not recorded
+    as covered: the next run lists it again."""
 
     def __str__(self) -> str:
         text = (
@@ -387,6 +391,9 @@ class SyncResult:
             f"{self.listed} listed, {self.fetched} fetched, {self.failed} failed, "
             f"{self.calls} API calls"
         )
+        if self.unreadable:
+            text += (f"; {len(self.unreadable)} task-list record(s) unreadable, "
+                     "window not recorded as covered")  # fmt: skip
         return text + (f"; task list incomplete: {self.partial}" if self.partial else "")
 
 
@@ -558,13 +565,19 @@ def _sync(
     oldest: datetime | None = None  # the oldest creation time listed so far
     newest_first = True  # the order pages came in, as far as they show it
     partial: str | None = None
+    unreadable: list[str] = []  # records that could not be archived: the window is not claimed
     try:
-        for page in client.list_task_pages(since, end):
+        for number, page in enumerate(client.list_task_pages(since, end), 1):
             try:
                 archive.put_tasks(page, project_id=project, region=client.region, account=account)
-            except InvalidRecordError as exc:
-                warnings.warn(f"task list: {exc.reason}", FetchWarning, stacklevel=2)
-            tasks = normalize_jobs(page, errors="ignore")
+                bad: set[int] = set()
+            except RecordsRejected as exc:
+                bad = {pos for pos, _, _ in exc.rejected}
+                unreadable += [
+                    f"page {number} record #{pos}" + (f" (id {jid!r})" if jid else "") + f": {why}"
+                    for pos, jid, why in exc.rejected
+                ]  # fmt: skip
+            tasks = normalize_jobs([r for i, r in enumerate(page) if i not in bad], errors="ignore")
             listed.update(tasks["job_id"].astype(str))
             created = tasks["created"].dropna()
             if len(created):
@@ -590,6 +603,15 @@ def _sync(
             FetchWarning,
             stacklevel=2,
         )
+    if unreadable:  # a job the archive lacks: nothing of the window is claimed as covered
+        window_start = end
+        warnings.warn(
+            f"task list: {len(unreadable)} record(s) could not be read ({'; '.join(unreadable[:3])}"
+            f"{'; ...' if len(unreadable) > 3 else ''}); the window is not recorded as covered,"
+            " rerun to list it again",
+            FetchWarning,
+            stacklevel=2,
+        )
     wanted = _wanted_details(archive, project, details, detail_rule, oldest_kept)
     if budget is not None:
         wanted = wanted[:budget]
@@ -605,8 +627,9 @@ def _sync(
             fetched=len(frame) - failed, calls=calls, account=account,
         )  # fmt: skip
     return SyncResult(
-        window_start, end, len(listed), len(frame) - failed, failed, calls, frame, partial
-    )
+        window_start, end, len(listed), len(frame) - failed, failed, calls, frame, partial,
+        tuple(unreadable),
+    )  # fmt: skip
 
 
 def _default_since(

@@ -377,3 +377,53 @@ def test_rerun_after_a_failed_task_list_page_fills_the_partial_window(monkeypatc
     assert len(arc.to_frame()) == 120 and again.listed >= 70
     cov = arc.coverage(DEMO_PROJECT)
     assert [g for g in cov.gaps if g.start < again.window_end] == []
+
+
+# -- task-list records that cannot be read count against coverage --------------------------
+@pytest.mark.parametrize("shape", ["job_id", "nulls"])
+def test_unreadable_task_records_leave_the_window_unclaimed_until_a_rerun_reads_them(
+    archive, corrupt_tasks, shape
+):
+    from rds_job_analytics.fetch import FetchWarning
+
+    now = pd.Timestamp.now(tz="UTC").floor("s")
+    with Emulator(recent_jobs(now, [2, 5]), retention_days=30) as emu, emu.client() as client:
+        first = sync_jobs(client, archive, progress=False)  # complete: claimed up to its end
+        newer = recent_jobs(now, [0.0005])[0]  # inside the default overlap
+        newer["job"]["id"] = "new1"
+        emu.load([newer])
+        corrupt_tasks["new1"] = shape
+        with pytest.warns(FetchWarning, match=r"1 record\(s\) could not be read .*'new1'"):
+            bad = sync_jobs(client, archive, progress=False)
+        assert len(bad.unreadable) == 1 and "'new1'" in bad.unreadable[0], bad.unreadable
+        assert "unreadable, window not recorded as covered" in str(bad)
+        assert "new1" not in set(archive.to_frame()["job_id"])
+        cov = archive.coverage(DEMO_PROJECT)
+        assert cov.windows[-1].end == pd.Timestamp(first.window_end)  # nothing more claimed
+        assert cov.pending.start == pd.Timestamp(first.window_end)
+        del corrupt_tasks["new1"]  # the service mends: the next default run lists it again
+        again = sync_jobs(client, archive, progress=False)
+    assert again.unreadable == () and again.window_start < newer_created(newer)
+    assert "new1" in set(archive.to_frame()["job_id"])
+    assert archive.coverage(DEMO_PROJECT).windows[-1].end == pd.Timestamp(again.window_end)
+
+
+def newer_created(record):
+    return pd.Timestamp(record["job"]["created"]).to_pydatetime()
+
+
+@pytest.mark.parametrize("shape", ["job_id", "nulls"])
+def test_cli_sync_exits_1_naming_unreadable_task_records(live, tmp_path, capsys, corrupt_tasks,
+                                                         shape):  # fmt: skip
+    emu, _ = live
+    corrupt_tasks["j1"] = shape
+    code = main(["sync", "--archive", str(tmp_path / "a.sqlite"), "--endpoint", emu.url,
+                 "--project-id", DEMO_PROJECT, "--rate-limit", "1000"])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 1, out.err
+    assert "1 task-list record(s) unreadable" in out.out
+    assert re.search(r"unreadable record page 1 record #\d \(id 'j1'\): no ", out.err), out.err
+    assert "not recorded as covered" in out.err
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        assert arc.syncs(DEMO_PROJECT).empty or arc.coverage(DEMO_PROJECT).windows == ()
+        assert len(arc.to_frame()) == 5

@@ -330,6 +330,25 @@ def test_sync_fleet_with_the_default_horizon_reports_no_gap_right_after_a_comple
     assert not table["note"].str.contains("gap").any(), str(res)
 
 
+def test_a_project_with_unreadable_task_records_is_partial_naming_them(
+    emulators, tmp_path, corrupt_tasks
+):
+    victim = emulators[P2].job_ids()[-1]
+    corrupt_tasks[victim] = "job_id"
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        res = sync_fleet(fleet, arc, environ=ENV, since=SINCE, until=UNTIL, horizon=None)
+        windows = arc.syncs()
+    assert not res.complete
+    table = res.table().set_index("project_id")
+    assert table["status"].to_dict() == {P1: "ok", P2: "partial", P3: "ok"}
+    assert table.loc[P2, "listed"] == 59
+    note = table.loc[P2, "note"]
+    assert note.startswith("1 task-list record(s) unreadable") and repr(victim) in note, note
+    claimed = windows[windows["window_start"] < windows["window_end"]]
+    assert sorted(claimed["project_id"]) == [P1, P3]  # P2's window is not claimed
+
+
 def test_one_failing_project_does_not_stop_the_others(emulators, tmp_path):
     endpoints = {p: e.url for p, e in emulators.items()}
     emulators[P3].stop()  # the analytics region is down
