@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import orjson
@@ -465,7 +465,13 @@ def sync_jobs(
     The window runs from ``since`` (default: the oldest gap in the horizon that an
     earlier partial run left, else the end of the last recorded sync minus ``overlap``,
     else the horizon's start) to ``until`` (default now), never older than the API's
-    30-day horizon: the recorded window is what the API could answer for. If a
+    30-day horizon: the recorded window is what the API could answer for. The task list
+    is read without its ``start_time``/``end_time`` filter (its ``end_time`` may bound the
+    task's end rather than its creation: a job created in the window that is still
+    running, or ends after ``until``, would be missed), newest first, down to the first
+    page that reaches past ``since``; a record is archived when it was created inside
+    ``[since, until]``. Task-list records that cannot be read or archived are named in
+    :attr:`SyncResult.unreadable` and leave the window unclaimed. If a
     task-list page fails after the client's retries, the window is recorded only down
     to the oldest job listed (the list comes newest first), a :class:`FetchWarning`
     says so, and the next run completes it; nothing committed is lost.
@@ -567,24 +573,30 @@ def _sync(
     partial: str | None = None
     unreadable: list[str] = []  # records that could not be archived: the window is not claimed
     try:
-        for number, page in enumerate(client.list_task_pages(since, end), 1):
+        # No time filter: end_time may bound the task's end, not its creation (README,
+        # "Task-list time semantics"); the list comes newest first, read down to `since`.
+        for number, page in enumerate(client.list_task_pages(), 1):
+            frame, created_at = _page_frame(page)
+            keep = [i for i, c in enumerate(created_at) if c is None or since <= c <= end]
             try:
-                archive.put_tasks(page, project_id=project, region=client.region, account=account)
+                archive.put_tasks([page[i] for i in keep], project_id=project,
+                                  region=client.region, account=account)  # fmt: skip
                 bad: set[int] = set()
             except RecordsRejected as exc:
-                bad = {pos for pos, _, _ in exc.rejected}
+                bad = {keep[pos] for pos, _, _ in exc.rejected}
                 unreadable += [
-                    f"page {number} record #{pos}" + (f" (id {jid!r})" if jid else "") + f": {why}"
-                    for pos, jid, why in exc.rejected
+                    f"page {number} record #{keep[pos]}" + (f" (id {jid!r})" if jid else "")
+                    + f": {why}" for pos, jid, why in exc.rejected
                 ]  # fmt: skip
-            tasks = normalize_jobs([r for i, r in enumerate(page) if i not in bad], errors="ignore")
-            listed.update(tasks["job_id"].astype(str))
-            created = tasks["created"].dropna()
-            if len(created):
-                if oldest is not None and created.max() > oldest:
+            rows = frame.attrs["positions"]
+            listed.update(frame["job_id"].astype(str)[[p in keep and p not in bad for p in rows]])
+            known = [c for c in created_at if c is not None]
+            if known:
+                if oldest is not None and max(known) > oldest:
                     newest_first = False
-                low = created.min().to_pydatetime()
-                oldest = low if oldest is None else min(oldest, low)
+                oldest = min(known) if oldest is None else min(oldest, *known)
+                if newest_first and oldest < since:  # every later page is older still
+                    break
     except ArchiveError:  # not a listing problem: the store is gone, stop asking the API
         raise
     except RdsJobError as exc:
@@ -630,6 +642,19 @@ def _sync(
         window_start, end, len(listed), len(frame) - failed, failed, calls, frame, partial,
         tuple(unreadable),
     )  # fmt: skip
+
+
+def _page_frame(page: list[Any]) -> tuple[pd.DataFrame, list[datetime | None]]:
+    """A task-list page normalized (``attrs["positions"]``: each row's position in the
+    page), and each record's creation time (UTC), None where it cannot be read."""
+    frame = normalize_jobs(page, errors="ignore")
+    skipped = {s["position"] for s in frame.attrs.get("skipped_records", ())}
+    positions = [pos for pos in range(len(page)) if pos not in skipped]
+    frame.attrs["positions"] = positions
+    created: list[datetime | None] = [None] * len(page)
+    for pos, when in zip(positions, frame["created"].tolist(), strict=True):
+        created[pos] = None if pd.isna(when) else when.to_pydatetime()
+    return frame, created
 
 
 def _default_since(
