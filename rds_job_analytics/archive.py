@@ -55,6 +55,7 @@ from .schema import (
 # ``write_frame`` lived here before it got its own module; it stays importable from here.
 __all__ = [
     "API_HORIZON_DAYS",
+    "END_TIME_VIEW",
     "LEASE_TTL",
     "SCHEMA_VERSION",
     "ArchiveError",
@@ -89,6 +90,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     raw        {blob} NOT NULL,
     account    TEXT,
     expired_at TEXT,
+    ended_ms   {bigint},
     PRIMARY KEY (project_id, job_id)
 );
 CREATE INDEX IF NOT EXISTS {table}_created ON {table} (project_id, created_ms);
@@ -136,14 +138,29 @@ def _ddl_statements(types: dict[str, str]) -> list[str]:
 
 #: The archive layout this version writes; older archives are upgraded on open, newer
 #: ones refused (never silently misread).
-SCHEMA_VERSION = 2
-#: Columns added since version 1, per table: (name, SQL type).
+SCHEMA_VERSION = 3
+#: Columns added since version 1, per table: (name, SQL type; ``{bigint}`` per backend).
+#: Version 3 adds ``ended_ms`` (the record's end time, epoch ms): with a job's per-job
+#: ``ended`` and its task-list ``end_time`` side by side, :data:`END_TIME_VIEW` gives
+#: their difference.
 _ADDED_COLUMNS = (
     ("jobs", "account", "TEXT"),
     ("tasks", "account", "TEXT"),
     ("syncs", "account", "TEXT"),
     ("jobs", "expired_at", "TEXT"),
     ("tasks", "expired_at", "TEXT"),
+    ("jobs", "ended_ms", "{bigint}"),
+    ("tasks", "ended_ms", "{bigint}"),
+)
+#: The view of every job with both a per-job ``ended`` and a task-list ``end_time``:
+#: ``project_id, job_id, job_ended_ms, task_ended_ms, difference_ms`` (task minus job).
+END_TIME_VIEW = "end_time_check"
+_END_TIME_VIEW_SQL = (
+    f"{END_TIME_VIEW} AS SELECT j.project_id AS project_id, j.job_id AS job_id,"
+    " j.ended_ms AS job_ended_ms, t.ended_ms AS task_ended_ms,"
+    " t.ended_ms - j.ended_ms AS difference_ms"
+    " FROM jobs AS j JOIN tasks AS t ON t.project_id = j.project_id AND t.job_id = j.job_id"
+    " WHERE j.ended_ms IS NOT NULL AND t.ended_ms IS NOT NULL"
 )
 
 
@@ -152,13 +169,25 @@ _SYNC_COLUMNS = (
 )
 
 _UPSERT = """INSERT INTO {table}
-     (project_id, job_id, region, status, terminal, created_ms, fetched_at, raw, account)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     (project_id, job_id, region, status, terminal, created_ms, fetched_at, raw, account,
+      ended_ms)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (project_id, job_id) DO UPDATE SET
      region=excluded.region, account=coalesce(excluded.account, {table}.account),
      status=excluded.status, terminal=excluded.terminal,
-     created_ms=excluded.created_ms, fetched_at=excluded.fetched_at, raw=excluded.raw
+     created_ms=excluded.created_ms, fetched_at=excluded.fetched_at, raw=excluded.raw,
+     ended_ms=excluded.ended_ms
    WHERE NOT ({table}.terminal = 1 AND excluded.terminal = 0)"""
+
+
+def _epoch_ms_or_none(value: Any) -> int | None:
+    """A raw time as epoch ms, None when missing or unreadable (as ``created_ms``)."""
+    if not value:
+        return None
+    try:
+        return to_epoch_ms(value)
+    except (ValueError, TypeError):
+        return None
 
 
 def _row(
@@ -174,10 +203,7 @@ def _row(
         row = parse_job(raw)
     except InvalidRecordError as exc:
         raise InvalidRecordError(-1, f"not archived: {exc.reason}") from exc
-    try:
-        created_ms = to_epoch_ms(row.created) if row.created else None
-    except (ValueError, TypeError):
-        created_ms = None
+    created_ms = _epoch_ms_or_none(row.created)
     fetched = (fetched_at or datetime.now(UTC)).isoformat()
     terminal = int(row.status in TERMINAL_STATUSES)
     table = "tasks" if row.source == "task" else "jobs"
@@ -191,6 +217,7 @@ def _row(
         fetched,
         raw,
         account,
+        _epoch_ms_or_none(row.ended),
     )
     return table, values
 
@@ -214,6 +241,24 @@ def _task_problem(record: Any, reason: str | None) -> str:
     if reason is None:  # read as a per-job response: no task-list field is set
         return "no task-list fields besides id/name/status (create_time is null)"
     return reason.removeprefix("not archived: ")
+
+
+def _fill_ended_ms(store: Any, db: Any) -> None:
+    """Upgrade to layout 3: each archived record's end time into ``ended_ms``."""
+    for table in ("jobs", "tasks"):
+        rows = store.bulk_rows(
+            db, f"SELECT project_id, job_id, raw FROM {table} WHERE ended_ms IS NULL"
+        )
+        for project_id, job_id, raw in rows:
+            try:
+                ended = _epoch_ms_or_none(parse_job(bytes(raw)).ended)
+            except InvalidRecordError:
+                continue
+            if ended is not None:
+                db.execute(
+                    f"UPDATE {table} SET ended_ms = ? WHERE project_id = ? AND job_id = ?",
+                    (ended, project_id, job_id),
+                )
 
 
 def _merge(jobs: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
@@ -509,7 +554,12 @@ class JobArchive:
                     )
                 for table, column, sql_type in _ADDED_COLUMNS:
                     if column not in store.columns(db, table):
+                        sql_type = sql_type.replace("{bigint}", store.types["bigint"])
                         db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+                if version < 3:  # the end times of the records archived before
+                    _fill_ended_ms(store, db)
+                replace = "OR REPLACE VIEW" if store.kind == "postgresql" else "VIEW IF NOT EXISTS"
+                db.execute(f"CREATE {replace} {_END_TIME_VIEW_SQL}")
                 db.execute(
                     "INSERT INTO meta VALUES ('version', ?) ON CONFLICT (key) DO UPDATE SET"
                     " value = excluded.value",
@@ -774,6 +824,56 @@ class JobArchive:
                 ).fetchall()
                 out.update({j: bytes(r) for j, r in rows})
         return out
+
+    def end_time_differences(self, project_id: str | None = None) -> pd.DataFrame:
+        """Every archived job with both a per-job ``ended`` and a task-list ``end_time``,
+        and how far apart they are: what the durations of task-only rows rest on.
+
+        The SDK documents the task list's ``end_time`` as the *planned* end, and most rows
+        of a ``details="auto"`` sync come from the task list alone; the jobs that have both
+        records measure how far a task-list end can be trusted (the report's data-quality
+        section summarises it). Read from the archive's ``end_time_check`` view
+        (:data:`END_TIME_VIEW`), kept current by every write.
+
+        Parameters
+        ----------
+        project_id : str, optional
+            One project; default all.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``project_id``, ``job_id``, ``job_ended``, ``task_ended`` (UTC) and
+            ``difference_s`` (task minus per-job, seconds), one row per job.
+
+        Examples
+        --------
+        >>> arc = JobArchive(":memory:")
+        >>> arc.put({"job": {"id": "j1", "status": "Completed", "created": "2026-11-01T08:00:00Z",
+        ...                  "ended": "2026-11-01T08:10:00Z"}}, project_id="p")
+        True
+        >>> arc.put_tasks([{"id": "j1", "status": "Completed", "create_time": "2026-11-01T08:00:00Z",
+        ...                 "end_time": "2026-11-01T08:12:00Z"}], project_id="p")
+        1
+        >>> arc.end_time_differences()[["job_id", "difference_s"]].values.tolist()
+        [['j1', 120.0]]
+        """
+        sql = (f"SELECT project_id, job_id, job_ended_ms, task_ended_ms, difference_ms"
+               f" FROM {END_TIME_VIEW}")  # fmt: skip
+        args: list[Any] = []
+        if project_id is not None:
+            sql += " WHERE project_id = ?"
+            args.append(project_id)
+        with self._store.begin() as db:
+            rows = self._store.bulk_rows(db, sql + " ORDER BY project_id, job_id", args)
+        df = pd.DataFrame(
+            [tuple(r) for r in rows],
+            columns=["project_id", "job_id", "job_ended", "task_ended", "difference_s"],
+        )
+        for c in ("job_ended", "task_ended"):
+            df[c] = pd.to_datetime(df[c].astype("int64"), unit="ms", utc=True)
+        df["difference_s"] = df["difference_s"].astype("float64") / 1000.0
+        return df
 
     def __len__(self) -> int:
         """Jobs archived, known from a per-job response, the task list or both."""

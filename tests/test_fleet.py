@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from rds_job_analytics import JOB_SCHEMA, ConfigError, JobArchive, ProjectBusy, sync_jobs
+from rds_job_analytics.archive import SCHEMA_VERSION
 from rds_job_analytics.emulator import DEMO_TOKEN, Emulator
 from rds_job_analytics.fleet import Account, FleetResult, fleet_toml, load_fleet, sync_fleet
 from rds_job_analytics.quota import SharedTokenBucket, bucket_path
@@ -266,7 +267,7 @@ def test_old_archive_is_upgraded_and_newer_refused(tmp_path):
             (b'{"job": {"id": "j1", "status": "Completed"}}',),
         )
     with JobArchive.open(path) as arc:
-        assert arc.version == 2
+        assert arc.version == SCHEMA_VERSION
         df = arc.to_frame()
         assert df[["job_id", "project_id", "region"]].values.tolist() == [["j1", "p", "cn-north-4"]]
         assert df["account"].isna().all()
