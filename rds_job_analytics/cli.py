@@ -630,9 +630,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with _archive(args, create=False) as archive:
         df = archive.to_frame(start=first, end=last)
         coverage = archive.syncs()
+        end_times = archive.end_time_differences()
     rep = monthly_report(
-        df, month, tz=args.tz, title=args.title, coverage=coverage, target=args.target
-    )
+        df, month, tz=args.tz, title=args.title, coverage=coverage, target=args.target,
+        end_times=end_times,
+    )  # fmt: skip
     path = rep.save(out)
     n = int(((df["created"] >= start) & (df["created"] < end)).sum())
     print(f"report for {month}: {n} jobs -> {path} ({len(rep.html) / 1024:,.0f} KiB)")
@@ -804,6 +806,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             print(result)
             df = archive.to_frame()
             coverage = archive.syncs()
+            end_times = archive.end_time_differences()
     span = f"{df['created'].min():%Y-%m-%d} .. {df['created'].max():%Y-%m-%d}"
     print(f"archive {db}: {len(df)} jobs, {df['job_name'].nunique()} job types, {span}")
     with pd.option_context("display.max_rows", 100, "display.width", 120):
@@ -813,7 +816,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"total: {len(df)} jobs, {counts.get(FAILED, 0)} failed, {counts.get(RUNNING, 0)} running"
     )
     month = _last_complete_month(df["created"].max())
-    rep = monthly_report(df, month, coverage=coverage)
+    rep = monthly_report(df, month, coverage=coverage, end_times=end_times)
     path = rep.save(out / f"rds-reliability-{month}.html")
     print(f"report for {month} (the sample's last complete month, the whole estate): "
           f"{path.resolve()}")  # fmt: skip
