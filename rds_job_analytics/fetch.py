@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -592,8 +593,9 @@ def _sync(
             listed.update(frame["job_id"].astype(str)[[p in keep and p not in bad for p in rows]])
             known = [c for c in created_at if c is not None]
             if known:
-                if oldest is not None and max(known) > oldest:
-                    newest_first = False
+                later = any(b > a for a, b in pairwise(known))
+                if later or (oldest is not None and max(known) > oldest):
+                    newest_first = False  # a record newer than one before it
                 oldest = min(known) if oldest is None else min(oldest, *known)
                 if newest_first and oldest < since:  # every later page is older still
                     break

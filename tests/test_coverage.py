@@ -427,3 +427,16 @@ def test_cli_sync_exits_1_naming_unreadable_task_records(live, tmp_path, capsys,
     with JobArchive(tmp_path / "a.sqlite") as arc:
         assert arc.syncs(DEMO_PROJECT).empty or arc.coverage(DEMO_PROJECT).windows == ()
         assert len(arc.to_frame()) == 5
+
+
+def test_cli_sync_warns_when_what_is_not_synced_yet_starts_leaving_the_horizon(
+    live, tmp_path, capsys
+):
+    emu, now = live
+    until = (now - pd.Timedelta(days=28)).floor("min")
+    code, out, err = run_sync(capsys, emu, tmp_path / "a.sqlite", "--until", iso(until))
+    assert code == 1, err
+    assert out[0].endswith(": no gap") and out[1].startswith(
+        f"not synced yet: since {until:%Y-%m-%d %H:%M}"
+    )
+    assert f"sync now or lose it: not synced yet {until:%Y-%m-%d %H:%M} .. " in err

@@ -273,3 +273,18 @@ def test_sync_reads_the_list_down_to_since_and_no_further():
     newer = int((created >= pd.Timestamp(since)).sum())
     assert res.listed == newer == len(arc.to_frame())
     assert pages == newer // 50 + 1  # the page that crosses `since` is the last asked for
+
+
+def test_a_task_list_not_newest_first_is_read_whole_rather_than_miss_a_job(monkeypatch):
+    records = [json.loads(b) for b in _read_lines()[:300]]
+    shown = Emulator._task_rows
+    monkeypatch.setattr(Emulator, "_task_rows", lambda self, p=None: shown(self, p)[::-1])
+    created = normalize_jobs(records)["created"]
+    since = created.sort_values().iloc[150].to_pydatetime()  # half the jobs are older
+    with Emulator(records, retention_days=None) as emu, client_of(emu) as client:
+        arc = JobArchive(":memory:")
+        res = sync_jobs(client, arc, since=since, until=UNTIL, horizon=None, details="none",
+                        progress=False)  # fmt: skip
+        pages = emu.counts["tasklist"]
+    assert res.listed == int((created >= pd.Timestamp(since)).sum()) == 150
+    assert pages == 300 // 50 + 1  # oldest first: every page, then the empty one
