@@ -54,6 +54,7 @@ from .schema import (
     TERMINAL_STATUSES,
     TEXT,
     strip_job_id,
+    to_utc,
     with_origin,
 )
 
@@ -656,6 +657,16 @@ def _page_frame(page: list[Any]) -> tuple[pd.DataFrame, list[datetime | None]]:
     created: list[datetime | None] = [None] * len(page)
     for pos, when in zip(positions, frame["created"].tolist(), strict=True):
         created[pos] = None if pd.isna(when) else when.to_pydatetime()
+    for pos in skipped:  # not a job record, but its creation time may still place it
+        rec = page[pos]
+        raw = {str(k).strip(): v for k, v in rec.items()} if isinstance(rec, dict) else {}
+        text = raw.get("create_time") or raw.get("created")
+        if isinstance(text, str):
+            try:
+                when = to_utc(text)
+            except (ValueError, TypeError):
+                continue
+            created[pos] = None if pd.isna(when) else when.to_pydatetime()
     return frame, created
 
 

@@ -440,3 +440,15 @@ def test_cli_sync_warns_when_what_is_not_synced_yet_starts_leaving_the_horizon(
         f"not synced yet: since {until:%Y-%m-%d %H:%M}"
     )
     assert f"sync now or lose it: not synced yet {until:%Y-%m-%d %H:%M} .. " in err
+
+
+def test_an_unreadable_record_created_outside_the_window_does_not_count_against_it(
+    archive, corrupt_tasks
+):
+    now = pd.Timestamp.now(tz="UTC").floor("s")
+    corrupt_tasks["j2"] = "job_id"  # created 20 days ago, before the window: not its business
+    with Emulator(recent_jobs(now, [2, 5, 20]), retention_days=30) as emu, emu.client() as client:
+        res = sync_jobs(client, archive, since=(now - pd.Timedelta(days=10)).to_pydatetime(),
+                        progress=False)  # fmt: skip
+    assert res.unreadable == () and res.listed == 2
+    assert archive.coverage(DEMO_PROJECT).windows[-1].start == pd.Timestamp(res.window_start)
