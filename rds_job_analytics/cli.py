@@ -932,9 +932,12 @@ def _parser() -> argparse.ArgumentParser:
         "  rds-jobs sync ... --archive jobs.sqlite --since 2026-11-01 --budget 100",
         description="Discover jobs via the task list and archive them (the archive is "
         "created if missing). After the summary, prints the archive's coverage of the API's "
-        "30-day horizon and each gap no recorded sync covers (one line each, UTC). Exits 1 "
+        "30-day horizon and each gap no recorded sync covers before the last sync's end "
+        "(one line each, UTC); time after that end is 'not synced yet', never a gap. Exits 1 "
         "when a gap starts leaving the horizon within 3 days (sync now or lose it: rerun "
-        "with the --since it names); otherwise 0 success, 1 partial success, 2 failure, "
+        "with the --since it names), or when task-list records could not be read (named on "
+        "stderr; the window is then not recorded as covered and the next sync lists it "
+        "again); otherwise 0 success, 1 partial success, 2 failure, "
         "64 usage error, 130 interrupted (what was archived is kept).",
     )  # fmt: skip
     s.add_argument("--archive", required=True, metavar="DB",
