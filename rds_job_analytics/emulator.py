@@ -94,7 +94,7 @@ DEFAULT_ACCOUNT = "default"
 NOT_OWNER = ("APIGW.0302", "The IAM user is not authorized to access the API")
 _NOT_FOUND_API = ("APIGW.0101", "The API does not exist or has not been published")
 #: A job's task-list record: (creation time, the record as served, its keys stripped,
-#: its creation and end times as epoch ns or None, for the time filter).
+#: its creation and end times as epoch microseconds or None, for the time filter).
 _TaskRow = tuple[pd.Timestamp | None, dict[str, Any], dict[str, Any], int | None, int | None]
 #: How the task list's ``start_time``/``end_time`` filter reads (``Emulator(task_time_filter=)``):
 #: ``"created"``, both bound the creation time; ``"literal"``, as the API page words it,
@@ -196,6 +196,11 @@ class _Project:
     name: str
     jobs: dict[str, tuple[Any, pd.Timestamp | None]] = field(default_factory=dict)
     tasks_cache: list[_TaskRow] | None = None
+
+
+def _us(when: pd.Timestamp) -> int:
+    """Epoch microseconds (years 1..9999 fit, unlike nanoseconds)."""
+    return int(when.as_unit("us").asm8.view("i8"))
 
 
 def _hex_id(*parts: str) -> str:
@@ -778,26 +783,26 @@ class Emulator:
                 utc=True, format="ISO8601", errors="coerce",
             )  # fmt: skip
             rows: list[_TaskRow] = [
-                (c, t, v, None if c is None else c.value, None if pd.isna(e) else e.value)
+                (c, t, v, None if c is None else _us(c), None if pd.isna(e) else _us(e))
                 for (c, t, v), e in zip(items, ends, strict=True)
             ]
             rows.sort(key=lambda r: r[0] or pd.Timestamp.min.tz_localize("UTC"), reverse=True)
             project.tasks_cache = rows
         if self.retention_days is None:
             return list(project.tasks_cache)
-        oldest = (pd.Timestamp(self._clock()) - pd.Timedelta(days=self.retention_days)).value
+        oldest = _us(pd.Timestamp(self._clock()) - pd.Timedelta(days=self.retention_days))
         return [r for r in project.tasks_cache if r[3] is not None and r[3] >= oldest]
 
     def _in_window(
         self, rows: list[_TaskRow], lo: pd.Timestamp, hi: pd.Timestamp
     ) -> list[_TaskRow]:
         """The rows the task list's ``start_time=lo, end_time=hi`` selects, as
-        :attr:`task_time_filter` reads it (epoch-ns comparisons: no Timestamp per row)."""
-        lo_ns, hi_ns = lo.value, hi.value
+        :attr:`task_time_filter` reads it (integer comparisons: no Timestamp per row)."""
+        lo_us, hi_us = _us(lo), _us(hi)
         if self.task_time_filter == "literal":
-            return [r for r in rows if r[3] is not None and r[3] >= lo_ns
-                    and r[4] is not None and r[4] <= hi_ns]  # fmt: skip
-        return [r for r in rows if r[3] is not None and lo_ns <= r[3] <= hi_ns]
+            return [r for r in rows if r[3] is not None and r[3] >= lo_us
+                    and r[4] is not None and r[4] <= hi_us]  # fmt: skip
+        return [r for r in rows if r[3] is not None and lo_us <= r[3] <= hi_us]
 
     # -- behaviour -------------------------------------------------------------------
     def inject(self, fault: str, times: int = 1) -> None:
