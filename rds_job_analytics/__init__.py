@@ -31,6 +31,7 @@ from .exceptions import (
     ProjectBusy,
     RateLimited,
     RdsJobError,
+    RecordsRejected,
     ServerError,
     TransportError,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "ProjectBusy",
     "RateLimited",
     "RdsJobError",
+    "RecordsRejected",
     "Report",
     "ServerError",
     "SyncResult",

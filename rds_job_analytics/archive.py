@@ -33,7 +33,13 @@ import numpy as np
 import pandas as pd
 
 from ._validate import expand_path
-from .exceptions import ConfigError, InvalidRecordError, ProjectBusy, RdsJobError
+from .exceptions import (
+    ConfigError,
+    InvalidRecordError,
+    ProjectBusy,
+    RdsJobError,
+    RecordsRejected,
+)
 from .export import write_frame
 from .normalize import _finish, encode_record, normalize_jobs, parse_job
 from .schema import (
@@ -50,6 +56,7 @@ from .schema import (
 # ``write_frame`` lived here before it got its own module; it stays importable from here.
 __all__ = [
     "API_HORIZON_DAYS",
+    "END_TIME_VIEW",
     "LEASE_TTL",
     "SCHEMA_VERSION",
     "ArchiveError",
@@ -84,6 +91,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     raw        {blob} NOT NULL,
     account    TEXT,
     expired_at TEXT,
+    ended_ms   {bigint},
     PRIMARY KEY (project_id, job_id)
 );
 CREATE INDEX IF NOT EXISTS {table}_created ON {table} (project_id, created_ms);
@@ -131,14 +139,29 @@ def _ddl_statements(types: dict[str, str]) -> list[str]:
 
 #: The archive layout this version writes; older archives are upgraded on open, newer
 #: ones refused (never silently misread).
-SCHEMA_VERSION = 2
-#: Columns added since version 1, per table: (name, SQL type).
+SCHEMA_VERSION = 3
+#: Columns added since version 1, per table: (name, SQL type; ``{bigint}`` per backend).
+#: Version 3 adds ``ended_ms`` (the record's end time, epoch ms): with a job's per-job
+#: ``ended`` and its task-list ``end_time`` side by side, :data:`END_TIME_VIEW` gives
+#: their difference.
 _ADDED_COLUMNS = (
     ("jobs", "account", "TEXT"),
     ("tasks", "account", "TEXT"),
     ("syncs", "account", "TEXT"),
     ("jobs", "expired_at", "TEXT"),
     ("tasks", "expired_at", "TEXT"),
+    ("jobs", "ended_ms", "{bigint}"),
+    ("tasks", "ended_ms", "{bigint}"),
+)
+#: The view of every job with both a per-job ``ended`` and a task-list ``end_time``:
+#: ``project_id, job_id, job_ended_ms, task_ended_ms, difference_ms`` (task minus job).
+END_TIME_VIEW = "end_time_check"
+_END_TIME_VIEW_SQL = (
+    f"{END_TIME_VIEW} AS SELECT j.project_id AS project_id, j.job_id AS job_id,"
+    " j.ended_ms AS job_ended_ms, t.ended_ms AS task_ended_ms,"
+    " t.ended_ms - j.ended_ms AS difference_ms"
+    " FROM jobs AS j JOIN tasks AS t ON t.project_id = j.project_id AND t.job_id = j.job_id"
+    " WHERE j.ended_ms IS NOT NULL AND t.ended_ms IS NOT NULL"
 )
 
 
@@ -147,13 +170,25 @@ _SYNC_COLUMNS = (
 )
 
 _UPSERT = """INSERT INTO {table}
-     (project_id, job_id, region, status, terminal, created_ms, fetched_at, raw, account)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     (project_id, job_id, region, status, terminal, created_ms, fetched_at, raw, account,
+      ended_ms)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (project_id, job_id) DO UPDATE SET
      region=excluded.region, account=coalesce(excluded.account, {table}.account),
      status=excluded.status, terminal=excluded.terminal,
-     created_ms=excluded.created_ms, fetched_at=excluded.fetched_at, raw=excluded.raw
+     created_ms=excluded.created_ms, fetched_at=excluded.fetched_at, raw=excluded.raw,
+     ended_ms=excluded.ended_ms
    WHERE NOT ({table}.terminal = 1 AND excluded.terminal = 0)"""
+
+
+def _epoch_ms_or_none(value: Any) -> int | None:
+    """A raw time as epoch ms, None when missing or unreadable (as ``created_ms``)."""
+    if not value:
+        return None
+    try:
+        return to_epoch_ms(value)
+    except (ValueError, TypeError):
+        return None
 
 
 def _row(
@@ -169,10 +204,7 @@ def _row(
         row = parse_job(raw)
     except InvalidRecordError as exc:
         raise InvalidRecordError(-1, f"not archived: {exc.reason}") from exc
-    try:
-        created_ms = to_epoch_ms(row.created) if row.created else None
-    except (ValueError, TypeError):
-        created_ms = None
+    created_ms = _epoch_ms_or_none(row.created)
     fetched = (fetched_at or datetime.now(UTC)).isoformat()
     terminal = int(row.status in TERMINAL_STATUSES)
     table = "tasks" if row.source == "task" else "jobs"
@@ -186,8 +218,48 @@ def _row(
         fetched,
         raw,
         account,
+        _epoch_ms_or_none(row.ended),
     )
     return table, values
+
+
+def _sent_id(record: Any) -> str | None:
+    """The ID a task-list record carries, as sent (``id``, else a sibling's ``job_id``)."""
+    if isinstance(record, dict):
+        keys = {str(k).strip(): v for k, v in record.items()}
+        for key in ("id", "job_id"):
+            if isinstance(keys.get(key), str | int) and str(keys[key]).strip():
+                return str(keys[key]).strip()
+    return None
+
+
+def _task_problem(record: Any, reason: str | None) -> str:
+    """Why a task-list record cannot be archived, in the task list's terms."""
+    keys = {str(k).strip() for k in record} if isinstance(record, dict) else set()
+    if isinstance(record, dict) and "id" not in keys and "job" not in keys:
+        sibling = " (it has 'job_id': another service's shape)" if "job_id" in keys else ""
+        return f"no 'id'{sibling}"
+    if reason is None:  # read as a per-job response: no task-list field is set
+        return "no task-list fields besides id/name/status (create_time is null)"
+    return reason.removeprefix("not archived: ")
+
+
+def _fill_ended_ms(store: Any, db: Any) -> None:
+    """Upgrade to layout 3: each archived record's end time into ``ended_ms``."""
+    for table in ("jobs", "tasks"):
+        rows = store.bulk_rows(
+            db, f"SELECT project_id, job_id, raw FROM {table} WHERE ended_ms IS NULL"
+        )
+        for project_id, job_id, raw in rows:
+            try:
+                ended = _epoch_ms_or_none(parse_job(bytes(raw)).ended)
+            except InvalidRecordError:
+                continue
+            if ended is not None:
+                db.execute(
+                    f"UPDATE {table} SET ended_ms = ? WHERE project_id = ? AND job_id = ?",
+                    (ended, project_id, job_id),
+                )
 
 
 def _merge(jobs: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
@@ -484,7 +556,12 @@ class JobArchive:
                     )
                 for table, column, sql_type in _ADDED_COLUMNS:
                     if column not in store.columns(db, table):
+                        sql_type = sql_type.replace("{bigint}", store.types["bigint"])
                         db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+                if version < 3:  # the end times of the records archived before
+                    _fill_ended_ms(store, db)
+                replace = "OR REPLACE VIEW" if store.kind == "postgresql" else "VIEW IF NOT EXISTS"
+                db.execute(f"CREATE {replace} {_END_TIME_VIEW_SQL}")
                 db.execute(
                     "INSERT INTO meta VALUES ('version', ?) ON CONFLICT (key) DO UPDATE SET"
                     " value = excluded.value",
@@ -633,8 +710,10 @@ class JobArchive:
 
         Task-list records live apart from per-job responses: they never overwrite a job's
         entities, and :meth:`to_frame` merges the two (see there). Records that are not
-        task-list records are refused with :class:`InvalidRecordError` naming their
-        position, after the valid ones are committed.
+        task-list records (no ``id``, e.g. a sibling service's ``job_id``; or nothing but
+        ``id``/``name``/``status``, with no creation time) are refused with
+        :class:`~rds_job_analytics.RecordsRejected` (an :class:`InvalidRecordError`)
+        naming each one's position, ID and reason, after the valid ones are committed.
 
         Examples
         --------
@@ -645,15 +724,16 @@ class JobArchive:
         >>> arc.to_frame()[["job_id", "status", "source"]].values.tolist()
         [['t1', 'Running', 'task']]
         """
-        rows, bad = [], []
+        rows: list[tuple[Any, ...]] = []
+        bad: list[tuple[int, str | None, str]] = []
         for pos, rec in enumerate(records):
             try:
                 table, values = _row(rec, project_id, region, fetched_at, account)
             except InvalidRecordError as exc:
-                bad.append(f"#{pos}: {exc.reason}")
+                bad.append((pos, _sent_id(rec), _task_problem(rec, exc.reason)))
                 continue
             if table != "tasks":
-                bad.append(f"#{pos}: a per-job response, not a task-list record")
+                bad.append((pos, values[1], _task_problem(rec, None)))
                 continue
             rows.append(values)
         stored = 0
@@ -662,7 +742,7 @@ class JobArchive:
                 stored += db.execute(_UPSERT.format(table="tasks"), values).rowcount
         self.committed += len(rows)
         if bad:
-            raise InvalidRecordError(-1, f"not archived: {'; '.join(bad[:3])}")
+            raise RecordsRejected(bad, stored=stored)
         return stored
 
     def statuses(
@@ -747,6 +827,56 @@ class JobArchive:
                 ).fetchall()
                 out.update({j: bytes(r) for j, r in rows})
         return out
+
+    def end_time_differences(self, project_id: str | None = None) -> pd.DataFrame:
+        """Every archived job with both a per-job ``ended`` and a task-list ``end_time``,
+        and how far apart they are: what the durations of task-only rows rest on.
+
+        The SDK documents the task list's ``end_time`` as the *planned* end, and most rows
+        of a ``details="auto"`` sync come from the task list alone; the jobs that have both
+        records measure how far a task-list end can be trusted (the report's data-quality
+        section summarises it). Read from the archive's ``end_time_check`` view
+        (:data:`END_TIME_VIEW`), kept current by every write.
+
+        Parameters
+        ----------
+        project_id : str, optional
+            One project; default all.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``project_id``, ``job_id``, ``job_ended``, ``task_ended`` (UTC) and
+            ``difference_s`` (task minus per-job, seconds), one row per job.
+
+        Examples
+        --------
+        >>> arc = JobArchive(":memory:")
+        >>> arc.put({"job": {"id": "j1", "status": "Completed", "created": "2026-11-01T08:00:00Z",
+        ...                  "ended": "2026-11-01T08:10:00Z"}}, project_id="p")
+        True
+        >>> arc.put_tasks([{"id": "j1", "status": "Completed", "create_time": "2026-11-01T08:00:00Z",
+        ...                 "end_time": "2026-11-01T08:12:00Z"}], project_id="p")
+        1
+        >>> arc.end_time_differences()[["job_id", "difference_s"]].values.tolist()
+        [['j1', 120.0]]
+        """
+        sql = (f"SELECT project_id, job_id, job_ended_ms, task_ended_ms, difference_ms"
+               f" FROM {END_TIME_VIEW}")  # fmt: skip
+        args: list[Any] = []
+        if project_id is not None:
+            sql += " WHERE project_id = ?"
+            args.append(project_id)
+        with self._store.begin() as db:
+            rows = self._store.bulk_rows(db, sql + " ORDER BY project_id, job_id", args)
+        df = pd.DataFrame(
+            [tuple(r) for r in rows],
+            columns=["project_id", "job_id", "job_ended", "task_ended", "difference_s"],
+        )
+        for c in ("job_ended", "task_ended"):
+            df[c] = pd.to_datetime(df[c].astype("int64"), unit="ms", utc=True)
+        df["difference_s"] = df["difference_s"].astype("float64") / 1000.0
+        return df
 
     def __len__(self) -> int:
         """Jobs archived, known from a per-job response, the task list or both."""
@@ -996,7 +1126,12 @@ class JobArchive:
         The API lists only jobs of the last ``horizon_days``: a gap there can still be
         filled by a sync; once its older edge leaves the horizon, the jobs created there
         are lost unless they were archived. A gap is a stretch of
-        ``[now - horizon_days, now]`` that no recorded sync window covers.
+        ``[now - horizon_days, now]`` that no recorded sync window covers and that lies
+        before the end of the latest one. What lies after that end is never a gap: it is
+        :attr:`Coverage.pending`, "not synced yet", what the next sync lists (a project
+        never synced has no end: its whole horizon is one gap). This is the one rule for
+        gaps: ``rds-jobs sync``, :func:`~rds_job_analytics.sync_fleet`'s ``gaps`` column
+        and this method all count :attr:`Coverage.gaps`.
 
         Parameters
         ----------
@@ -1011,7 +1146,8 @@ class JobArchive:
         -------
         Coverage
             ``windows`` (merged, oldest first, also those older than the horizon),
-            ``gaps`` (inside the horizon), ``horizon_start``, ``horizon_end``.
+            ``gaps`` (inside the horizon), ``pending`` (since the latest window's end),
+            ``horizon_start``, ``horizon_end``.
 
         Raises
         ------
@@ -1032,6 +1168,12 @@ class JobArchive:
         >>> print(cov)
         coverage of the API's 30-day horizon 2026-10-31 00:00 .. 2026-11-30 00:00 UTC: 1 gap(s)
         gap 2026-11-10 00:00 .. 2026-11-20 00:00 UTC (10.0 days) not synced; lost from 2026-12-10 00:00 UTC
+
+        An hour later the time since the last sync is not synced yet, not a gap:
+
+        >>> later = arc.coverage("p", now="2026-11-30 01:00")
+        >>> len(later.gaps), str(later.pending)
+        (1, '2026-11-30 00:00 .. 2026-11-30 01:00 UTC')
         """
         if not horizon_days > 0:
             raise ConfigError(f"horizon_days must be positive, not {horizon_days!r}")
@@ -1042,8 +1184,12 @@ class JobArchive:
                 "SELECT window_start, window_end FROM syncs WHERE project_id = ?", (project_id,)
             ).fetchall()
         windows = merge_windows(rows)
-        gaps = find_gaps(windows, start, end)
-        return Coverage(project_id, start, end, tuple(windows), tuple(gaps))
+        if not windows:  # never synced: the whole horizon is a gap (being lost now)
+            return Coverage(project_id, start, end, (), tuple(find_gaps(windows, start, end)))
+        synced_to = windows[-1].end  # after it: not synced yet, never a gap
+        gaps = find_gaps(windows, start, min(end, max(start, synced_to)))
+        pending = Window(max(start, synced_to), end) if synced_to < end else None
+        return Coverage(project_id, start, end, tuple(windows), tuple(gaps), pending)
 
     def export(self, path: str | Path, **to_frame_kwargs: Any) -> Path:
         """Write the normalized archive to Parquet (``.parquet``) or CSV (``.csv``).
@@ -1250,7 +1396,11 @@ class Coverage:
         Every recorded sync window, merged where they overlap or touch, oldest first;
         windows older than the horizon stay (the archive outlives the API).
     gaps : tuple of Window
-        The stretches of the horizon no recorded window covers, oldest first.
+        The stretches of the horizon no recorded window covers, oldest first, before the
+        end of the latest window (a project never synced: the whole horizon).
+    pending : Window or None
+        Not synced yet: from the end of the latest recorded window (or the horizon's
+        start, if later) to ``horizon_end``; never a gap, what the next sync lists.
 
     Examples
     --------
@@ -1266,10 +1416,11 @@ class Coverage:
     horizon_end: pd.Timestamp
     windows: tuple[Window, ...]
     gaps: tuple[Window, ...]
+    pending: Window | None = None
 
     @property
     def complete(self) -> bool:
-        """True when no gap is left in the horizon."""
+        """True when no gap is left in the horizon (:attr:`pending` is no gap)."""
         return not self.gaps
 
     @property
@@ -1284,7 +1435,7 @@ class Coverage:
 
     def at_risk(self, within: timedelta = GAP_WARNING) -> list[Window]:
         """The gaps whose older edge leaves the horizon within ``within`` of its end:
-        sync now or lose them.
+        sync now or lose them; :attr:`pending` too (last), when it started that long ago.
 
         Examples
         --------
@@ -1295,11 +1446,12 @@ class Coverage:
         ([], True)
         """
         limit = self.horizon_end + pd.Timedelta(within)
-        return [g for g in self.gaps if self.lost_at(g) <= limit]
+        spans = [*self.gaps, *([self.pending] if self.pending is not None else [])]
+        return [g for g in spans if self.lost_at(g) <= limit]
 
     def to_frame(self) -> pd.DataFrame:
-        """Windows and gaps, one row each: ``kind`` (window/gap), ``start``, ``end``,
-        ``lost_at`` (gaps only).
+        """Windows, gaps and what is not synced yet, one row each: ``kind``
+        (window/gap/pending), ``start``, ``end``, ``lost_at`` (gaps and pending).
 
         Examples
         --------
@@ -1309,13 +1461,17 @@ class Coverage:
         """
         rows = [("window", w.start, w.end, pd.NaT) for w in self.windows]
         rows += [("gap", g.start, g.end, self.lost_at(g)) for g in self.gaps]
+        if self.pending is not None:
+            p = self.pending
+            rows.append(("pending", p.start, p.end, self.lost_at(p)))
         df = pd.DataFrame(rows, columns=["kind", "start", "end", "lost_at"])
         for c in ("start", "end", "lost_at"):
             df[c] = pd.to_datetime(df[c], utc=True)
         return df
 
     def lines(self, gaps: Iterable[Window] | None = None) -> list[str]:
-        """A summary line, then one line per gap (what ``rds-jobs sync`` prints).
+        """A summary line, one line per gap, then what is not synced yet, if anything
+        (what ``rds-jobs sync`` prints).
 
         Parameters
         ----------
@@ -1338,6 +1494,10 @@ class Coverage:
             now = " (now)" if lost <= self.horizon_end else ""
             out.append(f"gap {g} ({_length_text(g.length)}) not synced; "
                        f"lost from {lost:%Y-%m-%d %H:%M} UTC{now}")  # fmt: skip
+        if self.pending is not None:
+            p = self.pending
+            out.append(f"not synced yet: since {p.start:%Y-%m-%d %H:%M} UTC "
+                       f"({_length_text(p.length)}; no gap, the next sync lists it)")  # fmt: skip
         return out
 
     def __str__(self) -> str:

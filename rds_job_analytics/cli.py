@@ -479,23 +479,33 @@ def _cmd_sync(args: argparse.Namespace) -> int:
             horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
             errors="ignore",
         )  # fmt: skip
+        # as of the window's end (now, without --until): nothing since is reported at all
         coverage = archive.coverage(
-            client.project_id, horizon_days=args.horizon_days or API_HORIZON.days
-        )
+            client.project_id, horizon_days=args.horizon_days or API_HORIZON.days,
+            now=res.window_end if until is None else None,
+        )  # fmt: skip
     print(res)
     code = EXIT_OK if res.failed == 0 else (EXIT_PARTIAL if res.fetched else EXIT_FAILED)
     if res.partial:  # the task list stopped early: the window is recorded only in part
         code = max(code, EXIT_PARTIAL if res.listed or res.fetched else EXIT_FAILED)
+    if res.unreadable:  # records the archive lacks: the window is not claimed
+        code = max(code, EXIT_PARTIAL)
+        for text in res.unreadable[:MAX_FAILURE_LINES]:
+            print(f"rds-jobs: task list: unreadable record {text}", file=sys.stderr)
+        if len(res.unreadable) > MAX_FAILURE_LINES:
+            print(f"rds-jobs: ... and {len(res.unreadable) - MAX_FAILURE_LINES} more unreadable "
+                  "records", file=sys.stderr)  # fmt: skip
+        print("rds-jobs: the window is not recorded as covered; the next sync lists it again",
+              file=sys.stderr)  # fmt: skip
     if not args.horizon_days:  # the API keeps every job: no gap can be lost
         return code
-    # without --until the window ends when the listing began: what came since is no gap yet
-    shown = [g for g in coverage.gaps if args.until is not None or g.start < res.window_end]
-    print("\n".join(coverage.lines(shown)))
+    print("\n".join(coverage.lines()))  # the one rule: after the last sync's end, no gap
     at_risk = coverage.at_risk()
     for gap in at_risk:
         lost = coverage.lost_at(gap)
         now = " (now)" if lost <= coverage.horizon_end else ""
-        print(f"rds-jobs: sync now or lose it: gap {gap} starts leaving the API's horizon on "
+        what = "not synced yet" if gap == coverage.pending else "gap"
+        print(f"rds-jobs: sync now or lose it: {what} {gap} starts leaving the API's horizon on "
               f"{lost:%Y-%m-%d %H:%M} UTC{now}; rerun with --since {gap.start:%Y-%m-%dT%H:%M}",
               file=sys.stderr)  # fmt: skip
     return max(code, EXIT_PARTIAL) if at_risk else code
@@ -650,9 +660,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with _archive(args, create=False) as archive:
         df = archive.to_frame(start=first, end=last)
         coverage = archive.syncs()
+        end_times = archive.end_time_differences()
     rep = monthly_report(
-        df, month, tz=args.tz, title=args.title, coverage=coverage, target=args.target
-    )
+        df, month, tz=args.tz, title=args.title, coverage=coverage, target=args.target,
+        end_times=end_times,
+    )  # fmt: skip
     path = rep.save(out)
     n = int(((df["created"] >= start) & (df["created"] < end)).sum())
     print(f"report for {month}: {n} jobs -> {path} ({len(rep.html) / 1024:,.0f} KiB)")
@@ -831,6 +843,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             print(result)
             df = archive.to_frame()
             coverage = archive.syncs()
+            end_times = archive.end_time_differences()
     span = f"{df['created'].min():%Y-%m-%d} .. {df['created'].max():%Y-%m-%d}"
     print(f"archive {db}: {len(df)} jobs, {df['job_name'].nunique()} job types, {span}")
     with pd.option_context("display.max_rows", 100, "display.width", 120):
@@ -840,7 +853,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"total: {len(df)} jobs, {counts.get(FAILED, 0)} failed, {counts.get(RUNNING, 0)} running"
     )
     month = _last_complete_month(df["created"].max())
-    rep = monthly_report(df, month, coverage=coverage)
+    rep = monthly_report(df, month, coverage=coverage, end_times=end_times)
     path = rep.save(out / f"rds-reliability-{month}.html")
     print(f"report for {month} (the sample's last complete month, the whole estate): "
           f"{path.resolve()}")  # fmt: skip
@@ -956,9 +969,12 @@ def _parser() -> argparse.ArgumentParser:
         "  rds-jobs sync ... --archive jobs.sqlite --since 2026-11-01 --budget 100",
         description="Discover jobs via the task list and archive them (the archive is "
         "created if missing). After the summary, prints the archive's coverage of the API's "
-        "30-day horizon and each gap no recorded sync covers (one line each, UTC). Exits 1 "
+        "30-day horizon and each gap no recorded sync covers before the last sync's end "
+        "(one line each, UTC); time after that end is 'not synced yet', never a gap. Exits 1 "
         "when a gap starts leaving the horizon within 3 days (sync now or lose it: rerun "
-        "with the --since it names); otherwise 0 success, 1 partial success, 2 failure, "
+        "with the --since it names), or when task-list records could not be read (named on "
+        "stderr; the window is then not recorded as covered and the next sync lists it "
+        "again); otherwise 0 success, 1 partial success, 2 failure, "
         "64 usage error, 130 interrupted (what was archived is kept).",
     )  # fmt: skip
     s.add_argument("--archive", required=True, metavar="DB",

@@ -63,6 +63,7 @@ __all__ = [
     "INSTANCE_STATUSES",
     "MAX_CLOCK_SKEW",
     "NOT_OWNER",
+    "TASK_TIME_FILTERS",
     "DemoFleet",
     "Emulator",
     "demo_fleet",
@@ -94,8 +95,14 @@ DEFAULT_ACCOUNT = "default"
 #: exist): the gateway's "not authorized" answer, ``(error_code, error_msg)``.
 NOT_OWNER = ("APIGW.0302", "The IAM user is not authorized to access the API")
 _NOT_FOUND_API = ("APIGW.0101", "The API does not exist or has not been published")
-#: A job's task-list record: (creation time, the record as served, its keys stripped).
-_TaskRow = tuple[pd.Timestamp | None, dict[str, Any], dict[str, Any]]
+#: A job's task-list record: (creation time, the record as served, its keys stripped,
+#: its creation and end times as epoch microseconds or None, for the time filter).
+_TaskRow = tuple[pd.Timestamp | None, dict[str, Any], dict[str, Any], int | None, int | None]
+#: How the task list's ``start_time``/``end_time`` filter reads (``Emulator(task_time_filter=)``):
+#: ``"created"``, both bound the creation time; ``"literal"``, as the API page words it,
+#: ``start_time`` bounds the creation time and ``end_time`` the task's end time (a task with
+#: no end time, e.g. Running, is then outside every window).
+TASK_TIME_FILTERS = ("created", "literal")
 #: Job fields the task list repeats, under its own names (``progress``: sibling spelling).
 _TASK_NAMES = {
     "id": "id",
@@ -210,6 +217,11 @@ class _Project:
     name: str
     jobs: dict[str, tuple[Any, pd.Timestamp | None]] = field(default_factory=dict)
     tasks_cache: list[_TaskRow] | None = None
+
+
+def _us(when: pd.Timestamp) -> int:
+    """Epoch microseconds (years 1..9999 fit, unlike nanoseconds)."""
+    return int(when.as_unit("us").asm8.view("i8"))
 
 
 def _hex_id(*parts: str) -> str:
@@ -417,7 +429,7 @@ class _Handler(BaseHTTPRequestHandler):
         if st is not None:
             lo = pd.Timestamp(int(st), unit="ms", tz="UTC")
             hi = pd.Timestamp(int(et), unit="ms", tz="UTC")
-            rows = [r for r in rows if r[0] is not None and lo <= r[0] <= hi]
+            rows = emu._in_window(rows, lo, hi)
         for key, clean in _TASK_FILTERS.items():
             if query.get(key):
                 want = clean(query[key])
@@ -516,6 +528,12 @@ class Emulator:
         for the same injected ``now``. Without a retention the sample keeps its own dates.
     fault_rates : dict, optional
         ``{fault: probability}`` applied at random (seeded) to API GETs; see ``FAULTS``.
+    task_time_filter : {"created", "literal"}
+        How the task list's ``start_time``/``end_time`` filter reads (the API's wording
+        and the SDK disagree): ``"created"`` (default), both bound the creation time;
+        ``"literal"``, ``start_time`` bounds the creation time and ``end_time`` the task's
+        end time, so a Running task (no end time) is in no window. See
+        :data:`TASK_TIME_FILTERS`.
 
     Attributes
     ----------
@@ -574,6 +592,7 @@ class Emulator:
         now: datetime | None = None,
         retention_days: float | None = 30,
         fault_rates: dict[str, float] | None = None,
+        task_time_filter: str = "created",
         seed: int = 0,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -606,6 +625,8 @@ class Emulator:
         self.now = now
         self.retention_days = retention_days
         self.fault_rates = dict(fault_rates or {})
+        check_choice("task_time_filter", task_time_filter, TASK_TIME_FILTERS)
+        self.task_time_filter = task_time_filter
         self._rng = random.Random(seed)
         self._faults: deque[str] = deque()
         self._calls: dict[str, deque[float]] = {}
@@ -836,14 +857,36 @@ class Emulator:
         :func:`task_of`)."""
         project = self.projects[project_id or self.project_id]
         if project.tasks_cache is None:
-            rows = []
+            items = []
             for jid, (obj, created) in project.jobs.items():
                 task = task_of(obj.get("job", obj), jid)
-                view = {str(k).strip(): v for k, v in task.items()}
-                rows.append((created, task, view))
+                items.append((created, task, {str(k).strip(): v for k, v in task.items()}))
+            ends = pd.to_datetime(
+                pd.Series([v if isinstance(v := i[2].get("end_time"), str) else None
+                           for i in items], dtype=object),
+                utc=True, format="ISO8601", errors="coerce",
+            )  # fmt: skip
+            rows: list[_TaskRow] = [
+                (c, t, v, None if c is None else _us(c), None if pd.isna(e) else _us(e))
+                for (c, t, v), e in zip(items, ends, strict=True)
+            ]
             rows.sort(key=lambda r: r[0] or pd.Timestamp.min.tz_localize("UTC"), reverse=True)
             project.tasks_cache = rows
-        return [r for r in project.tasks_cache if self._visible(r[0])]
+        if self.retention_days is None:
+            return list(project.tasks_cache)
+        oldest = _us(pd.Timestamp(self._clock()) - pd.Timedelta(days=self.retention_days))
+        return [r for r in project.tasks_cache if r[3] is not None and r[3] >= oldest]
+
+    def _in_window(
+        self, rows: list[_TaskRow], lo: pd.Timestamp, hi: pd.Timestamp
+    ) -> list[_TaskRow]:
+        """The rows the task list's ``start_time=lo, end_time=hi`` selects, as
+        :attr:`task_time_filter` reads it (integer comparisons: no Timestamp per row)."""
+        lo_us, hi_us = _us(lo), _us(hi)
+        if self.task_time_filter == "literal":
+            return [r for r in rows if r[3] is not None and r[3] >= lo_us
+                    and r[4] is not None and r[4] <= hi_us]  # fmt: skip
+        return [r for r in rows if r[3] is not None and lo_us <= r[3] <= hi_us]
 
     # -- behaviour -------------------------------------------------------------------
     def inject(self, fault: str, times: int = 1) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "ProjectBusy",
     "RateLimited",
     "RdsJobError",
+    "RecordsRejected",
     "ServerError",
     "TransportError",
     "parse_error_body",
@@ -66,6 +67,43 @@ class InvalidRecordError(RdsJobError, ValueError):
         self.position = position
         self.reason = reason
         super().__init__(f"record {position}: {reason}")
+
+
+class RecordsRejected(InvalidRecordError):
+    """Some records of a batch were not archived; the others were (one transaction).
+
+    Raised by :meth:`~rds_job_analytics.JobArchive.put_tasks` after committing the
+    readable records of a task-list page.
+
+    Attributes
+    ----------
+    rejected : tuple of (int, str or None, str)
+        ``(position in the batch, the record's job ID as sent or None, why)`` each.
+    stored : int
+        Rows written for the readable records.
+
+    Examples
+    --------
+    >>> exc = RecordsRejected([(1, "j2", "no 'id'")], stored=1)
+    >>> str(exc), exc.position, exc.stored
+    ("record 1: not archived: #1 (j2): no 'id'", 1, 1)
+    """
+
+    def __init__(self, rejected: list[tuple[int, str | None, str]], *, stored: int) -> None:
+        self.rejected = tuple(rejected)
+        self.stored = stored
+        shown = "; ".join(
+            f"#{pos}" + (f" ({jid})" if jid else "") + f": {why}" for pos, jid, why in rejected[:3]
+        )
+        more = f"; and {len(rejected) - 3} more" if len(rejected) > 3 else ""
+        super().__init__(rejected[0][0] if rejected else -1, f"not archived: {shown}{more}")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # keep attributes through pickling
+        return (_rebuild_rejected, (list(self.rejected), self.stored))
+
+
+def _rebuild_rejected(rejected: list[tuple[int, str | None, str]], stored: int) -> RecordsRejected:
+    return RecordsRejected(rejected, stored=stored)
 
 
 class InvalidRecordWarning(UserWarning):

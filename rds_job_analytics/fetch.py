@@ -25,7 +25,8 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal, get_args
+from itertools import pairwise
+from typing import Any, Literal, get_args
 
 import numpy as np
 import orjson
@@ -39,10 +40,10 @@ from .exceptions import (
     ConfigError,
     FetchError,
     Interrupted,
-    InvalidRecordError,
     JobNotFound,
     RateLimited,
     RdsJobError,
+    RecordsRejected,
     TransportError,
 )
 from .normalize import normalize_jobs
@@ -53,6 +54,7 @@ from .schema import (
     TERMINAL_STATUSES,
     TEXT,
     strip_job_id,
+    to_utc,
     with_origin,
 )
 
@@ -380,6 +382,10 @@ class SyncResult:
     frame: pd.DataFrame
     partial: str | None = None
     """Why the task list stopped early (the window was recorded only in part), or None."""
+    unreadable: tuple[str, ...] = ()
+    """Task-list records that could not be read or archived, one text each naming the
+    record (page, position, ID as sent) and why. When any, the window is not recorded
+    as covered: the next run lists it again."""
 
     def __str__(self) -> str:
         text = (
@@ -387,6 +393,9 @@ class SyncResult:
             f"{self.listed} listed, {self.fetched} fetched, {self.failed} failed, "
             f"{self.calls} API calls"
         )
+        if self.unreadable:
+            text += (f"; {len(self.unreadable)} task-list record(s) unreadable, "
+                     "window not recorded as covered")  # fmt: skip
         return text + (f"; task list incomplete: {self.partial}" if self.partial else "")
 
 
@@ -458,7 +467,13 @@ def sync_jobs(
     The window runs from ``since`` (default: the oldest gap in the horizon that an
     earlier partial run left, else the end of the last recorded sync minus ``overlap``,
     else the horizon's start) to ``until`` (default now), never older than the API's
-    30-day horizon: the recorded window is what the API could answer for. If a
+    30-day horizon: the recorded window is what the API could answer for. The task list
+    is read without its ``start_time``/``end_time`` filter (its ``end_time`` may bound the
+    task's end rather than its creation: a job created in the window that is still
+    running, or ends after ``until``, would be missed), newest first, down to the first
+    page that reaches past ``since``; a record is archived when it was created inside
+    ``[since, until]``. Task-list records that cannot be read or archived are named in
+    :attr:`SyncResult.unreadable` and leave the window unclaimed. If a
     task-list page fails after the client's retries, the window is recorded only down
     to the oldest job listed (the list comes newest first), a :class:`FetchWarning`
     says so, and the next run completes it; nothing committed is lost.
@@ -558,20 +573,33 @@ def _sync(
     oldest: datetime | None = None  # the oldest creation time listed so far
     newest_first = True  # the order pages came in, as far as they show it
     partial: str | None = None
+    unreadable: list[str] = []  # records that could not be archived: the window is not claimed
     try:
-        for page in client.list_task_pages(since, end):
+        # No time filter: end_time may bound the task's end, not its creation (README,
+        # "Task-list time semantics"); the list comes newest first, read down to `since`.
+        for number, page in enumerate(client.list_task_pages(), 1):
+            frame, created_at = _page_frame(page)
+            keep = [i for i, c in enumerate(created_at) if c is None or since <= c <= end]
             try:
-                archive.put_tasks(page, project_id=project, region=client.region, account=account)
-            except InvalidRecordError as exc:
-                warnings.warn(f"task list: {exc.reason}", FetchWarning, stacklevel=2)
-            tasks = normalize_jobs(page, errors="ignore")
-            listed.update(tasks["job_id"].astype(str))
-            created = tasks["created"].dropna()
-            if len(created):
-                if oldest is not None and created.max() > oldest:
-                    newest_first = False
-                low = created.min().to_pydatetime()
-                oldest = low if oldest is None else min(oldest, low)
+                archive.put_tasks([page[i] for i in keep], project_id=project,
+                                  region=client.region, account=account)  # fmt: skip
+                bad: set[int] = set()
+            except RecordsRejected as exc:
+                bad = {keep[pos] for pos, _, _ in exc.rejected}
+                unreadable += [
+                    f"page {number} record #{keep[pos]}" + (f" (id {jid!r})" if jid else "")
+                    + f": {why}" for pos, jid, why in exc.rejected
+                ]  # fmt: skip
+            rows = frame.attrs["positions"]
+            listed.update(frame["job_id"].astype(str)[[p in keep and p not in bad for p in rows]])
+            known = [c for c in created_at if c is not None]
+            if known:
+                later = any(b > a for a, b in pairwise(known))
+                if later or (oldest is not None and max(known) > oldest):
+                    newest_first = False  # a record newer than one before it
+                oldest = min(known) if oldest is None else min(oldest, *known)
+                if newest_first and oldest < since:  # every later page is older still
+                    break
     except ArchiveError:  # not a listing problem: the store is gone, stop asking the API
         raise
     except RdsJobError as exc:
@@ -590,6 +618,15 @@ def _sync(
             FetchWarning,
             stacklevel=2,
         )
+    if unreadable:  # a job the archive lacks: nothing of the window is claimed as covered
+        window_start = end
+        warnings.warn(
+            f"task list: {len(unreadable)} record(s) could not be read ({'; '.join(unreadable[:3])}"
+            f"{'; ...' if len(unreadable) > 3 else ''}); the window is not recorded as covered,"
+            " rerun to list it again",
+            FetchWarning,
+            stacklevel=2,
+        )
     wanted = _wanted_details(archive, project, details, detail_rule, oldest_kept)
     if budget is not None:
         wanted = wanted[:budget]
@@ -605,8 +642,32 @@ def _sync(
             fetched=len(frame) - failed, calls=calls, account=account,
         )  # fmt: skip
     return SyncResult(
-        window_start, end, len(listed), len(frame) - failed, failed, calls, frame, partial
-    )
+        window_start, end, len(listed), len(frame) - failed, failed, calls, frame, partial,
+        tuple(unreadable),
+    )  # fmt: skip
+
+
+def _page_frame(page: list[Any]) -> tuple[pd.DataFrame, list[datetime | None]]:
+    """A task-list page normalized (``attrs["positions"]``: each row's position in the
+    page), and each record's creation time (UTC), None where it cannot be read."""
+    frame = normalize_jobs(page, errors="ignore")
+    skipped = {s["position"] for s in frame.attrs.get("skipped_records", ())}
+    positions = [pos for pos in range(len(page)) if pos not in skipped]
+    frame.attrs["positions"] = positions
+    created: list[datetime | None] = [None] * len(page)
+    for pos, when in zip(positions, frame["created"].tolist(), strict=True):
+        created[pos] = None if pd.isna(when) else when.to_pydatetime()
+    for pos in skipped:  # not a job record, but its creation time may still place it
+        rec = page[pos]
+        raw = {str(k).strip(): v for k, v in rec.items()} if isinstance(rec, dict) else {}
+        text = raw.get("create_time") or raw.get("created")
+        if isinstance(text, str):
+            try:
+                when = to_utc(text)
+            except (ValueError, TypeError):
+                continue
+            created[pos] = None if pd.isna(when) else when.to_pydatetime()
+    return frame, created
 
 
 def _default_since(

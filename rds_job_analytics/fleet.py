@@ -634,9 +634,14 @@ def sync_fleet(
             out.gaps = len(cov.gaps)
         if res.partial and not res.listed:
             out.status, out.note = "failed", res.partial
-        elif res.partial or res.failed:
+        elif res.partial or res.failed or res.unreadable:
             out.status = "partial"
-            out.note = res.partial or f"{res.failed} job(s) not fetched"
+            out.note = res.partial or (
+                f"{len(res.unreadable)} task-list record(s) unreadable, window not covered: "
+                + "; ".join(res.unreadable)
+                if res.unreadable
+                else f"{res.failed} job(s) not fetched"
+            )
         else:
             out.status = "ok"
         if out.gaps and out.status == "ok":

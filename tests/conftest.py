@@ -72,3 +72,32 @@ def archive(archive_url):
 
     with JobArchive(archive_url) as arc:
         yield arc
+
+
+# -- task-list records the emulator's own jobs cannot make ------------------------------------
+#: Shapes of a task-list record that cannot be archived: a sibling service's (``job_id``
+#: instead of ``id``), and an RDS record whose fields other than id/name/status are null.
+UNREADABLE_SHAPES = {
+    "job_id": lambda t: {("job_id" if k == "id" else k): v for k, v in t.items()},
+    "nulls": lambda t: {k: (v if k in ("id", "name", "status") else None) for k, v in t.items()},
+}
+
+
+@pytest.fixture
+def corrupt_tasks(monkeypatch):
+    """``{job_id: shape}``: the emulator's task list serves those jobs' records in that
+    shape (see :data:`UNREADABLE_SHAPES`) for as long as they are in the dict."""
+    from rds_job_analytics import emulator as emulator_module
+
+    corrupt: dict[str, str] = {}
+    send = emulator_module._Handler._send
+
+    def bent(handler, status, body, headers=None):
+        if status == 200 and isinstance(body, dict) and "tasks" in body and corrupt:
+            tasks = [UNREADABLE_SHAPES[corrupt[t["id"]]](t) if t.get("id") in corrupt else t
+                     for t in body["tasks"]]  # fmt: skip
+            body = {**body, "tasks": tasks}
+        return send(handler, status, body, headers)
+
+    monkeypatch.setattr(emulator_module._Handler, "_send", bent)
+    return corrupt

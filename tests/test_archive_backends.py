@@ -150,6 +150,41 @@ def test_a_newer_layout_is_refused_and_an_older_one_upgraded(archive_url):
         JobArchive(archive_url)
 
 
+# -- task-list end times against per-job ends ---------------------------------------------------
+def task(jid, end_time, status="Completed"):
+    return {"id": jid, "name": "RestartMysqlInstance", "status": status,
+            "create_time": "2026-10-01T00:00:00+0000", "end_time": end_time}  # fmt: skip
+
+
+def test_the_archive_records_how_far_task_end_times_are_from_per_job_ends(archive):
+    archive.put(DONE, project_id=P)  # ended 00:05
+    archive.put({"job": {**DONE["job"], "id": "only-job"}}, project_id=P)
+    archive.put_tasks([task("j1", "2026-10-01T00:06:30+0000"), task("only-task", "2026-10-01T01:00Z"),
+                       task("running", None, "Running")], project_id=P)  # fmt: skip
+    archive.put({"job": {**RUNNING["job"], "id": "running"}}, project_id=P)
+    diff = archive.end_time_differences()
+    assert diff[["project_id", "job_id", "difference_s"]].values.tolist() == [[P, "j1", 90.0]]
+    assert diff["task_ended"].iloc[0] == pd.Timestamp("2026-10-01 00:06:30", tz="UTC")
+    assert diff["job_ended"].iloc[0] == pd.Timestamp("2026-10-01 00:05", tz="UTC")
+    archive.put_tasks([task("j1", "2026-10-01T00:04:00+0000")], project_id=P)  # a later listing
+    assert archive.end_time_differences(P)["difference_s"].tolist() == [-60.0]
+    assert archive.end_time_differences("other").empty
+
+
+def test_layout_2_is_upgraded_with_the_end_times_of_what_it_holds(archive_url):
+    with JobArchive(archive_url) as arc:
+        arc.put(DONE, project_id=P)
+        arc.put_tasks([task("j1", "2026-10-01T00:07:00+0000")], project_id=P)
+        with arc._store.begin() as db:  # as layout 2 wrote it: no ended_ms, no view
+            db.execute("DROP VIEW end_time_check")
+            for table in ("jobs", "tasks"):
+                db.execute(f"ALTER TABLE {table} DROP COLUMN ended_ms")
+            db.execute("UPDATE meta SET value = '2' WHERE key = 'version'")
+    with JobArchive(archive_url) as arc:
+        assert arc.version == SCHEMA_VERSION == 3
+        assert arc.end_time_differences()["difference_s"].tolist() == [120.0]
+
+
 # -- leases: one sync per project, across processes and machines ------------------------------
 def test_a_lease_is_seen_by_every_handle_and_freed_on_release(archive_url):
     with JobArchive(archive_url) as a, JobArchive(archive_url) as b:

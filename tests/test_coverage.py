@@ -48,17 +48,51 @@ def test_coverage_merges_partial_windows_and_finds_the_gaps_in_the_horizon(archi
         Window(ts("2026-10-25"), ts("2026-11-10")),
         Window(ts("2026-11-20"), ts("2026-11-26")),
     )
-    assert cov.gaps == (
-        Window(ts("2026-11-10"), ts("2026-11-20")),
-        Window(ts("2026-11-26"), NOW),
-    )
+    assert cov.gaps == (Window(ts("2026-11-10"), ts("2026-11-20")),)
+    assert cov.pending == Window(ts("2026-11-26"), NOW)  # after the last sync: no gap
     assert not cov.complete
     assert cov.lost_at(cov.gaps[0]) == ts("2026-12-10")
     assert cov.at_risk() == []
     frame = cov.to_frame()
-    assert frame["kind"].tolist() == ["window"] * 3 + ["gap"] * 2
+    assert frame["kind"].tolist() == ["window"] * 3 + ["gap", "pending"]
     assert frame["lost_at"].isna().tolist() == [True] * 3 + [False] * 2
     assert len(arc.syncs("p")) == 7  # the runs themselves stay as recorded
+
+
+def test_time_after_the_last_sync_is_not_synced_yet_never_a_gap(archive):
+    record(archive, NOW - pd.Timedelta(days=40), NOW - pd.Timedelta(seconds=63))
+    cov = archive.coverage("p", now=NOW)
+    assert cov.gaps == () and cov.complete
+    assert cov.pending == Window(NOW - pd.Timedelta(seconds=63), NOW)
+    assert cov.lines() == [
+        "coverage of the API's 30-day horizon 2026-10-31 12:00 .. 2026-11-30 12:00 UTC: no gap",
+        "not synced yet: since 2026-11-30 11:58 UTC (63 s; no gap, the next sync lists it)",
+    ]
+    assert cov.at_risk() == []
+
+
+def test_not_synced_yet_for_weeks_is_at_risk_though_no_gap(archive):
+    """The last sync ended 28 days ago: nothing there is a gap, but its oldest jobs
+    leave the horizon within 3 days, so a sync must say so."""
+    edge = NOW - pd.Timedelta(days=28)
+    record(archive, NOW - pd.Timedelta(days=35), edge)
+    cov = archive.coverage("p", now=NOW)
+    assert cov.gaps == () and cov.pending == Window(edge, NOW)
+    assert cov.at_risk() == [cov.pending]
+    stale = archive.coverage("p", now=NOW + pd.Timedelta(days=10))  # older than the horizon
+    assert stale.gaps == () and stale.pending == Window(stale.horizon_start, stale.horizon_end)
+
+
+def test_coverage_right_after_sync_jobs_shows_no_gap(archive):
+    now = pd.Timestamp.now(tz="UTC").floor("s")
+    with Emulator(recent_jobs(now, [0.5, 2, 8, 29]), retention_days=30) as emu:
+        with emu.client() as client:
+            res = sync_jobs(client, archive, progress=False)
+    assert res.listed == 4
+    cov = archive.coverage(DEMO_PROJECT)  # a moment later, on the real clock
+    assert cov.gaps == () and cov.complete, str(cov)
+    assert cov.pending is not None and cov.pending.start == pd.Timestamp(res.window_end)
+    assert "gap(s)" not in str(cov)
 
 
 def test_coverage_naive_is_utc_and_offsets_are_converted(archive):
@@ -304,8 +338,9 @@ def test_cli_sync_with_until_shows_what_it_left_after_the_window(live, tmp_path,
     until = now - pd.Timedelta(days=3)
     code, out, err = run_sync(capsys, emu, tmp_path / "a.sqlite", "--until", iso(until))
     assert code == 0, err
-    assert out[0].endswith(": 1 gap(s)")
-    assert out[1].startswith(f"gap {until:%Y-%m-%d %H:%M} .. ")
+    assert out[0].endswith(": no gap")  # what lies after the window is not synced yet
+    assert out[1].startswith(f"not synced yet: since {until:%Y-%m-%d %H:%M} UTC (3.0 days")
+    assert len(out) == 2
 
 
 def test_cli_sync_help_explains_the_gap_warning(capsys):
@@ -345,3 +380,78 @@ def test_rerun_after_a_failed_task_list_page_fills_the_partial_window(monkeypatc
     assert len(arc.to_frame()) == 120 and again.listed >= 70
     cov = arc.coverage(DEMO_PROJECT)
     assert [g for g in cov.gaps if g.start < again.window_end] == []
+
+
+# -- task-list records that cannot be read count against coverage --------------------------
+@pytest.mark.parametrize("shape", ["job_id", "nulls"])
+def test_unreadable_task_records_leave_the_window_unclaimed_until_a_rerun_reads_them(
+    archive, corrupt_tasks, shape
+):
+    from rds_job_analytics.fetch import FetchWarning
+
+    now = pd.Timestamp.now(tz="UTC").floor("s")
+    with Emulator(recent_jobs(now, [2, 5]), retention_days=30) as emu, emu.client() as client:
+        first = sync_jobs(client, archive, progress=False)  # complete: claimed up to its end
+        newer = recent_jobs(now, [0.0005])[0]  # inside the default overlap
+        newer["job"]["id"] = "new1"
+        emu.load([newer])
+        corrupt_tasks["new1"] = shape
+        with pytest.warns(FetchWarning, match=r"1 record\(s\) could not be read .*'new1'"):
+            bad = sync_jobs(client, archive, progress=False)
+        assert len(bad.unreadable) == 1 and "'new1'" in bad.unreadable[0], bad.unreadable
+        assert "unreadable, window not recorded as covered" in str(bad)
+        assert "new1" not in set(archive.to_frame()["job_id"])
+        cov = archive.coverage(DEMO_PROJECT)
+        assert cov.windows[-1].end == pd.Timestamp(first.window_end)  # nothing more claimed
+        assert cov.pending.start == pd.Timestamp(first.window_end)
+        del corrupt_tasks["new1"]  # the service mends: the next default run lists it again
+        again = sync_jobs(client, archive, progress=False)
+    assert again.unreadable == () and again.window_start < newer_created(newer)
+    assert "new1" in set(archive.to_frame()["job_id"])
+    assert archive.coverage(DEMO_PROJECT).windows[-1].end == pd.Timestamp(again.window_end)
+
+
+def newer_created(record):
+    return pd.Timestamp(record["job"]["created"]).to_pydatetime()
+
+
+@pytest.mark.parametrize("shape", ["job_id", "nulls"])
+def test_cli_sync_exits_1_naming_unreadable_task_records(live, tmp_path, capsys, corrupt_tasks,
+                                                         shape):  # fmt: skip
+    emu, _ = live
+    corrupt_tasks["j1"] = shape
+    code = main(["sync", "--archive", str(tmp_path / "a.sqlite"), "--endpoint", emu.url,
+                 "--project-id", DEMO_PROJECT, "--rate-limit", "1000"])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 1, out.err
+    assert "1 task-list record(s) unreadable" in out.out
+    assert re.search(r"unreadable record page 1 record #\d \(id 'j1'\): no ", out.err), out.err
+    assert "not recorded as covered" in out.err
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        assert arc.syncs(DEMO_PROJECT).empty or arc.coverage(DEMO_PROJECT).windows == ()
+        assert len(arc.to_frame()) == 5
+
+
+def test_cli_sync_warns_when_what_is_not_synced_yet_starts_leaving_the_horizon(
+    live, tmp_path, capsys
+):
+    emu, now = live
+    until = (now - pd.Timedelta(days=28)).floor("min")
+    code, out, err = run_sync(capsys, emu, tmp_path / "a.sqlite", "--until", iso(until))
+    assert code == 1, err
+    assert out[0].endswith(": no gap") and out[1].startswith(
+        f"not synced yet: since {until:%Y-%m-%d %H:%M}"
+    )
+    assert f"sync now or lose it: not synced yet {until:%Y-%m-%d %H:%M} .. " in err
+
+
+def test_an_unreadable_record_created_outside_the_window_does_not_count_against_it(
+    archive, corrupt_tasks
+):
+    now = pd.Timestamp.now(tz="UTC").floor("s")
+    corrupt_tasks["j2"] = "job_id"  # created 20 days ago, before the window: not its business
+    with Emulator(recent_jobs(now, [2, 5, 20]), retention_days=30) as emu, emu.client() as client:
+        res = sync_jobs(client, archive, since=(now - pd.Timedelta(days=10)).to_pydatetime(),
+                        progress=False)  # fmt: skip
+    assert res.unreadable == () and res.listed == 2
+    assert archive.coverage(DEMO_PROJECT).windows[-1].start == pd.Timestamp(res.window_start)

@@ -99,6 +99,42 @@ def test_task_list_filters_read_padded_keys_and_names():
         assert [t["id"] for t in client.list_tasks(id="31b8ae23-c687")] == ["31 b8ae23 - c687"]
 
 
+#: Jobs around the window 2026-11-10 .. 2026-11-20: created inside it and ended inside it,
+#: still running, ended after it; created before it but ended inside; created after it.
+WINDOW = ("2026-11-10T00:00:00Z", "2026-11-20T00:00:00Z")
+AROUND = [
+    {"job": {"id": jid, "name": "RestartMysqlInstance", "status": status,
+             "created": created, **({"ended": ended} if ended else {})}}
+    for jid, status, created, ended in [
+        ("inside", "Completed", "2026-11-12T00:00:00Z", "2026-11-12T00:05:00Z"),
+        ("running", "Running", "2026-11-15T00:00:00Z", None),
+        ("ends-after", "Completed", "2026-11-19T23:00:00Z", "2026-11-21T01:00:00Z"),
+        ("ends-inside", "Completed", "2026-11-09T23:00:00Z", "2026-11-10T01:00:00Z"),
+        ("after", "Completed", "2026-11-25T00:00:00Z", "2026-11-25T00:05:00Z"),
+    ]
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("reading", "listed"),
+    [("created", ["ends-after", "running", "inside"]), ("literal", ["inside"])],
+)
+def test_task_time_filter_switch_reads_end_time_as_the_creation_or_the_end(reading, listed):
+    lo, hi = (str(int(pd.Timestamp(t).timestamp() * 1000)) for t in WINDOW)
+    with Emulator(AROUND, retention_days=None, task_time_filter=reading) as emu:
+        body = get_tasklist(emu, start_time=lo, end_time=hi)
+        everything = get_tasklist(emu)
+    assert [t["id"] for t in body["tasks"]] == listed and body["total_count"] == len(listed)
+    assert len(everything["tasks"]) == len(AROUND)  # no window: every job, either way
+
+
+def test_task_time_filter_switch_is_checked():
+    from rds_job_analytics import ConfigError
+
+    with pytest.raises(ConfigError, match="task_time_filter"):
+        Emulator([], task_time_filter="ended")
+
+
 def test_emulator_counts_calls_per_endpoint():
     jobs = [
         {"job": {"id": f"j{i}", "status": "Completed", "created": f"2026-11-01T08:{i:02d}:00Z"}}

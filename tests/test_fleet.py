@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from rds_job_analytics import JOB_SCHEMA, ConfigError, JobArchive, ProjectBusy, sync_jobs
+from rds_job_analytics.archive import SCHEMA_VERSION
 from rds_job_analytics.emulator import DEMO_TOKEN, Emulator
 from rds_job_analytics.fleet import Account, FleetResult, fleet_toml, load_fleet, sync_fleet
 from rds_job_analytics.quota import SharedTokenBucket, bucket_path
@@ -277,7 +278,7 @@ def test_old_archive_is_upgraded_and_newer_refused(tmp_path):
             (b'{"job": {"id": "j1", "status": "Completed"}}',),
         )
     with JobArchive.open(path) as arc:
-        assert arc.version == 2
+        assert arc.version == SCHEMA_VERSION
         df = arc.to_frame()
         assert df[["job_id", "project_id", "region"]].values.tolist() == [["j1", "p", "cn-north-4"]]
         assert df["account"].isna().all()
@@ -326,6 +327,38 @@ def test_sync_fleet_syncs_every_project_into_one_archive(emulators, tmp_path):
     assert sorted(syncs["account"]) == ["analytics", "prod", "prod"]
     assert (tmp_path / ".rds-jobs-quota").is_dir()  # the accounts' buckets live by the archive
     assert len(list((tmp_path / ".rds-jobs-quota").iterdir())) == 1  # same token: one user
+
+
+def test_sync_fleet_with_the_default_horizon_reports_no_gap_right_after_a_complete_sync(
+    emulators, tmp_path
+):
+    """The seconds since a sync's window ended are not synced yet, never a gap."""
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        res = sync_fleet(fleet, arc, environ=ENV)  # the API's 30-day horizon, up to now
+    assert res.complete, str(res)
+    table = res.table()
+    assert table["gaps"].tolist() == [0, 0, 0], str(res)
+    assert not table["note"].str.contains("gap").any(), str(res)
+
+
+def test_a_project_with_unreadable_task_records_is_partial_naming_them(
+    emulators, tmp_path, corrupt_tasks
+):
+    victim = emulators[P2].job_ids()[-1]
+    corrupt_tasks[victim] = "job_id"
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        res = sync_fleet(fleet, arc, environ=ENV, since=SINCE, until=UNTIL, horizon=None)
+        windows = arc.syncs()
+    assert not res.complete
+    table = res.table().set_index("project_id")
+    assert table["status"].to_dict() == {P1: "ok", P2: "partial", P3: "ok"}
+    assert table.loc[P2, "listed"] == 59
+    note = table.loc[P2, "note"]
+    assert note.startswith("1 task-list record(s) unreadable") and repr(victim) in note, note
+    claimed = windows[windows["window_start"] < windows["window_end"]]
+    assert sorted(claimed["project_id"]) == [P1, P3]  # P2's window is not claimed
 
 
 def test_one_failing_project_does_not_stop_the_others(emulators, tmp_path):

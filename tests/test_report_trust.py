@@ -314,3 +314,77 @@ def test_the_trend_says_how_much_of_each_month_was_synced(sample):
     assert "vs previous month" not in rep.html and "points from September" not in rep.html
     whole = monthly_report(sample, "2026-10", coverage=FULL)
     assert "vs previous month" in whole.html
+
+
+# -- task-only durations against per-job end times --------------------------------------------
+def _quality_section(html: str) -> str:
+    section = html[html.index('<section id="quality">') :]
+    return " ".join(section[: section.index("</section>")].split())
+
+
+def _archive_with_end_offsets(offsets_s, task_only=3, path=":memory:"):
+    """An archive of October jobs: each with a per-job response ended 5 min after creation
+    and a task-list record whose end_time is ``offset`` seconds later; ``task_only`` more
+    jobs known from the task list alone."""
+    arc = rja.JobArchive(path)
+    t0 = pd.Timestamp("2026-10-05T08:00:00Z")
+    tasks = []
+    for i, offset in enumerate(offsets_s):
+        created, ended = t0 + pd.Timedelta(hours=i), t0 + pd.Timedelta(hours=i, minutes=5)
+        arc.put({"job": {"id": f"j{i}", "name": "RestartMysqlInstance", "status": "Completed",
+                         "created": created.isoformat(), "ended": ended.isoformat()}},
+                project_id="p")  # fmt: skip
+        tasks.append({"id": f"j{i}", "name": "RestartMysqlInstance", "status": "Completed",
+                      "create_time": created.isoformat(),
+                      "end_time": (ended + pd.Timedelta(seconds=offset)).isoformat()})  # fmt: skip
+    for i in range(task_only):
+        created = t0 + pd.Timedelta(days=3, hours=i)
+        tasks.append({"id": f"t{i}", "name": "RestartMysqlInstance", "status": "Completed",
+                      "create_time": created.isoformat(),
+                      "end_time": (created + pd.Timedelta(minutes=2)).isoformat()})  # fmt: skip
+    arc.put_tasks(tasks, project_id="p")
+    return arc
+
+
+def test_quality_section_states_how_task_end_times_compare_and_stays_calm_when_they_agree():
+    arc = _archive_with_end_offsets([0, 0, 10, 20, 30, -5, 0, 15])
+    rep = monthly_report(arc.to_frame(), "2026-10", coverage=FULL,
+                         end_times=arc.end_time_differences())  # fmt: skip
+    text = _quality_section(rep.html)
+    assert "Task-list end times: 3 of 11 job durations this month rest on the task list" in text
+    assert (
+        "On the 8 job(s) with both a per-job and a task-list end, they differ by a median "
+        "of 7.5 s and 23 s at the 90th percentile (task end later on 4, earlier on 1)"
+    ) in text
+    assert "disagree" not in text and 'class="warn"' not in text
+    assert rep.problems == ()
+
+
+def test_quality_section_warns_when_task_end_times_disagree():
+    from rds_job_analytics.report._model import END_TIME_TOLERANCE_S
+
+    arc = _archive_with_end_offsets([0] * 6 + [3600] * 2)
+    rep = monthly_report(arc.to_frame(), "2026-10", coverage=FULL,
+                         end_times=arc.end_time_differences())  # fmt: skip
+    text = _quality_section(rep.html)
+    assert END_TIME_TOLERANCE_S == 60
+    assert 'class="warn" role="alert"><strong>Durations may be off:' in text
+    assert (
+        "Task-list end times disagree with per-job end times: 1 h at the 90th percentile "
+        "(tolerance 1 min, on 8 job(s)); the 3 task-only duration(s)"
+    ) in text
+    assert "a median of 0 s and 1 h at the 90th percentile" in text
+    without = _quality_section(monthly_report(arc.to_frame(), "2026-10", coverage=FULL).html)
+    assert "Not compared with per-job end times" in without and "disagree" not in without
+
+
+def test_cli_report_compares_task_end_times_from_the_archive(tmp_path, capsys):
+    from rds_job_analytics.cli import main
+
+    db = tmp_path / "a.sqlite"
+    _archive_with_end_offsets([0] * 6 + [3600] * 2, path=db).close()
+    out = tmp_path / "r.html"
+    main(["report", "--archive", str(db), "--month", "2026-10", "-o", str(out)])
+    capsys.readouterr()
+    text = _quality_section(out.read_text(encoding="utf-8"))
+    assert "Task-list end times disagree with per-job end times: 1 h" in text

@@ -14,6 +14,8 @@ from rds_job_analytics.emulator import Emulator
 from rds_job_analytics.fetch import DEFAULT_DETAIL_RULE, DetailRule, FetchWarning
 from rds_job_analytics.sample import SAMPLE_END, SAMPLE_START, _read_lines
 
+from .test_coverage_emulator import AROUND, WINDOW
+
 UNTIL = SAMPLE_END + timedelta(hours=1)
 
 
@@ -236,3 +238,54 @@ def test_cli_sync_exits_2_when_the_task_list_fails_from_the_start(monkeypatch, c
                          "--project-id", DEMO_PROJECT, "--horizon-days", "0"])  # fmt: skip
     assert code == 2  # nothing listed, nothing fetched: a failure, not a partial success
     assert "task list incomplete" in capsys.readouterr().out
+
+
+# -- the task list's time semantics: a job created in the window is found either way --------
+@pytest.mark.parametrize("reading", ["created", "literal"])
+def test_sync_finds_every_job_created_in_the_window_whatever_its_end_under_both_readings(
+    reading,
+):
+    since, until = (datetime.fromisoformat(t) for t in WINDOW)
+    arc = JobArchive(":memory:")
+    with Emulator(AROUND, retention_days=None, task_time_filter=reading) as emu:
+        with client_of(emu) as client:
+            res = sync_jobs(client, arc, since=since, until=until, horizon=None,
+                            details="none", progress=False)  # fmt: skip
+    assert res.listed == 3 and res.unreadable == () and res.partial is None
+    df = arc.to_frame().set_index("job_id")
+    assert sorted(df.index) == ["ends-after", "inside", "running"]  # created in the window
+    assert df.loc["running", "status"] == "Running"
+    assert df.loc["ends-after", "ended"] == pd.Timestamp("2026-11-21T01:00:00Z")
+    assert [(w.start, w.end) for w in arc.coverage("0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                                                   now=until).windows] == [
+        (pd.Timestamp(since), pd.Timestamp(until))
+    ]  # fmt: skip
+
+
+def test_sync_reads_the_list_down_to_since_and_no_further():
+    """Newest first, no time filter: the pages older than ``since`` are not asked for."""
+    records = [json.loads(b) for b in _read_lines()[:600]]
+    created = normalize_jobs(records)["created"]
+    since = created.sort_values().iloc[-130].to_pydatetime()  # 130 jobs are this new
+    with Emulator(records, retention_days=None) as emu, client_of(emu) as client:
+        arc = JobArchive(":memory:")
+        res = sync_jobs(client, arc, since=since, until=UNTIL, horizon=None, details="none",
+                        progress=False)  # fmt: skip
+        pages = emu.counts["tasklist"]
+    assert res.listed == 130 == len(arc.to_frame())
+    assert pages == 130 // 50 + 1  # the page that crosses `since` is the last asked for
+
+
+def test_a_task_list_not_newest_first_is_read_whole_rather_than_miss_a_job(monkeypatch):
+    records = [json.loads(b) for b in _read_lines()[:300]]
+    shown = Emulator._task_rows
+    monkeypatch.setattr(Emulator, "_task_rows", lambda self, p=None: shown(self, p)[::-1])
+    created = normalize_jobs(records)["created"]
+    since = created.sort_values().iloc[150].to_pydatetime()  # half the jobs are older
+    with Emulator(records, retention_days=None) as emu, client_of(emu) as client:
+        arc = JobArchive(":memory:")
+        res = sync_jobs(client, arc, since=since, until=UNTIL, horizon=None, details="none",
+                        progress=False)  # fmt: skip
+        pages = emu.counts["tasklist"]
+    assert res.listed == int((created >= pd.Timestamp(since)).sum()) == 150
+    assert pages == 300 // 50 + 1  # oldest first: every page, then the empty one

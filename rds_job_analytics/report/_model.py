@@ -135,6 +135,7 @@ class ReportModel:
     resize_text: str
     quality: list[str]
     problems: tuple[str, ...] = ()
+    quality_warnings: tuple[str, ...] = ()
     summary: str = ""
     breakdowns: list[tuple[str, Table]] = field(default_factory=list)
     target: float | None = None
@@ -148,6 +149,10 @@ TOP_ROWS = 10
 CHART_TOP = 25
 #: A job type needs this many finished jobs to be drawn or flagged as a regression.
 MIN_JOBS = 5
+#: Seconds the task list's ``end_time`` may differ from the per-job ``ended`` (90th
+#: percentile of the absolute difference, on the month's jobs that have both) before the
+#: data-quality section warns that task-only durations disagree with per-job ones.
+END_TIME_TOLERANCE_S = 60.0
 
 
 def data_window(month: Any, tz: str = "UTC") -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -171,6 +176,7 @@ def build_model(
     title: str | None = None,
     coverage: pd.DataFrame | Coverage | None = None,
     target: float | None = None,
+    end_times: pd.DataFrame | None = None,
 ) -> ReportModel:
     """The report model for ``month`` (the parameters of :func:`monthly_report`).
 
@@ -210,6 +216,7 @@ def build_model(
     tables["trend"] = Table(_first_col(shown, "month"),
                             "No jobs in these months.", _TREND_FMT, _HEADERS, _NUMERIC)  # fmt: skip
     tables["regressions"] = regressions
+    end_text, end_warnings = _end_time_text(cur, end_times)
     return ReportModel(
         month=str(period),
         title=title or f"RDS reliability report - {period.strftime('%B %Y')}",
@@ -221,7 +228,8 @@ def build_model(
         charts=charts,
         tables=tables,
         resize_text=resize_text,
-        quality=_quality(df, cur, coverage, start, end, now, tz),
+        quality=[*_quality(df, cur, coverage, start, end, now, tz), end_text],
+        quality_warnings=end_warnings,
         problems=problems,
         summary=_summary(cur, versus, trend, regressions, problems, period, target, as_of, tz),
         breakdowns=_breakdowns(cur),
@@ -763,6 +771,55 @@ def _quality(
     quality.append(f"{no_end} finished job(s) this month have no end time (no duration).")
     quality.extend(_coverage_text(coverage, start, end, now, tz))
     return quality
+
+
+def _end_time_text(
+    cur: pd.DataFrame, end_times: pd.DataFrame | None
+) -> tuple[str, tuple[str, ...]]:
+    """How far the durations of task-only rows can be trusted: the sentence, and a warning
+    when the task list's end times disagree with the per-job ones
+    (:data:`END_TIME_TOLERANCE_S`). ``end_times`` is
+    :meth:`~rds_job_analytics.JobArchive.end_time_differences` (``job_id``,
+    ``difference_s``, optionally ``project_id``).
+
+    Examples
+    --------
+    >>> cur = pd.DataFrame({"job_id": ["a", "b", "c"], "source": ["task", "job", "job"],
+    ...                     "duration_s": [60.0, 30.0, 45.0]})
+    >>> diff = pd.DataFrame({"job_id": ["b", "c"], "difference_s": [0.0, 600.0]})
+    >>> text, warnings = _end_time_text(cur, diff)
+    >>> print(text)
+    Task-list end times: 1 of 3 job durations this month rest on the task list's end_time alone (the SDK calls it the planned end). On the 2 job(s) with both a per-job and a task-list end, they differ by a median of 5 min and 9 min at the 90th percentile (task end later on 1, earlier on 0).
+    >>> print(warnings[0])
+    Task-list end times disagree with per-job end times: 9 min at the 90th percentile (tolerance 1 min, on 2 job(s)); the 1 task-only duration(s) this month may be off by as much.
+    """
+    timed = cur["duration_s"].notna()
+    task_only = int((timed & (cur["source"].astype(str) == "task")).sum())
+    head = (f"Task-list end times: {task_only} of {int(timed.sum())} job durations this month "
+            "rest on the task list's end_time alone (the SDK calls it the planned end).")  # fmt: skip
+    if end_times is None:
+        return head + " Not compared with per-job end times (no comparison given).", ()
+    keys = ["job_id"] + (["project_id"] if "project_id" in end_times and "project_id" in cur
+                         else [])  # fmt: skip
+    month = cur[keys].astype(str).drop_duplicates()
+    both = end_times.astype({k: str for k in keys}).merge(month, on=keys)
+    diff = both["difference_s"].astype("float64").dropna()
+    if diff.empty:
+        return head + (" No job of the month has both a per-job and a task-list end, so "
+                       "they cannot be compared."), ()  # fmt: skip
+    size = diff.abs()
+    median, p90 = float(size.median()), float(size.quantile(0.9))
+    text = (f"{head} On the {len(diff)} job(s) with both a per-job and a task-list end, they "
+            f"differ by a median of {format_seconds(median) or '0 s'} and "
+            f"{format_seconds(p90) or '0 s'} at the 90th percentile (task end later on "
+            f"{int((diff > 0).sum())}, earlier on {int((diff < 0).sum())}).")  # fmt: skip
+    if p90 <= END_TIME_TOLERANCE_S:
+        return text, ()
+    warning = (f"Task-list end times disagree with per-job end times: {format_seconds(p90)} at "
+               f"the 90th percentile (tolerance {format_seconds(END_TIME_TOLERANCE_S)}, on "
+               f"{len(diff)} job(s)); the {task_only} task-only duration(s) this month may be "
+               "off by as much.")  # fmt: skip
+    return text, (warning,)
 
 
 #: Gaps listed one by one in the data-quality section; the rest are counted.

@@ -173,6 +173,7 @@ def render_html(model: ReportModel) -> str:
             },
             "resize_text": model.resize_text,
             "quality": model.quality,
+            "quality_warnings": model.quality_warnings,
             "tables": {name: _table(t) for name, t in model.tables.items()},
             "n_types": len(model.tables["failures_by_type"].frame),
             "breakdowns": [(h, _table(t)) for h, t in model.breakdowns],
@@ -258,6 +259,7 @@ def monthly_report(
     title: str | None = None,
     coverage: pd.DataFrame | Coverage | None = None,
     target: float | None = None,
+    end_times: pd.DataFrame | None = None,
 ) -> Report:
     """Build the monthly reliability report for ``month`` (``"YYYY-MM"``).
 
@@ -288,6 +290,13 @@ def monthly_report(
     target : float, optional
         A failure-rate target (``0.02`` = 2%): drawn on the charts, with the share of the
         month's failure budget spent among the headline cards.
+    end_times : pandas.DataFrame, optional
+        :meth:`JobArchive.end_time_differences() <rds_job_analytics.JobArchive.end_time_differences>`:
+        the data-quality section then states how the task list's end times (on which
+        task-only durations rest) compare with per-job ones, the median and 90th
+        percentile of the difference and how many jobs it rests on, and warns when the 90th
+        percentile exceeds
+        :data:`~rds_job_analytics.report._model.END_TIME_TOLERANCE_S` (60 s).
 
     Returns
     -------
@@ -310,7 +319,9 @@ def monthly_report(
     >>> rep.problems
     ("the archive's coverage of 2026-10 is not known (no sync records were given)",)
     """
-    model = build_model(df, month, tz=tz, title=title, coverage=coverage, target=target)
+    model = build_model(
+        df, month, tz=tz, title=title, coverage=coverage, target=target, end_times=end_times
+    )
     figures = {k: fig for k, fig in model.charts.items() if fig is not None}
     return Report(
         month=model.month,
