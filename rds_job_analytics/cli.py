@@ -449,6 +449,8 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     until = args.until.to_pydatetime() if args.until is not None else None
     if since is not None and until is not None and since >= until:  # before the archive
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
+    if since is not None and args.since > pd.Timestamp.now(tz="UTC"):  # nothing to list yet
+        raise ConfigError(f"--since {args.since} is in the future: the window is empty")
     if args.fleet:
         return _sync_fleet(args, since, until)
     if args.wait:
@@ -484,22 +486,21 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
-    from .fleet import load_fleet, sync_fleet
+    from .fleet import check_fleet, load_fleet, sync_fleet
 
     given = [o for o in ("project_id", "region", "endpoint", "iam_endpoint") if getattr(args, o)]
     if given:
         flags = ", ".join("--" + o.replace("_", "-") for o in given)
         raise ConfigError(f"{flags}: not with --fleet (the fleet file names every project)")
     fleet = load_fleet(args.fleet)  # every problem with it, before the archive is touched
-    for acct in fleet.accounts:  # and every credential: a missing variable touches nothing
-        acct.credentials()
+    options = {"max_workers": args.workers, "allow_http": args.allow_http}
+    # and every credential and endpoint: a refusal touches nothing (no archive, no quota)
+    check_fleet(fleet, client_options=options)
     with _archive(args, create=True) as archive:
         result = sync_fleet(
             fleet, archive, since=since, until=until, details=args.details, budget=args.budget,
             horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
-            wait=args.wait, rate_limit=args.rate_limit,
-            client_options={"max_workers": args.workers,
-                                            "allow_http": args.allow_http},
+            wait=args.wait, rate_limit=args.rate_limit, client_options=options,
         )  # fmt: skip
     n = len(result.outcomes)
     accounts = len({o.account for o in result.outcomes})
@@ -527,8 +528,8 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         if any(a.name == args.account for a in load_fleet(out).accounts):
             raise ConfigError(f"-o {out}: account {args.account!r} is in it already")
         before = Path(out).read_text(encoding="utf-8").rstrip("\n") + "\n\n"
-    if args.fleet:
-        account = load_fleet(args.fleet).account(args.account)
+    if args.fleet:  # a credentials-only [accounts.NAME] section: no projects yet
+        account = load_fleet(args.fleet, require_projects=False).account(args.account)
     else:  # the package's usual variables, named in the file written
         env = os.environ
         if env.get(ENV_AK) and env.get(ENV_SK):
@@ -554,15 +555,27 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         if before:  # the combined file must still be valid (a project in two accounts...)
             text = before + "\n".join(text.splitlines()[2:]) + "\n"  # minus the header
             load_fleet(text)
-        tmp = Path(f"{out}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        _replace_file(Path(out), text)
     regions = sorted({p["region"] for p in found})
     print(f"discovered {len(found)} project(s) of account {args.account!r} in "
           f"{len(regions)} region(s) ({', '.join(regions) or 'none'})"
           + ("" if out == "-" else f" -> {out}; review it, then rds-jobs sync --fleet {out}"),
           file=sys.stderr)  # fmt: skip
     return EXIT_OK if found else EXIT_PARTIAL
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` at once (a new file beside it, then renamed over): the
+    temporary file has a fresh random name, created exclusively, so a file or a symlink
+    planted at a predictable ``NAME.tmp`` is never written through."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
