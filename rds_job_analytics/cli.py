@@ -506,7 +506,8 @@ def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
     accounts = len({o.account for o in result.outcomes})
     print(f"fleet {args.fleet}: {n} project(s) in {accounts} account(s) -> {_shown(args.archive)}")
     print(result)
-    bad = [o for o in result.outcomes if o.status in ("failed", "partial")]
+    # a project skipped for a dead holder's lease was synced by nobody: said, and exit 1
+    bad = [o for o in result.outcomes if o.status in ("failed", "partial") or o.stale_lease]
     for o in bad:
         print(f"rds-jobs: {o.account}/{o.region} ({o.project_id}): {o.status}: "
               f"{cli_words(o.note)}", file=sys.stderr)  # fmt: skip

@@ -524,6 +524,9 @@ class ProjectOutcome:
     gaps: int = 0
     note: str = ""
     result: SyncResult | None = field(default=None, repr=False)
+    stale_lease: bool = False
+    """Skipped for a lease its holder stopped renewing (dead, on another machine): nobody
+    synced the project (the CLI exits 1)."""
 
 
 @dataclass
@@ -541,8 +544,11 @@ class FleetResult:
 
     @property
     def complete(self) -> bool:
-        """Whether every project synced fully (skipped ones were synced by another run)."""
-        return all(o.status in ("ok", "skipped") for o in self.outcomes)
+        """Whether every project synced fully (skipped ones were synced by another run;
+        not one skipped for a dead holder's lease)."""
+        return all(
+            o.status == "ok" or (o.status == "skipped" and not o.stale_lease) for o in self.outcomes
+        )
 
     def table(self) -> pd.DataFrame:
         """One row per project: account, region, project_id, status, listed, fetched,
@@ -668,9 +674,14 @@ def sync_fleet(
             )  # fmt: skip
         except ProjectBusy as exc:
             out.status, out.note = "skipped", f"being synced by {exc.holder} since {exc.since}"
+            if exc.stale_for is not None:  # not synced by anyone: a dead holder's lease
+                out.stale_lease = True
+                out.note += (f"; its lease was not renewed for {exc.stale_for:.0f} s (its "
+                             f"holder looks dead): it runs out at {exc.expires}, rerun then")  # fmt: skip
             return
-        except RdsJobError as exc:
+        except RdsJobError as exc:  # a lost lease, the archive gone...: what was committed
             out.status, out.note = "failed", f"{type(exc).__name__}: {exc}"
+            out.listed, out.fetched = getattr(exc, "committed", (0, 0))  # counts, not zeros
             out.calls = client.calls
             return
         out.result = res

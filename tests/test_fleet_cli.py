@@ -508,3 +508,26 @@ def test_a_secret_pasted_into_the_fleet_file_is_never_echoed(
     assert needle in err
     assert SECRET not in err and SECRET not in out
     assert not (tmp_path / "a.sqlite").exists()
+
+
+def test_a_dead_lease_from_another_machine_is_said_and_exits_1(
+    fleet_file, emulators, archive_url, capsys
+):
+    """Every project held by a sync on another machine that stopped renewing its leases:
+    nothing is synced, so the command says so and exits 1 (it used to exit 0)."""
+    from tests.test_fleet import _take_over
+
+    with JobArchive.open(archive_url, create=True) as arc:
+        for pid in (P1, P2, P3):
+            _take_over(arc, pid, expires_in=5)
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", archive_url, *WINDOW])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert out.count(" skipped ") == 3
+    assert err.count("its holder looks dead") == 3 and "elsewhere (pid 4242)" in err
+    assert all(not e.counts for e in emulators.values())
+    # a live holder elsewhere (renewing) is a normal overlap: skipped, exit 0
+    with JobArchive.open(archive_url) as arc:
+        for pid in (P1, P2, P3):
+            _take_over(arc, pid, expires_in=55)
+    assert main(["sync", "--fleet", str(fleet_file), "--archive", archive_url, *WINDOW]) == 0
