@@ -498,3 +498,30 @@ def test_a_lease_its_holder_stopped_renewing_is_named_as_dead(archive_url):
         with pytest.raises(ProjectBusy) as err:
             arc.claim(P1)
         assert err.value.stale_for is None and "looks dead" not in str(err.value)
+
+
+def test_a_fleet_summary_counts_what_was_committed_before_the_archive_failed(
+    emulators, archive_url, monkeypatch
+):
+    """The database goes away during one project's per-job calls: its row says failed,
+    with the task records and jobs committed before (not "listed 0 fetched 0")."""
+    from rds_job_analytics.archive import ArchiveUnavailable
+
+    put, puts = JobArchive.put, []
+
+    def put_then_outage(self, blob, *, project_id, **kwargs):
+        if project_id == P1:
+            puts.append(1)
+            if len(puts) > 5:  # five responses of P1 committed, then the database is gone
+                raise ArchiveUnavailable("the archive database db:5432/x is unavailable: gone")
+        return put(self, blob, project_id=project_id, **kwargs)
+
+    monkeypatch.setattr(JobArchive, "put", put_then_outage)
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    with JobArchive.open(archive_url, create=True) as arc:
+        res = sync_fleet(fleet, arc, environ=ENV, since=SINCE, until=UNTIL, horizon=None,
+                         details="all", budget=10, client_options={"max_workers": 1})  # fmt: skip
+    by = res.table().set_index("project_id")
+    assert by.loc[P1, "status"] == "failed" and "ArchiveUnavailable" in by.loc[P1, "note"]
+    assert (by.loc[P1, "listed"], by.loc[P1, "fetched"]) == (60, 5)
+    assert by.loc[P2, "status"] == by.loc[P3, "status"] == "ok"
