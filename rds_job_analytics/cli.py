@@ -601,14 +601,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_sql(args: argparse.Namespace) -> int:
-    from .dataset import run_sql
+    from .dataset import SQL_MEMORY_LIMIT, run_sql
+
+    args.memory_limit = args.memory_limit or SQL_MEMORY_LIMIT
 
     out = _output(args.output, (".csv", ".parquet"), stdout=True) if args.output else None
     if args.archive is not None:
         with _archive(args, create=False) as archive:
-            df = run_sql(args.query, archive=archive)
+            df = run_sql(args.query, archive=archive, memory_limit=args.memory_limit)
     else:
-        df = run_sql(args.query, dataset=args.dataset)
+        df = run_sql(args.query, dataset=args.dataset, memory_limit=args.memory_limit)
     if out is None:
         with pd.option_context("display.max_rows", 200, "display.width", 200):
             print(df.to_string(index=False) if len(df.columns) else "(no result)")
@@ -1026,6 +1028,9 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--dataset", metavar="DIR", help="a dataset written by export --dataset")
     q.add_argument("-o", "--output", metavar="PATH",
                    help="write the result to .csv or .parquet ('-': CSV on stdout)")  # fmt: skip
+    q.add_argument("--memory-limit", metavar="SIZE", default=None,
+                   help="memory the query may use, e.g. 8GB (default: the package's "
+                   "dataset.SQL_MEMORY_LIMIT; Ctrl-C stops a query at once)")  # fmt: skip
     q.set_defaults(func=_cmd_sql)
 
     r = command(
