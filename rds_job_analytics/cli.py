@@ -1155,14 +1155,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         args = _parser().parse_args(argv)
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        if args.debug:
+            logging.getLogger("rds_job_analytics").setLevel(logging.DEBUG)
     except _UsageError as exc:
         exc.parser.print_usage(sys.stderr)
         print(f"{exc.parser.prog}: error: {exc.message}\n"
               f"(see {exc.parser.prog} --help)", file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if args.debug:
-        logging.getLogger("rds_job_analytics").setLevel(logging.DEBUG)
+    except KeyboardInterrupt:  # Ctrl-C while starting: one line, as at any other time
+        print("\nrds-jobs: interrupted while starting: nothing done", file=sys.stderr)
+        return EXIT_INTERRUPTED
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
