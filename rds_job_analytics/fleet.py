@@ -122,6 +122,20 @@ _SHOWN_PROFILE = re.compile(r"^[A-Za-z][A-Za-z_-]{0,31}$")
 MAX_NESTING = 32
 
 
+def _key_at(text: str, line: int | None) -> str:
+    """``"table.key: "`` of the key written on (or last before) ``line``, or ``""``."""
+    if line is None:
+        return ""
+    table, key = "", None
+    for raw in text.splitlines()[:line]:
+        raw = raw.strip()
+        if m := re.match(r"^\[\[?\s*([^\]]+?)\s*\]", raw):
+            table, key = _unquote(m.group(1)), None
+        elif m := re.match(r"""^("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""", raw):
+            key = _unquote(m.group(1))
+    return ".".join(p for p in (table, key) if p) + ": " if key else ""
+
+
 def _deepest_line(text: str) -> int | None:
     """The first line where brackets nest deeper than :data:`MAX_NESTING` (strings
     skipped roughly), for the error about a file too deeply nested to read."""
@@ -334,7 +348,8 @@ def load_fleet(source: str | Path, *, require_projects: bool = True) -> Fleet:
     if data is None or deep is not None:
         at = f" line {deep}" if deep else ""
         raise ConfigError(
-            f"{name}{at}: nested deeper than {MAX_NESTING} brackets: not a fleet file"
+            f"{name}{at}: {_key_at(text, deep)}nested deeper than {MAX_NESTING} brackets: "
+            "not a fleet file"
         )
     return _parse(data, _Lines(text), name, require_projects=require_projects)
 

@@ -447,26 +447,29 @@ def test_discover_never_writes_through_a_planted_tmp_symlink(tmp_path, capsys, m
         (lambda t: t.replace('auth = "token"', 'auth = ["token"]', 1), [],
          "line 4: accounts.prod.auth: must be one of aksk, token, password"),
         (lambda t: t.replace("rate_limit = 500", "rate_limit = " + "[" * 3000 + "]" * 3000, 1),
-         [], "line 6: nested deeper than"),
+         [], "line 6: accounts.prod.rate_limit: nested deeper than 32"),
         (lambda t: t.replace("rate_limit = 500", "rate_limit = " + "[" * 40 + "]" * 40, 1),
-         [], "line 6: nested deeper than"),
+         [], "line 6: accounts.prod.rate_limit: nested deeper than 32"),
         (lambda t: t, ["--since", "2999-01-01"], "--since 2999-01-01 00:00:00+00:00 is in the future"),
         (lambda t: t.replace('token = "T_PROD"', 'token = "T_UNSET"'), [],
          "line 5: accounts.prod.env.token: environment variable T_UNSET is not set"),
     ],
 )  # fmt: skip
 def test_refusals_leave_no_archive_and_no_quota_folder(
-    fleet_file, emulators, tmp_path, capsys, edit, extra, needle
+    fleet_file, emulators, archive_url, tmp_path, capsys, edit, extra, needle
 ):
+    from rds_job_analytics import ConfigError
+
     fleet_file.write_text(edit(fleet_file.read_text()))
     args = ["--horizon-days", "0", *(extra or ["--since", "2026-08-01"])]
-    code = main(
-        ["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"), *args]
-    )
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", archive_url, *args])
     err = capsys.readouterr().err
     assert code == 64, err
     assert needle in err and "unexpected" not in err
-    assert list(tmp_path.iterdir()) == [fleet_file]  # no archive, no quota folder
+    assert list(tmp_path.iterdir()) == [fleet_file]  # no archive file, no quota folder
+    if "://" in archive_url:  # nor the archive's tables (and quota rows) in the database
+        with pytest.raises(ConfigError, match="no archive in the database"):
+            JobArchive.open(archive_url)
     assert all(not e.counts for e in emulators.values())
 
 
