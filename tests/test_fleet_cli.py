@@ -534,3 +534,18 @@ def test_a_dead_lease_from_another_machine_is_said_and_exits_1(
         for pid in (P1, P2, P3):
             _take_over(arc, pid, expires_in=55)
     assert main(["sync", "--fleet", str(fleet_file), "--archive", archive_url, *WINDOW]) == 0
+
+
+def test_a_fleet_sync_that_loses_a_lease_says_so_and_exits_1(
+    fleet_file, emulators, tmp_path, capsys, monkeypatch
+):
+    from tests.test_fleet import _lose_the_lease_at_call
+
+    _lose_the_lease_at_call(monkeypatch, 2)
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
+                 "--details", "all", "--workers", "1", *WINDOW])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert f"prod/cn-north-4 ({P1}): failed: LeaseLost: " in err and "lost its lease" in err
+    assert emulators[P1].counts.get("jobs") == 1  # no call after the lost renewal
+    assert out.count(" ok ") == 2
