@@ -68,15 +68,48 @@ def _lock_key(name: str) -> int:
 
 
 class _Tx:
-    """One transaction on one connection; ``execute`` takes the archive's ``?`` SQL."""
+    """One transaction on one connection; ``execute`` takes the archive's ``?`` SQL.
 
-    __slots__ = ("conn",)
+    A connection found dead at the transaction's first statement (the server restarted
+    while it sat in the pool or while the statement was sent) is replaced, waiting for
+    the server as :meth:`PgStore._connect` does: nothing had been done in the
+    transaction, so running it on the new connection is the same transaction. Later
+    statements are never replayed (the caller acted on the earlier results)."""
 
-    def __init__(self, conn: sa.Connection) -> None:
-        self.conn = conn
+    __slots__ = ("_fresh", "_trans", "conn", "store")
+
+    def __init__(self, store: PgStore) -> None:
+        self.store = store
+        self.conn = store._connect()
+        self._trans = self.conn.begin()
+        self._fresh = True
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Any:
-        return self.conn.exec_driver_sql(sql.replace("?", "%s"), tuple(args))
+        sql, values = sql.replace("?", "%s"), tuple(args)
+        try:
+            result = self.conn.exec_driver_sql(sql, values)
+        except sa_exc.DBAPIError as exc:
+            if not (self._fresh and self.store.reached and _lost(exc)):
+                raise
+            self.close()  # the dead connection is dropped from the pool
+            self.conn = self.store._connect()
+            self._trans = self.conn.begin()
+            result = self.conn.exec_driver_sql(sql, values)
+        self._fresh = False
+        return result
+
+    def commit(self) -> None:
+        self._trans.commit()
+
+    def close(self) -> None:
+        """Roll back what is not committed and give the connection back (or drop it)."""
+        try:
+            if self._trans.is_active:
+                self._trans.rollback()
+        except sa_exc.DBAPIError:
+            pass  # a dead connection: nothing to roll back
+        finally:
+            self.conn.close()
 
 
 class PgStore:
@@ -119,7 +152,8 @@ class PgStore:
 
     def _connect(self) -> sa.Connection:
         """A connection; during an outage of a database reached before, retried with
-        backoff for up to :data:`OUTAGE_RETRY` seconds."""
+        backoff for up to :data:`OUTAGE_RETRY` seconds (the pool's ping finds the dead
+        ones a restart left)."""
         deadline: float | None = None
         wait, longest = OUTAGE_BACKOFF
         while True:
@@ -160,11 +194,16 @@ class PgStore:
         if self.closed:
             raise ArchiveError(f"the archive {self.shown!r} is closed")
         with self.lock:
+            tx: _Tx | None = None
             try:
-                with self._connect() as conn, conn.begin():
-                    yield _Tx(conn)
+                tx = _Tx(self)
+                yield tx
+                tx.commit()
             except sa_exc.DBAPIError as exc:
                 raise self._error(exc) from None  # the cause may quote the URL
+            finally:
+                if tx is not None:
+                    tx.close()
 
     def bulk_rows(self, db: _Tx, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """All rows of a large read: psycopg's binary protocol (``bytea`` arrives as is,
@@ -205,6 +244,13 @@ def _transient(exc: sa_exc.DBAPIError) -> bool:
     or a server shutting down or starting up (not a refused login or a missing database)."""
     state = getattr(exc.orig, "sqlstate", None)
     return state is None or state.startswith(_TRANSIENT_STATES)
+
+
+def _lost(exc: sa_exc.DBAPIError) -> bool:
+    """Whether a statement failed because its connection died (not for what it asked)."""
+    if exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) and _transient(exc)
 
 
 def _escape_at(url: str) -> str:

@@ -405,6 +405,27 @@ def test_reconnecting_waits_only_for_an_outage_of_a_database_reached_before(pg_u
         assert OUTAGE_RETRY == 15.0  # the README's figure
 
 
+def test_a_connection_killed_before_a_transactions_first_statement_is_replaced(pg_server, pg_url):
+    """The server ends the connection (a restart, a fail-over) after it left the pool:
+    the transaction's first statement runs on a new connection; a later one is never
+    replayed (the caller acted on what came before), so it fails."""
+
+    def kill(db) -> None:
+        pid = db.conn.connection.dbapi_connection.info.backend_pid
+        pg_server._psql_admin(f"SELECT pg_terminate_backend({pid}, 10000)")  # waits for it
+
+    with JobArchive(pg_url) as arc:
+        stays_down(arc)
+        with arc._store.begin() as db:
+            kill(db)
+            assert db.execute("SELECT 41 + 1").scalar() == 42  # replaced, not failed
+        with pytest.raises(ArchiveUnavailable), arc._store.begin() as db:
+            assert db.execute("SELECT 1").scalar() == 1
+            kill(db)
+            db.execute("SELECT 2")
+        assert arc.put(RUNNING, project_id=P)  # and the archive goes on
+
+
 def test_a_password_with_an_unescaped_at_connects_and_never_shows(pg_server):
     """``postgresql://user:pa@ss@host/db``: the host is after the last '@' (the masking
     rule), so the login works, and a wrong such password never shows a piece of it."""
