@@ -219,11 +219,9 @@ class Account:
                 if key in optional:
                     continue
                 at = f" line {self.line}" if self.line else ""
-                named = (
-                    f"environment variable {var}"
-                    if _SHOWN_VARIABLE.match(var)
-                    else ("the environment variable it names")
-                )  # a name not shaped like one may be a secret pasted there: not echoed
+                # a name not shaped like one may be a secret pasted there: not echoed
+                shown = _SHOWN_VARIABLE.match(var)
+                named = f"environment variable {var}" if shown else "the variable it names"
                 raise ConfigError(
                     f"{self.source}{at}: accounts.{self.name}.env.{key}: {named} is not set"
                 )
@@ -453,11 +451,9 @@ def _parse(data: dict[str, Any], lines: _Lines, name: str, *, require_projects: 
                                str(exc)) from None  # fmt: skip
             if endpoint is None:
                 if region not in REGION_DOMAINS:
-                    shown = (
-                        f"unknown region {region!r}"
-                        if _SHOWN_REGION.match(region)
-                        else ("unknown region")
-                    )  # a value not shaped like a region may be a secret: not echoed
+                    # a value not shaped like a region may be a secret: not echoed
+                    named = f" {region!r}" if _SHOWN_REGION.match(region) else ""
+                    shown = f"unknown region{named}"
                     raise fail(lines.of(ptable, i, "region"), f"{where}.region",
                                f"{shown}: check the spelling, or give its "
                                "endpoint = \"https://...\"")  # fmt: skip

@@ -488,7 +488,7 @@ SECRET = "s3cr3tZq9"  # a value pasted where a name or a setting belongs
          .replace('endpoint = "http://127.0.0.1:', 'name = "http://127.0.0.1:', 1),
          "line 9: accounts.prod.projects[0].region: unknown region"),
         (lambda t: t.replace('token = "T_PROD"', f'token = "{SECRET}"'),
-         "line 5: accounts.prod.env.token: the environment variable it names is not set"),
+         "line 5: accounts.prod.env.token: the variable it names is not set"),
         (lambda t: t.replace('env = { token = "T_PROD" }', f'profile = "{SECRET}"'),
          "line 5: accounts.prod.profile: no profile section in"),
         (lambda t: t.replace('endpoint = "http://127.0.0.1:', f'endpoint = "{SECRET}://x:', 1),
