@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import _startup  # noqa: F401  first: in rds-jobs, Ctrl-C while importing is one line
 from .archive import ArchiveError, ArchiveUnavailable, Coverage, JobArchive
 from .auth import AkSkAuth, PasswordAuth, TokenAuth, auth_from_env
 from .client import JobsClient, TokenBucket
@@ -28,6 +29,7 @@ from .exceptions import (
     InvalidRecordError,
     InvalidRecordWarning,
     JobNotFound,
+    LeaseLost,
     ProjectBusy,
     RateLimited,
     RdsJobError,
@@ -109,6 +111,7 @@ __all__ = [
     "JobExplorer",
     "JobNotFound",
     "JobsClient",
+    "LeaseLost",
     "PasswordAuth",
     "ProjectBusy",
     "RateLimited",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -40,6 +41,16 @@ PG_TYPES = {"key": 'TEXT COLLATE "C"', "bigint": "BIGINT", "blob": "BYTEA",
 BULK_WORK_MEM = "256MB"
 #: Seconds to wait for the server to answer a connection attempt.
 CONNECT_TIMEOUT = 10
+#: Seconds a database that was reached once is waited for when it stops answering (a
+#: restart, a fail-over, a short network cut): connecting is retried with backoff
+#: (:data:`OUTAGE_BACKOFF`) for this long, then :class:`ArchiveUnavailable`. A database
+#: down or refusing the login when first opened fails at once.
+OUTAGE_RETRY = 15.0
+#: The first and the longest wait between two connection attempts during an outage.
+OUTAGE_BACKOFF = (0.25, 2.0)
+#: SQLSTATE classes of a server that is going away or coming back (connection exception,
+#: admin/crash shutdown, "the database system is starting up"); a refused login is not.
+_TRANSIENT_STATES = ("08", "57P01", "57P02", "57P03")
 
 
 def _lock_key(name: str) -> int:
@@ -57,15 +68,48 @@ def _lock_key(name: str) -> int:
 
 
 class _Tx:
-    """One transaction on one connection; ``execute`` takes the archive's ``?`` SQL."""
+    """One transaction on one connection; ``execute`` takes the archive's ``?`` SQL.
 
-    __slots__ = ("conn",)
+    A connection found dead at the transaction's first statement (the server restarted
+    while it sat in the pool or while the statement was sent) is replaced, waiting for
+    the server as :meth:`PgStore._connect` does: nothing had been done in the
+    transaction, so running it on the new connection is the same transaction. Later
+    statements are never replayed (the caller acted on the earlier results)."""
 
-    def __init__(self, conn: sa.Connection) -> None:
-        self.conn = conn
+    __slots__ = ("_fresh", "_trans", "conn", "store")
+
+    def __init__(self, store: PgStore) -> None:
+        self.store = store
+        self.conn = store._connect()
+        self._trans = self.conn.begin()
+        self._fresh = True
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Any:
-        return self.conn.exec_driver_sql(sql.replace("?", "%s"), tuple(args))
+        sql, values = sql.replace("?", "%s"), tuple(args)
+        try:
+            result = self.conn.exec_driver_sql(sql, values)
+        except sa_exc.DBAPIError as exc:
+            if not (self._fresh and self.store.reached and _lost(exc)):
+                raise
+            self.close()  # the dead connection is dropped from the pool
+            self.conn = self.store._connect()
+            self._trans = self.conn.begin()
+            result = self.conn.exec_driver_sql(sql, values)
+        self._fresh = False
+        return result
+
+    def commit(self) -> None:
+        self._trans.commit()
+
+    def close(self) -> None:
+        """Roll back what is not committed and give the connection back (or drop it)."""
+        try:
+            if self._trans.is_active:
+                self._trans.rollback()
+        except sa_exc.DBAPIError:
+            pass  # a dead connection: nothing to roll back
+        finally:
+            self.conn.close()
 
 
 class PgStore:
@@ -86,7 +130,7 @@ class PgStore:
         self.shown = _masked(url)
         self._secrets = _passwords(url)
         try:
-            parsed = sa.make_url(url)
+            parsed = sa.make_url(_escape_at(url))
         except (sa_exc.ArgumentError, ValueError):
             raise ConfigError(f"not a database URL: {self.shown!r}") from None
         if not parsed.database:
@@ -103,6 +147,30 @@ class PgStore:
         )
         self.lock = threading.Lock()
         self.closed = False
+        self.reached = False  # whether a connection ever succeeded (then outages are waited)
+        self.clock, self.sleep = time.monotonic, time.sleep  # the outage wait's (tests inject)
+
+    def _connect(self) -> sa.Connection:
+        """A connection; during an outage of a database reached before, retried with
+        backoff for up to :data:`OUTAGE_RETRY` seconds (the pool's ping finds the dead
+        ones a restart left)."""
+        deadline: float | None = None
+        wait, longest = OUTAGE_BACKOFF
+        while True:
+            try:
+                conn = self.engine.connect()
+            except sa_exc.DBAPIError as exc:
+                if not self.reached or not _transient(exc):
+                    raise
+                now = self.clock()
+                deadline = now + OUTAGE_RETRY if deadline is None else deadline
+                if now >= deadline:
+                    raise
+                self.sleep(min(wait, deadline - now))
+                wait = min(wait * 2, longest)
+                continue
+            self.reached = True
+            return conn
 
     def _error(self, exc: sa_exc.DBAPIError) -> ArchiveError:
         """The driver's error as ours: its first line, the password scrubbed."""
@@ -126,11 +194,16 @@ class PgStore:
         if self.closed:
             raise ArchiveError(f"the archive {self.shown!r} is closed")
         with self.lock:
+            tx: _Tx | None = None
             try:
-                with self.engine.begin() as conn:
-                    yield _Tx(conn)
+                tx = _Tx(self)
+                yield tx
+                tx.commit()
             except sa_exc.DBAPIError as exc:
                 raise self._error(exc) from None  # the cause may quote the URL
+            finally:
+                if tx is not None:
+                    tx.close()
 
     def bulk_rows(self, db: _Tx, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """All rows of a large read: psycopg's binary protocol (``bytea`` arrives as is,
@@ -164,6 +237,41 @@ class PgStore:
         with self.lock:
             self.closed = True
             self.engine.dispose()
+
+
+def _transient(exc: sa_exc.DBAPIError) -> bool:
+    """Whether a failed connection attempt is an outage worth waiting for: no answer,
+    or a server shutting down or starting up (not a refused login or a missing database)."""
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state.startswith(_TRANSIENT_STATES)
+
+
+def _lost(exc: sa_exc.DBAPIError) -> bool:
+    """Whether a statement failed because its connection died (not for what it asked)."""
+    if exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) and _transient(exc)
+
+
+def _escape_at(url: str) -> str:
+    """The URL with every ``@`` before the host's (the last one before the path) escaped
+    as ``%40``: a password written with an unescaped ``@`` is then the password, and
+    the host is the host (the masking rule, :func:`archive._masked`, reads it the same
+    way; SQLAlchemy and libpq would otherwise take what follows the first ``@`` as host).
+
+    Examples
+    --------
+    >>> _escape_at("postgresql://bob:p@ss4u9k@127.0.0.1:5432/jobs?sslmode=require")
+    'postgresql://bob:p%40ss4u9k@127.0.0.1:5432/jobs?sslmode=require'
+    >>> _escape_at("postgresql://bob:pw@db/jobs"), _escape_at("postgresql://db/jobs")
+    ('postgresql://bob:pw@db/jobs', 'postgresql://db/jobs')
+    """
+    scheme, sep, rest = url.partition("://")
+    base, q, query = rest.partition("?")
+    creds, at, host = base.rpartition("@")
+    if not sep or not at or "@" not in creds:
+        return url
+    return f"{scheme}://{creds.replace('@', '%40')}@{host}{q}{query}"
 
 
 def _passwords(url: str) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -1076,11 +1076,17 @@ class JobArchive:
             if busy is None:
                 return Lease(self, project_id, holder, ttl)
             if time.monotonic() >= deadline:
-                raise ProjectBusy(project_id, *busy)
+                who, since, expires = busy
+                left = expires - time.time()  # a holder renews every ttl / 3
+                stale = ttl - left if left < ttl / 3 else None  # two renewals missed
+                raise ProjectBusy(
+                    project_id, who, since, stale_for=stale,
+                    expires=datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
+                )  # fmt: skip
             time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
 
-    def _try_claim(self, project_id: str, holder: str, ttl: float) -> tuple[str, str] | None:
-        """None when claimed; else (who holds it, since when)."""
+    def _try_claim(self, project_id: str, holder: str, ttl: float) -> tuple[str, str, float] | None:
+        """None when claimed; else (who holds it, since when, when its lease runs out)."""
         host, pid = socket.gethostname(), os.getpid()
         # Read-then-write under a lock every claimer of the project takes: SQLite's write
         # lock, or PostgreSQL's transaction-scoped advisory lock on the project (a row
@@ -1094,7 +1100,7 @@ class JobArchive:
             ).fetchone()
             now = time.time()
             if row is not None and row[4] > now and not _dead(row[1], row[2]):
-                return f"{row[1]} (pid {row[2]})", row[3]
+                return f"{row[1]} (pid {row[2]})", row[3], float(row[4])
             db.execute(
                 "INSERT INTO leases VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id)"
                 " DO UPDATE SET holder=excluded.holder, host=excluded.host,"
@@ -1111,6 +1117,14 @@ class JobArchive:
                 (time.time() + ttl, project_id, holder),
             )
             return cur.rowcount > 0
+
+    def _holder(self, project_id: str) -> str | None:
+        """Who holds the project's lease now (``host (pid N)``), or None."""
+        with self._store.begin() as db:
+            row = db.execute(
+                "SELECT host, pid FROM leases WHERE project_id = ?", (project_id,)
+            ).fetchone()
+        return f"{row[0]} (pid {row[1]})" if row is not None else None
 
     def _release(self, project_id: str, holder: str) -> None:
         with self._store.begin() as db:
@@ -1233,21 +1247,76 @@ def _dead(host: str, pid: int) -> bool:
 
 class Lease:
     """A held claim on a project (see :meth:`JobArchive.claim`); renews itself in a
-    background thread until :meth:`release` (or the end of a ``with`` block)."""
+    background thread until :meth:`release` (or the end of a ``with`` block).
+
+    A renewal that finds the lease taken over (this process stalled longer than the
+    lease, and another sync claimed the project) marks it :attr:`lost` and calls every
+    :meth:`on_lost` callback once: :func:`~rds_job_analytics.fetch.sync_jobs` stops its
+    client there, so no more API calls are spent on a project another sync now does.
+
+    Examples
+    --------
+    >>> arc = JobArchive(":memory:")
+    >>> lease = arc.claim("p")
+    >>> stopped = []
+    >>> lease.on_lost(lambda: stopped.append(True))
+    >>> lease.beat(), lease.lost
+    (True, False)
+    >>> _ = arc._release("p", lease.holder)  # another sync took the project over
+    >>> lease.beat(), lease.lost, stopped
+    (False, True, [True])
+    """
 
     def __init__(self, archive: JobArchive, project_id: str, holder: str, ttl: float) -> None:
         self.archive, self.project_id, self.holder, self.ttl = archive, project_id, holder, ttl
+        self.taken_by: str | None = None  # who held it when it was found lost
+        self._lost = threading.Event()
+        self._callbacks: list[Callable[[], object]] = []
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._heartbeat, daemon=True, name="lease")
         self._thread.start()
 
+    @property
+    def lost(self) -> bool:
+        """Whether a renewal found the lease taken over (then it is never renewed again)."""
+        return self._lost.is_set()
+
+    def on_lost(self, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` (from the heartbeat thread) when the lease is found lost;
+        at once when it is already."""
+        with self._lock:
+            if not self._lost.is_set():
+                self._callbacks.append(callback)
+                return
+        callback()
+
+    def beat(self) -> bool:
+        """Renew the lease once (the heartbeat does every ``ttl / 3`` seconds): True while
+        held; False when another sync holds the project now (:attr:`lost`). A renewal
+        that cannot reach the archive is no verdict: True, the next beat retries."""
+        if self._lost.is_set():
+            return False
+        try:
+            if self.archive._renew(self.project_id, self.holder, self.ttl):
+                return True
+        except (sqlite3.Error, ArchiveError):  # closed, a busy disk, a database restart
+            return True
+        try:
+            self.taken_by = self.archive._holder(self.project_id)
+        except (sqlite3.Error, ArchiveError):
+            pass
+        with self._lock:
+            self._lost.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+        return False
+
     def _heartbeat(self) -> None:
         while not self._stop.wait(self.ttl / 3):
-            try:
-                if not self.archive._renew(self.project_id, self.holder, self.ttl):
-                    return
-            except (sqlite3.Error, ArchiveError):  # closed, a busy disk, a database restart:
-                continue  # the next beat retries
+            if not self.beat():
+                return
 
     def release(self) -> None:
         """Give the project up (idempotent)."""

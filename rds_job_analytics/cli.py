@@ -466,6 +466,8 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     until = args.until.to_pydatetime() if args.until is not None else None
     if since is not None and until is not None and since >= until:  # before the archive
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
+    if since is not None and args.since > pd.Timestamp.now(tz="UTC"):  # nothing to list yet
+        raise ConfigError(f"--since {args.since} is in the future: the window is empty")
     _note_clamped_since(args)
     if args.fleet:
         return _sync_fleet(args, since, until)
@@ -524,28 +526,28 @@ def _note_clamped_since(args: argparse.Namespace) -> None:
 
 
 def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
-    from .fleet import load_fleet, sync_fleet
+    from .fleet import check_fleet, load_fleet, sync_fleet
 
     given = [o for o in ("project_id", "region", "endpoint", "iam_endpoint") if getattr(args, o)]
     if given:
         flags = ", ".join("--" + o.replace("_", "-") for o in given)
         raise ConfigError(f"{flags}: not with --fleet (the fleet file names every project)")
     fleet = load_fleet(args.fleet)  # every problem with it, before the archive is touched
-    for acct in fleet.accounts:  # and every credential: a missing variable touches nothing
-        acct.credentials()
+    options = {"max_workers": args.workers, "allow_http": args.allow_http}
+    # and every credential and endpoint: a refusal touches nothing (no archive, no quota)
+    check_fleet(fleet, client_options=options)
     with _archive(args, create=True) as archive:
         result = sync_fleet(
             fleet, archive, since=since, until=until, details=args.details, budget=args.budget,
             horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
-            wait=args.wait, rate_limit=args.rate_limit,
-            client_options={"max_workers": args.workers,
-                                            "allow_http": args.allow_http},
+            wait=args.wait, rate_limit=args.rate_limit, client_options=options,
         )  # fmt: skip
     n = len(result.outcomes)
     accounts = len({o.account for o in result.outcomes})
     print(f"fleet {args.fleet}: {n} project(s) in {accounts} account(s) -> {_shown(args.archive)}")
     print(result)
-    bad = [o for o in result.outcomes if o.status in ("failed", "partial")]
+    # a project skipped for a dead holder's lease was synced by nobody: said, and exit 1
+    bad = [o for o in result.outcomes if o.status in ("failed", "partial") or o.stale_lease]
     for o in bad:
         print(f"rds-jobs: {o.account}/{o.region} ({o.project_id}): {o.status}: "
               f"{cli_words(o.note)}", file=sys.stderr)  # fmt: skip
@@ -567,8 +569,8 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         if any(a.name == args.account for a in load_fleet(out).accounts):
             raise ConfigError(f"-o {out}: account {args.account!r} is in it already")
         before = Path(out).read_text(encoding="utf-8").rstrip("\n") + "\n\n"
-    if args.fleet:
-        account = load_fleet(args.fleet).account(args.account)
+    if args.fleet:  # a credentials-only [accounts.NAME] section: no projects yet
+        account = load_fleet(args.fleet, require_projects=False).account(args.account)
     else:  # the package's usual variables, named in the file written
         env = os.environ
         if env.get(ENV_AK) and env.get(ENV_SK):
@@ -594,15 +596,27 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         if before:  # the combined file must still be valid (a project in two accounts...)
             text = before + "\n".join(text.splitlines()[2:]) + "\n"  # minus the header
             load_fleet(text)
-        tmp = Path(f"{out}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        _replace_file(Path(out), text)
     regions = sorted({p["region"] for p in found})
     print(f"discovered {len(found)} project(s) of account {args.account!r} in "
           f"{len(regions)} region(s) ({', '.join(regions) or 'none'})"
           + ("" if out == "-" else f" -> {out}; review it, then rds-jobs sync --fleet {out}"),
           file=sys.stderr)  # fmt: skip
     return EXIT_OK if found else EXIT_PARTIAL
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` at once (a new file beside it, then renamed over): the
+    temporary file has a fresh random name, created exclusively, so a file or a symlink
+    planted at a predictable ``NAME.tmp`` is never written through."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -627,14 +641,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_sql(args: argparse.Namespace) -> int:
-    from .dataset import run_sql
+    from .dataset import SQL_MEMORY_LIMIT, run_sql
+
+    args.memory_limit = args.memory_limit or SQL_MEMORY_LIMIT
 
     out = _output(args.output, (".csv", ".parquet"), stdout=True) if args.output else None
     if args.archive is not None:
         with _archive(args, create=False) as archive:
-            df = run_sql(args.query, archive=archive)
+            df = run_sql(args.query, archive=archive, memory_limit=args.memory_limit)
     else:
-        df = run_sql(args.query, dataset=args.dataset)
+        df = run_sql(args.query, dataset=args.dataset, memory_limit=args.memory_limit)
     if out is None:
         with pd.option_context("display.max_rows", 200, "display.width", 200):
             print(df.to_string(index=False) if len(df.columns) else "(no result)")
@@ -1065,6 +1081,9 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--dataset", metavar="DIR", help="a dataset written by export --dataset")
     q.add_argument("-o", "--output", metavar="PATH",
                    help="write the result to .csv or .parquet ('-': CSV on stdout)")  # fmt: skip
+    q.add_argument("--memory-limit", metavar="SIZE", default=None,
+                   help="memory the query may use, e.g. 8GB (default: the package's "
+                   "dataset.SQL_MEMORY_LIMIT; Ctrl-C stops a query at once)")  # fmt: skip
     q.set_defaults(func=_cmd_sql)
 
     r = command(
@@ -1189,14 +1208,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         args = _parser().parse_args(argv)
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        if args.debug:
+            logging.getLogger("rds_job_analytics").setLevel(logging.DEBUG)
     except _UsageError as exc:
         exc.parser.print_usage(sys.stderr)
         print(f"{exc.parser.prog}: error: {exc.message}\n"
               f"(see {exc.parser.prog} --help)", file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if args.debug:
-        logging.getLogger("rds_job_analytics").setLevel(logging.DEBUG)
+    except KeyboardInterrupt:  # Ctrl-C while starting: one line, as at any other time
+        print("\nrds-jobs: interrupted while starting: nothing done", file=sys.stderr)
+        return EXIT_INTERRUPTED
     try:
         _expand_paths(args)
         with warnings.catch_warnings():

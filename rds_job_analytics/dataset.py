@@ -42,6 +42,7 @@ import hashlib
 import io
 import os
 import re
+import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -942,6 +943,11 @@ def combine_failure_rates(
 
 # -- SQL ------------------------------------------------------------------------------------
 _DUCKDB_HINT = "rds-jobs sql needs DuckDB: pip install 'rds-job-analytics[sql]'"
+#: Memory a :func:`run_sql` query may use (DuckDB's ``memory_limit``; its own default is
+#: 80% of the machine's RAM): past it the query fails naming the limit. ``rds-jobs sql
+#: --memory-limit`` (``memory_limit=``) raises it.
+SQL_MEMORY_LIMIT = "2GB"
+_MEMORY_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 
 
 def run_sql(
@@ -949,6 +955,7 @@ def run_sql(
     *,
     archive: str | Path | JobArchive | None = None,
     dataset: str | Path | None = None,
+    memory_limit: str = SQL_MEMORY_LIMIT,
 ) -> pd.DataFrame:
     """Run a DuckDB SQL query over an archive or a dataset, as the table ``jobs``.
 
@@ -972,6 +979,11 @@ def run_sql(
     dataset : str or Path, optional
         A folder written by :func:`export_dataset`. Exactly one of ``archive`` and
         ``dataset``.
+    memory_limit : str
+        What the query may use (``"2GB"``, ``"512MB"``; default :data:`SQL_MEMORY_LIMIT`).
+
+    The query runs in a worker thread: Ctrl-C (``KeyboardInterrupt``) interrupts DuckDB at
+    once and is raised again here, instead of waiting for the query to end.
 
     Returns
     -------
@@ -1000,6 +1012,8 @@ def run_sql(
     """
     if (archive is None) == (dataset is None):
         raise ConfigError("run_sql needs exactly one of archive= and dataset=")
+    if not isinstance(memory_limit, str) or not _MEMORY_SIZE.match(memory_limit):
+        raise ConfigError(f"memory_limit must be a size such as 2GB or 512MB, not {memory_limit!r}")
     try:
         import duckdb
     except ImportError as exc:  # pragma: no cover - duckdb is in the test extras
@@ -1020,12 +1034,39 @@ def run_sql(
         cols = ", ".join(f'"{c}"' for c in JOB_SCHEMA)
         con.execute(f"CREATE VIEW jobs AS SELECT {cols} FROM _rds_jobs_source")
         con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"SET memory_limit = '{memory_limit.strip()}'")
         con.execute("SET enable_external_access = false")
+        out: dict[str, Any] = {}
+        done = threading.Event()
+
+        def execute() -> None:  # in a worker: the main thread stays free for Ctrl-C
+            try:
+                result = con.sql(query)
+                out["frame"] = pd.DataFrame() if result is None else result.df()
+            except BaseException as exc:
+                out["error"] = exc
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=execute, name="rds-jobs-sql", daemon=True)
         try:
-            result = con.sql(query)
-            return pd.DataFrame() if result is None else result.df()
-        except duckdb.Error as exc:
-            raise SqlError(f"SQL error: {exc}") from exc
+            worker.start()
+            while not done.wait(0.1):  # short waits: a pending Ctrl-C is seen within 0.1 s
+                pass
+        except KeyboardInterrupt:
+            if worker.is_alive():
+                con.interrupt()  # DuckDB stops the query at its next check
+                done.wait()
+            raise
+        error = out.get("error")
+        if isinstance(error, duckdb.OutOfMemoryException):
+            raise SqlError(f"SQL error: {error} (the limit is memory_limit={memory_limit}; "
+                           "rds-jobs sql --memory-limit raises it)") from error  # fmt: skip
+        if isinstance(error, duckdb.Error):
+            raise SqlError(f"SQL error: {error}") from error
+        if error is not None:
+            raise error
+        return out["frame"]
     finally:
         con.close()
 

@@ -34,6 +34,7 @@ __all__ = [
     "InvalidRecordError",
     "InvalidRecordWarning",
     "JobNotFound",
+    "LeaseLost",
     "ProjectBusy",
     "RateLimited",
     "RdsJobError",
@@ -368,11 +369,75 @@ class ProjectBusy(RdsJobError):
     ----------
     project_id, holder, since : str
         The project, who holds it (``host (pid N)``) and since when (ISO time, UTC).
+    stale_for : float or None
+        Seconds since the holder last renewed its lease, when it missed two renewals in a
+        row (a holder that died on another machine, or stopped): the lease runs out by
+        itself at ``expires`` (ISO time, UTC). None while the holder renews.
+
+    Examples
+    --------
+    >>> e = ProjectBusy("p", "db1 (pid 7)", "2026-11-01T03:15:00", stale_for=52.0,
+    ...                 expires="2026-11-01T03:16:08")
+    >>> print(e)  # doctest: +NORMALIZE_WHITESPACE
+    project p is being synced by db1 (pid 7) since 2026-11-01T03:15:00; its lease was not
+    renewed for 52 s (its holder looks dead): it runs out at 2026-11-01T03:16:08
     """
 
-    def __init__(self, project_id: str, holder: str, since: str) -> None:
+    def __init__(
+        self,
+        project_id: str,
+        holder: str,
+        since: str,
+        *,
+        stale_for: float | None = None,
+        expires: str | None = None,
+    ) -> None:
         self.project_id, self.holder, self.since = project_id, holder, since
-        super().__init__(f"project {project_id} is being synced by {holder} since {since}")
+        self.stale_for, self.expires = stale_for, expires
+        text = f"project {project_id} is being synced by {holder} since {since}"
+        if stale_for is not None:
+            text += (f"; its lease was not renewed for {stale_for:.0f} s (its holder looks "
+                     f"dead): it runs out at {expires}")  # fmt: skip
+        super().__init__(text)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_busy, (self.project_id, self.holder, self.since, self.stale_for,
+                                self.expires))  # fmt: skip
+
+
+def _rebuild_busy(
+    project_id: str, holder: str, since: str, stale_for: float | None, expires: str | None
+) -> ProjectBusy:
+    return ProjectBusy(project_id, holder, since, stale_for=stale_for, expires=expires)
+
+
+class LeaseLost(RdsJobError):
+    """A sync lost its claim on its project while it ran (it stalled longer than the
+    lease, and another sync claimed the project): it stopped asking the API for that
+    project at once. What it committed stays; no sync window is recorded.
+
+    Attributes
+    ----------
+    project_id : str
+        The project.
+    holder : str or None
+        Who holds it now (``host (pid N)``), when known.
+
+    Examples
+    --------
+    >>> print(LeaseLost("p", "db2 (pid 9)"))  # doctest: +NORMALIZE_WHITESPACE
+    project p: this sync lost its lease (now held by db2 (pid 9)) and stopped; what it
+    archived is kept, no window is recorded
+    """
+
+    def __init__(self, project_id: str, holder: str | None = None) -> None:
+        self.project_id, self.holder = project_id, holder
+        now = f" (now held by {holder})" if holder else ""
+        super().__init__(f"project {project_id}: this sync lost its lease{now} and stopped; "
+                         "what it archived is kept, no window is recorded")  # fmt: skip
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LeaseLost, (self.project_id, self.holder))
 
 
 def without_secrets(exc: BaseException) -> BaseException:

@@ -33,7 +33,7 @@ import orjson
 import pandas as pd
 
 from ._validate import ERRORS_CHOICES, Errors, check_choice
-from .archive import ArchiveError, JobArchive
+from .archive import ArchiveError, JobArchive, Lease
 from .client import JobsClient
 from .exceptions import (
     AuthError,
@@ -41,6 +41,7 @@ from .exceptions import (
     FetchError,
     Interrupted,
     JobNotFound,
+    LeaseLost,
     RateLimited,
     RdsJobError,
     RecordsRejected,
@@ -292,6 +293,7 @@ def fetch_jobs(
         if bar is not None:
             bar.close()
     if lost:  # what was committed before stays; the caller learns the archive is gone
+        lost[0].committed = (0, sum(status[j] == "ok" for j in todo))  # type: ignore[attr-defined]
         raise lost[0]
     if archive is not None:
         _expire(archive, project, status, message, raw)
@@ -517,6 +519,12 @@ def sync_jobs(
     ------
     ProjectBusy
         Another sync (thread, process or machine) holds the project.
+    LeaseLost
+        This sync stalled longer than its lease and another sync claimed the project:
+        its client was stopped at once (no more calls), no window is recorded.
+
+    An error raised mid-sync carries ``committed``: (task records listed, jobs fetched)
+    that were archived before it (a summary counts them, not zeros).
 
     Examples
     --------
@@ -536,11 +544,20 @@ def sync_jobs(
     check_choice("details", details, get_args(Details))
     if budget is not None and budget < 0:
         raise ConfigError(f"budget must be >= 0 calls, not {budget!r}")
-    with archive.claim(client.project_id, wait=wait):
-        return _sync(
-            client, archive, since, until, overlap, details, detail_rule, budget, horizon,
-            errors, progress, account,
-        )  # fmt: skip
+    with archive.claim(client.project_id, wait=wait) as lease:
+        lease.on_lost(client.interrupt)  # not one more call on a project another sync does
+        try:
+            return _sync(
+                client, archive, since, until, overlap, details, detail_rule, budget, horizon,
+                errors, progress, account, lease,
+            )  # fmt: skip
+        except RdsJobError as exc:  # (a FetchError with errors="raise"...): say why it stopped
+            if lease.lost and not isinstance(exc, LeaseLost):
+                raise _lease_lost(lease, *getattr(exc, "committed", (0, 0))) from None
+            raise
+        finally:
+            if lease.lost:
+                client.resume()  # this project's work is over; the client is the caller's
 
 
 def _sync(
@@ -556,6 +573,7 @@ def _sync(
     errors: Errors,
     progress: bool | None,
     account: str | None,
+    lease: Lease,
 ) -> SyncResult:
     project = client.project_id
     now = datetime.now(UTC)  # one reading of the clock for the whole run
@@ -600,10 +618,13 @@ def _sync(
                 oldest = min(known) if oldest is None else min(oldest, *known)
                 if newest_first and oldest < since:  # every later page is older still
                     break
-    except ArchiveError:  # not a listing problem: the store is gone, stop asking the API
+    except ArchiveError as exc:  # not a listing problem: the store is gone, stop asking the API
+        exc.committed = (len(listed), 0)  # type: ignore[attr-defined]
         raise
     except RdsJobError as exc:
         partial = f"{type(exc).__name__}: {exc}"
+    if lease.lost:  # taken over while listing: the other sync does the rest
+        raise _lease_lost(lease, len(listed), 0)
     window_start = since
     if partial is not None:
         # Covered: what lies after the oldest job listed, and only when the list came
@@ -630,11 +651,17 @@ def _sync(
     wanted = _wanted_details(archive, project, details, detail_rule, oldest_kept)
     if budget is not None:
         wanted = wanted[:budget]
-    frame = fetch_jobs(
-        wanted, client=client, archive=archive, refresh="running", errors=errors,
-        progress=progress, account=account,
-    )  # fmt: skip
+    try:
+        frame = fetch_jobs(
+            wanted, client=client, archive=archive, refresh="running", errors=errors,
+            progress=progress, account=account,
+        )  # fmt: skip
+    except ArchiveError as exc:
+        exc.committed = (len(listed), getattr(exc, "committed", (0, 0))[1])  # type: ignore[attr-defined]
+        raise
     failed = int((~frame["fetch_status"].isin(FETCHED)).sum())
+    if lease.lost:  # taken over while fetching: no window is claimed
+        raise _lease_lost(lease, len(listed), int(frame["fetch_status"].isin(FETCHED).sum()))
     calls = client.calls - calls0
     if window_start < end:
         archive.record_sync(
@@ -668,6 +695,12 @@ def _page_frame(page: list[Any]) -> tuple[pd.DataFrame, list[datetime | None]]:
                 continue
             created[pos] = None if pd.isna(when) else when.to_pydatetime()
     return frame, created
+
+
+def _lease_lost(lease: Lease, listed: int, fetched: int) -> LeaseLost:
+    exc = LeaseLost(lease.project_id, lease.taken_by)
+    exc.committed = (listed, fetched)  # type: ignore[attr-defined]
+    return exc
 
 
 def _default_since(

@@ -80,6 +80,7 @@ __all__ = [
     "FleetProject",
     "FleetResult",
     "ProjectOutcome",
+    "check_fleet",
     "discover_projects",
     "fleet_toml",
     "load_fleet",
@@ -111,6 +112,51 @@ def _looks_like_a_variable(name: str) -> bool:
 
 
 _ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: Values of the fleet file a message may quote: an environment variable named the usual
+#: way (upper case, words joined by ``_``) and a region shaped like one. Anything else may
+#: be a secret pasted in the wrong place: messages name its file, line and key instead.
+_SHOWN_VARIABLE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_SHOWN_REGION = re.compile(r"^[a-z]{2}-[a-z]+-[0-9]{1,3}$")
+_SHOWN_PROFILE = re.compile(r"^[A-Za-z][A-Za-z_-]{0,31}$")
+#: Brackets a fleet file may nest (TOML arrays and inline tables); deeper is refused.
+MAX_NESTING = 32
+
+
+def _key_at(text: str, line: int | None) -> str:
+    """``"table.key: "`` of the key written on (or last before) ``line``, or ``""``."""
+    if line is None:
+        return ""
+    table, key = "", None
+    for raw in text.splitlines()[:line]:
+        raw = raw.strip()
+        if m := re.match(r"^\[\[?\s*([^\]]+?)\s*\]", raw):
+            table, key = _unquote(m.group(1)), None
+        elif m := re.match(r"""^("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""", raw):
+            key = _unquote(m.group(1))
+    return ".".join(p for p in (table, key) if p) + ": " if key else ""
+
+
+def _deepest_line(text: str) -> int | None:
+    """The first line where brackets nest deeper than :data:`MAX_NESTING` (strings
+    skipped roughly), for the error about a file too deeply nested to read."""
+    depth, quote = 0, ""
+    for n, line in enumerate(text.splitlines(), 1):
+        for ch in line:
+            if quote:
+                quote = "" if ch == quote else quote
+            elif ch in "\"'":
+                quote = ch
+            elif ch == "#":
+                break
+            elif ch in "[{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return n
+            elif ch in "]}":
+                depth -= 1
+    return None
+
+
 #: Where ``profile = "name"`` is read: a section of this INI file (keys as in ``env``).
 CREDENTIALS_FILE_ENV = "RDS_JOBS_CREDENTIALS_FILE"
 DEFAULT_CREDENTIALS_FILE = Path("~/.huaweicloud/credentials")
@@ -160,7 +206,9 @@ class Account:
         env = os.environ if environ is None else environ
         required, optional = AUTH_KINDS[self.auth]
         if self.profile is not None:
-            return _profile(self.name, self.profile, required, optional, env)
+            at = f" line {self.line}" if self.line else ""
+            where = f"{self.source}{at}: accounts.{self.name}.profile"
+            return _profile(where, self.profile, required, optional, env)
         out: dict[str, str] = {}
         for key in (*required, *optional):
             var = self.env.get(key)
@@ -171,9 +219,11 @@ class Account:
                 if key in optional:
                     continue
                 at = f" line {self.line}" if self.line else ""
+                # a name not shaped like one may be a secret pasted there: not echoed
+                shown = _SHOWN_VARIABLE.match(var)
+                named = f"environment variable {var}" if shown else "the variable it names"
                 raise ConfigError(
-                    f"{self.source}{at}: accounts.{self.name}.env.{key}: environment variable "
-                    f"{var} is not set"
+                    f"{self.source}{at}: accounts.{self.name}.env.{key}: {named} is not set"
                 )
             out[key] = value
         return out
@@ -241,7 +291,7 @@ def _unquote(dotted: str) -> str:
     return ".".join(p.strip().strip("\"'") for p in dotted.split("."))
 
 
-def load_fleet(source: str | Path) -> Fleet:
+def load_fleet(source: str | Path, *, require_projects: bool = True) -> Fleet:
     """Read and validate a fleet file (a path, or the TOML text itself).
 
     Every problem is a :class:`ConfigError` naming the file, the line and the key, found
@@ -255,6 +305,9 @@ def load_fleet(source: str | Path) -> Fleet:
     ----------
     source : str or Path
         A path to a ``.toml`` file, or TOML text (anything holding a newline).
+    require_projects : bool
+        Refuse an account without projects (what a sync needs); ``False`` for discovery,
+        where a credentials-only ``[accounts.NAME]`` section is all there is yet.
 
     Returns
     -------
@@ -287,10 +340,19 @@ def load_fleet(source: str | Path) -> Fleet:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{name}: not valid TOML: {exc}") from None
-    return _parse(data, _Lines(text), name)
+    except RecursionError:
+        data = None
+    deep = _deepest_line(text)
+    if data is None or deep is not None:
+        at = f" line {deep}" if deep else ""
+        raise ConfigError(
+            f"{name}{at}: {_key_at(text, deep)}nested deeper than {MAX_NESTING} brackets: "
+            "not a fleet file"
+        )
+    return _parse(data, _Lines(text), name, require_projects=require_projects)
 
 
-def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
+def _parse(data: dict[str, Any], lines: _Lines, name: str, *, require_projects: bool) -> Fleet:
     def fail(line: int | None, where: str, msg: str) -> ConfigError:
         return ConfigError(f"{name}{f' line {line}' if line else ''}: {where}: {msg}")
 
@@ -320,9 +382,9 @@ def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
                 raise fail(lines.of(table, None, key), f"{table}.{key}", hint)
             del value
         kind = body.get("auth")
-        if kind not in AUTH_KINDS:
+        if not isinstance(kind, str) or kind not in AUTH_KINDS:  # the value is not echoed
             raise fail(lines.of(table, None, "auth"), f"{table}.auth",
-                       f"must be one of {', '.join(AUTH_KINDS)}, not {kind!r}")  # fmt: skip
+                       f"must be one of {', '.join(AUTH_KINDS)}")  # fmt: skip
         env, profile = body.get("env"), body.get("profile")
         if (env is None) == (profile is None):
             raise fail(at, table, 'give exactly one of env = { ... } or profile = "NAME"')
@@ -354,9 +416,11 @@ def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
         rate = body.get("rate_limit", DEFAULT_RATE_LIMIT)
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e6:
             raise fail(lines.of(table, None, "rate_limit"), f"{table}.rate_limit",
-                       f"must be a number of calls per second > 0, not {rate!r}")  # fmt: skip
+                       "must be a number of calls per second > 0 and < 1000000")  # fmt: skip
         projects_data = body.get("projects", [])
-        if not isinstance(projects_data, list) or not projects_data:
+        if not isinstance(projects_data, list):
+            raise fail(at, f"{table}.projects", "must be [[" + table + ".projects]] tables")
+        if not projects_data and require_projects:
             raise fail(at, f"{table}.projects", "no projects: add [[" + table + ".projects]]")
         projects = []
         for i, proj in enumerate(projects_data):
@@ -377,7 +441,7 @@ def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
                 raise fail(pat, f"{where}.region", 'required (e.g. "cn-north-4")')
             if not isinstance(pid, str) or not PROJECT_ID_SHAPE.fullmatch(pid):
                 raise fail(lines.of(ptable, i, "project_id") or pat, f"{where}.project_id",
-                           f"must be the project's 32-character ID, not {pid!r}")  # fmt: skip
+                           "must be the project's 32-character ID (hex digits)")  # fmt: skip
             endpoint = proj.get("endpoint")
             if endpoint is not None:
                 try:
@@ -387,8 +451,11 @@ def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
                                str(exc)) from None  # fmt: skip
             if endpoint is None:
                 if region not in REGION_DOMAINS:
+                    # a value not shaped like a region may be a secret: not echoed
+                    named = f" {region!r}" if _SHOWN_REGION.match(region) else ""
+                    shown = f"unknown region{named}"
                     raise fail(lines.of(ptable, i, "region"), f"{where}.region",
-                               f"unknown region {region!r}: check the spelling, or give its "
+                               f"{shown}: check the spelling, or give its "
                                "endpoint = \"https://...\"")  # fmt: skip
                 endpoint = endpoint_for(region)
             line = lines.of(ptable, i, "project_id") or pat
@@ -414,33 +481,35 @@ def _parse(data: dict[str, Any], lines: _Lines, name: str) -> Fleet:
 
 
 def _profile(
-    account: str,
+    where: str,
     profile: str,
     required: tuple[str, ...],
     optional: tuple[str, ...],
     env: Mapping[str, str],
 ) -> dict[str, str]:
     path = Path(env.get(CREDENTIALS_FILE_ENV) or DEFAULT_CREDENTIALS_FILE).expanduser()
+    # a name not shaped like one may be a secret pasted there: the key names it instead
+    section_name = f"[{profile}]" if _SHOWN_PROFILE.match(profile) else "section"
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with path.open(encoding="utf-8") as fh:
             parser.read_file(fh)
     except FileNotFoundError:
         raise ConfigError(
-            f"account {account!r}: profile {profile!r}: no credentials file at {str(path)!r} "
+            f"{where}: no credentials file at {str(path)!r} "
             f"(set {CREDENTIALS_FILE_ENV} to use another)"
         ) from None
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
         raise ConfigError(
-            f"account {account!r}: cannot read credentials file {str(path)!r}: {type(exc).__name__}"
+            f"{where}: cannot read credentials file {str(path)!r}: {type(exc).__name__}"
         ) from None
     if not parser.has_section(profile):
-        raise ConfigError(f"account {account!r}: no profile [{profile}] in {str(path)!r}")
+        raise ConfigError(f"{where}: no profile {section_name} in {str(path)!r}")
     section = parser[profile]
     missing = [k for k in required if not section.get(k)]
     if missing:
         raise ConfigError(
-            f"account {account!r}: profile [{profile}] in {str(path)!r} lacks {', '.join(missing)}"
+            f"{where}: profile {section_name} in {str(path)!r} lacks {', '.join(missing)}"
         )
     return {k: section[k] for k in (*required, *optional) if section.get(k)}
 
@@ -466,6 +535,9 @@ class ProjectOutcome:
     gaps: int = 0
     note: str = ""
     result: SyncResult | None = field(default=None, repr=False)
+    stale_lease: bool = False
+    """Skipped for a lease its holder stopped renewing (dead, on another machine): nobody
+    synced the project (the CLI exits 1)."""
 
 
 @dataclass
@@ -483,8 +555,11 @@ class FleetResult:
 
     @property
     def complete(self) -> bool:
-        """Whether every project synced fully (skipped ones were synced by another run)."""
-        return all(o.status in ("ok", "skipped") for o in self.outcomes)
+        """Whether every project synced fully (skipped ones were synced by another run;
+        not one skipped for a dead holder's lease)."""
+        return all(
+            o.status == "ok" or (o.status == "skipped" and not o.stale_lease) for o in self.outcomes
+        )
 
     def table(self) -> pd.DataFrame:
         """One row per project: account, region, project_id, status, listed, fetched,
@@ -572,9 +647,9 @@ def sync_fleet(
     """
     if not isinstance(fleet, Fleet):
         fleet = load_fleet(fleet)
-    options = {"max_workers": 4, **(client_options or {})}
-    # Everything that can be wrong with the set-up, before any call.
-    clients: list[tuple[FleetProject, JobsClient]] = []
+    # Everything that can be wrong with the set-up, before any call and before any quota
+    # file is made (a refusal touches nothing).
+    clients = _clients(fleet, environ, client_options)
     buckets: list[Any] = []
     try:
         for acct in fleet.accounts:
@@ -586,19 +661,9 @@ def sync_fleet(
                 else bucket_for(archive, acct.identity(creds), rate)
             )
             buckets.append(bucket)
-            for proj in acct.projects:
-                try:
-                    client = JobsClient(
-                        proj.project_id, region=proj.region, endpoint=proj.endpoint,
-                        auth=acct.make_auth(creds), **options,
-                    )  # fmt: skip
-                except ConfigError as exc:
-                    at = f" line {proj.line}" if proj.line else ""
-                    raise ConfigError(
-                        f"{fleet.source}{at}: {proj.account}/{proj.region}: {exc}"
-                    ) from None
-                client.bucket = bucket  # one quota for all of the account's projects
-                clients.append((proj, client))
+            for proj, client in clients:
+                if proj.account == acct.name:
+                    client.bucket = bucket  # one quota for all of the account's projects
     except BaseException:
         for _, c in clients:
             c.close()
@@ -620,9 +685,14 @@ def sync_fleet(
             )  # fmt: skip
         except ProjectBusy as exc:
             out.status, out.note = "skipped", f"being synced by {exc.holder} since {exc.since}"
+            if exc.stale_for is not None:  # not synced by anyone: a dead holder's lease
+                out.stale_lease = True
+                out.note += (f"; its lease was not renewed for {exc.stale_for:.0f} s (its "
+                             f"holder looks dead): it runs out at {exc.expires}, rerun then")  # fmt: skip
             return
-        except RdsJobError as exc:
+        except RdsJobError as exc:  # a lost lease, the archive gone...: what was committed
             out.status, out.note = "failed", f"{type(exc).__name__}: {exc}"
+            out.listed, out.fetched = getattr(exc, "committed", (0, 0))  # counts, not zeros
             out.calls = client.calls
             return
         out.result = res
@@ -670,6 +740,67 @@ def sync_fleet(
         for _, c in clients:
             c.close()
     return FleetResult([outcomes[p.project_id] for p, _ in clients])
+
+
+def _clients(
+    fleet: Fleet, environ: Mapping[str, str] | None, client_options: Mapping[str, Any] | None
+) -> list[tuple[FleetProject, JobsClient]]:
+    """Every project's client (credentials read, endpoints and options checked): no
+    call, no file. :class:`ConfigError` naming the file, line and project otherwise."""
+    options = {"max_workers": 4, **(client_options or {})}
+    clients: list[tuple[FleetProject, JobsClient]] = []
+    try:
+        for acct in fleet.accounts:
+            creds = acct.credentials(environ)
+            for proj in acct.projects:
+                try:
+                    client = JobsClient(
+                        proj.project_id, region=proj.region, endpoint=proj.endpoint,
+                        auth=acct.make_auth(creds), **options,
+                    )  # fmt: skip
+                except ConfigError as exc:
+                    at = f" line {proj.line}" if proj.line else ""
+                    raise ConfigError(
+                        f"{fleet.source}{at}: {proj.account}/{proj.region}: {exc}"
+                    ) from None
+                clients.append((proj, client))
+    except BaseException:
+        for _, c in clients:
+            c.close()
+        raise
+    return clients
+
+
+def check_fleet(
+    fleet: Fleet,
+    *,
+    environ: Mapping[str, str] | None = None,
+    client_options: Mapping[str, Any] | None = None,
+) -> None:
+    """Everything :func:`sync_fleet` checks before its first call, without an archive:
+    every credential is set and every project's client can be built (a plain-http
+    endpoint, a bad option...). Nothing is called, opened or created; a problem is a
+    :class:`ConfigError` naming the file, the line and the key. The CLI runs it before it
+    opens the archive, so a refusal leaves no archive and no quota folder behind.
+
+    Examples
+    --------
+    >>> fleet = load_fleet('''
+    ... [accounts.prod]
+    ... auth = "token"
+    ... env = { token = "PROD_TOKEN" }
+    ... [[accounts.prod.projects]]
+    ... region = "cn-north-4"
+    ... project_id = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    ... endpoint = "http://rds.example"
+    ... ''')
+    >>> check_fleet(fleet, environ={"PROD_TOKEN": "t"})
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: <fleet> line 7: prod/cn-north-4: refusing plain http ...
+    """
+    for _, client in _clients(fleet, environ, client_options):
+        client.close()
 
 
 # -- discovery -------------------------------------------------------------------------

@@ -274,10 +274,35 @@ def own_server():
     server.stop()
 
 
+class FakeClock:
+    """The outage wait's clock and sleep (``PgStore.clock``/``.sleep``): sleeping moves
+    the clock on at once, and ``on_sleep`` runs at each sleep (e.g. to restart the server)."""
+
+    def __init__(self, on_sleep=None) -> None:
+        self.now, self.slept, self.on_sleep = 1000.0, [], on_sleep
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        if self.on_sleep is not None:
+            self.on_sleep()
+
+
+def stays_down(arc: JobArchive) -> FakeClock:
+    """The outage outlasts the reconnection window, without waiting for it really."""
+    fake = FakeClock()
+    arc._store.clock, arc._store.sleep = fake.clock, fake.sleep
+    return fake
+
+
 @pytest.mark.slow
 def test_a_write_to_a_database_gone_down_raises_and_a_restart_is_survived(own_server):
     url = own_server.create_database()
     with JobArchive(url) as arc:
+        stays_down(arc)
         assert arc.put(RUNNING, project_id=P)
         own_server.pause()
         with pytest.raises(ArchiveUnavailable) as err:
@@ -309,6 +334,7 @@ def test_a_sync_that_loses_its_database_while_listing_stops_asking(own_server, m
     url = own_server.create_database()
     jobs = load_sample(raw=True)
     with Emulator(jobs, retention_days=None) as emu, JobArchive(url) as arc:
+        stays_down(arc)
         client = emu.client()
         pages = client.list_task_pages
         seen = []
@@ -339,6 +365,7 @@ def test_a_sync_that_loses_its_database_while_fetching_details_stops_asking(own_
     url = own_server.create_database()
     jobs = load_sample(raw=True)[:40]
     with Emulator(jobs, retention_days=None) as emu, JobArchive(url) as arc:
+        stays_down(arc)
         client = emu.client(max_workers=1)
         put, puts = arc.put, []
 
@@ -354,6 +381,109 @@ def test_a_sync_that_loses_its_database_while_fetching_details_stops_asking(own_
                       until=datetime(2026, 11, 15, tzinfo=UTC), horizon=None, details="all")  # fmt: skip
         assert len(puts) == 6  # nothing fetched after the outage
         assert emu.counts.get("jobs", 0) <= 6 + 1  # the call in flight, at most
+
+
+@pytest.mark.slow
+def test_a_short_outage_is_waited_for_and_a_long_one_is_not(own_server):
+    """A database restarting mid-sync (a few seconds) costs a wait, not the run: the
+    write goes through once it is back; one that stays down past OUTAGE_RETRY fails."""
+    from rds_job_analytics._pgarchive import OUTAGE_RETRY
+
+    url = own_server.create_database()
+    with JobArchive(url) as arc:
+        assert arc.put(RUNNING, project_id=P)
+        fake = FakeClock(on_sleep=lambda: len(fake.slept) == 3 and own_server.resume())
+        arc._store.clock, arc._store.sleep = fake.clock, fake.sleep
+        own_server.pause()
+        assert arc.put(DONE, project_id=P)  # waited (three attempts refused), then written
+        assert len(fake.slept) == 3 and sum(fake.slept) < OUTAGE_RETRY
+        assert arc.statuses(P) == {"j1": "Completed"}
+        fake = stays_down(arc)
+        own_server.pause()
+        with pytest.raises(ArchiveUnavailable):
+            arc.put(RUNNING, project_id="q" * 32)
+        assert sum(fake.slept) == pytest.approx(OUTAGE_RETRY)  # the whole window, no more
+        assert max(fake.slept) <= 2.0  # backoff capped: a quick return is noticed
+        own_server.resume()
+
+
+def _refused(transient: bool):
+    """What SQLAlchemy raises when psycopg cannot connect (no answer) or is refused."""
+    import psycopg
+    import sqlalchemy.exc as sa_exc
+
+    orig = psycopg.OperationalError("connection failed: Connection refused")
+    if not transient:
+        orig = psycopg.errors.InvalidPassword("password authentication failed for user")
+    return sa_exc.OperationalError("SELECT 1", {}, orig)
+
+
+def test_reconnecting_waits_only_for_an_outage_of_a_database_reached_before(pg_url, monkeypatch):
+    from rds_job_analytics._pgarchive import OUTAGE_RETRY
+
+    with JobArchive(pg_url) as arc:
+        store = arc._store
+        fake = stays_down(arc)
+        connect, failures = store.engine.connect, []
+
+        def flaky():  # the first four attempts meet a database that is down
+            if len(failures) < 4:
+                failures.append(1)
+                raise _refused(True)
+            return connect()
+
+        monkeypatch.setattr(store.engine, "connect", flaky)
+        assert arc.put(RUNNING, project_id=P)  # four refusals waited out
+        assert fake.slept == [0.25, 0.5, 1.0, 2.0]
+        monkeypatch.setattr(store.engine, "connect", lambda: (_ for _ in ()).throw(_refused(False)))
+        fake.slept.clear()
+        with pytest.raises(ArchiveUnavailable, match="password authentication failed"):
+            arc.put(DONE, project_id=P)  # a refused login: no waiting
+        assert fake.slept == []
+        assert OUTAGE_RETRY == 15.0  # the README's figure
+
+
+def test_a_connection_killed_before_a_transactions_first_statement_is_replaced(pg_server, pg_url):
+    """The server ends the connection (a restart, a fail-over) after it left the pool:
+    the transaction's first statement runs on a new connection; a later one is never
+    replayed (the caller acted on what came before), so it fails."""
+
+    def kill(db) -> None:
+        pid = db.conn.connection.dbapi_connection.info.backend_pid
+        pg_server._psql_admin(f"SELECT pg_terminate_backend({pid}, 10000)")  # waits for it
+
+    with JobArchive(pg_url) as arc:
+        stays_down(arc)
+        with arc._store.begin() as db:
+            kill(db)
+            assert db.execute("SELECT 41 + 1").scalar() == 42  # replaced, not failed
+        with pytest.raises(ArchiveUnavailable), arc._store.begin() as db:
+            assert db.execute("SELECT 1").scalar() == 1
+            kill(db)
+            db.execute("SELECT 2")
+        assert arc.put(RUNNING, project_id=P)  # and the archive goes on
+
+
+def test_a_password_with_an_unescaped_at_connects_and_never_shows(pg_server):
+    """``postgresql://user:pa@ss@host/db``: the host is after the last '@' (the masking
+    rule), so the login works, and a wrong such password never shows a piece of it."""
+    import uuid
+
+    role, password = "at_" + uuid.uuid4().hex[:8], "pa@ss/4u9k"
+    pg_server._psql_admin(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    db = pg_server.create_database()
+    pg_server._psql_admin(f'ALTER DATABASE "{db.rsplit("/", 1)[1]}" OWNER TO {role}')
+    url = f"postgresql://{role}:{password}@127.0.0.1:{pg_server.port}/{db.rsplit('/', 1)[1]}"
+    with JobArchive.open(url, create=True) as arc:
+        assert arc.put(RUNNING, project_id=P)
+        assert "4u9k" not in repr(arc) and "ss/" not in repr(arc)
+    wrong = url.replace(password, "wr@ng/4u9k")
+    with pytest.raises(ArchiveUnavailable, match="password authentication failed") as err:
+        JobArchive(wrong)
+    said = everything_said(err.value)
+    assert f"127.0.0.1:{pg_server.port}/" in said
+    for piece in ("4u9k", "wr@ng", "ng/"):
+        assert piece not in said
 
 
 def test_jobarchive_path_never_creates_a_folder_for_a_path_like_url(tmp_path, monkeypatch):

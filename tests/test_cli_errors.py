@@ -9,6 +9,7 @@ import io
 import re
 import shlex
 import socket
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -659,3 +660,58 @@ def test_an_archive_that_cannot_be_created_is_a_failure(capsys, emu, tmp_path):
     assert err.strip() == (f"rds-jobs: cannot create the archive '{blocker / 'a.sqlite'}': "
                            f"'{blocker}' is not a folder")  # fmt: skip
     assert blocker.read_text() == ""
+
+
+# -- Ctrl-C while the command line starts ---------------------------------------------------
+def test_ctrl_c_while_parsing_the_arguments_is_one_line_and_130(capsys, monkeypatch):
+    def interrupted_parser():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_parser", interrupted_parser)
+    assert main(["sync", "--help"]) == 130
+    assert capsys.readouterr().err.strip() == "rds-jobs: interrupted while starting: nothing done"
+
+
+def _start_rds_jobs_and_press_ctrl_c_while(importing: str) -> Any:
+    """Run ``rds-jobs`` as its console script does (``from rds_job_analytics.cli import
+    main``, ``sys.argv[0]`` the script's path), with Ctrl-C arriving while Python imports
+    ``importing`` (a finder raises KeyboardInterrupt there: no timing involved)."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+sys.argv[0] = "/opt/rds-jobs/bin/rds-jobs"
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == {importing!r}:
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+from rds_job_analytics.cli import main
+sys.exit(main())
+"""
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+
+
+@pytest.mark.parametrize("importing", ["pandas", "requests"])
+def test_ctrl_c_while_importing_is_one_line_and_no_traceback(importing):
+    proc = _start_rds_jobs_and_press_ctrl_c_while(importing)
+    assert proc.stderr.strip() == "rds-jobs: interrupted while starting: nothing done", proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode in (130, -2)  # Python exits by SIGINT, as for any Ctrl-C
+
+
+def test_the_quiet_start_is_for_the_command_line_only():
+    import sys
+
+    from rds_job_analytics import _startup
+
+    hook = sys.excepthook
+    assert _startup.install("/usr/bin/python3") is False and sys.excepthook is hook
+    assert "rds-jobs" in _startup.CLI_NAMES  # the console script's name, as pyproject says
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'rds-jobs = "rds_job_analytics.cli:main"' in pyproject

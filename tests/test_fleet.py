@@ -453,3 +453,121 @@ def test_sync_fleet_on_either_backend_shares_the_quota_where_the_archive_lives(
     made = (tmp_path / QUOTA_FOLDER).exists()
     assert made == archive_url.endswith(".sqlite"), archive_url
     assert not list(tmp_path.glob("postgresql*"))
+
+
+# -- a lease lost while syncing, a lease whose holder died elsewhere -------------------------
+def _take_over(arc: JobArchive, project_id: str, *, expires_in: float = 3600.0) -> None:
+    """Another machine's sync holds the project now (what a claim after our lease ran out
+    writes)."""
+    with arc._store.begin() as db:
+        db.execute(
+            "INSERT INTO leases VALUES (?, 'other:1:x', 'elsewhere', 4242, ?, ?)"
+            " ON CONFLICT (project_id) DO UPDATE SET holder = excluded.holder,"
+            " host = excluded.host, pid = excluded.pid, expires_at = excluded.expires_at",
+            (project_id, "2026-12-01T00:00:00+00:00", time.time() + expires_in),
+        )
+
+
+def _lose_the_lease_at_call(monkeypatch, n: int, project_id: str = P1) -> dict:
+    """Make the ``n``-th per-job call of ``project_id`` find its lease taken over: the
+    project is claimed by another machine and the heartbeat's next renewal runs then (no
+    waiting for the real heartbeat). Returns what was seen."""
+    from rds_job_analytics.client import JobsClient
+
+    seen: dict = {"leases": [], "asked": 0}
+    claim, get_job = JobArchive.claim, JobsClient.get_job
+
+    def spy_claim(self, pid, **kwargs):
+        lease = claim(self, pid, **kwargs)
+        if pid == project_id:
+            seen["leases"].append((self, lease))
+        return lease
+
+    def get_job_then_lost(self, job_id, *args, **kwargs):
+        if self.project_id == project_id:
+            seen["asked"] += 1
+            if seen["asked"] == n:
+                arc, lease = seen["leases"][-1]
+                _take_over(arc, project_id)
+                seen["renewed"] = lease.beat()  # the heartbeat's next renewal
+        return get_job(self, job_id, *args, **kwargs)
+
+    monkeypatch.setattr(JobArchive, "claim", spy_claim)
+    monkeypatch.setattr(JobsClient, "get_job", get_job_then_lost)
+    return seen
+
+
+def test_a_sync_that_loses_its_lease_stops_calling_at_once(archive_url, monkeypatch):
+    from rds_job_analytics import LeaseLost
+
+    jobs = generate_jobs(40, seed=7, quirk_rate=0)
+    seen = _lose_the_lease_at_call(monkeypatch, 3)
+    with (
+        Emulator(jobs, project_id=P1, retention_days=None) as emu,
+        JobArchive.open(archive_url, create=True) as arc,
+        emu.client(max_workers=1) as client,
+    ):
+        with pytest.raises(LeaseLost) as err:
+            sync_jobs(client, arc, since=SINCE, until=UNTIL, horizon=None, details="all",
+                      progress=False, errors="ignore")  # fmt: skip
+        assert seen["renewed"] is False and seen["leases"][0][1].lost
+        assert emu.counts.get("jobs") == 2  # the third call was never sent, nor any after
+        assert "now held by elsewhere (pid 4242)" in str(err.value)
+        assert err.value.committed == (40, 2)
+        assert arc.syncs().empty  # no window claimed: the other sync records its own
+        assert not client.interrupted  # the caller's client is usable again
+
+
+def test_sync_fleet_reports_a_lost_lease_and_the_others_finish(emulators, tmp_path, monkeypatch):
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    _lose_the_lease_at_call(monkeypatch, 2)
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        res = sync_fleet(fleet, arc, environ=ENV, since=SINCE, until=UNTIL, horizon=None,
+                         details="all", client_options={"max_workers": 1})  # fmt: skip
+    by = res.table().set_index("project_id")
+    assert by.loc[P1, "status"] == "failed" and "lost its lease" in by.loc[P1, "note"]
+    assert "elsewhere (pid 4242)" in by.loc[P1, "note"]
+    assert emulators[P1].counts.get("jobs") == 1  # stopped at the lost renewal
+    assert (by.loc[P1, "listed"], by.loc[P1, "fetched"]) == (60, 1)  # what it committed
+    assert by.loc[P2, "status"] == by.loc[P3, "status"] == "ok"
+    assert not res.complete
+
+
+def test_a_lease_its_holder_stopped_renewing_is_named_as_dead(archive_url):
+    with JobArchive.open(archive_url, create=True) as arc:
+        _take_over(arc, P1, expires_in=5)  # renewed 55 s ago: two renewals missed
+        with pytest.raises(ProjectBusy) as err:
+            arc.claim(P1)
+        assert err.value.stale_for is not None and 50 < err.value.stale_for < 60
+        assert "looks dead" in str(err.value) and "runs out at" in str(err.value)
+        _take_over(arc, P1, expires_in=50)  # renewed 10 s ago: alive
+        with pytest.raises(ProjectBusy) as err:
+            arc.claim(P1)
+        assert err.value.stale_for is None and "looks dead" not in str(err.value)
+
+
+def test_a_fleet_summary_counts_what_was_committed_before_the_archive_failed(
+    emulators, archive_url, monkeypatch
+):
+    """The database goes away during one project's per-job calls: its row says failed,
+    with the task records and jobs committed before (not "listed 0 fetched 0")."""
+    from rds_job_analytics.archive import ArchiveUnavailable
+
+    put, puts = JobArchive.put, []
+
+    def put_then_outage(self, blob, *, project_id, **kwargs):
+        if project_id == P1:
+            puts.append(1)
+            if len(puts) > 5:  # five responses of P1 committed, then the database is gone
+                raise ArchiveUnavailable("the archive database db:5432/x is unavailable: gone")
+        return put(self, blob, project_id=project_id, **kwargs)
+
+    monkeypatch.setattr(JobArchive, "put", put_then_outage)
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    with JobArchive.open(archive_url, create=True) as arc:
+        res = sync_fleet(fleet, arc, environ=ENV, since=SINCE, until=UNTIL, horizon=None,
+                         details="all", budget=10, client_options={"max_workers": 1})  # fmt: skip
+    by = res.table().set_index("project_id")
+    assert by.loc[P1, "status"] == "failed" and "ArchiveUnavailable" in by.loc[P1, "note"]
+    assert (by.loc[P1, "listed"], by.loc[P1, "fetched"]) == (60, 5)
+    assert by.loc[P2, "status"] == by.loc[P3, "status"] == "ok"

@@ -365,3 +365,189 @@ def test_the_emulator_command_takes_aksk_credentials(capsys, tmp_path, monkeypat
     assert main(["emulator", "--port", "0"]) == 0
     assert results["sync"] == 0
     assert len(JobArchive.open(tmp_path / "jobs.sqlite")) > 0
+
+
+# -- discovery of a second account, as the README says it ------------------------------
+def _readme_line(needle: str) -> list[str]:
+    """The README's command line holding ``needle``, split as the shell would (minus
+    ``rds-jobs``)."""
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    (line,) = [
+        x.strip() for x in readme.splitlines() if needle in x and x.strip().startswith("rds-jobs")
+    ]
+    words = shlex.split(line, comments=True)
+    assert words[0] == "rds-jobs"
+    return words[1:]
+
+
+def test_discover_a_second_account_from_a_credentials_only_section_the_readme_way(
+    tmp_path, capsys, monkeypatch
+):
+    """README: a credentials-only ``[accounts.dr]`` section is enough for
+    ``rds-jobs projects discover --account dr --fleet dr-credentials.toml -o fleet.toml
+    --append`` (it used to exit 64, "accounts.dr.projects: no projects")."""
+    from rds_job_analytics.auth import ENV_AK, ENV_SK
+    from rds_job_analytics.emulator import demo_fleet
+
+    demo = demo_fleet()
+    for k, v in demo.env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv(ENV_AK, demo.env["RDS_JOBS_PROD_AK"])
+    monkeypatch.setenv(ENV_SK, demo.env["RDS_JOBS_PROD_SK"])
+    monkeypatch.chdir(tmp_path)
+    with demo.emulator as emu:
+        first = _readme_line("discover --account prod -o fleet.toml")
+        assert main([*first, "--iam-endpoint", emu.url]) == 0  # no network: the emulator's IAM
+        # the second account: its own variables, in a section written by hand
+        (tmp_path / "dr-credentials.toml").write_text(
+            '[accounts.dr]\nauth = "token"\nenv = { token = "RDS_JOBS_ANALYTICS_TOKEN" }\n'
+            f'iam_endpoint = "{emu.url}"\n'
+        )
+        code = main(_readme_line("--account dr --fleet dr-credentials.toml"))
+        err = capsys.readouterr().err
+        assert code == 0, err
+    fleet = load_fleet(tmp_path / "fleet.toml")
+    assert [a.name for a in fleet.accounts] == ["prod", "dr"]
+    dr = sorted(p.project_id for p in fleet.account("dr").projects)
+    assert dr == sorted(pid for a, _, pid in demo.projects if a == "analytics")
+    # a sync still refuses an account that has no projects
+    code = main(["sync", "--fleet", "dr-credentials.toml", "--archive", "x.sqlite"])
+    assert code == 64 and "accounts.dr.projects: no projects" in capsys.readouterr().err
+    assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_discover_never_writes_through_a_planted_tmp_symlink(tmp_path, capsys, monkeypatch):
+    from rds_job_analytics.emulator import demo_fleet
+
+    demo = demo_fleet()
+    for k, v in demo.env.items():
+        monkeypatch.setenv(k, v)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    out = tmp_path / "fleet.toml"
+    (tmp_path / "fleet.toml.tmp").symlink_to(victim)
+    with demo.emulator as emu:
+        given = tmp_path / "given.toml"
+        given.write_text(demo.fleet_toml(emu.url))
+        code = main(["projects", "discover", "--account", "prod", "--fleet", str(given),
+                     "--iam-endpoint", emu.url, "-o", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert victim.read_text() == "keep me\n"  # the link's target is untouched
+    assert load_fleet(out).accounts[0].name == "prod"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".fleet.toml.")]  # no litter
+
+
+# -- a refused fleet touches nothing ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("edit", "extra", "needle"),
+    [
+        (lambda t: t.replace('endpoint = "http://127.0.0.1:', 'endpoint = "http://rds.example:', 1),
+         [], "refusing plain http"),
+        (lambda t: t.replace('auth = "token"', 'auth = ["token"]', 1), [],
+         "line 4: accounts.prod.auth: must be one of aksk, token, password"),
+        (lambda t: t.replace("rate_limit = 500", "rate_limit = " + "[" * 3000 + "]" * 3000, 1),
+         [], "line 6: accounts.prod.rate_limit: nested deeper than 32"),
+        (lambda t: t.replace("rate_limit = 500", "rate_limit = " + "[" * 40 + "]" * 40, 1),
+         [], "line 6: accounts.prod.rate_limit: nested deeper than 32"),
+        (lambda t: t, ["--since", "2999-01-01"], "--since 2999-01-01 00:00:00+00:00 is in the future"),
+        (lambda t: t.replace('token = "T_PROD"', 'token = "T_UNSET"'), [],
+         "line 5: accounts.prod.env.token: environment variable T_UNSET is not set"),
+    ],
+)  # fmt: skip
+def test_refusals_leave_no_archive_and_no_quota_folder(
+    fleet_file, emulators, archive_url, tmp_path, capsys, edit, extra, needle
+):
+    from rds_job_analytics import ConfigError
+
+    fleet_file.write_text(edit(fleet_file.read_text()))
+    args = ["--horizon-days", "0", *(extra or ["--since", "2026-08-01"])]
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", archive_url, *args])
+    err = capsys.readouterr().err
+    assert code == 64, err
+    assert needle in err and "unexpected" not in err
+    assert list(tmp_path.iterdir()) == [fleet_file]  # no archive file, no quota folder
+    if "://" in archive_url:  # nor the archive's tables (and quota rows) in the database
+        with pytest.raises(ConfigError, match="no archive in the database"):
+            JobArchive.open(archive_url)
+    assert all(not e.counts for e in emulators.values())
+
+
+SECRET = "s3cr3tZq9"  # a value pasted where a name or a setting belongs
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda t: t.replace('auth = "token"', f'auth = "{SECRET}"', 1), "line 4: accounts.prod.auth"),
+        (lambda t: t.replace("rate_limit = 500", f'rate_limit = "{SECRET}"', 1),
+         "line 6: accounts.prod.rate_limit"),
+        (lambda t: t.replace(f'project_id = "{P1}"', f'project_id = "{SECRET}"'),
+         "line 10: accounts.prod.projects[0].project_id"),
+        (lambda t: t.replace('region = "cn-north-4"', f'region = "{SECRET}"')
+         .replace('endpoint = "http://127.0.0.1:', 'name = "http://127.0.0.1:', 1),
+         "line 9: accounts.prod.projects[0].region: unknown region"),
+        (lambda t: t.replace('token = "T_PROD"', f'token = "{SECRET}"'),
+         "line 5: accounts.prod.env.token: the variable it names is not set"),
+        (lambda t: t.replace('env = { token = "T_PROD" }', f'profile = "{SECRET}"'),
+         "line 5: accounts.prod.profile: no profile section in"),
+        (lambda t: t.replace('endpoint = "http://127.0.0.1:', f'endpoint = "{SECRET}://x:', 1),
+         "accounts.prod.projects[0].endpoint: endpoint must be an http(s) URL"),
+        (lambda t: t.replace("rate_limit = 500", f'rate_limit = 500\niam_endpoint = "{SECRET}"', 1),
+         "line 7: accounts.prod.iam_endpoint"),
+    ],
+)  # fmt: skip
+def test_a_secret_pasted_into_the_fleet_file_is_never_echoed(
+    fleet_file, emulators, tmp_path, capsys, monkeypatch, edit, needle
+):
+    creds = tmp_path / "credentials"
+    creds.write_text("[prod]\ntoken = x\n")
+    monkeypatch.setenv("RDS_JOBS_CREDENTIALS_FILE", str(creds))
+    fleet_file.write_text(edit(fleet_file.read_text()))
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
+                 *WINDOW])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 64, err
+    assert needle in err
+    assert SECRET not in err and SECRET not in out
+    assert not (tmp_path / "a.sqlite").exists()
+
+
+def test_a_dead_lease_from_another_machine_is_said_and_exits_1(
+    fleet_file, emulators, archive_url, capsys
+):
+    """Every project held by a sync on another machine that stopped renewing its leases:
+    nothing is synced, so the command says so and exits 1 (it used to exit 0)."""
+    from tests.test_fleet import _take_over
+
+    with JobArchive.open(archive_url, create=True) as arc:
+        for pid in (P1, P2, P3):
+            _take_over(arc, pid, expires_in=5)
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", archive_url, *WINDOW])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert out.count(" skipped ") == 3
+    assert err.count("its holder looks dead") == 3 and "elsewhere (pid 4242)" in err
+    assert all(not e.counts for e in emulators.values())
+    # a live holder elsewhere (renewing) is a normal overlap: skipped, exit 0
+    with JobArchive.open(archive_url) as arc:
+        for pid in (P1, P2, P3):
+            _take_over(arc, pid, expires_in=55)
+    assert main(["sync", "--fleet", str(fleet_file), "--archive", archive_url, *WINDOW]) == 0
+
+
+def test_a_fleet_sync_that_loses_a_lease_says_so_and_exits_1(
+    fleet_file, emulators, tmp_path, capsys, monkeypatch
+):
+    from tests.test_fleet import _lose_the_lease_at_call
+
+    _lose_the_lease_at_call(monkeypatch, 2)
+    code = main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
+                 "--details", "all", "--workers", "1", *WINDOW])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert f"prod/cn-north-4 ({P1}): failed: LeaseLost: " in err and "lost its lease" in err
+    assert emulators[P1].counts.get("jobs") == 1  # no call after the lost renewal
+    assert out.count(" ok ") == 2

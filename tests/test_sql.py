@@ -123,3 +123,81 @@ def test_the_query_cannot_write_or_read_files(sources, tmp_path):
 def test_a_statement_without_a_result_gives_an_empty_frame(sources):
     _, folder, _ = sources
     assert run_sql("SET threads = 1", dataset=folder).empty
+
+
+# -- Ctrl-C and memory ---------------------------------------------------------------------
+ENDLESS = "SELECT sum(tick(i)) FROM range(1000000000000) t(i)"  # hours, unless interrupted
+
+
+@pytest.fixture
+def ctrl_c_once_running(monkeypatch):
+    """Every DuckDB connection gets ``tick(x)``, which presses Ctrl-C (``interrupt_main``)
+    the first time the query calls it: the query is running then, for sure. A query
+    that is not interrupted gives up after a few million rows (a failure, not a hang)."""
+    import _thread
+
+    import duckdb
+
+    connect, seen = duckdb.connect, {"ticks": 0, "interrupts": 0}
+
+    class Connection:
+        def __init__(self, con):
+            self._con = con
+
+        def __getattr__(self, name):
+            return getattr(self._con, name)
+
+        def sql(self, query):
+            def tick(x: int) -> int:
+                seen["ticks"] += 1
+                if seen["ticks"] == 1:
+                    _thread.interrupt_main()  # Ctrl-C, while the query runs
+                if seen["ticks"] > 3_000_000:
+                    raise RuntimeError("the query was never interrupted")
+                return x
+
+            self._con.create_function("tick", tick)
+            return self._con.sql(query)
+
+        def interrupt(self):
+            seen["interrupts"] += 1
+            return self._con.interrupt()
+
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: Connection(connect(*a, **k)))
+    return seen
+
+
+def test_ctrl_c_interrupts_a_running_query(sources, ctrl_c_once_running):
+    _, folder, _ = sources
+    with pytest.raises(KeyboardInterrupt):
+        run_sql(ENDLESS, dataset=folder)
+    assert ctrl_c_once_running["interrupts"] == 1  # DuckDB was told to stop
+    assert ctrl_c_once_running["ticks"] < 3_000_000
+
+
+def test_cli_ctrl_c_during_a_query_exits_130_with_one_line(sources, ctrl_c_once_running, capsys):
+    from rds_job_analytics.cli import main
+
+    _, folder, _ = sources
+    code = main(["sql", ENDLESS, "--dataset", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 130, err
+    assert err.strip() == "rds-jobs: interrupted"  # no "unexpected RuntimeError"
+
+
+def test_a_query_runs_under_a_memory_limit_a_flag_raises(sources, capsys):
+    from rds_job_analytics.cli import main
+    from rds_job_analytics.dataset import SQL_MEMORY_LIMIT
+
+    _, folder, _ = sources
+    setting = "SELECT current_setting('memory_limit') AS m"
+    assert SQL_MEMORY_LIMIT == "2GB"  # the README's figure
+    assert run_sql(setting, dataset=folder)["m"].item() == "1.8 GiB"  # 2 GB, in GiB
+    assert run_sql(setting, dataset=folder, memory_limit="5GB")["m"].item() == "4.6 GiB"
+    with pytest.raises(SqlError, match=r"memory_limit=20MB; rds-jobs sql --memory-limit"):
+        run_sql("SELECT list(i) FROM range(30000000) t(i)", dataset=folder, memory_limit="20MB")
+    with pytest.raises(ConfigError, match="memory_limit must be a size"):
+        run_sql(setting, dataset=folder, memory_limit="2GB'; SET x='1")
+    capsys.readouterr()
+    assert main(["sql", setting, "--dataset", str(folder), "--memory-limit", "3GB"]) == 0
+    assert "2.7 GiB" in capsys.readouterr().out
