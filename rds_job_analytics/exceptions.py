@@ -32,8 +32,10 @@ __all__ = [
     "InvalidRecordWarning",
     "JobNotFound",
     "ProjectBusy",
+    "QuotaWarning",
     "RateLimited",
     "RdsJobError",
+    "ResponseTooLarge",
     "ServerError",
     "TransportError",
     "parse_error_body",
@@ -371,3 +373,20 @@ def without_secrets(exc: BaseException) -> BaseException:
             if isinstance(inner, BaseException):
                 todo.append(inner)
     return exc
+
+
+class QuotaWarning(UserWarning):
+    """A shared quota state was repaired (e.g. far ahead of the clock after the clock
+    stepped back): it was reset instead of stalling every call."""
+
+
+class ResponseTooLarge(ApiError):
+    """An answer larger than the client's limit once decoded (a gzip bomb, a server gone
+    wrong): refused while streaming, never retried, nothing of it kept.
+
+    Examples
+    --------
+    >>> e = ResponseTooLarge(status=200, error_msg="body over 8388608 bytes", job_id="j1")
+    >>> isinstance(e, ApiError), str(e)
+    (True, 'HTTP 200: body over 8388608 bytes (job j1)')
+    """
