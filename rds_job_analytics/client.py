@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
 import math
@@ -48,6 +49,7 @@ from .exceptions import (
     JobNotFound,
     RateLimited,
     RdsJobError,
+    ResponseTooLarge,
     ServerError,
     TransportError,
     parse_error_body,  # re-exported: its home is exceptions.py
@@ -57,8 +59,11 @@ from .regions import endpoint_for, region_of
 from .schema import JOB_ID_MAX_LENGTH, clean_job_id, strip_job_id, to_epoch_ms
 
 __all__ = [
+    "DEFAULT_CALL_DEADLINE",
+    "DEFAULT_DEADLINE",
     "DEFAULT_RATE_LIMIT",
     "ERROR_MAP",
+    "MAX_BODY_BYTES",
     "MAX_JOB_ID_LENGTH",
     "JobsClient",
     "TokenBucket",
@@ -80,6 +85,27 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 #: Calls a second when nothing else is said: the API's quota of 60 a minute per user.
 DEFAULT_RATE_LIMIT = 1.0
+
+#: Seconds one attempt may take in all: connecting, the answer and its whole body. The
+#: read timeout restarts with every byte; this does not (a server trickling a byte at a
+#: time is cut off here, and the attempt is retried as a timeout).
+DEFAULT_DEADLINE = 30.0
+
+#: Seconds the attempts of one request may take together (retries included; the waits
+#: between them and for the quota are not): then the request fails with the last error.
+DEFAULT_CALL_DEADLINE = 60.0
+
+#: Bytes an answer may hold once decoded (gzip included): a job is a few KB, a task-list
+#: page of 50 tens of KB. A larger one is refused while it streams
+#: (:class:`~rds_job_analytics.exceptions.ResponseTooLarge`, not retried, nothing kept).
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+_CHUNK = 64 * 1024  # bytes read (and decoded) at a time
+
+
+class _DeadlineExceeded(requests.Timeout):
+    """An attempt's answer did not complete within its deadline (retried as a timeout)."""
+
 
 #: :data:`schema.JOB_ID_MAX_LENGTH` (its home), under the name this module has exported.
 MAX_JOB_ID_LENGTH = JOB_ID_MAX_LENGTH
@@ -362,6 +388,71 @@ def _retry_after(value: str | None, cap: float) -> float | None:
         return None
 
 
+def _socket_of(resp: requests.Response) -> socket.socket | None:
+    """The socket an answer streams from (to bound each read by the deadline), if known."""
+    sock = getattr(getattr(resp.raw, "_connection", None), "sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _as_requests_error(exc: BaseException) -> requests.RequestException:
+    """urllib3's error while reading a body as ``requests``' (what ``iter_content`` raises)."""
+    if isinstance(exc, urllib3.exceptions.DecodeError):
+        return requests.exceptions.ContentDecodingError(exc)
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return requests.ConnectionError(exc)
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return requests.exceptions.SSLError(exc)
+    return requests.exceptions.ChunkedEncodingError(exc)
+
+
+def _read_body(
+    resp: requests.Response, until: float, read_timeout: float | None, limit: int,
+    job_id: str | None,
+) -> bytes:  # fmt: skip
+    """The decoded body of a streamed answer, read a chunk at a time: by ``until``
+    (:func:`time.monotonic`; else :class:`_DeadlineExceeded`) and at most ``limit`` bytes
+    (else :class:`ResponseTooLarge`). The response is closed on any failure."""
+
+    def too_large(size: str) -> ResponseTooLarge:
+        enc = resp.headers.get("Content-Encoding")
+        return ResponseTooLarge(
+            status=resp.status_code, job_id=job_id, request_id=resp.headers.get("X-Request-Id"),
+            error_msg=f"answer {size} is over the {limit:,}-byte limit"
+            + (f" (Content-Encoding {enc[:20]!r})" if enc else "") + ": refused, not retried",
+        )  # fmt: skip
+
+    try:
+        declared = (resp.headers.get("Content-Length") or "").strip()
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large(f"of {int(declared):,} bytes (Content-Length)")
+        sock = _socket_of(resp)
+        body = bytearray()
+        while True:
+            left = until - time.monotonic()
+            if left <= 0:
+                raise _DeadlineExceeded("the answer did not complete within the deadline")
+            if sock is not None:  # no single read may outlast the deadline either
+                with contextlib.suppress(OSError):
+                    sock.settimeout(min(read_timeout or left, left))
+            try:  # read1: what has arrived (read() would wait for a whole chunk)
+                chunk = resp.raw.read1(_CHUNK, decode_content=True)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                if time.monotonic() >= until:
+                    raise _DeadlineExceeded(
+                        "the answer did not complete within the deadline"
+                    ) from exc
+                raise _as_requests_error(exc) from exc
+            if not chunk:
+                resp.raw.release_conn()  # read to the end: the connection can be reused
+                return bytes(body)
+            body += chunk
+            if len(body) > limit:
+                raise too_large("of more than that once decoded")
+    except BaseException:
+        resp.close()  # a half-read answer: the connection is dropped, not reused
+        raise
+
+
 class JobsClient:
     """Client of the RDS task-center API.
 
@@ -385,7 +476,15 @@ class JobsClient:
     max_workers : int
         Threads used by :func:`fetch_jobs`.
     timeout : (float, float)
-        Connect and read timeouts in seconds.
+        Connect and read timeouts in seconds (the read timeout restarts with every byte).
+    deadline : float
+        Seconds one attempt may take in all, its body included (:data:`DEFAULT_DEADLINE`).
+    call_deadline : float
+        Seconds the attempts of one request may take together, retries included, the
+        waits between them not (:data:`DEFAULT_CALL_DEADLINE`).
+    max_body : int
+        Bytes an answer may hold once decoded (:data:`MAX_BODY_BYTES`); a larger one is
+        :class:`~rds_job_analytics.exceptions.ResponseTooLarge`.
     max_retries : int
         Retries on 429/5xx/connection errors/timeouts/unreadable bodies.
     backoff, max_backoff : float
@@ -439,6 +538,9 @@ class JobsClient:
         burst: int = 1,
         max_workers: int = 4,
         timeout: tuple[float, float] = (5.0, 30.0),
+        deadline: float = DEFAULT_DEADLINE,
+        call_deadline: float = DEFAULT_CALL_DEADLINE,
+        max_body: int = MAX_BODY_BYTES,
         max_retries: int = 5,
         backoff: float = 0.5,
         max_backoff: float = 30.0,
@@ -449,6 +551,11 @@ class JobsClient:
         circuit_cooldown: float = 30.0,
     ) -> None:
         check_project_id(project_id)  # it goes into every URL path: nothing else passes
+        for name, value in (("deadline", deadline), ("call_deadline", call_deadline)):
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ConfigError(f"{name} must be a finite number > 0 seconds, not {value!r}")
+        if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
+            raise ConfigError(f"max_body must be a number of bytes >= 1, not {max_body!r}")
         if max_workers < 1:
             raise ConfigError(f"max_workers must be >= 1, not {max_workers!r}")
         if circuit_threshold is not None and circuit_threshold < 1:
@@ -471,6 +578,9 @@ class JobsClient:
         self.bucket = TokenBucket(rate_limit, burst)
         self.max_workers = max_workers
         self.timeout = timeout
+        self.deadline = float(deadline)
+        self.call_deadline = float(call_deadline)
+        self.max_body = max_body
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -670,6 +780,10 @@ class JobsClient:
         :attr:`connect_failures`). 429/5xx, connection errors, timeouts and unreadable
         bodies are retried up to ``max_retries`` times (``Retry-After`` honoured, else
         exponential backoff with full jitter); a 401 asks :attr:`auth` to refresh once.
+        Each attempt must complete, body included, within :attr:`deadline` seconds, and
+        the attempts together within :attr:`call_deadline` (the waits between them
+        excluded); the body is streamed and refused past :attr:`max_body` bytes once
+        decoded (:class:`ResponseTooLarge`, not retried).
         After ``circuit_threshold`` connection failures in a row (refused, DNS, TLS),
         requests fail at once, without a call, until ``circuit_cooldown`` has passed.
 
@@ -692,8 +806,11 @@ class JobsClient:
         ------
         ApiError
             The subclass :data:`ERROR_MAP` gives for the final answer.
+        ResponseTooLarge
+            The answer is over :attr:`max_body` bytes once decoded (a gzip bomb).
         TransportError
-            No HTTP answer after all retries (the last exception is its cause), or the
+            No complete HTTP answer after all retries or by the call deadline (the last
+            exception is its cause), or the
             circuit is open (``reason`` says why, e.g. ``"connection refused by
             127.0.0.1:8080"``).
 
@@ -710,6 +827,8 @@ class JobsClient:
         context = self.auth_context
         refreshed = False
         attempt = 0
+        spent = 0.0  # seconds on the wire so far (the call deadline's measure)
+        read_timeout = self.timeout[1] if isinstance(self.timeout, tuple) else self.timeout
         while True:
             self._raise_if_interrupted(job_id)
             self._raise_if_open(job_id)  # a dead endpoint: fail at once, spend nothing
@@ -732,16 +851,30 @@ class JobsClient:
                 raise
             with self._calls_lock:
                 self.calls += 1
+            began = time.monotonic()
+            budget = min(self.deadline, self.call_deadline - spent)
+            until = began + budget
             try:
                 resp = self.session.get(
                     url + ("?" + urlencode(params) if params else ""),
                     headers=headers,
-                    timeout=self.timeout,
+                    timeout=(self.timeout[0], min(read_timeout or budget, budget))
+                    if isinstance(self.timeout, tuple)
+                    else min(self.timeout or budget, budget),
                     allow_redirects=False,  # the API never redirects; credentials stay here
+                    stream=True,  # the body is read below: bounded in time and in size
                 )
+                self._reached()  # an HTTP answer: the endpoint is up
+                if 300 <= resp.status_code < 400:
+                    resp.close()  # never followed, never read
+                    content = b""
+                else:
+                    content = _read_body(resp, until, read_timeout, self.max_body, job_id)
             except _TRANSIENT as exc:
+                spent += time.monotonic() - began
                 log.debug("GET %s: %s (attempt %d)", path, type(exc).__name__, attempt)
                 reason = connect_failure_reason(exc, self.endpoint)
+                out_of_time = spent >= self.call_deadline
                 if reason is not None:
                     with self._calls_lock:
                         self.calls -= 1  # it never reached the server: no call, no quota
@@ -751,15 +884,24 @@ class JobsClient:
                         raise TransportError(
                             f"{reason}: not retried", job_id=job_id, reason=reason
                         ) from without_secrets(exc)
-                    if attempt >= self.max_retries:
+                    if attempt >= self.max_retries or out_of_time:
                         raise TransportError(
                             f"{reason} after {attempt + 1} attempts", job_id=job_id, reason=reason
                         ) from without_secrets(exc)
-                elif attempt >= self.max_retries:
+                elif attempt >= self.max_retries or out_of_time:
+                    what = (
+                        f"no complete answer from {self.endpoint} within the "
+                        f"{self.deadline:g} s deadline"
+                        if isinstance(exc, _DeadlineExceeded)
+                        else f"{type(exc).__name__} talking to {self.endpoint}"
+                    )
+                    limit = (
+                        f", {spent:.3g} s of the {self.call_deadline:g} s call deadline"
+                        if out_of_time
+                        else ""
+                    )
                     raise TransportError(
-                        f"{type(exc).__name__} talking to {self.endpoint} after "
-                        f"{attempt + 1} attempts",
-                        job_id=job_id,
+                        f"{what} after {attempt + 1} attempts{limit}", job_id=job_id
                     ) from without_secrets(exc)
                 self._sleep_backoff(attempt, None, job_id)
                 attempt += 1
@@ -768,7 +910,10 @@ class JobsClient:
                 raise TransportError(
                     f"{type(exc).__name__} talking to {self.endpoint}", job_id=job_id
                 ) from without_secrets(exc)
-            self._reached()
+            spent += time.monotonic() - began
+            last_try = attempt >= self.max_retries or spent >= self.call_deadline
+            resp._content = content  # read once, bounded: what parse_error_body reads
+            resp._content_consumed = True
             status = resp.status_code
             log.debug("GET %s -> %d (attempt %d)", path, status, attempt)
             if 300 <= status < 400:  # never followed: the token would go along
@@ -782,12 +927,12 @@ class JobsClient:
             if status == 200:
                 problem: Exception | None = None
                 try:
-                    body = orjson.loads(resp.content)
+                    body = orjson.loads(content)
                 except orjson.JSONDecodeError as exc:
                     body, problem = None, exc
                 if isinstance(body, dict):
                     return body
-                if attempt >= self.max_retries:
+                if last_try:
                     raise ServerError(
                         status=status, error_msg="unreadable response body", job_id=job_id,
                         request_id=resp.headers.get("X-Request-Id"),
@@ -799,7 +944,7 @@ class JobsClient:
                 refreshed = True
                 continue
             retry_after = _retry_after(resp.headers.get("Retry-After"), self.retry_after_cap)
-            if status in RETRY_STATUSES and attempt < self.max_retries:
+            if status in RETRY_STATUSES and not last_try:
                 self._sleep_backoff(attempt, retry_after, job_id)
                 attempt += 1
                 continue
