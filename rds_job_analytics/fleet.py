@@ -8,7 +8,7 @@ and the projects to sync::
     [accounts.prod]
     auth = "aksk"                                 # aksk | token | password
     env = { ak = "RDS_JOBS_PROD_AK", sk = "RDS_JOBS_PROD_SK" }
-    rate_limit = 1.0                              # optional: calls/s for the whole account
+    rate_limit = 0.9                              # optional: calls/s for the whole account
 
     [[accounts.prod.projects]]
     region = "cn-north-4"
