@@ -66,6 +66,8 @@ __all__ = [
     "ERROR_MAP",
     "MAX_BODY_BYTES",
     "MAX_JOB_ID_LENGTH",
+    "MAX_TASK_PAGES",
+    "TASK_PAGE_MARGIN",
     "JobsClient",
     "TokenBucket",
     "clean_job_id",
@@ -105,6 +107,15 @@ DEFAULT_CALL_DEADLINE = 60.0
 #: page of 50 tens of KB. A larger one is refused while it streams
 #: (:class:`~rds_job_analytics.exceptions.ResponseTooLarge`, not retried, nothing kept).
 MAX_BODY_BYTES = 8 * 1024 * 1024
+
+#: Task-list pages asked for beyond what ``total_count`` accounts for (the list may grow
+#: while it is read; the final empty page is one of them): a list still going after
+#: ``ceil(total_count / limit) + TASK_PAGE_MARGIN`` pages is stopped with an error.
+TASK_PAGE_MARGIN = 2
+
+#: Task-list pages of one listing when no page gives a usable ``total_count``
+#: (100,000 tasks at 50 a page, ~37 minutes at the default rate).
+MAX_TASK_PAGES = 2000
 
 _CHUNK = 64 * 1024  # bytes read (and decoded) at a time
 
@@ -398,6 +409,15 @@ def _socket_of(resp: requests.Response) -> socket.socket | None:
     """The socket an answer streams from (to bound each read by the deadline), if known."""
     sock = getattr(getattr(resp.raw, "_connection", None), "sock", None)
     return sock if isinstance(sock, socket.socket) else None
+
+
+def _task_id(task: object) -> str:
+    """A task's job ID as the archive keys it (whitespace removed), or ``""`` when it
+    has none usable: missing, empty, or neither a string nor an integer."""
+    got = task.get("id") if isinstance(task, dict) else None
+    if isinstance(got, bool) or not isinstance(got, str | int):
+        return ""
+    return strip_job_id(str(got))
 
 
 def _as_requests_error(exc: BaseException) -> requests.RequestException:
@@ -1036,9 +1056,12 @@ class JobsClient:
         """Iterate the instant-task list (``/tasklist``) in a time window.
 
         Pages with ``offset += limit`` until an empty page (``total_count`` is not
-        trusted). A server that ignores ``offset`` (a page holding only jobs already
-        listed, e.g. the previous page again) ends the listing with an
-        :class:`~rds_job_analytics.ApiError` naming it, instead of paging forever.
+        trusted). A list that would page forever ends with an
+        :class:`~rds_job_analytics.ApiError` naming why: a page holding only jobs
+        already listed (a server that ignores ``offset``), a page with no usable job ID
+        (IDs missing, empty or not a string or integer), or more pages than the largest
+        ``total_count`` seen accounts for, plus :data:`TASK_PAGE_MARGIN` (without a
+        usable ``total_count``: :data:`MAX_TASK_PAGES`).
 
         Parameters
         ----------
@@ -1116,23 +1139,49 @@ class JobsClient:
     ) -> Iterator[list[dict[str, Any]]]:
         offset = 0
         seen: set[str] = set()
+        total: int | None = None  # the largest usable total_count seen
+        page = 0
         while True:
+            bound = (
+                math.ceil(total / limit) + TASK_PAGE_MARGIN if total is not None
+                else MAX_TASK_PAGES
+            )  # fmt: skip
+            if page >= bound:
+                said = f"total_count {total}" if total is not None else "no usable total_count"
+                raise ApiError(
+                    status=200,
+                    error_msg=f"task list stopped after {page} pages ({len(seen)} jobs "
+                    f"listed): more than {said} accounts for (margin {TASK_PAGE_MARGIN} "
+                    f"pages, at most {MAX_TASK_PAGES}): the server keeps sending pages",
+                )
             body = self.request(
                 "/tasklist", [*base, ("offset", str(offset)), ("limit", str(limit))]
             )
             tasks = body.get("tasks") or []
             if not isinstance(tasks, list):
                 raise ServerError(status=200, error_msg="task list 'tasks' is not a list")
+            count = body.get("total_count")
+            if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+                total = min(max(count, total or 0), MAX_TASK_PAGES * limit)
             if not tasks:
                 return
-            ids = [t.get("id") if isinstance(t, dict) else None for t in tasks]
-            if all(isinstance(i, str) and i in seen for i in ids):
+            ids = [_task_id(t) for t in tasks]
+            usable = [i for i in ids if i]
+            if not usable:
+                raise ApiError(
+                    status=200,
+                    error_msg=f"task list stopped: the page at offset {offset} holds "
+                    f"{len(tasks)} tasks and no usable job ID (missing, empty or not a "
+                    f"string or integer; {len(seen)} jobs listed so far)",
+                )
+            if all(i in seen for i in usable):
                 raise ApiError(
                     status=200,
                     error_msg=f"task list stopped: the page at offset {offset} holds only "
                     f"jobs already listed ({len(seen)} so far, total_count "
                     f"{body.get('total_count')!r}): the server ignores offset",
                 )
-            seen.update(i for i in ids if isinstance(i, str))
+            seen.update(usable)
             yield tasks
             offset += limit
+            page += 1

@@ -422,3 +422,82 @@ def test_a_body_declared_too_large_is_refused_before_it_is_read():
         client(max_body=1000).get_job("j1")
     assert "1,200 bytes (Content-Length) is over the 1,000-byte limit" in str(info.value)
     assert info.value.job_id == "j1" and len(responses.calls) == 1
+
+
+# -- issue 26 item 4: a task list that never ends is bounded ---------------------------------
+def _endless(page_of):
+    """A /tasklist callback answering ``page_of(offset)`` -> (tasks, total_count or None);
+    its ``calls`` list counts the pages asked for (and stops a runaway test at 60)."""
+    calls: list[int] = []
+
+    def answer(request):
+        offset = int(parse_qs(urlsplit(request.url).query)["offset"][0])
+        calls.append(offset)
+        if len(calls) > 60:  # before the fix the listing never ended
+            raise AssertionError("still paging after 60 calls")
+        tasks, total = page_of(offset)
+        body = {"tasks": tasks} if total is None else {"total_count": total, "tasks": tasks}
+        return 200, {}, orjson.dumps(body)
+
+    answer.calls = calls
+    return answer
+
+
+def _task(jid):
+    return {"id": jid, "name": "RestartMysqlInstance", "status": "Completed",
+            "create_time": "2026-11-01T08:00:00+0000"}  # fmt: skip
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("shape", "page_of", "calls", "reason"),
+    [
+        # integer IDs, the same page again and again (offset ignored)
+        ("int-same", lambda o: ([_task(1), _task(2)], 2), 2, "only jobs already listed"),
+        # integer IDs, one new a page, the rest known
+        ("int-new", lambda o: ([_task(1), _task(1000 + o)], 2), 3, "more than total_count 2"),
+        # no IDs at all
+        ("no-ids", lambda o: ([{"name": "x"}, {"id": None}, {"id": " "}], 2), 1,
+         "no usable job ID"),
+        # string IDs, one new a page: bounded by total_count 120 (3 pages) + the margin
+        ("one-new", lambda o: ([_task("a"), _task(f"n{o}")], 120), 5, "more than total_count 120"),
+    ],
+)  # fmt: skip
+def test_a_task_list_that_would_page_forever_stops_with_its_reason(shape, page_of, calls, reason):
+    answer = _endless(page_of)
+    responses.add_callback(responses.GET, TASKS, callback=answer)
+    with pytest.raises(ApiError, match=reason):
+        list(client().list_task_pages(limit=50))
+    assert len(answer.calls) == calls, answer.calls
+
+
+@responses.activate
+def test_a_task_list_without_total_count_stops_at_max_task_pages(monkeypatch):
+    monkeypatch.setattr(client_module, "MAX_TASK_PAGES", 7)
+    answer = _endless(lambda o: ([_task(f"n{o}")], None))
+    responses.add_callback(responses.GET, TASKS, callback=answer)
+    with pytest.raises(ApiError, match=r"no usable total_count .*at most 7"):
+        list(client().list_task_pages(limit=50))
+    assert len(answer.calls) == 7
+
+
+@responses.activate
+def test_a_task_list_ending_within_its_bound_is_read_whole():
+    """total_count is a bound, not the stop: a list that grew by a page is read to its
+    empty page; the stop is only for lists past the margin."""
+    answer = _endless(lambda o: ([_task(f"n{o + i}") for i in range(50)] if o < 150 else [],
+                                 100))  # fmt: skip
+    responses.add_callback(responses.GET, TASKS, callback=answer)
+    pages = list(client().list_task_pages(limit=50))
+    assert [len(p) for p in pages] == [50, 50, 50] and len(answer.calls) == 4
+
+
+@responses.activate
+def test_sync_stops_an_endless_task_list_and_says_why():
+    from rds_job_analytics import sync_jobs
+
+    answer = _endless(lambda o: ([_task("a"), _task(f"n{o}")], 120))
+    responses.add_callback(responses.GET, TASKS, callback=answer)
+    with JobArchive(":memory:") as archive, pytest.warns(FetchWarning, match="total_count 120"):
+        res = sync_jobs(client(), archive, details="none", horizon=None, progress=False)
+    assert len(answer.calls) == 5 and res.partial and "total_count 120" in res.partial
