@@ -311,41 +311,89 @@ def test_many_waiting_workers_never_look_like_a_state_ahead(tmp_path, recwarn):
     assert bucket._next(full, 100.0, "x") == (full, pytest.approx(bucket.interval), False)
 
 
-@pytest.mark.slow
-def test_four_archives_in_four_folders_meet_no_429_at_the_quota(tmp_path):
-    """Issue 26.1: four syncs of one credential into archives in four folders, at once,
-    each pacing at 0.9x the emulator's sliding-window quota: together 0 HTTP 429s."""
+def _throttled_when_sharing(archives: list) -> tuple[int, int]:
+    """Fetch the same 16 jobs into each archive at once, one credential, each client
+    pacing at 0.9x the emulator's sliding-window quota through what every command with
+    an archive uses (``cli._share_quota``): ``(HTTP 429s, calls)``."""
+    from rds_job_analytics import fetch_jobs
     from rds_job_analytics.cli import _share_quota
 
     jobs = generate_jobs(16, seed=7, quirk_rate=0)
     quota, window = 15, 0.2  # 75 calls/s
     with Emulator(jobs, retention_days=None, quota=quota, quota_window=window) as emu:
         ids = emu.job_ids()
-        clients, archives = [], []
-        for i in range(4):
-            arc = JobArchive(tmp_path / f"folder{i}" / "jobs.sqlite")
+        clients = []
+        for arc in archives:
             c = emu.client(rate_limit=0.9 * quota / window, backoff=0.05, max_workers=4)
-            _share_quota(c, arc)  # what every command with an archive does
+            _share_quota(c, arc)
             clients.append(c)
-            archives.append(arc)
-
-        def run(i: int) -> None:
-            from rds_job_analytics import fetch_jobs
-
-            fetch_jobs(ids, client=clients[i], archive=archives[i], progress=False)
-
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+        threads = [
+            threading.Thread(target=fetch_jobs, args=(ids,),
+                             kwargs={"client": c, "archive": a, "progress": False})
+            for c, a in zip(clients, archives, strict=True)
+        ]  # fmt: skip
         for t in threads:
             t.start()
         for t in threads:
             t.join(60)
-        calls = sum(c.calls for c in clients)
-        for c, a in zip(clients, archives, strict=True):
+        for c in clients:
             c.close()
+        calls = sum(c.calls for c in clients)
+        assert calls >= len(archives) * len(ids)
+        return emu.counts.get("429", 0), calls
+
+
+@pytest.mark.slow
+def test_four_archives_in_four_folders_meet_no_429_at_the_quota(tmp_path):
+    """Issue 26.1: four syncs of one credential into archives in four folders, at once,
+    each pacing at 0.9x the quota: together 0 HTTP 429s (52 in 116 calls before)."""
+    archives = [JobArchive(tmp_path / f"folder{i}" / "jobs.sqlite") for i in range(4)]
+    try:
+        throttled, calls = _throttled_when_sharing(archives)
+    finally:
+        for a in archives:
             a.close()
-        throttled = emu.counts.get("429", 0)
-    assert calls >= 4 * len(ids)
     assert throttled == 0, f"{throttled} HTTP 429s in {calls} calls"
+
+
+@pytest.mark.slow
+def test_two_postgresql_databases_meet_no_429_at_the_quota(pg_server):
+    """Issue 26.1: two PostgreSQL archives (two databases) on one machine: their database
+    buckets differ, the machine's bucket is one: 0 HTTP 429s."""
+    urls = [pg_server.create_database() for _ in range(2)]
+    archives = [JobArchive(u) for u in urls]
+    try:
+        throttled, calls = _throttled_when_sharing(archives)
+    finally:
+        for a in archives:
+            a.close()
+        for u in urls:
+            pg_server.drop_database(u)
+    assert throttled == 0, f"{throttled} HTTP 429s in {calls} calls"
+
+
+def test_a_database_state_ahead_of_the_clock_is_repaired_on_either_backend(archive_url):
+    """The database bucket reads the clock of the database (PostgreSQL: the server's):
+    a state an hour ahead of it is reset with a QuotaWarning, not waited out."""
+    from rds_job_analytics._dbquota import DbTokenBucket
+    from rds_job_analytics.exceptions import QuotaWarning
+
+    with JobArchive(archive_url) as arc:
+        bucket = DbTokenBucket(arc, "ak:AK", rate=1.0)
+        bucket.acquire()
+        with arc._store.begin() as db:
+            db.execute("UPDATE quota SET tat = tat + 3500")
+        waited: list[float] = []
+        worker = threading.Thread(target=lambda: waited.append(bucket.acquire()), daemon=True)
+        try:
+            with pytest.warns(QuotaWarning, match="ahead of the clock"):
+                worker.start()
+                worker.join(2)  # before the fix: an hour's silent wait
+            stalled = worker.is_alive()
+        finally:
+            bucket.cancel()
+            worker.join(5)
+    assert not stalled and waited == [0.0]
 
 
 # -- leases ---------------------------------------------------------------------------
