@@ -35,6 +35,8 @@ from urllib.parse import urlencode, urlsplit
 
 import orjson
 import requests
+import urllib3
+import urllib3.connection
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
@@ -411,6 +413,58 @@ def _socket_of(resp: requests.Response) -> socket.socket | None:
     return sock if isinstance(sock, socket.socket) else None
 
 
+_attempt = threading.local()  # the running attempt's deadline (time.monotonic), per thread
+
+
+def _cut(sock: socket.socket) -> None:
+    """End a read that outlived its deadline (a blocked ``recv`` wakes up)."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _HeaderDeadline:
+    """The status line and headers must arrive by the attempt's deadline too: a timer
+    shuts the socket down at it (the read timeout alone restarts with every byte)."""
+
+    def getresponse(self) -> Any:
+        until = getattr(_attempt, "until", None)
+        sock = getattr(self, "sock", None)
+        if until is None or sock is None:
+            return super().getresponse()  # type: ignore[misc]
+        timer = threading.Timer(max(until - time.monotonic(), 0.0), _cut, (sock,))
+        timer.daemon = True
+        timer.start()
+        try:
+            return super().getresponse()  # type: ignore[misc]
+        finally:
+            timer.cancel()
+
+
+class _HTTPConnection(_HeaderDeadline, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_HeaderDeadline, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """The adapter of the client's own session: its connections keep the deadline
+    while the headers arrive (a caller's session keeps it while the body streams)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
 def _task_id(task: object) -> str:
     """A task's job ID as the archive keys it (whitespace removed), or ``""`` when it
     has none usable: missing, empty, or neither a string nor an integer."""
@@ -598,7 +652,7 @@ class JobsClient:
         self._own_session = session is None
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(32, max_workers * 2))
+            adapter = _DeadlineAdapter(pool_connections=4, pool_maxsize=max(32, max_workers * 2))
             session.mount("https://", adapter)
             session.mount("http://", adapter)
         self.session = session
@@ -881,6 +935,7 @@ class JobsClient:
             began = time.monotonic()
             budget = min(self.deadline, self.call_deadline - spent)
             until = began + budget
+            _attempt.until = until  # the headers' deadline (the client's own session)
             try:
                 resp = self.session.get(
                     url + ("?" + urlencode(params) if params else ""),
@@ -899,6 +954,7 @@ class JobsClient:
                     content = _read_body(resp, until, read_timeout, self.max_body, job_id)
             except _TRANSIENT as exc:
                 spent += time.monotonic() - began
+                cut = isinstance(exc, _DeadlineExceeded) or time.monotonic() >= until
                 log.debug("GET %s: %s (attempt %d)", path, type(exc).__name__, attempt)
                 reason = connect_failure_reason(exc, self.endpoint)
                 out_of_time = spent >= self.call_deadline
@@ -919,7 +975,7 @@ class JobsClient:
                     what = (
                         f"no complete answer from {self.endpoint} within the "
                         f"{self.deadline:g} s deadline"
-                        if isinstance(exc, _DeadlineExceeded)
+                        if cut
                         else f"{type(exc).__name__} talking to {self.endpoint}"
                     )
                     limit = (
@@ -937,6 +993,8 @@ class JobsClient:
                 raise TransportError(
                     f"{type(exc).__name__} talking to {self.endpoint}", job_id=job_id
                 ) from without_secrets(exc)
+            finally:
+                _attempt.until = None  # IAM calls on the same session have their own timeouts
             spent += time.monotonic() - began
             last_try = attempt >= self.max_retries or spent >= self.call_deadline
             resp._content = content  # read once, bounded: what parse_error_body reads
