@@ -523,6 +523,9 @@ def _read_body(
                     ) from exc
                 raise _as_requests_error(exc) from exc
             if not chunk:
+                if sock is not None:  # the connection goes back with its own read timeout
+                    with contextlib.suppress(OSError):
+                        sock.settimeout(read_timeout)
                 resp.raw.release_conn()  # read to the end: the connection can be reused
                 return bytes(body)
             body += chunk
