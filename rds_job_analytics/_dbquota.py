@@ -4,9 +4,10 @@ machines into one PostgreSQL archive paces as one (a file bucket,
 
 The GCRA state (the next call's theoretical arrival time) is one row per credential in
 the ``quota`` table, keyed by a hash of the identity (never the credential). One
-atomic upsert per call reserves the next slot and returns how long to wait; on
-PostgreSQL the server's clock is the clock, so machines whose clocks disagree still
-pace together.
+transaction per call reads it under a lock and reserves the next slot (the rule,
+repairs of a state ahead of the clock included, is
+:meth:`~rds_job_analytics.quota.PacedBucket._next`); on PostgreSQL the server's clock
+is the clock, so machines whose clocks disagree still pace together.
 
 Examples
 --------
@@ -23,6 +24,7 @@ False
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .quota import PacedBucket, identity_hash
@@ -33,19 +35,15 @@ _DDL = """CREATE TABLE IF NOT EXISTS quota (
     bucket TEXT PRIMARY KEY,
     tat    {real} NOT NULL
 )"""
-# One statement: reserve the slot after the last one (or now, after an idle spell, or
-# when the state is corrupt or more than an hour ahead) and return it with the clock.
-_TAKE = {
-    "sqlite": """INSERT INTO quota (bucket, tat) VALUES (?, ? + ?)
-        ON CONFLICT (bucket) DO UPDATE SET tat = (CASE WHEN quota.tat > excluded.tat + 3600
-            THEN excluded.tat ELSE max(quota.tat + ?, excluded.tat) END)
-        RETURNING tat, ?""",
-    "postgresql": """WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
-        INSERT INTO quota (bucket, tat) SELECT ?, now + ? FROM clock
-        ON CONFLICT (bucket) DO UPDATE SET tat = (CASE WHEN quota.tat > excluded.tat + 3600
-            THEN excluded.tat ELSE greatest(quota.tat + ?, excluded.tat) END)
-        RETURNING tat, (SELECT now FROM clock)""",
+# Read the state under a lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the row lock), take
+# the GCRA step of PacedBucket._next (the one home of the rule, repair included), write.
+_ENSURE = "INSERT INTO quota (bucket, tat) VALUES (?, 0) ON CONFLICT (bucket) DO NOTHING"
+_READ = {
+    "sqlite": "SELECT tat FROM quota WHERE bucket = ?",
+    "postgresql": """SELECT tat, extract(epoch FROM clock_timestamp())::float8
+        FROM quota WHERE bucket = ? FOR UPDATE""",
 }
+_WRITE = "UPDATE quota SET tat = ? WHERE bucket = ?"
 
 
 class DbTokenBucket(PacedBucket):
@@ -80,14 +78,22 @@ class DbTokenBucket(PacedBucket):
     rds_job_analytics.exceptions.ConfigError: rate_limit must be a finite number > 0 requests/s, not 0
     """
 
-    def __init__(self, archive: Any, identity: str, rate: float = 1.0, burst: int = 1) -> None:
-        super().__init__(rate, burst)
+    def __init__(
+        self,
+        archive: Any,
+        identity: str,
+        rate: float = 1.0,
+        burst: int = 1,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(rate, burst, clock=clock)
         self.archive = archive
         self.bucket = identity_hash(identity)
         store = archive._store
         with store.begin() as db:
             db.execute(_DDL.replace("{real}", store.types["real"]))
-        self._take = _TAKE[store.kind]
+        self._read = _READ[store.kind]
 
     def __repr__(self) -> str:
         return f"DbTokenBucket({self.archive.path!r}, {self.bucket!r}, rate={1 / self.interval:g})"
@@ -100,13 +106,19 @@ class DbTokenBucket(PacedBucket):
         QuotaCancelled
             After :meth:`cancel`.
         """
-        self._check()
+        waited = 0.0
         store = self.archive._store
-        with store.begin() as db:
-            if store.kind == "sqlite":
-                now = time.time()
-                args: tuple[Any, ...] = (self.bucket, now, self.interval, self.interval, now)
-            else:
-                args = (self.bucket, self.interval, self.interval)
-            tat, now = db.execute(self._take, args).fetchone()
-        return self._sleep(float(tat) - self.interval - self.tau - float(now))
+        where = f"of {self.bucket} in the archive database"
+        while True:
+            self._check()
+            with store.begin(immediate=True) as db:
+                db.execute(_ENSURE, (self.bucket,))
+                row = db.execute(self._read, (self.bucket,)).fetchone()
+                tat = float(row[0])
+                now = float(row[1]) if store.kind != "sqlite" else self._clock()
+                new, wait, reserved = self._next(tat, now, where)
+                if new != tat:
+                    db.execute(_WRITE, (new, self.bucket))
+            waited += self._sleep(wait)
+            if reserved:
+                return waited

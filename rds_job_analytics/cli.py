@@ -948,7 +948,8 @@ def _parser() -> argparse.ArgumentParser:
             "with --endpoint it must be named, unless the endpoint is loopback)",
         )  # fmt: skip
         g.add_argument("--rate-limit", type=_POSITIVE, default=None, metavar="PER_S",
-                       help="requests a second, all workers together (default 1.0; with "
+                       help="requests a second, all workers together (default: a little under "
+                       "the API's quota of 60 a minute; with "
                        "--fleet: for every account, instead of the fleet file's)")  # fmt: skip
         g.add_argument("--workers", type=_AT_LEAST_ONE, default=4, metavar="N",
                        help="concurrent requests (default 4)")  # fmt: skip

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
 import math
@@ -34,6 +35,8 @@ from urllib.parse import urlencode, urlsplit
 
 import orjson
 import requests
+import urllib3
+import urllib3.connection
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
@@ -48,6 +51,7 @@ from .exceptions import (
     JobNotFound,
     RateLimited,
     RdsJobError,
+    ResponseTooLarge,
     ServerError,
     TransportError,
     parse_error_body,  # re-exported: its home is exceptions.py
@@ -57,9 +61,15 @@ from .regions import endpoint_for, region_of
 from .schema import JOB_ID_MAX_LENGTH, clean_job_id, strip_job_id, to_epoch_ms
 
 __all__ = [
+    "API_QUOTA",
+    "DEFAULT_CALL_DEADLINE",
+    "DEFAULT_DEADLINE",
     "DEFAULT_RATE_LIMIT",
     "ERROR_MAP",
+    "MAX_BODY_BYTES",
     "MAX_JOB_ID_LENGTH",
+    "MAX_TASK_PAGES",
+    "TASK_PAGE_MARGIN",
     "JobsClient",
     "TokenBucket",
     "clean_job_id",
@@ -78,8 +88,43 @@ _TRANSIENT = (
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
-#: Calls a second when nothing else is said: the API's quota of 60 a minute per user.
-DEFAULT_RATE_LIMIT = 1.0
+#: The API's documented quota, calls a second per user (60 a minute).
+API_QUOTA = 1.0
+
+#: Calls a second when nothing else is said: a little under :data:`API_QUOTA` (0.9x,
+#: 54 a minute), so network jitter never puts 61 calls in one minute of the server's
+#: sliding window.
+DEFAULT_RATE_LIMIT = 0.9 * API_QUOTA
+
+#: Seconds one attempt may take in all: connecting, the answer and its whole body. The
+#: read timeout restarts with every byte; this does not (a server trickling a byte at a
+#: time is cut off here, and the attempt is retried as a timeout).
+DEFAULT_DEADLINE = 30.0
+
+#: Seconds the attempts of one request may take together (retries included; the waits
+#: between them and for the quota are not): then the request fails with the last error.
+DEFAULT_CALL_DEADLINE = 60.0
+
+#: Bytes an answer may hold once decoded (gzip included): a job is a few KB, a task-list
+#: page of 50 tens of KB. A larger one is refused while it streams
+#: (:class:`~rds_job_analytics.exceptions.ResponseTooLarge`, not retried, nothing kept).
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+#: Task-list pages asked for beyond what ``total_count`` accounts for (the list may grow
+#: while it is read; the final empty page is one of them): a list still going after
+#: ``ceil(total_count / limit) + TASK_PAGE_MARGIN`` pages is stopped with an error.
+TASK_PAGE_MARGIN = 2
+
+#: Task-list pages of one listing when no page gives a usable ``total_count``
+#: (100,000 tasks at 50 a page, ~37 minutes at the default rate).
+MAX_TASK_PAGES = 2000
+
+_CHUNK = 64 * 1024  # bytes read (and decoded) at a time
+
+
+class _DeadlineExceeded(requests.Timeout):
+    """An attempt's answer did not complete within its deadline (retried as a timeout)."""
+
 
 #: :data:`schema.JOB_ID_MAX_LENGTH` (its home), under the name this module has exported.
 MAX_JOB_ID_LENGTH = JOB_ID_MAX_LENGTH
@@ -362,6 +407,135 @@ def _retry_after(value: str | None, cap: float) -> float | None:
         return None
 
 
+def _socket_of(resp: requests.Response) -> socket.socket | None:
+    """The socket an answer streams from (to bound each read by the deadline), if known."""
+    sock = getattr(getattr(resp.raw, "_connection", None), "sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+_attempt = threading.local()  # the running attempt's deadline (time.monotonic), per thread
+
+
+def _cut(sock: socket.socket) -> None:
+    """End a read that outlived its deadline (a blocked ``recv`` wakes up)."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _HeaderDeadline:
+    """The status line and headers must arrive by the attempt's deadline too: a timer
+    shuts the socket down at it (the read timeout alone restarts with every byte)."""
+
+    def getresponse(self) -> Any:
+        until = getattr(_attempt, "until", None)
+        sock = getattr(self, "sock", None)
+        if until is None or sock is None:
+            return super().getresponse()  # type: ignore[misc]
+        timer = threading.Timer(max(until - time.monotonic(), 0.0), _cut, (sock,))
+        timer.daemon = True
+        timer.start()
+        try:
+            return super().getresponse()  # type: ignore[misc]
+        finally:
+            timer.cancel()
+
+
+class _HTTPConnection(_HeaderDeadline, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_HeaderDeadline, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """The adapter of the client's own session: its connections keep the deadline
+    while the headers arrive (a caller's session keeps it while the body streams)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def _task_id(task: object) -> str:
+    """A task's job ID as the archive keys it (whitespace removed), or ``""`` when it
+    has none usable: missing, empty, or neither a string nor an integer."""
+    got = task.get("id") if isinstance(task, dict) else None
+    if isinstance(got, bool) or not isinstance(got, str | int):
+        return ""
+    return strip_job_id(str(got))
+
+
+def _as_requests_error(exc: BaseException) -> requests.RequestException:
+    """urllib3's error while reading a body as ``requests``' (what ``iter_content`` raises)."""
+    if isinstance(exc, urllib3.exceptions.DecodeError):
+        return requests.exceptions.ContentDecodingError(exc)
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return requests.ConnectionError(exc)
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return requests.exceptions.SSLError(exc)
+    return requests.exceptions.ChunkedEncodingError(exc)
+
+
+def _read_body(
+    resp: requests.Response, until: float, read_timeout: float | None, limit: int,
+    job_id: str | None,
+) -> bytes:  # fmt: skip
+    """The decoded body of a streamed answer, read a chunk at a time: by ``until``
+    (:func:`time.monotonic`; else :class:`_DeadlineExceeded`) and at most ``limit`` bytes
+    (else :class:`ResponseTooLarge`). The response is closed on any failure."""
+
+    def too_large(size: str) -> ResponseTooLarge:
+        enc = resp.headers.get("Content-Encoding")
+        return ResponseTooLarge(
+            status=resp.status_code, job_id=job_id, request_id=resp.headers.get("X-Request-Id"),
+            error_msg=f"answer {size} is over the {limit:,}-byte limit"
+            + (f" (Content-Encoding {enc[:20]!r})" if enc else "") + ": refused, not retried",
+        )  # fmt: skip
+
+    try:
+        declared = (resp.headers.get("Content-Length") or "").strip()
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large(f"of {int(declared):,} bytes (Content-Length)")
+        sock = _socket_of(resp)
+        body = bytearray()
+        while True:
+            left = until - time.monotonic()
+            if left <= 0:
+                raise _DeadlineExceeded("the answer did not complete within the deadline")
+            if sock is not None:  # no single read may outlast the deadline either
+                with contextlib.suppress(OSError):
+                    sock.settimeout(min(read_timeout or left, left))
+            try:  # read1: what has arrived (read() would wait for a whole chunk)
+                chunk = resp.raw.read1(_CHUNK, decode_content=True)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                if time.monotonic() >= until:
+                    raise _DeadlineExceeded(
+                        "the answer did not complete within the deadline"
+                    ) from exc
+                raise _as_requests_error(exc) from exc
+            if not chunk:
+                if sock is not None:  # the connection goes back with its own read timeout
+                    with contextlib.suppress(OSError):
+                        sock.settimeout(read_timeout)
+                resp.raw.release_conn()  # read to the end: the connection can be reused
+                return bytes(body)
+            body += chunk
+            if len(body) > limit:
+                raise too_large("of more than that once decoded")
+    except BaseException:
+        resp.close()  # a half-read answer: the connection is dropped, not reused
+        raise
+
+
 class JobsClient:
     """Client of the RDS task-center API.
 
@@ -379,13 +553,22 @@ class JobsClient:
     session : requests.Session, optional
         Your session (proxies, CA bundle); it is not closed by :meth:`close`.
     rate_limit : float
-        Requests per second for all workers together (default 1.0 = the API's 60/min).
+        Requests per second for all workers together (default :data:`DEFAULT_RATE_LIMIT`,
+        0.9 = a little under the API's 60/min).
     burst : int
         Requests allowed back to back after idling.
     max_workers : int
         Threads used by :func:`fetch_jobs`.
     timeout : (float, float)
-        Connect and read timeouts in seconds.
+        Connect and read timeouts in seconds (the read timeout restarts with every byte).
+    deadline : float
+        Seconds one attempt may take in all, its body included (:data:`DEFAULT_DEADLINE`).
+    call_deadline : float
+        Seconds the attempts of one request may take together, retries included, the
+        waits between them not (:data:`DEFAULT_CALL_DEADLINE`).
+    max_body : int
+        Bytes an answer may hold once decoded (:data:`MAX_BODY_BYTES`); a larger one is
+        :class:`~rds_job_analytics.exceptions.ResponseTooLarge`.
     max_retries : int
         Retries on 429/5xx/connection errors/timeouts/unreadable bodies.
     backoff, max_backoff : float
@@ -439,6 +622,9 @@ class JobsClient:
         burst: int = 1,
         max_workers: int = 4,
         timeout: tuple[float, float] = (5.0, 30.0),
+        deadline: float = DEFAULT_DEADLINE,
+        call_deadline: float = DEFAULT_CALL_DEADLINE,
+        max_body: int = MAX_BODY_BYTES,
         max_retries: int = 5,
         backoff: float = 0.5,
         max_backoff: float = 30.0,
@@ -449,6 +635,11 @@ class JobsClient:
         circuit_cooldown: float = 30.0,
     ) -> None:
         check_project_id(project_id)  # it goes into every URL path: nothing else passes
+        for name, value in (("deadline", deadline), ("call_deadline", call_deadline)):
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ConfigError(f"{name} must be a finite number > 0 seconds, not {value!r}")
+        if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
+            raise ConfigError(f"max_body must be a number of bytes >= 1, not {max_body!r}")
         if max_workers < 1:
             raise ConfigError(f"max_workers must be >= 1, not {max_workers!r}")
         if circuit_threshold is not None and circuit_threshold < 1:
@@ -464,13 +655,16 @@ class JobsClient:
         self._own_session = session is None
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(32, max_workers * 2))
+            adapter = _DeadlineAdapter(pool_connections=4, pool_maxsize=max(32, max_workers * 2))
             session.mount("https://", adapter)
             session.mount("http://", adapter)
         self.session = session
         self.bucket = TokenBucket(rate_limit, burst)
         self.max_workers = max_workers
         self.timeout = timeout
+        self.deadline = float(deadline)
+        self.call_deadline = float(call_deadline)
+        self.max_body = max_body
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -670,6 +864,10 @@ class JobsClient:
         :attr:`connect_failures`). 429/5xx, connection errors, timeouts and unreadable
         bodies are retried up to ``max_retries`` times (``Retry-After`` honoured, else
         exponential backoff with full jitter); a 401 asks :attr:`auth` to refresh once.
+        Each attempt must complete, body included, within :attr:`deadline` seconds, and
+        the attempts together within :attr:`call_deadline` (the waits between them
+        excluded); the body is streamed and refused past :attr:`max_body` bytes once
+        decoded (:class:`ResponseTooLarge`, not retried).
         After ``circuit_threshold`` connection failures in a row (refused, DNS, TLS),
         requests fail at once, without a call, until ``circuit_cooldown`` has passed.
 
@@ -692,8 +890,11 @@ class JobsClient:
         ------
         ApiError
             The subclass :data:`ERROR_MAP` gives for the final answer.
+        ResponseTooLarge
+            The answer is over :attr:`max_body` bytes once decoded (a gzip bomb).
         TransportError
-            No HTTP answer after all retries (the last exception is its cause), or the
+            No complete HTTP answer after all retries or by the call deadline (the last
+            exception is its cause), or the
             circuit is open (``reason`` says why, e.g. ``"connection refused by
             127.0.0.1:8080"``).
 
@@ -710,6 +911,8 @@ class JobsClient:
         context = self.auth_context
         refreshed = False
         attempt = 0
+        spent = 0.0  # seconds on the wire so far (the call deadline's measure)
+        read_timeout = self.timeout[1] if isinstance(self.timeout, tuple) else self.timeout
         while True:
             self._raise_if_interrupted(job_id)
             self._raise_if_open(job_id)  # a dead endpoint: fail at once, spend nothing
@@ -732,16 +935,32 @@ class JobsClient:
                 raise
             with self._calls_lock:
                 self.calls += 1
+            began = time.monotonic()
+            budget = min(self.deadline, self.call_deadline - spent)
+            until = began + budget
+            _attempt.until = until  # the headers' deadline (the client's own session)
             try:
                 resp = self.session.get(
                     url + ("?" + urlencode(params) if params else ""),
                     headers=headers,
-                    timeout=self.timeout,
+                    timeout=(self.timeout[0], min(read_timeout or budget, budget))
+                    if isinstance(self.timeout, tuple)
+                    else min(self.timeout or budget, budget),
                     allow_redirects=False,  # the API never redirects; credentials stay here
+                    stream=True,  # the body is read below: bounded in time and in size
                 )
+                self._reached()  # an HTTP answer: the endpoint is up
+                if 300 <= resp.status_code < 400:
+                    resp.close()  # never followed, never read
+                    content = b""
+                else:
+                    content = _read_body(resp, until, read_timeout, self.max_body, job_id)
             except _TRANSIENT as exc:
+                spent += time.monotonic() - began
+                cut = isinstance(exc, _DeadlineExceeded) or time.monotonic() >= until
                 log.debug("GET %s: %s (attempt %d)", path, type(exc).__name__, attempt)
                 reason = connect_failure_reason(exc, self.endpoint)
+                out_of_time = spent >= self.call_deadline
                 if reason is not None:
                     with self._calls_lock:
                         self.calls -= 1  # it never reached the server: no call, no quota
@@ -751,15 +970,24 @@ class JobsClient:
                         raise TransportError(
                             f"{reason}: not retried", job_id=job_id, reason=reason
                         ) from without_secrets(exc)
-                    if attempt >= self.max_retries:
+                    if attempt >= self.max_retries or out_of_time:
                         raise TransportError(
                             f"{reason} after {attempt + 1} attempts", job_id=job_id, reason=reason
                         ) from without_secrets(exc)
-                elif attempt >= self.max_retries:
+                elif attempt >= self.max_retries or out_of_time:
+                    what = (
+                        f"no complete answer from {self.endpoint} within the "
+                        f"{self.deadline:g} s deadline"
+                        if cut
+                        else f"{type(exc).__name__} talking to {self.endpoint}"
+                    )
+                    limit = (
+                        f", {spent:.3g} s of the {self.call_deadline:g} s call deadline"
+                        if out_of_time
+                        else ""
+                    )
                     raise TransportError(
-                        f"{type(exc).__name__} talking to {self.endpoint} after "
-                        f"{attempt + 1} attempts",
-                        job_id=job_id,
+                        f"{what} after {attempt + 1} attempts{limit}", job_id=job_id
                     ) from without_secrets(exc)
                 self._sleep_backoff(attempt, None, job_id)
                 attempt += 1
@@ -768,7 +996,12 @@ class JobsClient:
                 raise TransportError(
                     f"{type(exc).__name__} talking to {self.endpoint}", job_id=job_id
                 ) from without_secrets(exc)
-            self._reached()
+            finally:
+                _attempt.until = None  # IAM calls on the same session have their own timeouts
+            spent += time.monotonic() - began
+            last_try = attempt >= self.max_retries or spent >= self.call_deadline
+            resp._content = content  # read once, bounded: what parse_error_body reads
+            resp._content_consumed = True
             status = resp.status_code
             log.debug("GET %s -> %d (attempt %d)", path, status, attempt)
             if 300 <= status < 400:  # never followed: the token would go along
@@ -782,12 +1015,12 @@ class JobsClient:
             if status == 200:
                 problem: Exception | None = None
                 try:
-                    body = orjson.loads(resp.content)
+                    body = orjson.loads(content)
                 except orjson.JSONDecodeError as exc:
                     body, problem = None, exc
                 if isinstance(body, dict):
                     return body
-                if attempt >= self.max_retries:
+                if last_try:
                     raise ServerError(
                         status=status, error_msg="unreadable response body", job_id=job_id,
                         request_id=resp.headers.get("X-Request-Id"),
@@ -799,7 +1032,7 @@ class JobsClient:
                 refreshed = True
                 continue
             retry_after = _retry_after(resp.headers.get("Retry-After"), self.retry_after_cap)
-            if status in RETRY_STATUSES and attempt < self.max_retries:
+            if status in RETRY_STATUSES and not last_try:
                 self._sleep_backoff(attempt, retry_after, job_id)
                 attempt += 1
                 continue
@@ -884,9 +1117,12 @@ class JobsClient:
         """Iterate the instant-task list (``/tasklist``) in a time window.
 
         Pages with ``offset += limit`` until an empty page (``total_count`` is not
-        trusted). A server that ignores ``offset`` (a page holding only jobs already
-        listed, e.g. the previous page again) ends the listing with an
-        :class:`~rds_job_analytics.ApiError` naming it, instead of paging forever.
+        trusted). A list that would page forever ends with an
+        :class:`~rds_job_analytics.ApiError` naming why: a page holding only jobs
+        already listed (a server that ignores ``offset``), a page with no usable job ID
+        (IDs missing, empty or not a string or integer), or more pages than the largest
+        ``total_count`` seen accounts for, plus :data:`TASK_PAGE_MARGIN` (without a
+        usable ``total_count``: :data:`MAX_TASK_PAGES`).
 
         Parameters
         ----------
@@ -964,23 +1200,49 @@ class JobsClient:
     ) -> Iterator[list[dict[str, Any]]]:
         offset = 0
         seen: set[str] = set()
+        total: int | None = None  # the largest usable total_count seen
+        page = 0
         while True:
+            bound = (
+                math.ceil(total / limit) + TASK_PAGE_MARGIN if total is not None
+                else MAX_TASK_PAGES
+            )  # fmt: skip
+            if page >= bound:
+                said = f"total_count {total}" if total is not None else "no usable total_count"
+                raise ApiError(
+                    status=200,
+                    error_msg=f"task list stopped after {page} pages ({len(seen)} jobs "
+                    f"listed): more than {said} accounts for (margin {TASK_PAGE_MARGIN} "
+                    f"pages, at most {MAX_TASK_PAGES}): the server keeps sending pages",
+                )
             body = self.request(
                 "/tasklist", [*base, ("offset", str(offset)), ("limit", str(limit))]
             )
             tasks = body.get("tasks") or []
             if not isinstance(tasks, list):
                 raise ServerError(status=200, error_msg="task list 'tasks' is not a list")
+            count = body.get("total_count")
+            if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+                total = min(max(count, total or 0), MAX_TASK_PAGES * limit)
             if not tasks:
                 return
-            ids = [t.get("id") if isinstance(t, dict) else None for t in tasks]
-            if all(isinstance(i, str) and i in seen for i in ids):
+            ids = [_task_id(t) for t in tasks]
+            usable = [i for i in ids if i]
+            if not usable:
+                raise ApiError(
+                    status=200,
+                    error_msg=f"task list stopped: the page at offset {offset} holds "
+                    f"{len(tasks)} tasks and no usable job ID (missing, empty or not a "
+                    f"string or integer; {len(seen)} jobs listed so far)",
+                )
+            if all(i in seen for i in usable):
                 raise ApiError(
                     status=200,
                     error_msg=f"task list stopped: the page at offset {offset} holds only "
                     f"jobs already listed ({len(seen)} so far, total_count "
                     f"{body.get('total_count')!r}): the server ignores offset",
                 )
-            seen.update(i for i in ids if isinstance(i, str))
+            seen.update(usable)
             yield tasks
             offset += limit
+            page += 1

@@ -36,9 +36,11 @@ __all__ = [
     "JobNotFound",
     "LeaseLost",
     "ProjectBusy",
+    "QuotaWarning",
     "RateLimited",
     "RdsJobError",
     "RecordsRejected",
+    "ResponseTooLarge",
     "ServerError",
     "TransportError",
     "parse_error_body",
@@ -546,3 +548,20 @@ def _rebuild_dataset_error(
 class DatasetRepairedWarning(UserWarning):
     """``export_dataset`` found damaged partition files it owns and repaired them (each
     named, with what was wrong): rewritten from the source, or a stray copy deleted."""
+
+
+class QuotaWarning(UserWarning):
+    """A shared quota state was repaired (e.g. far ahead of the clock after the clock
+    stepped back): it was reset instead of stalling every call."""
+
+
+class ResponseTooLarge(ApiError):
+    """An answer larger than the client's limit once decoded (a gzip bomb, a server gone
+    wrong): refused while streaming, never retried, nothing of it kept.
+
+    Examples
+    --------
+    >>> e = ResponseTooLarge(status=200, error_msg="body over 8388608 bytes", job_id="j1")
+    >>> isinstance(e, ApiError), str(e)
+    (True, 'HTTP 200: body over 8388608 bytes (job j1)')
+    """

@@ -8,7 +8,7 @@ and the projects to sync::
     [accounts.prod]
     auth = "aksk"                                 # aksk | token | password
     env = { ak = "RDS_JOBS_PROD_AK", sk = "RDS_JOBS_PROD_SK" }
-    rate_limit = 1.0                              # optional: calls/s for the whole account
+    rate_limit = 0.9                              # optional: calls/s for the whole account
 
     [[accounts.prod.projects]]
     region = "cn-north-4"
@@ -600,9 +600,10 @@ def sync_fleet(
     :class:`ConfigError` naming it) and every client is built (bad endpoints or project
     IDs are refused). Then projects are synced with :func:`sync_jobs` in parallel
     threads: each account paces all of its projects through one
-    :class:`~rds_job_analytics.quota.SharedTokenBucket` (the quota is per user) kept in
-    ``quota_folder`` (default: beside the archive), so other processes syncing the same
-    account on this machine share it too; each project is claimed in the archive first,
+    bucket (the quota is per user): :func:`~rds_job_analytics.quota.bucket_for`, the
+    machine's one in the user's state folder (and the database's too for a PostgreSQL
+    archive), so other processes using the same account on this machine, whatever
+    their archive, share it too; each project is claimed in the archive first,
     and one that another sync holds is ``skipped`` after ``wait`` seconds, saying who
     holds it. One project's failure (a refused credential, a region that is down) is
     reported in its outcome; the others finish.
@@ -620,8 +621,9 @@ def sync_fleet(
     environ : mapping, optional
         Where credentials are read; default ``os.environ``.
     quota_folder : str or Path, optional
-        Where the accounts' quota buckets live (default: beside a SQLite archive; in the
-        database itself for a PostgreSQL archive, so every machine shares them).
+        A folder for the accounts' quota buckets instead of the machine's
+        (:func:`~rds_job_analytics.quota.bucket_for`: the user's state folder, and the
+        database too for a PostgreSQL archive, so every machine shares them).
     rate_limit : float, optional
         Calls per second for every account instead of the fleet file's (the emulator).
     max_workers : int, optional

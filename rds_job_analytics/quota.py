@@ -5,7 +5,14 @@
 under an exclusive ``flock``: all of an account's projects, all threads and all
 processes that name the same file pace together, so two cron runs at once do not
 double the rate. :func:`bucket_path` names the file for a credential without putting
-the credential in it.
+the credential in it, in the user's state folder (:func:`state_dir`), whatever archive
+the process writes to: one bucket per credential per machine.
+
+No call reserves a slot more than :data:`QUOTA_MAX_WAIT_INTERVALS` intervals ahead
+(a worker beyond that waits and asks again), so a state further ahead of the clock
+than :data:`QUOTA_MAX_AHEAD_INTERVALS` intervals cannot come from pacing: a clock
+that stepped back, or a damaged file. It is reset to now with a :class:`QuotaWarning`
+instead of stalling every call.
 
 Examples
 --------
@@ -26,16 +33,21 @@ import hashlib
 import math
 import os
 import struct
-import tempfile
 import threading
 import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from ._validate import expand_path
-from .exceptions import ConfigError, Interrupted
+from .exceptions import ConfigError, Interrupted, QuotaWarning
 
 __all__ = [
     "QUOTA_FOLDER",
+    "QUOTA_MAX_AHEAD_INTERVALS",
+    "QUOTA_MAX_WAIT_INTERVALS",
+    "STATE_DIR_ENV",
+    "BucketChain",
     "PacedBucket",
     "QuotaCancelled",
     "SharedTokenBucket",
@@ -44,7 +56,18 @@ __all__ = [
     "bucket_path",
     "credential_identity",
     "identity_hash",
+    "state_dir",
 ]
+
+#: The longest one call waits for its slot, in intervals (1 / rate): a worker whose slot
+#: would be further ahead reserves nothing, waits, and asks again.
+QUOTA_MAX_WAIT_INTERVALS = 4
+
+#: A shared state further ahead of the clock than this many intervals (of the reader's
+#: rate) is reset to now, with a :class:`QuotaWarning`: pacing never puts it there
+#: (:data:`QUOTA_MAX_WAIT_INTERVALS`), a clock that stepped back does. Processes sharing
+#: a credential at rates up to 3x apart stay under it.
+QUOTA_MAX_AHEAD_INTERVALS = 16
 
 
 class QuotaCancelled(Interrupted):
@@ -64,16 +87,48 @@ class PacedBucket:
     --------
     >>> PacedBucket(rate=4.0, burst=2).interval, PacedBucket(rate=4.0, burst=2).tau
     (0.25, 0.25)
+
+    ``clock`` (epoch seconds; default :func:`time.time`) is what tests replace.
     """
 
-    def __init__(self, rate: float = 1.0, burst: int = 1) -> None:
+    def __init__(
+        self, rate: float = 1.0, burst: int = 1, *, clock: Callable[[], float] = time.time
+    ) -> None:
         if not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
             raise ConfigError(f"rate_limit must be a finite number > 0 requests/s, not {rate!r}")
         if burst < 1:
             raise ConfigError(f"burst must be >= 1, not {burst!r}")
         self.interval = 1.0 / rate
         self.tau = (burst - 1) * self.interval
+        self._clock = clock
         self._cancelled = threading.Event()
+
+    @property
+    def max_wait(self) -> float:
+        """The longest wait one reservation may take (:data:`QUOTA_MAX_WAIT_INTERVALS`)."""
+        return QUOTA_MAX_WAIT_INTERVALS * self.interval
+
+    def _next(self, tat: float, now: float, where: str) -> tuple[float, float, bool]:
+        """The GCRA step on a shared state ``tat`` read at ``now``: ``(tat to store, wait,
+        reserved)``. A state that cannot come from pacing (not finite, or more than
+        :data:`QUOTA_MAX_AHEAD_INTERVALS` intervals ahead) is reset to ``now`` with a
+        :class:`QuotaWarning` naming ``where``; a slot further than :attr:`max_wait`
+        ahead is not reserved (``reserved`` False: wait, then ask again)."""
+        ahead = tat - now
+        if not math.isfinite(tat) or ahead > self.tau + QUOTA_MAX_AHEAD_INTERVALS * self.interval:
+            shown = f"{ahead:.0f} s ahead of the clock" if math.isfinite(tat) else "unreadable"
+            warnings.warn(
+                f"quota state {where} was {shown} (a clock that stepped back?): reset to now "
+                f"instead of waiting",
+                QuotaWarning,
+                stacklevel=3,
+            )
+            tat = now
+        slot = max(tat, now)
+        wait = slot - self.tau - now
+        if wait > self.max_wait:
+            return tat, wait - self.max_wait, False
+        return slot + self.interval, wait, True
 
     def cancel(self) -> None:
         """Refuse every later :meth:`acquire` (and wake the waiting ones) with
@@ -122,8 +177,15 @@ class SharedTokenBucket(PacedBucket):
     rds_job_analytics.exceptions.ConfigError: rate_limit must be a finite number > 0 requests/s, not nan
     """
 
-    def __init__(self, path: str | Path, rate: float = 1.0, burst: int = 1) -> None:
-        super().__init__(rate, burst)
+    def __init__(
+        self,
+        path: str | Path,
+        rate: float = 1.0,
+        burst: int = 1,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(rate, burst, clock=clock)
         self.path = expand_path(Path(path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -138,21 +200,22 @@ class SharedTokenBucket(PacedBucket):
         QuotaCancelled
             After :meth:`cancel`.
         """
-        self._check()
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            data = os.pread(fd, _STATE.size, 0)
-            tat = _STATE.unpack(data)[0] if len(data) == _STATE.size else 0.0
-            now = time.time()
-            if not math.isfinite(tat) or tat > now + 3600:  # a corrupt or future state
-                tat = now
-            tat = max(tat, now)
-            wait = tat - self.tau - now
-            os.pwrite(fd, _STATE.pack(tat + self.interval), 0)
-        finally:
-            os.close(fd)  # releases the lock
-        return self._sleep(wait)
+        waited = 0.0
+        while True:
+            self._check()
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                data = os.pread(fd, _STATE.size, 0)
+                tat = _STATE.unpack(data)[0] if len(data) == _STATE.size else 0.0
+                new, wait, reserved = self._next(tat, self._clock(), str(self.path))
+                if new != tat:
+                    os.pwrite(fd, _STATE.pack(new), 0)
+            finally:
+                os.close(fd)  # releases the lock
+            waited += self._sleep(wait)
+            if reserved:
+                return waited
 
 
 def credential_identity(kind: str, creds: dict[str, str]) -> str:
@@ -185,35 +248,102 @@ def auth_identity(auth: object) -> str | None:
     return None
 
 
-#: The folder, beside a SQLite archive, where its users' quota buckets live.
-QUOTA_FOLDER = ".rds-jobs-quota"
+#: The environment variable naming the user's state folder (default
+#: ``$XDG_STATE_HOME/rds-jobs``, else ``~/.local/state/rds-jobs``): see :func:`state_dir`.
+STATE_DIR_ENV = "RDS_JOBS_STATE_DIR"
+
+#: The folder, inside the state folder, where the machine's quota buckets live.
+QUOTA_FOLDER = "quota"
 
 
-def bucket_for(archive: object, identity: str, rate: float) -> object:
-    """The quota bucket everyone using ``archive`` with this credential shares: a
-    :class:`SharedTokenBucket` in :data:`QUOTA_FOLDER` beside a SQLite archive (every
-    process on the machine), the database's own bucket for a PostgreSQL archive (every
-    machine); a bucket in the temp folder for an in-memory archive.
+def state_dir() -> Path:
+    """The user's state folder: ``$RDS_JOBS_STATE_DIR``, else ``$XDG_STATE_HOME/rds-jobs``,
+    else ``~/.local/state/rds-jobs`` (not created here).
 
     Examples
     --------
-    >>> from rds_job_analytics import JobArchive
-    >>> bucket_for(JobArchive(":memory:"), "token:t", 2.0)  # doctest: +ELLIPSIS
-    SharedTokenBucket('.../rds-jobs-quota/....gcra', rate=2)
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {STATE_DIR_ENV: "/srv/rds-jobs-state"}):
+    ...     state_dir().as_posix()
+    '/srv/rds-jobs-state'
     """
+    given = os.environ.get(STATE_DIR_ENV)
+    if given:
+        return Path(given).expanduser()
+    xdg = os.environ.get("XDG_STATE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "state"
+    return base / "rds-jobs"
+
+
+class BucketChain(PacedBucket):
+    """Several buckets in series: a call waits for a slot in each, in order, so the rate
+    never exceeds the slowest of them (two buckets at rate r give r, not 2r). How a
+    PostgreSQL archive paces: the machine's bucket (every process here, whatever
+    archive) and then the database's (every machine).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     a = SharedTokenBucket(Path(folder) / "one.gcra", rate=1000.0)
+    ...     b = SharedTokenBucket(Path(folder) / "two.gcra", rate=500.0)
+    ...     chain = BucketChain(a, b)
+    ...     waited = chain.acquire()
+    >>> waited >= 0, chain.interval
+    (True, 0.002)
+    """
+
+    def __init__(self, *buckets: PacedBucket) -> None:
+        if not buckets:
+            raise ConfigError("BucketChain needs at least one bucket")
+        slowest = max(buckets, key=lambda b: b.interval)
+        super().__init__(1.0 / slowest.interval)
+        self.buckets = buckets
+
+    def __repr__(self) -> str:
+        return f"BucketChain({', '.join(map(repr, self.buckets))})"
+
+    def cancel(self) -> None:
+        """Cancel every bucket of the chain (see :meth:`PacedBucket.cancel`)."""
+        super().cancel()
+        for b in self.buckets:
+            b.cancel()
+
+    def acquire(self) -> float:
+        """A slot in each bucket, in order; returns the seconds waited in all."""
+        self._check()
+        return sum(b.acquire() for b in self.buckets)
+
+
+def bucket_for(archive: object, identity: str, rate: float) -> PacedBucket:
+    """The quota bucket every user of this credential shares: the machine's
+    :class:`SharedTokenBucket` in the user's state folder (:func:`state_dir`, every
+    process here, whatever archive it writes to); for a PostgreSQL archive, that one
+    and then the database's own bucket (every machine), in a :class:`BucketChain`, so
+    the rate is never doubled.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> from rds_job_analytics import JobArchive
+    >>> with mock.patch.dict(os.environ, {STATE_DIR_ENV: tempfile.mkdtemp()}):
+    ...     bucket_for(JobArchive(":memory:"), "token:t", 2.0)  # doctest: +ELLIPSIS
+    SharedTokenBucket('.../quota/....gcra', rate=2)
+    """
+    machine = SharedTokenBucket(bucket_path(identity), rate)
     if getattr(archive, "backend", "sqlite") != "sqlite":
         from ._dbquota import DbTokenBucket
 
-        return DbTokenBucket(archive, identity, rate)
-    path = str(getattr(archive, "path", ":memory:"))
-    folder = None if path == ":memory:" else Path(path).resolve().parent / QUOTA_FOLDER
-    return SharedTokenBucket(bucket_path(identity, folder), rate)
+        return BucketChain(machine, DbTokenBucket(archive, identity, rate))
+    return machine
 
 
 def bucket_path(identity: str, folder: str | Path | None = None) -> Path:
     """The state file of one credential's quota: a hash of ``identity`` (an AK, a
     ``domain/user``, or a token), never the identity itself, under ``folder`` (default:
-    the temp folder's ``rds-jobs-quota``).
+    :data:`QUOTA_FOLDER` in :func:`state_dir`: one per machine and user).
 
     Examples
     --------
@@ -221,9 +351,5 @@ def bucket_path(identity: str, folder: str | Path | None = None) -> Path:
     >>> p.parent.as_posix(), "AKEXAMPLE" in p.name
     ('/var/lib/rds-jobs', False)
     """
-    base = (
-        expand_path(Path(folder))
-        if folder is not None
-        else Path(tempfile.gettempdir()) / "rds-jobs-quota"
-    )
+    base = expand_path(Path(folder)) if folder is not None else state_dir() / QUOTA_FOLDER
     return base / f"{identity_hash(identity)}.gcra"

@@ -23,6 +23,15 @@ def example():
 
 
 @pytest.fixture(autouse=True)
+def _state_dir(tmp_path_factory, monkeypatch):
+    """Every test's own user state folder (the machine's quota buckets live there):
+    nothing is written under ~/.local/state, and no test paces another's calls."""
+    folder = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("RDS_JOBS_STATE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def _close_figures():
     yield
     import matplotlib.pyplot as plt

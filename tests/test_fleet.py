@@ -219,6 +219,195 @@ def test_shared_bucket_refuses_nan_rate(tmp_path):
         SharedTokenBucket(tmp_path / "b", rate=float("nan"))
 
 
+def _fake_time(bucket, clock: list[float]) -> None:
+    """Run ``bucket`` (and the buckets it chains) on the clock ``clock[0]``: a wait
+    advances it instead of sleeping."""
+
+    def sleep(wait: float) -> float:
+        clock[0] += max(wait, 0.0)
+        return max(wait, 0.0)
+
+    for b in (bucket, *getattr(bucket, "buckets", ())):
+        b._clock = lambda: clock[0]
+        b._sleep = sleep
+
+
+def test_archives_in_different_folders_share_the_machines_bucket(tmp_path, _state_dir):
+    """One bucket per credential per machine: archives in two folders (and in memory)
+    pace through the same state file, in the user's state folder."""
+    from rds_job_analytics.quota import bucket_for
+
+    buckets = []
+    for name in ("a", "b"):
+        with JobArchive(tmp_path / name / "jobs.sqlite") as arc:
+            buckets.append(bucket_for(arc, "ak:AKEXAMPLE", 1.0))
+    with JobArchive(":memory:") as arc:
+        buckets.append(bucket_for(arc, "ak:AKEXAMPLE", 1.0))
+    assert {b.path for b in buckets} == {bucket_path("ak:AKEXAMPLE")}
+    assert buckets[0].path.parent == _state_dir / "quota"
+
+
+def test_state_folder_follows_xdg_without_the_override(monkeypatch, tmp_path):
+    from rds_job_analytics.quota import state_dir
+
+    monkeypatch.delenv("RDS_JOBS_STATE_DIR")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert state_dir() == tmp_path / "xdg" / "rds-jobs"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert state_dir() == tmp_path / "home" / ".local" / "state" / "rds-jobs"
+
+
+def test_a_chain_of_machine_and_database_buckets_keeps_one_rate(tmp_path):
+    """The machine's bucket then the database's, in series: ten calls at rate r take
+    nine intervals, not half (two rates added) nor double (waits added)."""
+    from rds_job_analytics._dbquota import DbTokenBucket
+    from rds_job_analytics.quota import BucketChain
+
+    clock = [1_000_000.0]
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        chain = BucketChain(
+            SharedTokenBucket(bucket_path("ak:AK", tmp_path), rate=2.0),
+            DbTokenBucket(arc, "ak:AK", rate=2.0),
+        )
+        _fake_time(chain, clock)
+        waits = [chain.acquire() for _ in range(10)]
+    assert sum(waits) == pytest.approx(9 * 0.5)
+    assert clock[0] - 1_000_000.0 == pytest.approx(4.5)
+
+
+@pytest.mark.parametrize("kind", ["file", "database"])
+@pytest.mark.parametrize("ahead", [60.0, 3500.0])
+def test_a_quota_state_ahead_of_the_clock_is_repaired_and_said(tmp_path, kind, ahead):
+    """A clock that stepped back leaves the state ahead of it: the bucket does not stall
+    (60 s or an hour), it resets the state with a QuotaWarning and paces on from now."""
+    from rds_job_analytics._dbquota import DbTokenBucket
+    from rds_job_analytics.exceptions import QuotaWarning
+
+    clock = [1_000_000.0]
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        make = {
+            "file": lambda: SharedTokenBucket(bucket_path("ak:AK", tmp_path), rate=1.0),
+            "database": lambda: DbTokenBucket(arc, "ak:AK", rate=1.0),
+        }[kind]
+        first = make()
+        _fake_time(first, [clock[0] + ahead])  # the state written before the clock went back
+        first.acquire()
+        bucket = make()
+        _fake_time(bucket, clock)
+        with pytest.warns(QuotaWarning, match=r"ahead of the clock .*reset"):
+            waited = bucket.acquire()
+        later = [bucket.acquire() for _ in range(3)]
+    assert waited == 0.0  # no stall
+    assert later == pytest.approx([1.0, 1.0, 1.0])  # and pacing goes on from now
+    assert clock[0] - 1_000_000.0 == pytest.approx(3.0)
+
+
+def test_many_waiting_workers_never_look_like_a_state_ahead(tmp_path, recwarn):
+    """Forty threads on one bucket: none reserves more than a few intervals ahead, so a
+    deep queue is never mistaken for a clock that stepped back (no reset, no warning)."""
+    from rds_job_analytics.exceptions import QuotaWarning
+    from rds_job_analytics.quota import QUOTA_MAX_WAIT_INTERVALS
+
+    bucket = SharedTokenBucket(bucket_path("ak:AK", tmp_path), rate=400.0)
+    waits: list[float] = []
+    threads = [threading.Thread(target=lambda: waits.append(bucket.acquire())) for _ in range(40)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(waits) == 40 and not [w for w in recwarn if w.category is QuotaWarning]
+    assert time.monotonic() - start >= 39 / 400 * 0.9  # still paced as one
+    full = 100.0 + (QUOTA_MAX_WAIT_INTERVALS + 1) * bucket.interval
+    assert bucket._next(full, 100.0, "x") == (full, pytest.approx(bucket.interval), False)
+
+
+def _throttled_when_sharing(archives: list) -> tuple[int, int]:
+    """Fetch the same 16 jobs into each archive at once, one credential, each client
+    pacing at 0.9x the emulator's sliding-window quota through what every command with
+    an archive uses (``cli._share_quota``): ``(HTTP 429s, calls)``."""
+    from rds_job_analytics import fetch_jobs
+    from rds_job_analytics.cli import _share_quota
+
+    jobs = generate_jobs(16, seed=7, quirk_rate=0)
+    quota, window = 15, 0.2  # 75 calls/s
+    with Emulator(jobs, retention_days=None, quota=quota, quota_window=window) as emu:
+        ids = emu.job_ids()
+        clients = []
+        for arc in archives:
+            c = emu.client(rate_limit=0.9 * quota / window, backoff=0.05, max_workers=4)
+            _share_quota(c, arc)
+            clients.append(c)
+        threads = [
+            threading.Thread(target=fetch_jobs, args=(ids,),
+                             kwargs={"client": c, "archive": a, "progress": False})
+            for c, a in zip(clients, archives, strict=True)
+        ]  # fmt: skip
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        for c in clients:
+            c.close()
+        calls = sum(c.calls for c in clients)
+        assert calls >= len(archives) * len(ids)
+        return emu.counts.get("429", 0), calls
+
+
+@pytest.mark.slow
+def test_four_archives_in_four_folders_meet_no_429_at_the_quota(tmp_path):
+    """Issue 26.1: four syncs of one credential into archives in four folders, at once,
+    each pacing at 0.9x the quota: together 0 HTTP 429s (52 in 116 calls before)."""
+    archives = [JobArchive(tmp_path / f"folder{i}" / "jobs.sqlite") for i in range(4)]
+    try:
+        throttled, calls = _throttled_when_sharing(archives)
+    finally:
+        for a in archives:
+            a.close()
+    assert throttled == 0, f"{throttled} HTTP 429s in {calls} calls"
+
+
+@pytest.mark.slow
+def test_two_postgresql_databases_meet_no_429_at_the_quota(pg_server):
+    """Issue 26.1: two PostgreSQL archives (two databases) on one machine: their database
+    buckets differ, the machine's bucket is one: 0 HTTP 429s."""
+    urls = [pg_server.create_database() for _ in range(2)]
+    archives = [JobArchive(u) for u in urls]
+    try:
+        throttled, calls = _throttled_when_sharing(archives)
+    finally:
+        for a in archives:
+            a.close()
+        for u in urls:
+            pg_server.drop_database(u)
+    assert throttled == 0, f"{throttled} HTTP 429s in {calls} calls"
+
+
+def test_a_database_state_ahead_of_the_clock_is_repaired_on_either_backend(archive_url):
+    """The database bucket reads the clock of the database (PostgreSQL: the server's):
+    a state an hour ahead of it is reset with a QuotaWarning, not waited out."""
+    from rds_job_analytics._dbquota import DbTokenBucket
+    from rds_job_analytics.exceptions import QuotaWarning
+
+    with JobArchive(archive_url) as arc:
+        bucket = DbTokenBucket(arc, "ak:AK", rate=1.0)
+        bucket.acquire()
+        with arc._store.begin() as db:
+            db.execute("UPDATE quota SET tat = tat + 3500")
+        waited: list[float] = []
+        worker = threading.Thread(target=lambda: waited.append(bucket.acquire()), daemon=True)
+        try:
+            with pytest.warns(QuotaWarning, match="ahead of the clock"):
+                worker.start()
+                worker.join(2)  # before the fix: an hour's silent wait
+            stalled = worker.is_alive()
+        finally:
+            bucket.cancel()
+            worker.join(5)
+    assert not stalled and waited == [0.0]
+
+
 # -- leases ---------------------------------------------------------------------------
 def test_second_sync_of_a_project_skips_without_calls(emulators, tmp_path):
     emu = emulators[P1]
@@ -308,7 +497,7 @@ def test_origin_columns_in_every_frame(emulators, tmp_path):
 
 
 # -- sync_fleet -------------------------------------------------------------------------
-def test_sync_fleet_syncs_every_project_into_one_archive(emulators, tmp_path):
+def test_sync_fleet_syncs_every_project_into_one_archive(emulators, tmp_path, _state_dir):
     fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
     with JobArchive(tmp_path / "a.sqlite") as arc:
         res = sync_fleet(fleet, arc, environ=ENV, since=SINCE, until=UNTIL, horizon=None)
@@ -325,8 +514,9 @@ def test_sync_fleet_syncs_every_project_into_one_archive(emulators, tmp_path):
         ("prod", "cn-north-4", P1): 60,
     }
     assert sorted(syncs["account"]) == ["analytics", "prod", "prod"]
-    assert (tmp_path / ".rds-jobs-quota").is_dir()  # the accounts' buckets live by the archive
-    assert len(list((tmp_path / ".rds-jobs-quota").iterdir())) == 1  # same token: one user
+    assert not (tmp_path / ".rds-jobs-quota").exists()  # not beside the archive: per machine
+    machine = _state_dir / "quota"  # the accounts' buckets live in the user's state folder
+    assert len(list(machine.iterdir())) == 1  # same token: one user
 
 
 def test_sync_fleet_with_the_default_horizon_reports_no_gap_right_after_a_complete_sync(
@@ -433,25 +623,27 @@ def test_cli_never_shows_a_database_password():
 
 @pytest.mark.slow
 def test_sync_fleet_on_either_backend_shares_the_quota_where_the_archive_lives(
-    emulators, archive_url, tmp_path
+    emulators, archive_url, tmp_path, _state_dir
 ):
-    """A team archive on PostgreSQL: the accounts' buckets live in the database (every
-    machine shares them), no quota folder appears anywhere; SQLite: beside the file."""
-    from rds_job_analytics.quota import QUOTA_FOLDER
-
+    """Every backend paces through the machine's bucket in the user's state folder; a
+    team archive on PostgreSQL also through the database's (every machine shares it)."""
     fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
     from rds_job_analytics._dbquota import DbTokenBucket
-    from rds_job_analytics.quota import bucket_for
+    from rds_job_analytics.quota import BucketChain, SharedTokenBucket, bucket_for
 
     with JobArchive.open(archive_url, create=True) as arc:
         res = sync_fleet(fleet, arc, environ=ENV, since=SINCE, until=UNTIL, horizon=None)
         df = arc.to_frame()
-        in_db = isinstance(bucket_for(arc, "token:x", 1.0), DbTokenBucket)
-    assert in_db == (not archive_url.endswith(".sqlite"))
+        bucket = bucket_for(arc, "token:x", 1.0)
+    if archive_url.endswith(".sqlite"):
+        assert isinstance(bucket, SharedTokenBucket)  # the machine's
+    else:  # the machine's, then the database's: in series, one rate
+        assert isinstance(bucket, BucketChain)
+        assert [type(b) for b in bucket.buckets] == [SharedTokenBucket, DbTokenBucket]
     assert res.complete and len(df) == 180
     assert set(df["account"]) == {"prod", "analytics"}
-    made = (tmp_path / QUOTA_FOLDER).exists()
-    assert made == archive_url.endswith(".sqlite"), archive_url
+    assert len(list((_state_dir / "quota").iterdir())) == 1  # the machine's, either backend
+    assert not (tmp_path / ".rds-jobs-quota").exists()
     assert not list(tmp_path.glob("postgresql*"))
 
 

@@ -316,15 +316,15 @@ def test_fleet_toml_escapes_what_iam_sends():
 
 
 def test_a_single_project_sync_and_a_fleet_share_one_bucket_per_credential(
-    fleet_file, emulators, tmp_path, capsys, monkeypatch
+    fleet_file, emulators, tmp_path, capsys, monkeypatch, _state_dir
 ):
     """The README's promise "a sync and a fetch at once never double the rate": every
-    command with an archive paces through the credential's one bucket beside it."""
+    command with an archive paces through the credential's one bucket on the machine."""
     from rds_job_analytics.quota import QUOTA_FOLDER, bucket_path, credential_identity
 
     db = tmp_path / "estate.sqlite"
-    want = bucket_path(credential_identity("token", {"token": ENV["T_PROD"]}),
-                       tmp_path / QUOTA_FOLDER)  # fmt: skip
+    want = bucket_path(credential_identity("token", {"token": ENV["T_PROD"]}))
+    assert want.parent == _state_dir / QUOTA_FOLDER
     monkeypatch.setenv("RDS_JOBS_TOKEN", ENV["T_PROD"])
     assert main(["sync", "--archive", str(db), "--project-id", P1, "--endpoint",
                  emulators[P1].url, "--rate-limit", "1000", *WINDOW]) == 0  # fmt: skip
@@ -334,7 +334,7 @@ def test_a_single_project_sync_and_a_fleet_share_one_bucket_per_credential(
                  "--refresh", "all"]) == 0  # fmt: skip
     assert want.read_bytes() != after_sync  # and so did the fetch: the same bucket
     assert main(["sync", "--fleet", str(fleet_file), "--archive", str(db), *WINDOW]) == 0
-    assert list((tmp_path / QUOTA_FOLDER).iterdir()) == [want]  # one file: one shared rate
+    assert list((_state_dir / QUOTA_FOLDER).iterdir()) == [want]  # one file: one shared rate
     capsys.readouterr()
 
 

@@ -9,14 +9,18 @@ refused.
 
 from __future__ import annotations
 
+import gzip
 import signal
+import socket
 import threading
 import time
+import tracemalloc
 import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
+import pandas as pd
 import pytest
 import responses
 from responses import registries
@@ -255,3 +259,253 @@ def test_hex_case_is_the_same_job():
     jid = "31b8ae23-c687-4d80-b7b4-42a66c9bb886"
     responses.get(JOBS, json={"job": {"id": jid.upper(), "status": "Completed"}})
     assert client().get_job(jid)["job"]["id"] == jid.upper()
+
+
+# -- issue 26 item 2: every attempt and every request has a total deadline ------------------
+class RawServer:
+    """A loopback socket server that answers every request with ``behaviour``:
+    ``"trickle"`` sends a 200 header and then one byte every 50 ms (the read timeout
+    never fires), ``"trickle-headers"`` the same inside a header, ``"silent"`` never
+    sends anything."""
+
+    def __init__(self, behaviour: str) -> None:
+        self.behaviour = behaviour
+        self.stop = threading.Event()
+        self.requests = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            conn.settimeout(2)
+            while b"\r\n\r\n" not in data:
+                got = conn.recv(4096)
+                if not got:
+                    return
+                data += got
+            self.requests += 1
+            try:
+                if self.behaviour == "trickle":
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: 100000\r\n\r\n")  # fmt: skip
+                    while not self.stop.wait(0.05):
+                        conn.sendall(b" ")
+                elif self.behaviour == "trickle-headers":
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                    while not self.stop.wait(0.05):
+                        conn.sendall(b"x")
+                else:
+                    self.stop.wait(5)
+            except OSError:  # the client gave up and closed
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("behaviour", ["trickle", "trickle-headers", "silent"])
+def test_a_trickling_or_silent_server_is_cut_off_by_the_deadlines(behaviour):
+    """Issue 26.2: a byte every 50 ms restarts the read timeout forever; the attempt's
+    deadline does not restart, and the call deadline bounds the retries together."""
+    from rds_job_analytics import TransportError
+
+    server = RawServer(behaviour)
+    try:
+        c = JobsClient(P, endpoint=server.url, auth=TokenAuth("t"), rate_limit=1000.0,
+                       backoff=0.001, max_retries=5, deadline=0.25, call_deadline=0.6)  # fmt: skip
+        start = time.monotonic()
+        with pytest.raises(TransportError) as info:
+            c.get_job("j1")
+        took = time.monotonic() - start
+    finally:
+        server.close()
+    assert took < 1.2, took  # 0.6 s of attempts, then the error
+    assert 2 <= c.calls <= 3 and server.requests == c.calls  # not max_retries + 1 = 6
+    assert "0.6 s call deadline" in str(info.value)
+    assert "within the 0.25 s deadline" in str(info.value)
+
+
+def test_deadlines_are_checked_and_documented():
+    from rds_job_analytics.client import DEFAULT_CALL_DEADLINE, DEFAULT_DEADLINE
+
+    c = client()
+    assert (c.deadline, c.call_deadline) == (DEFAULT_DEADLINE, DEFAULT_CALL_DEADLINE)
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ConfigError, match="deadline must be a finite number > 0"):
+            client(deadline=bad)
+        with pytest.raises(ConfigError, match="call_deadline must be a finite number > 0"):
+            client(call_deadline=bad)
+
+
+# -- issue 26 item 3: a decompressed body has a size limit -----------------------------------
+def _gzip_bomb(decoded_mb: int) -> bytes:
+    """A valid ``{"job": ...}`` whose name is ``decoded_mb`` MB of 'A', gzipped to ~1 KB
+    a MB (gzip members, concatenated: one compressed MB repeated)."""
+    mb = gzip.compress(b"A" * (1 << 20), 9)
+    head = b'{"job": {"id": "j1", "status": "Completed", "name": "'
+    return gzip.compress(head) + mb * decoded_mb + gzip.compress(b'"}}')
+
+
+class BombApi:
+    """Answers every GET with ``body`` as ``Content-Encoding: gzip``; counts them."""
+
+    def __init__(self, body: bytes) -> None:
+        self.hits = 0
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                api.hits += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_gzip_bomb_is_refused_in_little_memory_not_retried_and_not_archived(tmp_path):
+    """Issue 26.3: 132 KB of gzip that inflates to 128 MB. It is streamed and refused
+    past MAX_BODY_BYTES (peak memory well under 100 MB), once (not retried), and nothing
+    of it reaches the archive."""
+    from rds_job_analytics.client import MAX_BODY_BYTES
+
+    api = BombApi(_gzip_bomb(128))
+    try:
+        c = JobsClient(P, endpoint=api.url, auth=TokenAuth("t"), rate_limit=1000.0,
+                       backoff=0.001, max_retries=5)  # fmt: skip
+        with JobArchive(tmp_path / "a.sqlite") as archive:
+            tracemalloc.start()
+            try:
+                df = fetch_jobs(["j1"], client=c, archive=archive, errors="ignore",
+                                progress=False)  # fmt: skip
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+            kept = archive.statuses(P)
+    finally:
+        api.close()
+    assert peak < 40 * 2**20, f"peak {peak / 2**20:.0f} MB"
+    assert api.hits == 1  # refused at once, not inflated six times
+    assert df["fetch_status"].tolist() == ["error"]
+    assert f"over the {MAX_BODY_BYTES:,}-byte limit" in df["fetch_error"].iloc[0]
+    assert kept == {}
+    assert (tmp_path / "a.sqlite").stat().st_size < 2**20
+
+
+@responses.activate
+def test_a_body_declared_too_large_is_refused_before_it_is_read():
+    from rds_job_analytics.exceptions import ResponseTooLarge
+
+    responses.get(JOBS, body=b"{}" * 600, headers={"Content-Length": "1200"})
+    with pytest.raises(ResponseTooLarge) as info:
+        client(max_body=1000).get_job("j1")
+    assert "1,200 bytes (Content-Length) is over the 1,000-byte limit" in str(info.value)
+    assert info.value.job_id == "j1" and len(responses.calls) == 1
+
+
+# -- issue 26 item 4: a task list that never ends is bounded ---------------------------------
+def _endless(page_of):
+    """A /tasklist callback answering ``page_of(offset)`` -> (tasks, total_count or None);
+    its ``calls`` list counts the pages asked for (and stops a runaway test at 60)."""
+    calls: list[int] = []
+
+    def answer(request):
+        offset = int(parse_qs(urlsplit(request.url).query)["offset"][0])
+        calls.append(offset)
+        if len(calls) > 60:  # before the fix the listing never ended
+            raise AssertionError("still paging after 60 calls")
+        tasks, total = page_of(offset)
+        body = {"tasks": tasks} if total is None else {"total_count": total, "tasks": tasks}
+        return 200, {}, orjson.dumps(body)
+
+    answer.calls = calls
+    return answer
+
+
+def _task(jid, created="2026-11-01T08:00:00+0000"):
+    return {"id": jid, "name": "RestartMysqlInstance", "status": "Completed",
+            "create_time": created}  # fmt: skip
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("shape", "page_of", "calls", "reason"),
+    [
+        # integer IDs, the same page again and again (offset ignored)
+        ("int-same", lambda o: ([_task(1), _task(2)], 2), 2, "only jobs already listed"),
+        # integer IDs, one new a page, the rest known
+        ("int-new", lambda o: ([_task(1), _task(1000 + o)], 2), 3, "more than total_count 2"),
+        # no IDs at all
+        ("no-ids", lambda o: ([{"name": "x"}, {"id": None}, {"id": " "}], 2), 1,
+         "no usable job ID"),
+        # string IDs, one new a page: bounded by total_count 120 (3 pages) + the margin
+        ("one-new", lambda o: ([_task("a"), _task(f"n{o}")], 120), 5, "more than total_count 120"),
+    ],
+)  # fmt: skip
+def test_a_task_list_that_would_page_forever_stops_with_its_reason(shape, page_of, calls, reason):
+    answer = _endless(page_of)
+    responses.add_callback(responses.GET, TASKS, callback=answer)
+    with pytest.raises(ApiError, match=reason):
+        list(client().list_task_pages(limit=50))
+    assert len(answer.calls) == calls, answer.calls
+
+
+@responses.activate
+def test_a_task_list_without_total_count_stops_at_max_task_pages(monkeypatch):
+    monkeypatch.setattr(client_module, "MAX_TASK_PAGES", 7)
+    answer = _endless(lambda o: ([_task(f"n{o}")], None))
+    responses.add_callback(responses.GET, TASKS, callback=answer)
+    with pytest.raises(ApiError, match=r"no usable total_count .*at most 7"):
+        list(client().list_task_pages(limit=50))
+    assert len(answer.calls) == 7
+
+
+@responses.activate
+def test_a_task_list_ending_within_its_bound_is_read_whole():
+    """total_count is a bound, not the stop: a list that grew by a page is read to its
+    empty page; the stop is only for lists past the margin."""
+    answer = _endless(lambda o: ([_task(f"n{o + i}") for i in range(50)] if o < 150 else [],
+                                 100))  # fmt: skip
+    responses.add_callback(responses.GET, TASKS, callback=answer)
+    pages = list(client().list_task_pages(limit=50))
+    assert [len(p) for p in pages] == [50, 50, 50] and len(answer.calls) == 4
+
+
+@responses.activate
+def test_sync_stops_an_endless_task_list_and_says_why():
+    from rds_job_analytics import sync_jobs
+
+    # created an hour ago: inside the sync's window, so no page ends the listing early
+    recent = (pd.Timestamp.now(tz="UTC") - pd.Timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    answer = _endless(lambda o: ([_task("a", recent), _task(f"n{o}", recent)], 120))
+    responses.add_callback(responses.GET, TASKS, callback=answer)
+    with JobArchive(":memory:") as archive, pytest.warns(FetchWarning, match="total_count 120"):
+        res = sync_jobs(client(), archive, details="none", horizon=None, progress=False)
+    assert len(answer.calls) == 5 and res.partial and "total_count 120" in res.partial
