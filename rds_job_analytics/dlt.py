@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 try:  # the real dlt library (absolute import), not this module
     import dlt
@@ -36,10 +36,11 @@ except ImportError as exc:  # pragma: no cover - dlt is in the test extras
 
 import pyarrow as pa
 
-from ._validate import Errors
+from ._validate import ERRORS_CHOICES, Errors, check_choice
 from .archive import JobArchive
 from .client import JobsClient
 from .dataset import to_arrow
+from .exceptions import ConfigError
 from .fetch import (
     DEFAULT_DETAIL_RULE,
     DEFAULT_OVERLAP,
@@ -96,12 +97,25 @@ def rds_jobs(
     -------
     dlt.sources.DltSource
 
+    Raises
+    ------
+    ConfigError
+        ``client`` is not a :class:`JobsClient`, a bad ``details`` or ``errors``, or a
+        negative ``overlap``.
+
     Examples
     --------
     >>> import dlt  # doctest: +SKIP
     >>> pipeline = dlt.pipeline("rds_jobs", destination="duckdb")  # doctest: +SKIP
     >>> pipeline.run(rds_jobs(rja.JobsClient(project_id, auth=rja.auth_from_env())))  # doctest: +SKIP
     """
+    # bad arguments fail here, naming the culprit, not inside the pipeline's extract step
+    if not isinstance(client, JobsClient):
+        raise ConfigError(f"rds_jobs takes a JobsClient, not {type(client).__name__}")
+    check_choice("details", details, get_args(Details))
+    check_choice("errors", errors, ERRORS_CHOICES)
+    if overlap < timedelta(0):
+        raise ConfigError(f"overlap must be >= 0, not {overlap!r}")
     return (
         jobs(
             client, archive=archive, since=since, until=until, overlap=overlap,

@@ -15,7 +15,14 @@ duckdb = pytest.importorskip("duckdb")
 
 import dlt  # noqa: E402
 
-from rds_job_analytics import FetchWarning, JobArchive, TokenAuth, sync_jobs  # noqa: E402
+from rds_job_analytics import (  # noqa: E402
+    ConfigError,
+    FetchWarning,
+    JobArchive,
+    JobsClient,
+    TokenAuth,
+    sync_jobs,
+)
 from rds_job_analytics.dataset import to_arrow  # noqa: E402
 from rds_job_analytics.dlt import PRIMARY_KEY, STATE_KEY, rds_jobs  # noqa: E402
 from rds_job_analytics.emulator import DEMO_PROJECT, Emulator  # noqa: E402
@@ -167,3 +174,20 @@ def test_without_the_extra_the_import_error_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "dlt", None)  # as if dlt were not installed
     with pytest.raises(ImportError, match=r"pip install 'rds-job-analytics\[dlt\]'"):
         importlib.import_module("rds_job_analytics.dlt")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "culprit"),
+    [
+        ({"details": "some"}, "details"),
+        ({"errors": "loud"}, "errors"),
+        ({"overlap": timedelta(minutes=-1)}, "overlap"),
+    ],
+)
+def test_bad_arguments_fail_at_once_naming_the_culprit(kwargs, culprit):
+    client = JobsClient(DEMO_PROJECT, endpoint="http://127.0.0.1:9", auth=TokenAuth(TOKEN))
+    with pytest.raises(ConfigError, match=culprit) as caught:
+        rds_jobs(client, **kwargs)
+    assert TOKEN not in str(caught.value)
+    with pytest.raises(ConfigError, match="JobsClient"):
+        rds_jobs(TOKEN)
