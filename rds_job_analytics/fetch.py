@@ -434,6 +434,8 @@ class DetailRule:
 
 
 DEFAULT_DETAIL_RULE = DetailRule()
+#: How far before the last recorded end a sync without ``since`` starts again.
+DEFAULT_OVERLAP = timedelta(minutes=10)
 
 
 def sync_jobs(
@@ -442,7 +444,7 @@ def sync_jobs(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
-    overlap: timedelta = timedelta(minutes=10),
+    overlap: timedelta = DEFAULT_OVERLAP,
     details: Details = "auto",
     detail_rule: DetailRule = DEFAULT_DETAIL_RULE,
     budget: int | None = None,

@@ -110,3 +110,15 @@ def corrupt_tasks(monkeypatch):
 
     monkeypatch.setattr(emulator_module._Handler, "_send", bent)
     return corrupt
+
+
+# -- dlt (tests/test_dlt.py, README "Load with dlt") --------------------------------------
+def isolate_dlt(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Every folder dlt writes or reads (pipelines, its global folder with its anonymous
+    ID: ``/var/dlt`` for root even with telemetry off, global config) under ``folder``,
+    and no telemetry."""
+    monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+    monkeypatch.setenv("DLT_DATA_DIR", str(folder / "data"))
+    from dlt.common.runtime import run_context  # the [dlt] extra is in the test extras
+
+    monkeypatch.setattr(run_context, "global_dir", lambda: str(folder / "global"))

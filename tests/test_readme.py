@@ -29,7 +29,7 @@ import pytest
 from rds_job_analytics import JobArchive, load_sample
 from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator, demo_fleet
 
-from .conftest import ROOT
+from .conftest import ROOT, isolate_dlt
 
 #: The first line of a README block the test does not run (none today).
 NOT_RUN_MARK = "# not run by tests/test_readme.py:"
@@ -68,6 +68,7 @@ def reader(tmp_path, monkeypatch):
     home.mkdir()
     work.mkdir()
     monkeypatch.setenv("HOME", str(home))
+    isolate_dlt(monkeypatch, home / "dlt")  # "Load with dlt": offline, nothing outside HOME
     monkeypatch.chdir(work)
     raw = load_sample(raw=True)
     (work / "jobs.jsonl").write_text(
