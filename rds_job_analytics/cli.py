@@ -719,6 +719,13 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     rate = _emulator_rate(quota)
     days = timedelta(days=emu.sample_shift_days)  # a retention moves the sample to today
     first, last = SAMPLE_START + days, SAMPLE_END + days
+    month = _last_complete_month(pd.Timestamp(last))
+    if retention is not None:
+        # the report line names the last complete month: it must be served whole, so the
+        # retention window reaches back to its start when the days asked would not
+        start = pd.Period(month, freq="M").start_time.tz_localize("UTC")
+        retention = max(retention, (pd.Timestamp.now(tz="UTC") - start).days + 1)
+        emu.retention_days = retention
     moved = f" (the sample moved {days.days} days later)" if days else ""
     print(f"emulator: the RDS task-center API on {emu.url}, project {DEMO_PROJECT}, "
           f"{len(emu.jobs)} sample jobs created {first:%Y-%m-%d} .. {last:%Y-%m-%d}{moved}",
@@ -729,8 +736,10 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
               "and the sample is older than that); --retention-days 30 to act like it")  # fmt: skip
     else:
         window = f"--horizon-days {retention:g}"
-        print(f"  jobs older than {retention:g} days answer DBS.200543 (not found), as the "
-              "real API's do; the sample's dates are moved so that its newest job is from "
+        longer = (f" (more than the {args.retention_days:g} asked, so that {month}, the report's "
+                  "month, is served whole)" if retention > args.retention_days else "")  # fmt: skip
+        print(f"  jobs older than {retention:g} days{longer} answer DBS.200543 (not found), as "
+              "the real API's do; the sample's dates are moved so that its newest job is from "
               "today")  # fmt: skip
     if quota:
         print(
@@ -746,8 +755,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     print(f"  (or AK/SK: HUAWEICLOUD_SDK_AK={DEMO_AK} HUAWEICLOUD_SDK_SK={DEMO_SK}; or a "
           f"password: RDS_JOBS_USERNAME={DEMO_USER} RDS_JOBS_PASSWORD={DEMO_PASSWORD} "
           f"RDS_JOBS_DOMAIN={DEMO_DOMAIN})")  # fmt: skip
-    print("  rds-jobs report --archive jobs.sqlite --month "
-          f"{_last_complete_month(pd.Timestamp(last))}")  # fmt: skip
+    print(f"  rds-jobs report --archive jobs.sqlite --month {month}")
     print("  (its project as a fleet file, asked of its IAM, for rds-jobs sync --fleet:)")
     print(f"  rds-jobs projects discover --account default --iam-endpoint {emu.url} "
           f"--endpoint {emu.url} -o emulator-fleet.toml", flush=True)  # fmt: skip

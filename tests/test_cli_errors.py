@@ -528,9 +528,11 @@ def test_emulator_on_a_port_in_use_is_a_clear_message(capsys):
 
 
 @pytest.mark.slow
-def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env):
+@pytest.mark.parametrize("retention", [None, "30"])
+def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env, retention):
     """The printed lines, run as they are against the emulator: the sync (seconds: the quota
-    and the rate it names leave no 429) and the report."""
+    and the rate it names leave no 429) and the report. With a retention too: the report's
+    month (the last complete one) is served and synced whole."""
     monkeypatch.chdir(tmp_path)
     env.delenv("RDS_JOBS_TOKEN")
     results = {}
@@ -548,11 +550,17 @@ def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env
         raise KeyboardInterrupt  # Ctrl-C stops the emulator
 
     monkeypatch.setattr(cli, "_wait_for_ctrl_c", try_what_it_says)
-    code = main(["emulator", "--port", "0"])
+    keep = ["--retention-days", retention] if retention else []
+    code = main(["emulator", "--port", "0", *keep])
     out = capsys.readouterr()
     assert code == 0 and out.out.strip().endswith("emulator stopped")
-    assert results["sync"] == 0 and results["report"] == 0 and results["projects"] == 0, out
+    assert results["sync"] == 0 and results["report"] == 0 and results["projects"] == 0, out.err
     printed = results["printed"]
+    if retention:
+        (month,) = re.findall(r"rds-jobs report --archive jobs.sqlite --month (\S+)", printed)
+        assert "no retention" not in printed and f"so that {month}" in printed
+        assert (tmp_path / f"rds-reliability-{month}.html").exists()
+        return
     assert "no retention" in printed and "quota: 6000 calls a minute" in printed
     assert re.search(r"--rate-limit 80\b", printed)
     assert (
