@@ -40,6 +40,7 @@ from typing import Any, NoReturn, get_args
 import pandas as pd
 
 from . import __version__
+from ._validate import expand_path
 from .exceptions import ConfigError, RdsJobError
 from .schema import API_HORIZON, FAILED, RUNNING, is_job_id, strip_job_id, to_utc
 from .stats import summarize  # summarize: also importable from here, as before
@@ -171,26 +172,11 @@ def _output(path: str | None, suffixes: tuple[str, ...], *, stdout: bool = False
     if Path(path).suffix not in suffixes:
         hint = " (or - for CSV on stdout)" if stdout else ""
         raise ConfigError(f"-o must end in {' or '.join(suffixes)}{hint}, not {path!r}")
-    why = _cannot_create(Path(path))
+    full = expand_path(path)  # checked where it lands; the writer expands the path as given
+    why = _cannot_create(Path(full))
     if why:
-        raise CommandFailed(f"cannot write '{path}': {why}")
+        raise CommandFailed(f"cannot write '{full}': {why}")
     return path
-
-
-#: The options that name a file or folder: ``~`` and ``$VARS`` in them are expanded
-#: (:func:`~rds_job_analytics._validate.expand_path`), quoted or not, ``--opt=~/x`` too.
-_PATH_OPTIONS = ("archive", "file", "output", "fleet", "dataset", "out")
-
-
-def _expand_paths(args: argparse.Namespace) -> None:
-    """Expand ``~`` and environment variables in every path option of ``args`` (a URL,
-    ``-`` and ``:memory:`` stay as given)."""
-    from ._validate import expand_path
-
-    for name in _PATH_OPTIONS:
-        value = getattr(args, name, None)
-        if isinstance(value, str):
-            setattr(args, name, expand_path(value))
 
 
 def _cannot_create(target: Path) -> str | None:
@@ -227,6 +213,10 @@ def _shown(archive: str) -> str:
     archive's masking rule)."""
     from .archive import _masked
 
+    try:
+        archive = expand_path(archive)  # where it is (the archive expands it as given)
+    except ConfigError:
+        pass
     return _masked(str(archive))
 
 
@@ -235,7 +225,7 @@ def _archive(args: argparse.Namespace, *, create: bool) -> Any:
     create it (their archive is remembered for the Ctrl-C summary)."""
     from .archive import JobArchive
 
-    path = Path(args.archive)
+    path = Path(expand_path(args.archive))  # JobArchive expands args.archive the same way
     is_url = "://" in str(args.archive)  # a database server (postgresql://...), not a file
     why = _cannot_create(path) if create and not is_url and not path.exists() else None
     if why:
@@ -295,7 +285,7 @@ def _read_text(path: str) -> str:
         if path == "-":
             data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
         else:
-            data = Path(path).read_bytes()
+            data = Path(expand_path(path)).read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{name}: no such file") from None
     except IsADirectoryError:
@@ -785,7 +775,7 @@ def _serve_fleet(args: argparse.Namespace, quota: int | None) -> int:
     from .fleet import load_fleet
     from .sample import SAMPLE_END, SAMPLE_START
 
-    path = Path(args.fleet)
+    path = expand_path(Path(args.fleet))
     if path.exists() and not path.read_text(encoding="utf-8", errors="replace").startswith(
         _EMULATOR_FLEET_MARK
     ):
@@ -843,7 +833,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .report import monthly_report
     from .sample import SAMPLE_END, SAMPLE_START
 
-    out = Path(args.out)
+    out = expand_path(Path(args.out))
     out.mkdir(parents=True, exist_ok=True)
     db = out / "demo_archive.sqlite"
     for suffix in ("", "-wal", "-shm"):
@@ -1228,7 +1218,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nrds-jobs: interrupted while starting: nothing done", file=sys.stderr)
         return EXIT_INTERRUPTED
     try:
-        _expand_paths(args)
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return int(args.func(args))

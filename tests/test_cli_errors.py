@@ -354,6 +354,22 @@ def test_every_path_option_expands_home_and_variables(capsys, emu, tmp_path, mon
     assert list(cwd.iterdir()) == []
 
 
+def test_a_path_option_is_expanded_once(capsys, emu, tmp_path, monkeypatch):
+    """A variable whose value holds a literal `$NAME` (a folder named so): the CLI and the
+    library do not both expand it, so the file lands in that folder."""
+    folder = tmp_path / "a$HOME"
+    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(folder))
+    monkeypatch.chdir(tmp_path)
+    ids = tmp_path / "ids.txt"
+    ids.write_text(emu.job_ids()[0] + "\n")
+    code, _, err = run(capsys, "fetch", "--file", ids, *api(emu),
+                         "--archive", "$RDS_JOBS_TEST_DIR/a.sqlite",
+                         "-o", "$RDS_JOBS_TEST_DIR/o.csv")  # fmt: skip
+    assert code == 0, err
+    assert len(JobArchive.open(folder / "a.sqlite")) == 1
+    assert len(pd.read_csv(folder / "o.csv")) == 1
+
+
 def test_ids_on_stdin_and_only_invalid_ones(capsys, emu, monkeypatch):
     jid = emu.job_ids()[0]
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(f"id\n{jid}\n".encode())))
