@@ -209,7 +209,14 @@ def _load_manifest(path: Path) -> dict[str, Any] | None:
         manifest = None
     if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
         raise ConfigError(f"{str(file)!r} is not an rds_job_analytics dataset manifest")
-    if int(manifest.get("version", 0)) > _FORMAT_VERSION:
+    try:
+        version = int(manifest.get("version", 0))
+    except (TypeError, ValueError):
+        raise DatasetDamaged(
+            f"{str(file)!r}: 'version' must be a whole number, not {manifest['version']!r:.40}",
+            path=str(file), reason="version is not a whole number",
+        ) from None  # fmt: skip
+    if version > _FORMAT_VERSION:
         raise ConfigError(
             f"dataset {str(path)!r} was written by a newer rds_job_analytics "
             f"(format {manifest['version']}; this version reads up to {_FORMAT_VERSION}): upgrade"
@@ -298,8 +305,13 @@ def _walk(path: Path) -> Iterable[tuple[Path, str]]:
     todo = [path]
     while todo:
         here = todo.pop()
-        with os.scandir(here) as it:
-            entries = sorted(it, key=lambda e: e.name)
+        try:
+            with os.scandir(here) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:  # an unreadable folder: named, never a bare PermissionError
+            raise ConfigError(
+                f"dataset folder {str(here)!r} cannot be read: {exc.strerror or exc}"
+            ) from exc
         if not entries and here != path:
             yield here, "empty"
         for e in entries:

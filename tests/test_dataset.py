@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -493,6 +494,40 @@ def test_a_manifest_entry_without_a_hash_is_named(tmp_path, frame):
     (folder / MANIFEST_NAME).write_text(json.dumps(manifest))
     with pytest.raises(DatasetDamaged, match=re.escape(PROD_OCT)):
         read_jobs(folder)
+
+
+@pytest.mark.parametrize("version", [None, "x", [1]])
+def test_a_manifest_version_that_is_no_number_is_named(tmp_path, frame, version):
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    manifest_file = folder / MANIFEST_NAME
+    manifest = json.loads(manifest_file.read_text())
+    manifest["version"] = version
+    manifest_file.write_text(json.dumps(manifest))
+    for act in (lambda: read_jobs(folder), lambda: export_dataset(frame, folder)):
+        with pytest.raises(DatasetDamaged, match="'version' must be a whole number") as err:
+            act()
+        assert err.value.path == str(manifest_file)
+
+
+def test_an_unreadable_dataset_folder_is_named(tmp_path, frame, monkeypatch):
+    """os.scandir refused (a folder without read permission; root reads all, so the refusal
+    is injected): a ConfigError naming the folder, not a bare PermissionError."""
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    locked = folder / PROD_OCT.split("/")[0]
+    scandir = dsmod.os.scandir
+
+    def refuse(path):
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(dsmod.os, "scandir", refuse)
+    for act in (lambda: read_jobs(folder), lambda: export_dataset(frame, folder)):
+        with pytest.raises(ConfigError, match=re.escape(f"{str(locked)!r} cannot be read: "
+                                                        "Permission denied")):  # fmt: skip
+            act()
 
 
 # -- a damaged dataset is named, and the export repairs what it owns (issue #26, item 6) ---------
