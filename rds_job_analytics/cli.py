@@ -458,7 +458,6 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
     if since is not None and args.since > pd.Timestamp.now(tz="UTC"):  # nothing to list yet
         raise ConfigError(f"--since {args.since} is in the future: the window is empty")
-    _note_clamped_since(args)
     if args.fleet:
         return _sync_fleet(args, since, until)
     if args.wait:
@@ -476,6 +475,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
             client.project_id, horizon_days=args.horizon_days or API_HORIZON.days,
             now=res.window_end if until is None else None,
         )  # fmt: skip
+    _note_clamped_since(res, args.horizon_days)
     print(res)
     code = EXIT_OK if res.failed == 0 else (EXIT_PARTIAL if res.fetched else EXIT_FAILED)
     if res.partial:  # the task list stopped early: the window is recorded only in part
@@ -503,16 +503,16 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     return max(code, EXIT_PARTIAL) if at_risk else code
 
 
-def _note_clamped_since(args: argparse.Namespace) -> None:
-    """One stderr line when ``--since`` lies before the API's horizon: the sync starts at
-    the horizon (the API answers for nothing older), not where the user asked."""
-    if args.since is None or not args.horizon_days:
+def _note_clamped_since(res: Any, horizon_days: float) -> None:
+    """One stderr line when the sync (a :class:`~rds_job_analytics.fetch.SyncResult`) says
+    its ``--since`` lay before the API's horizon: it started at the horizon (the API
+    answers for nothing older), not where the user asked."""
+    if res is None or res.clamped_since is None:
         return
-    start = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=args.horizon_days)
-    if args.since < start:
-        print(f"rds-jobs: note: --since {args.since:%Y-%m-%d %H:%M} UTC is older than the API's "
-              f"{args.horizon_days:g}-day horizon: syncing from {start:%Y-%m-%d %H:%M} UTC "
-              "instead (--horizon-days 0 if your API keeps more)", file=sys.stderr)  # fmt: skip
+    asked, used = res.clamped_since
+    print(f"rds-jobs: note: --since {asked:%Y-%m-%d %H:%M} UTC is older than the API's "
+          f"{horizon_days:g}-day horizon: syncing from {used:%Y-%m-%d %H:%M} UTC "
+          "instead (--horizon-days 0 if your API keeps more)", file=sys.stderr)  # fmt: skip
 
 
 def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
@@ -532,6 +532,9 @@ def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
             horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
             wait=args.wait, rate_limit=args.rate_limit, client_options=options,
         )  # fmt: skip
+    # the same --since for every project: said once, from the first sync that moved it
+    clamped = [o.result for o in result.outcomes if o.result and o.result.clamped_since]
+    _note_clamped_since(clamped[0] if clamped else None, args.horizon_days)
     n = len(result.outcomes)
     accounts = len({o.account for o in result.outcomes})
     print(f"fleet {args.fleet}: {n} project(s) in {accounts} account(s) -> {_shown(args.archive)}")
