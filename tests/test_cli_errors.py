@@ -333,15 +333,10 @@ def test_id_file_tokens_that_cannot_be_job_ids_cost_no_call(capsys, emu, tmp_pat
     assert df["fetch_status"].tolist() == ["ok", "ok", "not_found"]
 
 
-def test_every_path_option_expands_home_and_variables(capsys, emu, tmp_path, monkeypatch):
+def test_every_path_option_expands_home_and_variables(capsys, emu, tmp_path, home_and_cwd):
     """`--file '~/ids.txt'` (quoted: the shell leaves the ~), `--archive=~/...`, `-o $VAR/...`:
     each lands where a shell would put it, and nothing named '~' or '$VAR' in the cwd."""
-    home, cwd = tmp_path / "home", tmp_path / "cwd"
-    home.mkdir()
-    cwd.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path / "var"))
-    monkeypatch.chdir(cwd)
+    home, cwd, _ = home_and_cwd
     (home / "ids.txt").write_text("\n".join(emu.job_ids()[:2]) + "\n")
     code, out, err = run(capsys, "fetch", "--file", "~/ids.txt", *api(emu),
                          "--archive=~/db/a.sqlite", "-o", "$RDS_JOBS_TEST_DIR/o.csv")  # fmt: skip

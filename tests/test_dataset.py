@@ -32,6 +32,8 @@ from rds_job_analytics.dataset import (
 from rds_job_analytics.exceptions import DatasetDamaged, DatasetRepairedWarning, DatasetUnsafe
 from rds_job_analytics.schema import JOB_SCHEMA, empty_jobs_frame
 
+from .conftest import flip_a_bit
+
 ORIGINS = [  # (account, project, region): a missing account, a missing region, an odd name
     ("prod", "p1", "cn-north-4"),
     (None, "p2", "eu-west-101"),
@@ -531,12 +533,6 @@ def test_an_unreadable_dataset_folder_is_named(tmp_path, frame, monkeypatch):
 
 
 # -- a damaged dataset is named, and the export repairs what it owns (issue #26, item 6) ---------
-def flip_a_bit(file):
-    data = bytearray(file.read_bytes())
-    data[len(data) // 2] ^= 0x10
-    file.write_bytes(bytes(data))
-
-
 def rewrite(file, change):
     table = pq.read_table(file)
     pq.write_table(change(table), file)
@@ -690,16 +686,11 @@ def test_an_export_that_died_midway_is_finished_by_the_next(tmp_path, frame, mon
     assert "pending" not in json.loads((folder / MANIFEST_NAME).read_text())
 
 
-def test_dataset_and_export_paths_expand_home_and_variables(tmp_path, monkeypatch):
+def test_dataset_and_export_paths_expand_home_and_variables(tmp_path, home_and_cwd):
     from rds_job_analytics import write_frame
     from rds_job_analytics.dataset import run_sql
 
-    home, cwd = tmp_path / "home", tmp_path / "cwd"
-    home.mkdir()
-    cwd.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path / "var"))
-    monkeypatch.chdir(cwd)
+    home, cwd, _ = home_and_cwd
     df = rja.load_sample().head(20)
     export_dataset(df, "~/ds")
     assert len(read_jobs("~/ds")) == 20 and (home / "ds" / MANIFEST_NAME).is_file()

@@ -11,8 +11,7 @@ from rds_job_analytics.exceptions import ConfigError
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+def env(home_and_cwd, monkeypatch):
     for name in ("RDS_JOBS_A", "RDS_JOBS_B", "RDS_JOBS_UNSET"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
