@@ -553,13 +553,14 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     from .auth import ENV_AK, ENV_DOMAIN, ENV_PASSWORD, ENV_SK, ENV_TOKEN, ENV_USER
     from .fleet import Account, discover_projects, fleet_toml, load_fleet
 
-    out = _output(args.output, (".toml",), stdout=True) if args.output else "-"
+    given = _output(args.output, (".toml",), stdout=True) if args.output else "-"
+    out = expand_path(given)  # written here; load_fleet expands the path as given
     before = ""
     if out != "-" and Path(out).exists():
         if not args.append:
             raise ConfigError(f"-o {out}: the file exists; discovery never overwrites a fleet "
                               "file (--append adds this account to it)")  # fmt: skip
-        if any(a.name == args.account for a in load_fleet(out).accounts):
+        if any(a.name == args.account for a in load_fleet(given).accounts):
             raise ConfigError(f"-o {out}: account {args.account!r} is in it already")
         before = Path(out).read_text(encoding="utf-8").rstrip("\n") + "\n\n"
     if args.fleet:  # a credentials-only [accounts.NAME] section: no projects yet

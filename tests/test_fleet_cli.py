@@ -252,7 +252,11 @@ def test_wait_is_for_a_fleet(capsys, tmp_path):
     assert "--wait is for --fleet" in capsys.readouterr().err
 
 
-def test_discover_appends_a_second_account_to_one_fleet_file(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("written", ["as is", "$VAR"])
+def test_discover_appends_a_second_account_to_one_fleet_file(
+    tmp_path, capsys, monkeypatch, written
+):
+    """Also with `-o '$VAR/fleet.toml'`: the CLI itself reads and writes that file."""
     from rds_job_analytics.emulator import demo_fleet
 
     demo = demo_fleet()
@@ -262,8 +266,10 @@ def test_discover_appends_a_second_account_to_one_fleet_file(tmp_path, capsys, m
         given = tmp_path / "given.toml"
         given.write_text(demo.fleet_toml(emu.url))
         out = tmp_path / "fleet.toml"
+        monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path))
+        named = str(out) if written == "as is" else "$RDS_JOBS_TEST_DIR/fleet.toml"
         common = ["--fleet", str(given), "--iam-endpoint", emu.url, "--endpoint", emu.url,
-                  "-o", str(out)]  # fmt: skip
+                  "-o", named]  # fmt: skip
         assert main(["projects", "discover", "--account", "prod", *common]) == 0
         assert main(["projects", "discover", "--account", "analytics", *common]) == 64
         assert "--append" in capsys.readouterr().err
