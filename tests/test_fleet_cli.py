@@ -39,6 +39,20 @@ def test_sync_fleet_command(fleet_file, tmp_path, capsys):
         assert set(arc.to_frame()["region"]) == {"cn-north-4", "ap-southeast-1", "eu-west-101"}
 
 
+def test_a_fleet_since_clamped_to_the_horizon_says_so_once(fleet_file, tmp_path, capsys):
+    """The note comes from the syncs' own results (SyncResult.clamped_since): one line
+    for the fleet, not one per project."""
+    from datetime import UTC, datetime, timedelta
+
+    old = f"{datetime.now(UTC) - timedelta(days=45):%Y-%m-%d}"
+    main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
+          "--since", old])  # fmt: skip
+    err = capsys.readouterr().err
+    (note,) = [line for line in err.splitlines() if "--since" in line]
+    assert note.startswith(f"rds-jobs: note: --since {old} 00:00 UTC is older than the "
+                           "API's 30-day horizon: syncing from ")  # fmt: skip
+
+
 def test_sync_fleet_partial_run_exits_1(fleet_file, emulators, tmp_path, capsys):
     emulators[P3].stop()
     code = main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
