@@ -82,15 +82,18 @@ def check_project_id(value: object) -> str:
     return value
 
 
-#: A ``$NAME`` or ``${NAME}`` left in a path after expansion: a variable that is not set.
-_UNSET_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})")
+#: A variable in a path, as a shell (and :class:`string.Template`) writes it: ``$NAME`` or
+#: ``${NAME}``. Any other ``$`` is a literal character.
+_VARIABLE = re.compile(r"\$(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|\{(?P<braced>[^}]*)\})")
 
 
 def expand_path(path: P) -> P:
     """``path`` with ``~`` (the home folder) and environment variables (``$VAR``,
     ``${VAR}``) expanded, as a shell would: the one rule for every path argument of the
     library and the CLI (archive files, exports, datasets, reports, fleet and ID files),
-    so ``JobArchive("~/rds-jobs.sqlite")`` never makes a folder named ``~``. A ``str``
+    so ``JobArchive("~/rds-jobs.sqlite")`` never makes a folder named ``~``. Expanded
+    once: ``~`` first, then each variable, whose value is kept as it is (a ``$`` or ``~``
+    in it is literal). A ``$`` not followed by a name (``a$.csv``) is literal. A ``str``
     stays a ``str`` and a ``Path`` a ``Path``; ``-`` (stdin/stdout), ``:memory:`` and a
     URL (``postgresql://...``: its password may hold a ``$``) are returned untouched.
 
@@ -117,12 +120,19 @@ def expand_path(path: P) -> P:
     text = os.fspath(path)
     if text in ("-", ":memory:") or "://" in text:
         return path
-    expanded = os.path.expandvars(os.path.expanduser(text))
-    unset = _UNSET_VARIABLE.search(expanded)
-    if unset is not None:
-        name = unset.group(1).strip("{}")
-        raise ConfigError(f"path {text!r}: environment variable {name} is not set")
-    if expanded.startswith("~"):
-        user = expanded[1:].split(os.sep, 1)[0]
-        raise ConfigError(f"path {text!r}: no user {user!r} for its '~{user}'")
+    head, rest = "", text
+    if text.startswith("~"):  # first, as a shell does: a '~' in a variable's value is literal
+        first, sep, rest = text.partition(os.sep)
+        home = os.path.expanduser(first)
+        if home == first:
+            raise ConfigError(f"path {text!r}: no user {first[1:]!r} for its {first!r}")
+        head = home + sep
+
+    def value(match: re.Match[str]) -> str:  # scanned in the text as written, once
+        name = match.group("name") or match.group("braced")
+        if name not in os.environ:
+            raise ConfigError(f"path {text!r}: environment variable {name} is not set")
+        return os.environ[name]
+
+    expanded = head + _VARIABLE.sub(value, rest)
     return type(path)(expanded) if isinstance(path, Path) else expanded

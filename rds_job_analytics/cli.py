@@ -40,6 +40,7 @@ from typing import Any, NoReturn, get_args
 import pandas as pd
 
 from . import __version__
+from ._validate import expand_path
 from .exceptions import ConfigError, RdsJobError
 from .schema import API_HORIZON, FAILED, RUNNING, is_job_id, strip_job_id, to_utc
 from .stats import summarize  # summarize: also importable from here, as before
@@ -171,26 +172,11 @@ def _output(path: str | None, suffixes: tuple[str, ...], *, stdout: bool = False
     if Path(path).suffix not in suffixes:
         hint = " (or - for CSV on stdout)" if stdout else ""
         raise ConfigError(f"-o must end in {' or '.join(suffixes)}{hint}, not {path!r}")
-    why = _cannot_create(Path(path))
+    full = expand_path(path)  # checked where it lands; the writer expands the path as given
+    why = _cannot_create(Path(full))
     if why:
-        raise CommandFailed(f"cannot write '{path}': {why}")
+        raise CommandFailed(f"cannot write '{full}': {why}")
     return path
-
-
-#: The options that name a file or folder: ``~`` and ``$VARS`` in them are expanded
-#: (:func:`~rds_job_analytics._validate.expand_path`), quoted or not, ``--opt=~/x`` too.
-_PATH_OPTIONS = ("archive", "file", "output", "fleet", "dataset", "out")
-
-
-def _expand_paths(args: argparse.Namespace) -> None:
-    """Expand ``~`` and environment variables in every path option of ``args`` (a URL,
-    ``-`` and ``:memory:`` stay as given)."""
-    from ._validate import expand_path
-
-    for name in _PATH_OPTIONS:
-        value = getattr(args, name, None)
-        if isinstance(value, str):
-            setattr(args, name, expand_path(value))
 
 
 def _cannot_create(target: Path) -> str | None:
@@ -227,6 +213,10 @@ def _shown(archive: str) -> str:
     archive's masking rule)."""
     from .archive import _masked
 
+    try:
+        archive = expand_path(archive)  # where it is (the archive expands it as given)
+    except ConfigError:
+        pass
     return _masked(str(archive))
 
 
@@ -235,7 +225,7 @@ def _archive(args: argparse.Namespace, *, create: bool) -> Any:
     create it (their archive is remembered for the Ctrl-C summary)."""
     from .archive import JobArchive
 
-    path = Path(args.archive)
+    path = Path(expand_path(args.archive))  # JobArchive expands args.archive the same way
     is_url = "://" in str(args.archive)  # a database server (postgresql://...), not a file
     why = _cannot_create(path) if create and not is_url and not path.exists() else None
     if why:
@@ -295,7 +285,7 @@ def _read_text(path: str) -> str:
         if path == "-":
             data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
         else:
-            data = Path(path).read_bytes()
+            data = Path(expand_path(path)).read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{name}: no such file") from None
     except IsADirectoryError:
@@ -468,7 +458,6 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
     if since is not None and args.since > pd.Timestamp.now(tz="UTC"):  # nothing to list yet
         raise ConfigError(f"--since {args.since} is in the future: the window is empty")
-    _note_clamped_since(args)
     if args.fleet:
         return _sync_fleet(args, since, until)
     if args.wait:
@@ -486,6 +475,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
             client.project_id, horizon_days=args.horizon_days or API_HORIZON.days,
             now=res.window_end if until is None else None,
         )  # fmt: skip
+    _note_clamped_since(res, args.horizon_days)
     print(res)
     code = EXIT_OK if res.failed == 0 else (EXIT_PARTIAL if res.fetched else EXIT_FAILED)
     if res.partial:  # the task list stopped early: the window is recorded only in part
@@ -513,16 +503,16 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     return max(code, EXIT_PARTIAL) if at_risk else code
 
 
-def _note_clamped_since(args: argparse.Namespace) -> None:
-    """One stderr line when ``--since`` lies before the API's horizon: the sync starts at
-    the horizon (the API answers for nothing older), not where the user asked."""
-    if args.since is None or not args.horizon_days:
+def _note_clamped_since(res: Any, horizon_days: float) -> None:
+    """One stderr line when the sync (a :class:`~rds_job_analytics.fetch.SyncResult`) says
+    its ``--since`` lay before the API's horizon: it started at the horizon (the API
+    answers for nothing older), not where the user asked."""
+    if res is None or res.clamped_since is None:
         return
-    start = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=args.horizon_days)
-    if args.since < start:
-        print(f"rds-jobs: note: --since {args.since:%Y-%m-%d %H:%M} UTC is older than the API's "
-              f"{args.horizon_days:g}-day horizon: syncing from {start:%Y-%m-%d %H:%M} UTC "
-              "instead (--horizon-days 0 if your API keeps more)", file=sys.stderr)  # fmt: skip
+    asked, used = res.clamped_since
+    print(f"rds-jobs: note: --since {asked:%Y-%m-%d %H:%M} UTC is older than the API's "
+          f"{horizon_days:g}-day horizon: syncing from {used:%Y-%m-%d %H:%M} UTC "
+          "instead (--horizon-days 0 if your API keeps more)", file=sys.stderr)  # fmt: skip
 
 
 def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
@@ -542,6 +532,9 @@ def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
             horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
             wait=args.wait, rate_limit=args.rate_limit, client_options=options,
         )  # fmt: skip
+    # the same --since for every project: said once, from the first sync that moved it
+    clamped = [o.result for o in result.outcomes if o.result and o.result.clamped_since]
+    _note_clamped_since(clamped[0] if clamped else None, args.horizon_days)
     n = len(result.outcomes)
     accounts = len({o.account for o in result.outcomes})
     print(f"fleet {args.fleet}: {n} project(s) in {accounts} account(s) -> {_shown(args.archive)}")
@@ -560,13 +553,14 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     from .auth import ENV_AK, ENV_DOMAIN, ENV_PASSWORD, ENV_SK, ENV_TOKEN, ENV_USER
     from .fleet import Account, discover_projects, fleet_toml, load_fleet
 
-    out = _output(args.output, (".toml",), stdout=True) if args.output else "-"
+    given = _output(args.output, (".toml",), stdout=True) if args.output else "-"
+    out = expand_path(given)  # written here; load_fleet expands the path as given
     before = ""
     if out != "-" and Path(out).exists():
         if not args.append:
             raise ConfigError(f"-o {out}: the file exists; discovery never overwrites a fleet "
                               "file (--append adds this account to it)")  # fmt: skip
-        if any(a.name == args.account for a in load_fleet(out).accounts):
+        if any(a.name == args.account for a in load_fleet(given).accounts):
             raise ConfigError(f"-o {out}: account {args.account!r} is in it already")
         before = Path(out).read_text(encoding="utf-8").rstrip("\n") + "\n\n"
     if args.fleet:  # a credentials-only [accounts.NAME] section: no projects yet
@@ -719,6 +713,13 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     rate = _emulator_rate(quota)
     days = timedelta(days=emu.sample_shift_days)  # a retention moves the sample to today
     first, last = SAMPLE_START + days, SAMPLE_END + days
+    month = _last_complete_month(pd.Timestamp(last))
+    if retention is not None:
+        # the report line names the last complete month: it must be served whole, so the
+        # retention window reaches back to its start when the days asked would not
+        start = pd.Period(month, freq="M").start_time.tz_localize("UTC")
+        retention = max(retention, (pd.Timestamp.now(tz="UTC") - start).days + 1)
+        emu.retention_days = retention
     moved = f" (the sample moved {days.days} days later)" if days else ""
     print(f"emulator: the RDS task-center API on {emu.url}, project {DEMO_PROJECT}, "
           f"{len(emu.jobs)} sample jobs created {first:%Y-%m-%d} .. {last:%Y-%m-%d}{moved}",
@@ -729,8 +730,10 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
               "and the sample is older than that); --retention-days 30 to act like it")  # fmt: skip
     else:
         window = f"--horizon-days {retention:g}"
-        print(f"  jobs older than {retention:g} days answer DBS.200543 (not found), as the "
-              "real API's do; the sample's dates are moved so that its newest job is from "
+        longer = (f" (more than the {args.retention_days:g} asked, so that {month}, the report's "
+                  "month, is served whole)" if retention > args.retention_days else "")  # fmt: skip
+        print(f"  jobs older than {retention:g} days{longer} answer DBS.200543 (not found), as "
+              "the real API's do; the sample's dates are moved so that its newest job is from "
               "today")  # fmt: skip
     if quota:
         print(
@@ -746,8 +749,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     print(f"  (or AK/SK: HUAWEICLOUD_SDK_AK={DEMO_AK} HUAWEICLOUD_SDK_SK={DEMO_SK}; or a "
           f"password: RDS_JOBS_USERNAME={DEMO_USER} RDS_JOBS_PASSWORD={DEMO_PASSWORD} "
           f"RDS_JOBS_DOMAIN={DEMO_DOMAIN})")  # fmt: skip
-    print("  rds-jobs report --archive jobs.sqlite --month "
-          f"{_last_complete_month(pd.Timestamp(last))}")  # fmt: skip
+    print(f"  rds-jobs report --archive jobs.sqlite --month {month}")
     print("  (its project as a fleet file, asked of its IAM, for rds-jobs sync --fleet:)")
     print(f"  rds-jobs projects discover --account default --iam-endpoint {emu.url} "
           f"--endpoint {emu.url} -o emulator-fleet.toml", flush=True)  # fmt: skip
@@ -777,7 +779,7 @@ def _serve_fleet(args: argparse.Namespace, quota: int | None) -> int:
     from .fleet import load_fleet
     from .sample import SAMPLE_END, SAMPLE_START
 
-    path = Path(args.fleet)
+    path = expand_path(Path(args.fleet))
     if path.exists() and not path.read_text(encoding="utf-8", errors="replace").startswith(
         _EMULATOR_FLEET_MARK
     ):
@@ -835,7 +837,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .report import monthly_report
     from .sample import SAMPLE_END, SAMPLE_START
 
-    out = Path(args.out)
+    out = expand_path(Path(args.out))
     out.mkdir(parents=True, exist_ok=True)
     db = out / "demo_archive.sqlite"
     for suffix in ("", "-wal", "-shm"):
@@ -1221,7 +1223,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nrds-jobs: interrupted while starting: nothing done", file=sys.stderr)
         return EXIT_INTERRUPTED
     try:
-        _expand_paths(args)
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return int(args.func(args))

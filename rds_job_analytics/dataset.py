@@ -181,9 +181,16 @@ def _valid_key(key: Any) -> bool:
     if not isinstance(key, str):
         return False
     parts = key.split("/")
-    if len(parts) != len(PARTITION_KEYS):
+    return len(parts) == len(PARTITION_KEYS) and _layout_segments(parts)
+
+
+def _layout_segments(parts: Sequence[str]) -> bool:
+    """Whether ``parts`` are the layout's first folders in order (``account=A``,
+    ``region=R``, ``month=M``), each value as the exporter writes it: the one segment rule
+    of manifest keys and of the files an export owns."""
+    if len(parts) > len(PARTITION_KEYS):
         return False
-    for name, part in zip(PARTITION_KEYS, parts, strict=True):
+    for name, part in zip(PARTITION_KEYS, parts, strict=False):
         seg_name, eq, value = part.partition("=")
         if seg_name != name or not eq or not _valid_segment(name, value):
             return False
@@ -209,7 +216,14 @@ def _load_manifest(path: Path) -> dict[str, Any] | None:
         manifest = None
     if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
         raise ConfigError(f"{str(file)!r} is not an rds_job_analytics dataset manifest")
-    if int(manifest.get("version", 0)) > _FORMAT_VERSION:
+    try:
+        version = int(manifest.get("version", 0))
+    except (TypeError, ValueError):
+        raise DatasetDamaged(
+            f"{str(file)!r}: 'version' must be a whole number, not {manifest['version']!r:.40}",
+            path=str(file), reason="version is not a whole number",
+        ) from None  # fmt: skip
+    if version > _FORMAT_VERSION:
         raise ConfigError(
             f"dataset {str(path)!r} was written by a newer rds_job_analytics "
             f"(format {manifest['version']}; this version reads up to {_FORMAT_VERSION}): upgrade"
@@ -298,8 +312,13 @@ def _walk(path: Path) -> Iterable[tuple[Path, str]]:
     todo = [path]
     while todo:
         here = todo.pop()
-        with os.scandir(here) as it:
-            entries = sorted(it, key=lambda e: e.name)
+        try:
+            with os.scandir(here) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:  # an unreadable folder: named, never a bare PermissionError
+            raise ConfigError(
+                f"dataset folder {str(here)!r} cannot be read: {exc.strerror or exc}"
+            ) from exc
         if not entries and here != path:
             yield here, "empty"
         for e in entries:
@@ -318,12 +337,8 @@ def _ours(path: Path, item: Path, kind: str) -> bool:
         return False
     if rel == (MANIFEST_NAME,) or (len(rel) == 1 and rel[0].startswith(_TMP_PREFIX)):
         return kind == "file"
-    if len(rel) > 4:
+    if len(rel) > 4 or not _layout_segments(rel[:3]):
         return False
-    for name, seg in zip(PARTITION_KEYS, rel[:3], strict=False):
-        seg_name, eq, value = seg.partition("=")
-        if seg_name != name or not eq or not _valid_segment(name, value):
-            return False
     if len(rel) < 4:
         return kind == "empty"  # an empty folder left by a removed partition
     if rel[3] == _PART_FILE:
@@ -663,9 +678,17 @@ def _folder_of(path: Path, key: str) -> Path:
 
 def _write_partition(path: Path, key: str, data: bytes) -> None:
     file = _folder_of(path, key) / _PART_FILE
-    if file.is_dir() and not file.is_symlink():
-        file.rmdir()  # an empty folder in the file's place (anything in it was refused)
+    _remove_folder_in_place_of(file)
     _write_atomic(file, data)
+
+
+def _remove_folder_in_place_of(file: Path) -> bool:
+    """Remove the empty folder standing where a partition file should be (damage the
+    export repairs; anything in it was refused before): whether there was one."""
+    if file.is_dir() and not file.is_symlink():
+        file.rmdir()
+        return True
+    return False
 
 
 def _remove_partition(path: Path, key: str) -> None:
@@ -673,9 +696,7 @@ def _remove_partition(path: Path, key: str) -> None:
     leaves empty, up to the dataset's; ``key`` is a checked layout key."""
     folder = path / key
     file = folder / _PART_FILE
-    if file.is_dir() and not file.is_symlink():
-        file.rmdir()
-    else:
+    if not _remove_folder_in_place_of(file):
         file.unlink(missing_ok=True)  # never follows a link
     while folder != path:  # the emptied folders up to the dataset's
         try:

@@ -27,9 +27,15 @@ __all__ = ["CSV_TIME_FORMAT", "EXPORT_SUFFIXES", "FORMULA_PREFIXES", "csv_safe",
 #: File suffixes :func:`write_frame` knows, in order of preference.
 EXPORT_SUFFIXES = (".parquet", ".csv")
 
-#: How a CSV writes every time column (``created``, ``ended``...): UTC, milliseconds always,
-#: e.g. ``2026-10-01 08:00:05.000+00:00`` (``+00:00`` left off for a naive column).
-CSV_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+#: How a CSV writes every time column (``created``, ``ended``...), and the format that reads
+#: a cell back (``datetime.strptime(cell, CSV_TIME_FORMAT)``,
+#: ``pd.to_datetime(column, format=CSV_TIME_FORMAT)``): UTC (a naive column is UTC), with
+#: ``%f`` written as milliseconds (3 digits, always) and ``%z`` as ``+00:00``, e.g.
+#: ``2026-10-01 08:00:05.000+00:00``.
+CSV_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f%z"
+
+#: strftime's ``.ffffff+0000`` (of :data:`CSV_TIME_FORMAT`) as written: ``.fff+00:00``.
+_CSV_TIME_AS_WRITTEN = (r"(\.\d{3})\d{3}([+-]\d{2})(\d{2})$", r"\1\2:\3")
 
 #: Columns holding lists or dicts, written as JSON text.
 _JSON_COLUMNS = ("resource_ids", "extra")
@@ -123,11 +129,9 @@ def csv_safe(value: object) -> object:
 def _csv_times(col: pd.Series) -> pd.Series:
     """A time column as CSV text in :data:`CSV_TIME_FORMAT` (milliseconds kept, finer
     digits dropped); NaT stays empty."""
-    aware = col.dt.tz is not None
-    if aware:
-        col = col.dt.tz_convert("UTC")
-    text = col.dt.strftime(CSV_TIME_FORMAT).str[:-3]
-    return text + "+00:00" if aware else text
+    col = col.dt.tz_convert("UTC") if col.dt.tz is not None else col.dt.tz_localize("UTC")
+    pattern, layout = _CSV_TIME_AS_WRITTEN
+    return col.dt.strftime(CSV_TIME_FORMAT).str.replace(pattern, layout, regex=True)
 
 
 def _is_text(col: pd.Series) -> bool:

@@ -388,6 +388,9 @@ class SyncResult:
     """Task-list records that could not be read or archived, one text each naming the
     record (page, position, ID as sent) and why. When any, the window is not recorded
     as covered: the next run lists it again."""
+    clamped_since: tuple[datetime, datetime] | None = None
+    """``(asked, used)`` when the ``since`` asked for lay before the API's horizon and the
+    sync started at the horizon instead (the API answers for nothing older), else None."""
 
     def __str__(self) -> str:
         text = (
@@ -584,8 +587,9 @@ def _sync(
     if since is None:
         since = _default_since(archive, project, now, horizon, overlap)
     since = _aware(since)
-    if oldest_kept is not None:
-        since = max(since, oldest_kept)  # the API answers for nothing older
+    clamped_since = None
+    if oldest_kept is not None and since < oldest_kept:  # the API answers for nothing older
+        clamped_since, since = (since, oldest_kept), oldest_kept
     if since >= end:
         raise ConfigError(f"sync window is empty: since {since} >= until {end}")
     calls0 = client.calls
@@ -672,7 +676,7 @@ def _sync(
         )  # fmt: skip
     return SyncResult(
         window_start, end, len(listed), len(frame) - failed, failed, calls, frame, partial,
-        tuple(unreadable),
+        tuple(unreadable), clamped_since,
     )  # fmt: skip
 
 

@@ -31,6 +31,9 @@ from .schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
 from .stats import UNKNOWN_LABEL, _fill_doc, _keys, failure_rates, filter_window, wilson_interval
 
 __all__ = [
+    "BOX_MARGIN_INCHES",
+    "BOX_ROW_INCHES",
+    "MARGIN_INCHES",
     "ROW_INCHES",
     "format_seconds",
     "height_for_rows",
@@ -65,6 +68,9 @@ TIMELINE_FREQS = ("D", "W")
 #: Inches per bar row, and the margin (title, axis, labels) of a bar chart sized to its
 #: rows (:func:`height_for_rows`): the report's failure-rate chart uses them.
 ROW_INCHES, MARGIN_INCHES = 0.26, 1.4
+#: The same for a box-plot chart (:func:`plot_durations`: a box a row needs more room,
+#: and its log axis more margin): the report's durations chart uses them.
+BOX_ROW_INCHES, BOX_MARGIN_INCHES = 0.3, 1.5
 
 
 def height_for_rows(

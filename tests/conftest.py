@@ -22,6 +22,27 @@ def example():
     return load
 
 
+@pytest.fixture
+def home_and_cwd(tmp_path, monkeypatch):
+    """HOME and a variable (``RDS_JOBS_TEST_DIR``) pointed into tmp_path, an unset one
+    (``RDS_JOBS_TEST_UNSET``), and an empty current folder: ``(home, cwd, var)``."""
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("RDS_JOBS_TEST_UNSET", raising=False)
+    monkeypatch.chdir(cwd)
+    return home, cwd, tmp_path / "var"
+
+
+def flip_a_bit(file: Path) -> None:
+    """One bit flipped in the middle of ``file`` (a damaged dataset part)."""
+    data = bytearray(file.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    file.write_bytes(bytes(data))
+
+
 @pytest.fixture(autouse=True)
 def _state_dir(tmp_path_factory, monkeypatch):
     """Every test's own user state folder (the machine's quota buckets live there):

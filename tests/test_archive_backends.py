@@ -547,19 +547,6 @@ def test_a_password_in_the_query_or_unescaped_never_shows(url, capsys):
     assert "SECRET" not in out.err + out.out
 
 
-@pytest.fixture
-def home_and_cwd(tmp_path, monkeypatch):
-    """HOME and a variable pointed into tmp_path, and an empty current folder."""
-    home, cwd = tmp_path / "home", tmp_path / "cwd"
-    home.mkdir()
-    cwd.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("RDS_JOBS_TEST_UNSET", raising=False)
-    monkeypatch.chdir(cwd)
-    return home, cwd, tmp_path / "var"
-
-
 def test_archive_paths_expand_home_and_environment_variables(home_and_cwd):
     home, cwd, var = home_and_cwd
     JobArchive("~/x.sqlite").close()

@@ -12,6 +12,8 @@ from rds_job_analytics.cli import main
 from rds_job_analytics.dataset import read_jobs
 from rds_job_analytics.emulator import DEMO_PROJECT, Emulator
 
+from .conftest import flip_a_bit
+
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
@@ -68,12 +70,6 @@ def test_sql_errors_are_one_line_usage_errors(archive, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "SELEC" in err
     assert main(["sql", "SELECT 1", "--archive", str(archive), "-o", "x.txt"]) == 64
-
-
-def flip_a_bit(file):
-    data = bytearray(file.read_bytes())
-    data[len(data) // 2] ^= 0x10
-    file.write_bytes(bytes(data))
 
 
 def test_export_repairs_a_damaged_dataset_and_names_the_file(archive, tmp_path, capsys):

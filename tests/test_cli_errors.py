@@ -333,15 +333,10 @@ def test_id_file_tokens_that_cannot_be_job_ids_cost_no_call(capsys, emu, tmp_pat
     assert df["fetch_status"].tolist() == ["ok", "ok", "not_found"]
 
 
-def test_every_path_option_expands_home_and_variables(capsys, emu, tmp_path, monkeypatch):
+def test_every_path_option_expands_home_and_variables(capsys, emu, tmp_path, home_and_cwd):
     """`--file '~/ids.txt'` (quoted: the shell leaves the ~), `--archive=~/...`, `-o $VAR/...`:
     each lands where a shell would put it, and nothing named '~' or '$VAR' in the cwd."""
-    home, cwd = tmp_path / "home", tmp_path / "cwd"
-    home.mkdir()
-    cwd.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path / "var"))
-    monkeypatch.chdir(cwd)
+    home, cwd, _ = home_and_cwd
     (home / "ids.txt").write_text("\n".join(emu.job_ids()[:2]) + "\n")
     code, out, err = run(capsys, "fetch", "--file", "~/ids.txt", *api(emu),
                          "--archive=~/db/a.sqlite", "-o", "$RDS_JOBS_TEST_DIR/o.csv")  # fmt: skip
@@ -352,6 +347,22 @@ def test_every_path_option_expands_home_and_variables(capsys, emu, tmp_path, mon
     code, _, err = run(capsys, "export", "--archive", "$RDS_JOBS_NOT_SET/a.sqlite", "-o", "-")
     assert code == 64 and "RDS_JOBS_NOT_SET is not set" in err
     assert list(cwd.iterdir()) == []
+
+
+def test_a_path_option_is_expanded_once(capsys, emu, tmp_path, monkeypatch):
+    """A variable whose value holds a literal `$NAME` (a folder named so): the CLI and the
+    library do not both expand it, so the file lands in that folder."""
+    folder = tmp_path / "a$HOME"
+    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(folder))
+    monkeypatch.chdir(tmp_path)
+    ids = tmp_path / "ids.txt"
+    ids.write_text(emu.job_ids()[0] + "\n")
+    code, _, err = run(capsys, "fetch", "--file", ids, *api(emu),
+                         "--archive", "$RDS_JOBS_TEST_DIR/a.sqlite",
+                         "-o", "$RDS_JOBS_TEST_DIR/o.csv")  # fmt: skip
+    assert code == 0, err
+    assert len(JobArchive.open(folder / "a.sqlite")) == 1
+    assert len(pd.read_csv(folder / "o.csv")) == 1
 
 
 def test_ids_on_stdin_and_only_invalid_ones(capsys, emu, monkeypatch):
@@ -528,9 +539,11 @@ def test_emulator_on_a_port_in_use_is_a_clear_message(capsys):
 
 
 @pytest.mark.slow
-def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env):
+@pytest.mark.parametrize("retention", [None, "30"])
+def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env, retention):
     """The printed lines, run as they are against the emulator: the sync (seconds: the quota
-    and the rate it names leave no 429) and the report."""
+    and the rate it names leave no 429) and the report. With a retention too: the report's
+    month (the last complete one) is served and synced whole."""
     monkeypatch.chdir(tmp_path)
     env.delenv("RDS_JOBS_TOKEN")
     results = {}
@@ -548,11 +561,17 @@ def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env
         raise KeyboardInterrupt  # Ctrl-C stops the emulator
 
     monkeypatch.setattr(cli, "_wait_for_ctrl_c", try_what_it_says)
-    code = main(["emulator", "--port", "0"])
+    keep = ["--retention-days", retention] if retention else []
+    code = main(["emulator", "--port", "0", *keep])
     out = capsys.readouterr()
     assert code == 0 and out.out.strip().endswith("emulator stopped")
-    assert results["sync"] == 0 and results["report"] == 0 and results["projects"] == 0, out
+    assert results["sync"] == 0 and results["report"] == 0 and results["projects"] == 0, out.err
     printed = results["printed"]
+    if retention:
+        (month,) = re.findall(r"rds-jobs report --archive jobs.sqlite --month (\S+)", printed)
+        assert "no retention" not in printed and f"so that {month}" in printed
+        assert (tmp_path / f"rds-reliability-{month}.html").exists()
+        return
     assert "no retention" in printed and "quota: 6000 calls a minute" in printed
     assert re.search(r"--rate-limit 80\b", printed)
     assert (

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,8 @@ from rds_job_analytics.dataset import (
 )
 from rds_job_analytics.exceptions import DatasetDamaged, DatasetRepairedWarning, DatasetUnsafe
 from rds_job_analytics.schema import JOB_SCHEMA, empty_jobs_frame
+
+from .conftest import flip_a_bit
 
 ORIGINS = [  # (account, project, region): a missing account, a missing region, an odd name
     ("prod", "p1", "cn-north-4"),
@@ -495,13 +498,41 @@ def test_a_manifest_entry_without_a_hash_is_named(tmp_path, frame):
         read_jobs(folder)
 
 
+@pytest.mark.parametrize("version", [None, "x", [1]])
+def test_a_manifest_version_that_is_no_number_is_named(tmp_path, frame, version):
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    manifest_file = folder / MANIFEST_NAME
+    manifest = json.loads(manifest_file.read_text())
+    manifest["version"] = version
+    manifest_file.write_text(json.dumps(manifest))
+    for act in (lambda: read_jobs(folder), lambda: export_dataset(frame, folder)):
+        with pytest.raises(DatasetDamaged, match="'version' must be a whole number") as err:
+            act()
+        assert err.value.path == str(manifest_file)
+
+
+def test_an_unreadable_dataset_folder_is_named(tmp_path, frame, monkeypatch):
+    """os.scandir refused (a folder without read permission; root reads all, so the refusal
+    is injected): a ConfigError naming the folder, not a bare PermissionError."""
+    folder = tmp_path / "ds"
+    export_dataset(frame, folder)
+    locked = folder / PROD_OCT.split("/")[0]
+    scandir = dsmod.os.scandir
+
+    def refuse(path):
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(dsmod.os, "scandir", refuse)
+    for act in (lambda: read_jobs(folder), lambda: export_dataset(frame, folder)):
+        with pytest.raises(ConfigError, match=re.escape(f"{str(locked)!r} cannot be read: "
+                                                        "Permission denied")):  # fmt: skip
+            act()
+
+
 # -- a damaged dataset is named, and the export repairs what it owns (issue #26, item 6) ---------
-def flip_a_bit(file):
-    data = bytearray(file.read_bytes())
-    data[len(data) // 2] ^= 0x10
-    file.write_bytes(bytes(data))
-
-
 def rewrite(file, change):
     table = pq.read_table(file)
     pq.write_table(change(table), file)
@@ -655,16 +686,11 @@ def test_an_export_that_died_midway_is_finished_by_the_next(tmp_path, frame, mon
     assert "pending" not in json.loads((folder / MANIFEST_NAME).read_text())
 
 
-def test_dataset_and_export_paths_expand_home_and_variables(tmp_path, monkeypatch):
+def test_dataset_and_export_paths_expand_home_and_variables(tmp_path, home_and_cwd):
     from rds_job_analytics import write_frame
     from rds_job_analytics.dataset import run_sql
 
-    home, cwd = tmp_path / "home", tmp_path / "cwd"
-    home.mkdir()
-    cwd.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path / "var"))
-    monkeypatch.chdir(cwd)
+    home, cwd, _ = home_and_cwd
     df = rja.load_sample().head(20)
     export_dataset(df, "~/ds")
     assert len(read_jobs("~/ds")) == 20 and (home / "ds" / MANIFEST_NAME).is_file()

@@ -132,13 +132,12 @@ def test_fleet_file_errors_on_disk(tmp_path):
         load_fleet(bad)
 
 
-def test_a_fleet_file_path_expands_home_and_variables(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path / "conf"))
-    (tmp_path / "conf").mkdir()
+def test_a_fleet_file_path_expands_home_and_variables(home_and_cwd):
+    home, _, var = home_and_cwd
+    var.mkdir()
     text = fleet_text({P1: "http://127.0.0.1:1", P2: "http://127.0.0.1:2", P3: "http://x:3"})
-    (tmp_path / "fleet.toml").write_text(text)
-    (tmp_path / "conf" / "fleet.toml").write_text(text)
+    (home / "fleet.toml").write_text(text)
+    (var / "fleet.toml").write_text(text)
     assert len(load_fleet("~/fleet.toml").projects) == 3
     assert len(load_fleet("$RDS_JOBS_TEST_DIR/fleet.toml").projects) == 3
 

@@ -39,6 +39,20 @@ def test_sync_fleet_command(fleet_file, tmp_path, capsys):
         assert set(arc.to_frame()["region"]) == {"cn-north-4", "ap-southeast-1", "eu-west-101"}
 
 
+def test_a_fleet_since_clamped_to_the_horizon_says_so_once(fleet_file, tmp_path, capsys):
+    """The note comes from the syncs' own results (SyncResult.clamped_since): one line
+    for the fleet, not one per project."""
+    from datetime import UTC, datetime, timedelta
+
+    old = f"{datetime.now(UTC) - timedelta(days=45):%Y-%m-%d}"
+    main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
+          "--since", old])  # fmt: skip
+    err = capsys.readouterr().err
+    (note,) = [line for line in err.splitlines() if "--since" in line]
+    assert note.startswith(f"rds-jobs: note: --since {old} 00:00 UTC is older than the "
+                           "API's 30-day horizon: syncing from ")  # fmt: skip
+
+
 def test_sync_fleet_partial_run_exits_1(fleet_file, emulators, tmp_path, capsys):
     emulators[P3].stop()
     code = main(["sync", "--fleet", str(fleet_file), "--archive", str(tmp_path / "a.sqlite"),
@@ -252,7 +266,11 @@ def test_wait_is_for_a_fleet(capsys, tmp_path):
     assert "--wait is for --fleet" in capsys.readouterr().err
 
 
-def test_discover_appends_a_second_account_to_one_fleet_file(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("written", ["as is", "$VAR"])
+def test_discover_appends_a_second_account_to_one_fleet_file(
+    tmp_path, capsys, monkeypatch, written
+):
+    """Also with `-o '$VAR/fleet.toml'`: the CLI itself reads and writes that file."""
     from rds_job_analytics.emulator import demo_fleet
 
     demo = demo_fleet()
@@ -262,8 +280,10 @@ def test_discover_appends_a_second_account_to_one_fleet_file(tmp_path, capsys, m
         given = tmp_path / "given.toml"
         given.write_text(demo.fleet_toml(emu.url))
         out = tmp_path / "fleet.toml"
+        monkeypatch.setenv("RDS_JOBS_TEST_DIR", str(tmp_path))
+        named = str(out) if written == "as is" else "$RDS_JOBS_TEST_DIR/fleet.toml"
         common = ["--fleet", str(given), "--iam-endpoint", emu.url, "--endpoint", emu.url,
-                  "-o", str(out)]  # fmt: skip
+                  "-o", named]  # fmt: skip
         assert main(["projects", "discover", "--account", "prod", *common]) == 0
         assert main(["projects", "discover", "--account", "analytics", *common]) == 64
         assert "--append" in capsys.readouterr().err

@@ -153,6 +153,23 @@ def test_report_is_a_model_then_its_rendering(jobs):
     assert "12,345,678" in html and "<img" not in html
 
 
+def test_chart_sizes_have_one_home_in_plots(jobs, monkeypatch):
+    """The report's bar and box charts are sized by the plots module's named constants
+    (public, documented in the README), not by bare numbers of its own."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for name in ("ROW_INCHES", "MARGIN_INCHES", "BOX_ROW_INCHES", "BOX_MARGIN_INCHES"):
+        assert name in plots.__all__ and name in readme, name
+    monkeypatch.setattr(plots, "BOX_ROW_INCHES", 1.0, raising=False)
+    monkeypatch.setattr(_model, "BOX_ROW_INCHES", 1.0, raising=False)
+    model = _model.build_model(jobs, "2026-10")
+    cur = rja.filter_window(jobs, *rja.month_bounds("2026-10"))
+    n = min(15, int(cur.loc[cur["duration_s"] > 0, "job_name"].nunique()))
+    height = model.charts["durations"].get_size_inches()[1]
+    assert height == pytest.approx(
+        plots.height_for_rows(n, per_row=1.0, margin=plots.BOX_MARGIN_INCHES)
+    )
+
+
 def _public(module, prefix=""):
     return [
         getattr(module, name)

@@ -61,15 +61,11 @@ def test_python_blocks_are_all_found():
 
 
 @pytest.fixture
-def reader(tmp_path, monkeypatch):
+def reader(home_and_cwd, monkeypatch):
     """A reader's machine: HOME and the current folder in tmp_path, their own responses
     in jobs.jsonl, an archive their syncs filled at ~/rds-jobs.sqlite."""
-    home, work = tmp_path / "home", tmp_path / "work"
-    home.mkdir()
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
+    home, work, _ = home_and_cwd
     isolate_dlt(monkeypatch, home / "dlt")  # "Load with dlt": offline, nothing outside HOME
-    monkeypatch.chdir(work)
     raw = load_sample(raw=True)
     (work / "jobs.jsonl").write_text(
         "\n".join(json.dumps(r) for r in raw[:50]) + "\n{not json\n"  # one bad line

@@ -289,3 +289,20 @@ def test_a_task_list_not_newest_first_is_read_whole_rather_than_miss_a_job(monke
         pages = emu.counts["tasklist"]
     assert res.listed == int((created >= pd.Timestamp(since)).sum()) == 150
     assert pages == 300 // 50 + 1  # oldest first: every page, then the empty one
+
+
+def test_the_result_says_when_the_horizon_moved_since():
+    """The CLI's note comes from here (one home of the clamp): (asked, used), the window
+    starting where it was used; None when since lies inside the horizon or there is none."""
+    now = datetime.now(UTC)
+    with Emulator([]) as emu, client_of(emu) as client:
+        arc = JobArchive(":memory:")
+        asked = now - timedelta(days=45)
+        res = sync_jobs(client, arc, since=asked, horizon=timedelta(days=30), progress=False)
+        assert res.clamped_since is not None and res.clamped_since[0] == asked
+        used = res.clamped_since[1]
+        assert used == res.window_start and now - timedelta(days=30) <= used < now
+        res = sync_jobs(client, arc, since=now - timedelta(days=10), progress=False)
+        assert res.clamped_since is None
+        res = sync_jobs(client, arc, since=asked, horizon=None, progress=False)
+        assert res.clamped_since is None and res.window_start == asked

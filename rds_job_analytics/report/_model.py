@@ -28,6 +28,8 @@ from matplotlib.ticker import FuncFormatter
 from ..archive import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
 from ..exceptions import ConfigError
 from ..plots import (
+    BOX_MARGIN_INCHES,
+    BOX_ROW_INCHES,
     STATUS_COLORS,
     _target_line,
     format_seconds,
@@ -343,7 +345,9 @@ def _charts(
         plot_failure_rates(cur, ax=ax, min_jobs=MIN_JOBS, top=CHART_TOP, target=target)
         charts["failures"] = fig
         n_dur = min(15, int(cur.loc[cur["duration_s"] > 0, "job_name"].nunique()))
-        fig, ax = _fig(6.5, height_for_rows(n_dur, per_row=0.3, margin=1.5))
+        fig, ax = _fig(
+            6.5, height_for_rows(n_dur, per_row=BOX_ROW_INCHES, margin=BOX_MARGIN_INCHES)
+        )
         plot_durations(cur, ax=ax)
         charts["durations"] = fig
         fig, ax = _fig(6.5, 3.2)
