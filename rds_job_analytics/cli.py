@@ -458,6 +458,13 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
     if since is not None and args.since > pd.Timestamp.now(tz="UTC"):  # nothing to list yet
         raise ConfigError(f"--since {args.since} is in the future: the window is empty")
+    if until is not None and args.horizon_days:  # the API answers for nothing older
+        oldest = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=args.horizon_days)
+        if args.until <= oldest:
+            raise ConfigError(
+                f"--until {args.until} is older than the API's {args.horizon_days:g}-day "
+                "horizon: the window is empty (--horizon-days 0 if your API keeps more)"
+            )
     if args.fleet:
         return _sync_fleet(args, since, until)
     if args.wait:

@@ -652,6 +652,18 @@ def test_a_since_clamped_to_the_horizon_says_so_in_one_line(capsys, tmp_path):
         assert code == 0 and "horizon" not in err
 
 
+def test_an_until_older_than_the_horizon_is_refused_before_anything_is_touched(capsys, tmp_path):
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text("")  # never read: the window is refused first
+    with Emulator([]) as empty:
+        for extra in (api(empty), ("--fleet", str(fleet))):
+            db = tmp_path / "a.sqlite"
+            code, _, err = run(capsys, "sync", "--archive", db, "--until", "2020-01-01", *extra)
+            assert code == 64, err
+            assert "--until 2020-01-01 00:00:00+00:00 is older than the API's 30-day" in err
+            assert not db.exists() and list(tmp_path.iterdir()) == [fleet]
+
+
 def test_readme_documents_the_command_line():
     text = (ROOT / "README.md").read_text()
     section = text[text.index("### Command line") : text.index("### The emulator")]
