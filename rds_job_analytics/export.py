@@ -22,7 +22,20 @@ from ._validate import expand_path
 from .exceptions import ConfigError
 from .schema import TEXT
 
-__all__ = ["CSV_TIME_FORMAT", "EXPORT_SUFFIXES", "FORMULA_PREFIXES", "csv_safe", "write_frame"]
+__all__ = [
+    "CATALOG_FILE",
+    "CATALOG_NAME",
+    "CSV_TIME_FORMAT",
+    "EXPORT_SUFFIXES",
+    "FORMULA_PREFIXES",
+    "ICEBERG_TABLE",
+    "TABLE_FORMATS",
+    "TableExport",
+    "csv_safe",
+    "read_table",
+    "to_table",
+    "write_frame",
+]
 
 #: File suffixes :func:`write_frame` knows, in order of preference.
 EXPORT_SUFFIXES = (".parquet", ".csv")
@@ -152,3 +165,16 @@ def _json_text(value: object) -> str | None:
     if isinstance(value, str):  # already JSON text (a SQL result, a read-back dataset)
         return value
     return orjson.dumps(value).decode() if isinstance(value, list | dict) else None
+
+
+# Open tables (Iceberg, Delta): their home is ``_tables``; imported last, as it uses this
+# module's JSON rule through the dataset.
+from ._tables import (  # noqa: E402
+    CATALOG_FILE,
+    CATALOG_NAME,
+    ICEBERG_TABLE,
+    TABLE_FORMATS,
+    TableExport,
+    read_table,
+    to_table,
+)
