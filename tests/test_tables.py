@@ -283,3 +283,20 @@ def test_reading_no_table_is_named(tmp_path):
         read_table(tmp_path, format="delta")
     with pytest.raises(ConfigError, match="no Iceberg table at"):
         read_table(tmp_path, format="iceberg")
+
+
+@pytest.mark.slow  # a PostgreSQL server
+def test_the_iceberg_catalog_defaults_to_a_postgresql_archive(pg_url, tmp_path):
+    with JobArchive(pg_url) as arc:
+        arc.put({"job": {"id": "j1", "status": "Running", "created": "2026-10-02T08:00:00Z"}},
+                project_id="p1", region="cn-north-4", account="prod", fetched_at=T0)  # fmt: skip
+        first = to_table(arc, tmp_path, format="iceberg")
+        arc.put({"job": {"id": "j1", "status": "Completed", "created": "2026-10-02T08:00:00Z",
+                         "ended": "2026-10-02T09:00:00Z"}},
+                project_id="p1", region="cn-north-4", account="prod", fetched_at=T1)  # fmt: skip
+        day = to_table(arc, tmp_path, format="iceberg")
+        assert (first.inserted, day.updated) == (1, 1)
+        assert not (tmp_path / CATALOG_FILE).exists()
+        back = read_table(tmp_path, format="iceberg", catalog=pg_url)
+        assert_same_frame(back, sorted_frame(arc.to_frame()))
+    assert "SECRET" not in str(day) and "@" not in str(day)
