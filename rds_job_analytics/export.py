@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 import pandas as pd
@@ -21,6 +22,17 @@ import pandas as pd
 from ._validate import expand_path
 from .exceptions import ConfigError
 from .schema import TEXT
+
+if TYPE_CHECKING:  # loaded on first use, by __getattr__ below
+    from ._tables import (
+        CATALOG_FILE,
+        CATALOG_NAME,
+        ICEBERG_TABLE,
+        TABLE_FORMATS,
+        TableExport,
+        read_table,
+        to_table,
+    )
 
 __all__ = [
     "CATALOG_FILE",
@@ -167,14 +179,22 @@ def _json_text(value: object) -> str | None:
     return orjson.dumps(value).decode() if isinstance(value, list | dict) else None
 
 
-# Open tables (Iceberg, Delta): their home is ``_tables``; imported last, as it uses this
-# module's JSON rule through the dataset.
-from ._tables import (  # noqa: E402
-    CATALOG_FILE,
-    CATALOG_NAME,
-    ICEBERG_TABLE,
-    TABLE_FORMATS,
-    TableExport,
-    read_table,
-    to_table,
+# Open tables (Iceberg, Delta): their home is ``_tables``, loaded on first use (it loads
+# pyarrow.dataset: a cron sync that writes a frame does not pay for it).
+_TABLE_NAMES = (
+    "CATALOG_FILE",
+    "CATALOG_NAME",
+    "ICEBERG_TABLE",
+    "TABLE_FORMATS",
+    "TableExport",
+    "read_table",
+    "to_table",
 )
+
+
+def __getattr__(name: str) -> object:
+    if name in _TABLE_NAMES:
+        from . import _tables
+
+        return getattr(_tables, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
