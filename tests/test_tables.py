@@ -300,3 +300,18 @@ def test_the_iceberg_catalog_defaults_to_a_postgresql_archive(pg_url, tmp_path):
         back = read_table(tmp_path, format="iceberg", catalog=pg_url)
         assert_same_frame(back, sorted_frame(arc.to_frame()))
     assert "SECRET" not in str(day) and "@" not in str(day)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_new_column_without_new_rows_commits_the_schema_once(tmp_path, fmt, request):
+    df = frame(50)
+    to_table(df, tmp_path, format=fmt)
+    files, commits = data_files(tmp_path), versions(tmp_path, fmt)
+    col = request.getfixturevalue("new_column")
+    later = df.assign(**{col: pd.array([None] * len(df), dtype=TEXT)})
+    result = to_table(later, tmp_path, format=fmt)
+    assert result.columns_added == (col,) and (result.inserted, result.updated) == (0, 0)
+    assert versions(tmp_path, fmt) == commits + 1 and data_files(tmp_path) == files
+    assert not to_table(later, tmp_path, format=fmt).committed
+    assert versions(tmp_path, fmt) == commits + 1
+    assert read_table(tmp_path, format=fmt)[col].isna().all()
