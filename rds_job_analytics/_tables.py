@@ -337,16 +337,21 @@ def _iceberg_write(cat: Any, table: Any, location: str, df_source: Any) -> Table
         snap = table.current_snapshot()
         return TableExport(location, "iceberg", len(frame), 0, 0, False,
                            None if snap is None else snap.snapshot_id)  # fmt: skip
+    rewritten = 0  # rows the delete took besides the updated ones, appended again
     with table.transaction() as tx:
         if added:
             with tx.update_schema() as update:
                 update.union_by_name(incoming.schema)
         if updated:
-            tx.delete(_iceberg_match(changed.filter(_in_table(changed, existing))))
+            where, kept = _iceberg_delete(existing, changed)
+            tx.delete(where)
+            rewritten = kept.num_rows
+            changed = pa.concat_tables([changed, _conform(kept, changed.schema)])
         if changed.num_rows:
             tx.append(changed, snapshot_properties=props)
     snap = table.current_snapshot()
-    return TableExport(location, "iceberg", len(frame), changed.num_rows - updated, updated,
+    inserted = changed.num_rows - updated - rewritten
+    return TableExport(location, "iceberg", len(frame), inserted, updated,
                        True, None if snap is None else snap.snapshot_id, added)  # fmt: skip
 
 
@@ -357,31 +362,64 @@ def _in_table(rows: pa.Table, existing: pa.Table) -> pa.Array:
     return pc.is_in(key, value_set=have)
 
 
-def _iceberg_match(rows: pa.Table) -> Any:
-    """An Iceberg filter matching exactly ``rows``' keys: per project, its job IDs."""
-    from pyiceberg.expressions import And, EqualTo, In, IsNull, Or
+def _iceberg_delete(existing: pa.Table, changed: pa.Table) -> tuple[Any, pa.Table]:
+    """The delete filter for the table's rows that ``changed`` replaces, and the rows it
+    deletes besides them (to append again unchanged). The filter is the rows' partitions,
+    projects and job IDs, each a set: a filter per key would be exact but pyiceberg binds
+    it to every file, which costs more than a few rows written twice."""
+    from pyiceberg.expressions import And
 
-    parts = []
-    grouped = rows.select(list(TABLE_KEY)).group_by("project_id").aggregate([("job_id", "list")])
-    for project, ids in zip(
-        grouped.column("project_id").to_pylist(),
-        grouped.column("job_id_list").to_pylist(),
-        strict=True,
-    ):
-        which = IsNull("project_id") if project is None else EqualTo("project_id", project)
-        parts.append(And(which, In("job_id", ids)))
-    return parts[0] if len(parts) == 1 else Or(*parts)
+    old = existing.filter(_in_table(existing, changed))  # where the rows are now
+    where, mask = None, None
+    for name in (*_ds.PARTITION_KEYS, *TABLE_KEY):
+        ice, arrow = _one_of(name, pc.unique(old.column(name)), existing)
+        where = ice if where is None else And(where, ice)
+        mask = arrow if mask is None else pc.and_(mask, arrow)
+    kept = existing.filter(pc.and_(mask, pc.invert(_in_table(existing, changed))))
+    return where, kept
+
+
+def _one_of(name: str, values: pa.Array, rows: pa.Table) -> tuple[Any, pa.Array]:
+    """``name`` is one of ``values`` (null when they hold one): as an Iceberg filter, and
+    as a mask of ``rows``."""
+    from pyiceberg.expressions import In, IsNull, Or
+
+    present = values.drop_null()
+    ice: Any = In(name, present.to_pylist())
+    mask = pc.fill_null(pc.is_in(rows.column(name), value_set=present), False)
+    if values.null_count:
+        ice = Or(ice, IsNull(name)) if len(present) else IsNull(name)
+        mask = pc.or_(mask, pc.is_null(rows.column(name)))
+    return ice, mask
+
+
+def _conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``rows`` in ``schema``'s columns (a column they lack as nulls)."""
+    cols = [
+        rows.column(f.name).cast(f.type) if f.name in rows.column_names
+        else pa.nulls(rows.num_rows, f.type)
+        for f in schema
+    ]  # fmt: skip
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def _iceberg_partitions(rows: pa.Table) -> Any:
+    """An Iceberg filter on the partitions ``rows`` fall in (each key's values, or null):
+    pyiceberg then opens only those partitions' files."""
+    from pyiceberg.expressions import And
+
+    where: Any = None
+    for name in _ds.PARTITION_KEYS:
+        ice, _ = _one_of(name, pc.unique(rows.column(name)), rows)
+        where = ice if where is None else And(where, ice)
+    return where
 
 
 def _iceberg_rows(table: Any, incoming: pa.Table) -> pa.Table:
-    from pyiceberg.expressions import And, In, IsNull, Or
-
-    ids = pc.unique(incoming.column("job_id")).drop_null().to_pylist()
-    projects = pc.unique(incoming.column("project_id"))
-    where: Any = In("project_id", projects.drop_null().to_pylist())
-    if projects.null_count:
-        where = Or(where, IsNull("project_id"))
-    return table.scan(row_filter=And(In("job_id", ids), where)).to_arrow()
+    """The table's rows of incoming's partitions (a filter on thousands of keys costs
+    pyiceberg more to bind per file than reading the partitions); the exact key match is
+    the join in :func:`_changes`."""
+    return table.scan(row_filter=_iceberg_partitions(incoming)).to_arrow()
 
 
 # -- Delta -----------------------------------------------------------------------------------

@@ -315,3 +315,27 @@ def test_a_new_column_without_new_rows_commits_the_schema_once(tmp_path, fmt, re
     assert not to_table(later, tmp_path, format=fmt).committed
     assert versions(tmp_path, fmt) == commits + 1
     assert read_table(tmp_path, format=fmt)[col].isna().all()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_updating_crossed_keys_touches_no_other_row(tmp_path, fmt):
+    """(p1, a) and (p2, b) change, (p1, b) and (p2, a) do not, all in one partition (the
+    Iceberg delete's filter, by sets of projects and IDs, takes all four): each keeps its
+    values."""
+    base = (
+        frame()
+        .head(4)
+        .assign(  # the sample's first four: all of 2026-08
+            job_id=pd.array(["a", "b", "a", "b"], dtype=TEXT),
+            project_id=pd.Categorical(["p1", "p1", "p2", "p2"]),
+            account=pd.Categorical(["prod"] * 4),
+            region=pd.Categorical(["cn-north-4"] * 4),
+        )
+    )
+    assert base["created"].dt.strftime("%Y-%m").nunique() == 1
+    to_table(base, tmp_path, format=fmt)
+    later = base.copy()
+    later.loc[[0, 3], "status"] = "Failed"
+    result = to_table(later, tmp_path, format=fmt)
+    assert (result.inserted, result.updated) == (0, 2)
+    assert_same_frame(read_table(tmp_path, format=fmt), trimmed(later))
