@@ -403,14 +403,19 @@ def _conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(cols, schema=schema)
 
 
-def _iceberg_partitions(rows: pa.Table) -> Any:
-    """An Iceberg filter on the partitions ``rows`` fall in (each key's values, or null):
-    pyiceberg then opens only those partitions' files."""
-    from pyiceberg.expressions import And
+def _iceberg_partitions(rows: pa.Table, *, or_null: bool = False) -> Any:
+    """An Iceberg filter on the partitions ``rows`` fall in (each key's values, or null;
+    ``or_null``: null as well, where a row of theirs may have been before: the archive
+    learns an account or a creation time later, never forgets one). pyiceberg then opens
+    only those partitions' files."""
+    from pyiceberg.expressions import And, IsNull, Or
 
     where: Any = None
     for name in _ds.PARTITION_KEYS:
-        ice, _ = _one_of(name, pc.unique(rows.column(name)), rows)
+        values = pc.unique(rows.column(name))
+        ice, _ = _one_of(name, values, rows)
+        if or_null and not values.null_count:
+            ice = Or(ice, IsNull(name))
         where = ice if where is None else And(where, ice)
     return where
 
@@ -419,7 +424,7 @@ def _iceberg_rows(table: Any, incoming: pa.Table) -> pa.Table:
     """The table's rows of incoming's partitions (a filter on thousands of keys costs
     pyiceberg more to bind per file than reading the partitions); the exact key match is
     the join in :func:`_changes`."""
-    return table.scan(row_filter=_iceberg_partitions(incoming)).to_arrow()
+    return table.scan(row_filter=_iceberg_partitions(incoming, or_null=True)).to_arrow()
 
 
 # -- Delta -----------------------------------------------------------------------------------

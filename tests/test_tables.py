@@ -339,3 +339,18 @@ def test_updating_crossed_keys_touches_no_other_row(tmp_path, fmt):
     result = to_table(later, tmp_path, format=fmt)
     assert (result.inserted, result.updated) == (0, 2)
     assert_same_frame(read_table(tmp_path, format=fmt), trimmed(later))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_job_whose_account_or_month_comes_later_moves_partition_not_duplicated(tmp_path, fmt):
+    df = frame(3)
+    df["account"] = pd.Categorical([None, "prod", "prod"])
+    created = df.loc[1, "created"]
+    df.loc[1, "created"] = pd.NaT  # a task-list record without its creation time
+    to_table(df, tmp_path, format=fmt)
+    later = df.copy()
+    later["account"] = pd.Categorical(["prod"] * 3)
+    later.loc[1, "created"] = created
+    result = to_table(later, tmp_path, format=fmt)
+    assert (result.inserted, result.updated) == (0, 2)
+    assert_same_frame(read_table(tmp_path, format=fmt), trimmed(later))
