@@ -613,6 +613,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
         if args.to is None:
             raise ConfigError(f"--table {args.table} needs --to LOCATION (the table's folder)")
+        if args.start is not None or args.end is not None:
+            raise ConfigError("--start/--end do not go with --table: a table merges every job")
         with _archive(args, create=False) as archive:
             table = to_table(archive, args.to, format=args.table, catalog=args.catalog)
         print(f"exported {table}")

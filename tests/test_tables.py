@@ -263,6 +263,13 @@ def test_the_cli_exports_a_table_without_showing_the_catalog_password(tmp_path, 
                  "--archive", str(tmp_path / "a.sqlite")])  # fmt: skip
     out = capsys.readouterr()
     assert code != 0 and "Hush9" not in out.out + out.err and "bob:***@" in out.err
+    bad = [["--table", "delta"], ["--table", "delta", "--to", "x", "--start", "2026-10-01"],
+           ["-o", "x.csv", "--to", "x"]]  # fmt: skip
+    for args in bad:
+        assert main(["export", *args, "--archive", str(tmp_path / "a.sqlite")]) == 64
+    err = capsys.readouterr().err
+    assert "needs --to" in err and "--start/--end do not go with --table" in err
+    assert "--to and --catalog go with --table" in err
 
 
 def test_unknown_format_and_missing_extra_are_named(tmp_path, monkeypatch):
