@@ -136,19 +136,20 @@ def test_the_table_equals_the_archive_after_export_day_and_rerun(archive, tmp_pa
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_merge_updates_inserts_and_never_duplicates(tmp_path, fmt):
-    df = frame(300)
+    later = frame(100)
+    df = later.copy()  # the day before: one of its Completed jobs still Running
+    i = later.index[later["status"] == "Completed"][0]
+    df.loc[i, ["status", "ended", "duration_s"]] = ["Running", pd.NaT, float("nan")]
     to_table(df, tmp_path, format=fmt)
     before = versions(tmp_path, fmt)
-    later = df.copy()
-    i = later.index[later["status"] == "Running"][0]
-    later.loc[i, "status"] = "Completed"
     new = later.iloc[[0]].assign(job_id="brand-new")
     later = pd.concat([later, new], ignore_index=True)
     result = to_table(later, tmp_path, format=fmt)
     assert (result.inserted, result.updated) == (1, 1)
     assert versions(tmp_path, fmt) == before + 1  # one commit: readers see all or nothing
     back = read_table(tmp_path, format=fmt)
-    assert len(back) == 301 and not back.duplicated(["project_id", "job_id"]).any()
+    assert back.set_index("job_id").loc[later.loc[i, "job_id"], "status"] == "Completed"
+    assert len(back) == 101 and not back.duplicated(["project_id", "job_id"]).any()
     assert_same_frame(back, trimmed(later))
     files = data_files(tmp_path)
     assert not to_table(later, tmp_path, format=fmt).committed
