@@ -38,18 +38,22 @@ from tests import pg  # noqa: E402
 LATENCY = 0.020
 REPEAT = int(os.environ.get("REPEAT", "2"))
 COLUMNS = ("project_id", "job_id", "region", "status", "terminal", "created_ms",
-           "fetched_at", "raw", "account")  # fmt: skip
+           "fetched_at", "raw", "account", "ended_ms")  # fmt: skip
 
 
 def rows(n: int) -> list[tuple]:
     """N archive rows: the sample's responses repeated under as many projects as needed."""
     lines = _read_lines()
     df = normalize_jobs(lines)
+
+    def ms(t):
+        return to_epoch_ms(t) if pd.notna(t) else None
+
     base = [
-        (jid, "ap-southeast-1", st, int(st in TERMINAL_STATUSES),
-         to_epoch_ms(c) if pd.notna(c) else None, "2026-11-30T00:00:00+00:00", raw, "bench")
-        for jid, st, c, raw in zip(df["job_id"], df["status"].astype(str), df["created"], lines,
-                                   strict=True)
+        (jid, "ap-southeast-1", st, int(st in TERMINAL_STATUSES), ms(c),
+         "2026-11-30T00:00:00+00:00", raw, "bench", ms(e))
+        for jid, st, c, e, raw in zip(df["job_id"], df["status"].astype(str), df["created"],
+                                      df["ended"], lines, strict=True)
     ]  # fmt: skip
     out = []
     for k in range(n // len(base) + 1):

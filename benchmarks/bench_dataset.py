@@ -48,10 +48,19 @@ def rows(n: int) -> list[tuple]:
     each project in one account and region."""
     lines = _read_lines()
     df = normalize_jobs(lines)
+
+    def ms(t):
+        return to_epoch_ms(t) if pd.notna(t) else None
+
     base = [
-        (jid, st, int(st in TERMINAL_STATUSES), to_epoch_ms(c) if pd.notna(c) else None, raw)
-        for jid, st, c, raw in zip(
-            df["job_id"], df["status"].astype(str), df["created"], lines, strict=True
+        (jid, st, int(st in TERMINAL_STATUSES), ms(c), raw, ms(e))
+        for jid, st, c, e, raw in zip(
+            df["job_id"],
+            df["status"].astype(str),
+            df["created"],
+            df["ended"],
+            lines,
+            strict=True,
         )
     ]
     out = []
@@ -59,8 +68,8 @@ def rows(n: int) -> list[tuple]:
         project, account, region = f"{k:032x}", ACCOUNTS[k % 4], REGIONS[k % 5]
         fetched = "2026-11-30T00:00:00+00:00"
         out.extend(
-            (project, jid, region, st, term, created, fetched, raw, account)
-            for jid, st, term, created, raw in base
+            (project, jid, region, st, term, created, fetched, raw, account, ended)
+            for jid, st, term, created, raw, ended in base
         )
     return out[:n]
 

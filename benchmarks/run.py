@@ -16,6 +16,7 @@ if __name__ == "__main__":
         "bench_archive.py",
         "bench_fleet.py",
         "bench_dataset.py",
+        "bench_tables.py",
         "bench_report.py",
     ]:
         print(f"== {name}", flush=True)

@@ -623,6 +623,19 @@ def _replace_file(path: Path, text: str) -> None:
 def _cmd_export(args: argparse.Namespace) -> int:
     from .export import EXPORT_SUFFIXES
 
+    if args.table is not None:
+        from .export import to_table
+
+        if args.to is None:
+            raise ConfigError(f"--table {args.table} needs --to LOCATION (the table's folder)")
+        if args.start is not None or args.end is not None:
+            raise ConfigError("--start/--end do not go with --table: a table merges every job")
+        with _archive(args, create=False) as archive:
+            table = to_table(archive, args.to, format=args.table, catalog=args.catalog)
+        print(f"exported {table}")
+        return EXIT_OK
+    if args.to is not None or args.catalog is not None:
+        raise ConfigError("--to and --catalog go with --table iceberg|delta")
     if args.dataset is not None:
         from .dataset import export_dataset
 
@@ -1061,7 +1074,8 @@ def _parser() -> argparse.ArgumentParser:
         "export", "export the archive to Parquet or CSV",
         "  rds-jobs export --archive jobs.sqlite -o jobs.parquet\n"
         "  rds-jobs export --archive jobs.sqlite --start 2026-10-01 --end 2026-11-01 -o - | head\n"
-        "  rds-jobs export --archive jobs.sqlite --dataset lake/rds-jobs/   # incremental",
+        "  rds-jobs export --archive jobs.sqlite --dataset lake/rds-jobs/   # incremental\n"
+        "  rds-jobs export --archive jobs.sqlite --table iceberg --to lake/jobs   # merged",
     )  # fmt: skip
     existing_archive(e)
     to = e.add_mutually_exclusive_group(required=True)
@@ -1072,6 +1086,12 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: a hive-partitioned Parquet dataset (account/region/month) that DuckDB, "
         "Spark and Dask read; a second export writes only the partitions that changed",
     )  # fmt: skip
+    to.add_argument("--table", choices=("iceberg", "delta"),
+                    help="instead: merge into an Iceberg or Delta table at --to (extras "
+                    "[iceberg], [delta]); a rerun with nothing new commits nothing")  # fmt: skip
+    e.add_argument("--to", metavar="LOCATION", help="the table's folder (with --table)")
+    e.add_argument("--catalog", metavar="URI",
+                   help="Iceberg's SQL catalog (default: the archive's own database)")  # fmt: skip
     e.add_argument("--start", type=_when, metavar="WHEN", help="created at or after (UTC)")
     e.add_argument("--end", type=_when, metavar="WHEN", help="created before (UTC)")
     e.set_defaults(func=_cmd_export)

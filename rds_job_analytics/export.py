@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 import pandas as pd
@@ -22,7 +23,31 @@ from ._validate import expand_path
 from .exceptions import ConfigError
 from .schema import TEXT
 
-__all__ = ["CSV_TIME_FORMAT", "EXPORT_SUFFIXES", "FORMULA_PREFIXES", "csv_safe", "write_frame"]
+if TYPE_CHECKING:  # loaded on first use, by __getattr__ below
+    from ._tables import (
+        CATALOG_FILE,
+        CATALOG_NAME,
+        ICEBERG_TABLE,
+        TABLE_FORMATS,
+        TableExport,
+        read_table,
+        to_table,
+    )
+
+__all__ = [
+    "CATALOG_FILE",
+    "CATALOG_NAME",
+    "CSV_TIME_FORMAT",
+    "EXPORT_SUFFIXES",
+    "FORMULA_PREFIXES",
+    "ICEBERG_TABLE",
+    "TABLE_FORMATS",
+    "TableExport",
+    "csv_safe",
+    "read_table",
+    "to_table",
+    "write_frame",
+]
 
 #: File suffixes :func:`write_frame` knows, in order of preference.
 EXPORT_SUFFIXES = (".parquet", ".csv")
@@ -156,3 +181,24 @@ def _json_text(value: object) -> str | None:
     if isinstance(value, str):  # already JSON text (a SQL result, a read-back dataset)
         return value
     return orjson.dumps(value).decode() if isinstance(value, list | dict) else None
+
+
+# Open tables (Iceberg, Delta): their home is ``_tables``, loaded on first use (it loads
+# pyarrow.dataset: a cron sync that writes a frame does not pay for it).
+_TABLE_NAMES = (
+    "CATALOG_FILE",
+    "CATALOG_NAME",
+    "ICEBERG_TABLE",
+    "TABLE_FORMATS",
+    "TableExport",
+    "read_table",
+    "to_table",
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _TABLE_NAMES:
+        from . import _tables
+
+        return getattr(_tables, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -41,7 +41,8 @@ def test_export_dataset_then_incremental_then_read_back(archive, tmp_path, capsy
 
 def test_export_needs_one_destination(archive, capsys):
     assert main(["export", "--archive", str(archive)]) == 64
-    assert "one of the arguments -o/--output --dataset is required" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "one of the arguments -o/--output --dataset --table is required" in err
 
 
 def test_export_refuses_a_folder_of_something_else(archive, tmp_path, capsys):
