@@ -148,13 +148,17 @@ class PgStore:
         self.lock = threading.Lock()
         self.closed = False
         self.reached = False  # whether a connection ever succeeded (then outages are waited)
+        # the end of the current outage's one wait (set at its first failure, cleared when
+        # a connection succeeds): every caller queued behind it shares the window
+        self.outage_deadline: float | None = None
         self.clock, self.sleep = time.monotonic, time.sleep  # the outage wait's (tests inject)
 
     def _connect(self) -> sa.Connection:
         """A connection; during an outage of a database reached before, retried with
         backoff for up to :data:`OUTAGE_RETRY` seconds (the pool's ping finds the dead
-        ones a restart left)."""
-        deadline: float | None = None
+        ones a restart left). The window is the outage's, not the caller's: it starts at
+        the outage's first failure, and callers queued behind that one (fetch workers,
+        the lease's heartbeat) wait only for what is left of it, then fail at once."""
         wait, longest = OUTAGE_BACKOFF
         while True:
             try:
@@ -163,13 +167,15 @@ class PgStore:
                 if not self.reached or not _transient(exc):
                     raise
                 now = self.clock()
-                deadline = now + OUTAGE_RETRY if deadline is None else deadline
-                if now >= deadline:
+                if self.outage_deadline is None:
+                    self.outage_deadline = now + OUTAGE_RETRY
+                if now >= self.outage_deadline:
                     raise
-                self.sleep(min(wait, deadline - now))
+                self.sleep(min(wait, self.outage_deadline - now))
                 wait = min(wait * 2, longest)
                 continue
             self.reached = True
+            self.outage_deadline = None
             return conn
 
     def _error(self, exc: sa_exc.DBAPIError) -> ArchiveError:

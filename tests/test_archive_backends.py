@@ -593,3 +593,29 @@ def test_cli_archive_and_output_paths_expand_home(home_and_cwd, capsys, monkeypa
     code = main(["report", "--archive=~/x.sqlite", "--month", "2026-10", "-o", "~/r.html"])
     assert code in (0, 1) and (home / "r.html").is_file()
     assert list(cwd.iterdir()) == []
+
+
+def test_an_outage_is_waited_for_once_not_once_per_waiting_caller(monkeypatch):
+    """Fetch workers, the heartbeat and the release queue on the store's lock during an
+    outage: the first waits OUTAGE_RETRY, the ones behind it only for what is left (then
+    fail at once); a connection that succeeds ends the outage, so the next gets a window."""
+    pytest.importorskip("psycopg")
+    from rds_job_analytics._pgarchive import OUTAGE_RETRY, PgStore
+
+    store = PgStore("postgresql://bob:hunter2@127.0.0.1:1/jobs")
+    fake = FakeClock()
+    store.clock, store.sleep, store.reached = fake.clock, fake.sleep, True
+    monkeypatch.setattr(store.engine, "connect", lambda: (_ for _ in ()).throw(_refused(True)))
+    for _ in range(6):  # four workers' puts, a heartbeat renewal, the release
+        with pytest.raises(ArchiveUnavailable):
+            with store.begin():
+                pass
+    assert sum(fake.slept) == pytest.approx(OUTAGE_RETRY)  # in total, not 6 x 15 s
+    monkeypatch.setattr(store.engine, "connect", lambda: "a connection")
+    assert store._connect() == "a connection"  # back: the outage is over
+    monkeypatch.setattr(store.engine, "connect", lambda: (_ for _ in ()).throw(_refused(True)))
+    fake.slept.clear()
+    with pytest.raises(ArchiveUnavailable), store.begin():
+        pass
+    assert sum(fake.slept) == pytest.approx(OUTAGE_RETRY)  # a new outage: a whole window
+    store.close()
