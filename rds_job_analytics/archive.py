@@ -140,6 +140,8 @@ def _ddl_statements(types: dict[str, str]) -> list[str]:
 #: The archive layout this version writes; older archives are upgraded on open, newer
 #: ones refused (never silently misread).
 SCHEMA_VERSION = 3
+#: Records read and written at a time by the layout-3 upgrade (:func:`_fill_ended_ms`).
+UPGRADE_CHUNK = 5_000
 #: Columns added since version 1, per table: (name, SQL type; ``{bigint}`` per backend).
 #: Version 3 adds ``ended_ms`` (the record's end time, epoch ms): with a job's per-job
 #: ``ended`` and its task-list ``end_time`` side by side, :data:`END_TIME_VIEW` gives
@@ -245,20 +247,38 @@ def _task_problem(record: Any, reason: str | None) -> str:
 
 
 def _fill_ended_ms(store: Any, db: Any) -> None:
-    """Upgrade to layout 3: each archived record's end time into ``ended_ms``."""
+    """Upgrade to layout 3: each archived record's end time into ``ended_ms``, read in
+    chunks of :data:`UPGRADE_CHUNK` rows (in key order, from where the last one ended)
+    and written with one statement a chunk: memory and round trips stay bounded."""
     for table in ("jobs", "tasks"):
-        rows = store.bulk_rows(
-            db, f"SELECT project_id, job_id, raw FROM {table} WHERE ended_ms IS NULL"
-        )
-        for project_id, job_id, raw in rows:
-            try:
-                ended = _epoch_ms_or_none(parse_job(bytes(raw)).ended)
-            except InvalidRecordError:
-                continue
-            if ended is not None:
+        after: tuple[str, str] = ("", "")
+        while True:
+            rows = store.bulk_rows(
+                db,
+                f"SELECT project_id, job_id, raw FROM {table} WHERE ended_ms IS NULL"
+                " AND (project_id > ? OR (project_id = ? AND job_id > ?))"
+                f" ORDER BY project_id, job_id LIMIT {UPGRADE_CHUNK}",
+                (after[0], after[0], after[1]),
+            )
+            if not rows:
+                break
+            after = (rows[-1][0], rows[-1][1])
+            ends: list[Any] = []
+            for project_id, job_id, raw in rows:
+                try:
+                    ended = _epoch_ms_or_none(parse_job(bytes(raw)).ended)
+                except InvalidRecordError:
+                    continue
+                if ended is not None:
+                    ends += (project_id, job_id, ended)
+            del rows
+            if ends:
+                values = ", ".join(["(?, ?, ?)"] * (len(ends) // 3))
                 db.execute(
-                    f"UPDATE {table} SET ended_ms = ? WHERE project_id = ? AND job_id = ?",
-                    (ended, project_id, job_id),
+                    f"UPDATE {table} SET ended_ms = CAST(v.column3 AS BIGINT)"
+                    f" FROM (VALUES {values}) AS v"
+                    f" WHERE {table}.project_id = v.column1 AND {table}.job_id = v.column2",
+                    ends,
                 )
 
 

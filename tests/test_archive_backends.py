@@ -185,6 +185,51 @@ def test_layout_2_is_upgraded_with_the_end_times_of_what_it_holds(archive_url):
         assert arc.end_time_differences()["difference_s"].tolist() == [120.0]
 
 
+def test_the_layout_3_upgrade_reads_and_writes_in_chunks(archive_url, monkeypatch):
+    """Filling ``ended_ms`` costs a bounded number of statements (a read and a write a
+    chunk, not an UPDATE per row), and every record with an end gets its end."""
+    import math
+
+    from rds_job_analytics import archive as archive_mod
+
+    n, chunk = 23, 5
+    with JobArchive(archive_url) as arc:
+        for i in range(n):  # every third one still running: no end to fill
+            job = {**DONE["job"], "id": f"j{i:02d}"}
+            arc.put({"job": job if i % 3 else {**RUNNING["job"], "id": f"j{i:02d}"}}, project_id=P)
+        arc.put_tasks([task("j01", "2026-10-01T00:07:00+0000")], project_id=P)
+        store = arc._store
+        with store.begin() as db:
+            db.execute("UPDATE jobs SET ended_ms = NULL")
+            db.execute("UPDATE tasks SET ended_ms = NULL")
+        monkeypatch.setattr(archive_mod, "UPGRADE_CHUNK", chunk)
+        said: list[str] = []
+        bulk_rows = store.bulk_rows
+
+        class Counted:  # the transaction, every statement counted
+            def __init__(self, db):
+                self.db = db
+
+            def execute(self, sql, *args):
+                said.append(sql)
+                return self.db.execute(sql, *args)
+
+        def counted_bulk_rows(db, sql, args=()):
+            said.append(sql)
+            return bulk_rows(db.db, sql, args)
+
+        monkeypatch.setattr(store, "bulk_rows", counted_bulk_rows)
+        with store.begin() as db:
+            archive_mod._fill_ended_ms(store, Counted(db))
+        monkeypatch.undo()
+        with store.begin() as db:
+            filled = db.execute("SELECT count(*) FROM jobs WHERE ended_ms IS NOT NULL").fetchone()
+        assert filled[0] == sum(1 for i in range(n) if i % 3)
+        chunks = math.ceil(n / chunk)
+        assert len(said) <= (2 * chunks + 1) + (2 * 1 + 1)  # jobs, then the one task record
+        assert arc.end_time_differences()["difference_s"].tolist() == [120.0]
+
+
 # -- leases: one sync per project, across processes and machines ------------------------------
 def test_a_lease_is_seen_by_every_handle_and_freed_on_release(archive_url):
     with JobArchive(archive_url) as a, JobArchive(archive_url) as b:
