@@ -420,10 +420,63 @@ def _url_scheme(location: str | Path) -> str | None:
     return head.lower()
 
 
+class UrlParts(NamedTuple):
+    """A database URL cut where the host is: ``scheme://[userinfo@]where[tail]``."""
+
+    scheme: str
+    userinfo: str | None  # ``user[:password]`` as written (None without an ``@``)
+    where: str  # ``host[:port][/database]``
+    tail: str  # ``?query`` / ``#fragment`` with its separator, or ""
+
+    @property
+    def password(self) -> str | None:
+        """The password as written (everything after the user's ``:``), if any."""
+        if self.userinfo is None or ":" not in self.userinfo:
+            return None
+        return self.userinfo.split(":", 1)[1]
+
+
+_QUERY_START = re.compile(r"[A-Za-z_][\w.-]*=")  # a libpq option: key=value
+
+
+def _url_parts(url: str) -> UrlParts | None:
+    """The one rule for where a database URL's host is (None: not ``scheme://...``).
+
+    A password may hold an unescaped ``@ ? # / :`` and a query may hold an ``@``
+    (``application_name=etl@host1``): the host follows the first ``@`` after which a
+    plain ``host:port/database`` (no ``@``) runs to the end or to a query/fragment
+    whose first item is ``key=value``; without one, the last ``@``. Masking, escaping
+    for the driver and scrubbing messages all read the URL this way.
+
+    Examples
+    --------
+    >>> _url_parts("postgresql://bob:p@ss@db/jobs?application_name=etl@host1")
+    UrlParts(scheme='postgresql', userinfo='bob:p@ss', where='db/jobs', tail='?application_name=etl@host1')
+    >>> _url_parts("postgresql://bob:a@b?c@db:5432/jobs").password
+    'a@b?c'
+    >>> _url_parts("postgresql://db/jobs#x"), _url_parts("jobs.sqlite")
+    (UrlParts(scheme='postgresql', userinfo=None, where='db/jobs', tail='#x'), None)
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    ats = [i for i, c in enumerate(rest) if c == "@"]
+    for at in ats:
+        after = rest[at + 1 :]
+        cut = min((i for i in (after.find("?"), after.find("#")) if i >= 0), default=len(after))
+        where, tail = after[:cut], after[cut:]
+        if "@" not in where and (not tail or _QUERY_START.match(tail, 1)):
+            return UrlParts(scheme, rest[:at], where, tail)
+    if ats:  # nothing reads cleanly: the host is after the last '@'
+        return UrlParts(scheme, rest[: ats[-1]], rest[ats[-1] + 1 :], "")
+    cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    return UrlParts(scheme, None, rest[:cut], rest[cut:])
+
+
 def _masked(location: str) -> str:
-    """A database URL as shown anywhere: its password replaced by ``***`` (everything
-    between the user's ``:`` and the last ``@``, so an unescaped ``@`` or ``/`` in the
-    password cannot leak a piece of it).
+    """A database URL as shown anywhere: its password replaced by ``***`` (all of it, as
+    :func:`_url_parts` finds it, so an unescaped ``@ ? # /`` in the password cannot leak
+    a piece of it).
 
     Examples
     --------
@@ -434,14 +487,14 @@ def _masked(location: str) -> str:
     >>> _masked("postgresql://alice@db/jobs?sslmode=require&password=s3cret")
     'postgresql://alice@db/jobs?sslmode=require&password=***'
     """
-    scheme, sep, rest = location.partition("://")
-    if not sep:
+    parts = _url_parts(location)
+    if parts is None:
         return location
-    rest = re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", rest)  # libpq takes it there too
-    creds, at, host = rest.rpartition("@")
-    if not at or ":" not in creds:
-        return f"{scheme}://{rest}"
-    return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+    tail = re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", parts.tail)  # libpq takes it there too
+    creds = parts.userinfo
+    if creds is not None and parts.password is not None:
+        creds = creds.split(":", 1)[0] + ":***"
+    return f"{parts.scheme}://{'' if creds is None else creds + '@'}{parts.where}{tail}"
 
 
 class _SqliteStore:

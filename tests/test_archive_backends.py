@@ -592,6 +592,41 @@ def test_a_password_in_the_query_or_unescaped_never_shows(url, capsys):
     assert "SECRET" not in out.err + out.out
 
 
+@pytest.mark.parametrize(
+    ("url", "password", "where", "tail"),
+    [
+        ("postgresql://bob:p@ss@db/jobs?application_name=etl@host1", "p@ss", "db/jobs",
+         "?application_name=etl@host1"),  # an '@' in the query too
+        ("postgresql://bob:p?ss@x@db:5432/jobs", "p?ss@x", "db:5432/jobs", ""),
+        ("postgresql://bob:a#b@c@db/jobs", "a#b@c", "db/jobs", ""),
+        ("postgresql://bob:s/l@sh:c0lon@db:5432/jobs?sslmode=require", "s/l@sh:c0lon",
+         "db:5432/jobs", "?sslmode=require"),
+        ("postgresql://bob:a@b?c@db/jobs?application_name=x@y", "a@b?c", "db/jobs",
+         "?application_name=x@y"),
+        ("postgresql://bob:w?x=1@z@db/jobs?sslmode=require", "w?x=1@z", "db/jobs", "?sslmode=require"),
+        ("postgresql://bob:plain@db/jobs", "plain", "db/jobs", ""),
+    ],
+)  # fmt: skip
+def test_masking_escaping_and_scrubbing_read_a_url_alike(url, password, where, tail):
+    """One rule for where the host is: the mask hides the whole password and shows the
+    real host, the driver gets that password and host, and messages scrub that password."""
+    pytest.importorskip("sqlalchemy")
+    import sqlalchemy as sa
+
+    from rds_job_analytics._pgarchive import PgStore, _escape_at, _passwords
+    from rds_job_analytics.archive import _masked
+
+    shown = _masked(url)
+    assert shown == f"postgresql://bob:***@{where}{tail}" and password not in shown
+    parsed = sa.make_url(_escape_at(url))
+    assert parsed.password == password and parsed.username == "bob"
+    assert f"{parsed.host}:{parsed.port}/{parsed.database}".replace(":None", "") == where
+    assert password in _passwords(url)
+    store = PgStore(url)
+    assert store.where == where and password not in repr(store.shown)
+    store.close()
+
+
 @pytest.fixture
 def home_and_cwd(tmp_path, monkeypatch):
     """HOME and a variable pointed into tmp_path, and an empty current folder."""
