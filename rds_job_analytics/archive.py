@@ -1234,7 +1234,8 @@ class JobArchive:
         Coverage
             ``windows`` (merged, oldest first, also those older than the horizon),
             ``gaps`` (inside the horizon), ``pending`` (since the latest window's end),
-            ``horizon_start``, ``horizon_end``.
+            ``lost`` (from the latest window's end to the horizon's start, when that
+            end is older than the horizon), ``horizon_start``, ``horizon_end``.
 
         Raises
         ------
@@ -1261,6 +1262,13 @@ class JobArchive:
         >>> later = arc.coverage("p", now="2026-11-30 01:00")
         >>> len(later.gaps), str(later.pending)
         (1, '2026-11-30 00:00 .. 2026-11-30 01:00 UTC')
+
+        Abandoned for longer than the horizon: the jobs since the last sync's end up to
+        the horizon's start are lost, and coverage is not complete:
+
+        >>> gone = arc.coverage("p", now="2027-01-10")
+        >>> gone.complete, str(gone.lost)
+        (False, '2026-11-30 00:00 .. 2026-12-11 00:00 UTC')
         """
         if not horizon_days > 0:
             raise ConfigError(f"horizon_days must be positive, not {horizon_days!r}")
@@ -1276,7 +1284,10 @@ class JobArchive:
         synced_to = windows[-1].end  # after it: not synced yet, never a gap
         gaps = find_gaps(windows, start, min(end, max(start, synced_to)))
         pending = Window(max(start, synced_to), end) if synced_to < end else None
-        return Coverage(project_id, start, end, tuple(windows), tuple(gaps), pending)
+        # abandoned past the horizon: what was created between the last sync's end and
+        # the horizon's start can no longer be listed
+        lost = Window(synced_to, start) if synced_to < start else None
+        return Coverage(project_id, start, end, tuple(windows), tuple(gaps), pending, lost)
 
     def export(self, path: str | Path, **to_frame_kwargs: Any) -> Path:
         """Write the normalized archive to Parquet (``.parquet``) or CSV (``.csv``).
@@ -1543,6 +1554,10 @@ class Coverage:
     pending : Window or None
         Not synced yet: from the end of the latest recorded window (or the horizon's
         start, if later) to ``horizon_end``; never a gap, what the next sync lists.
+    lost : Window or None
+        Already lost: from the end of the latest recorded window to ``horizon_start``,
+        when the last sync ended before the horizon began (an archive left unsynced
+        for longer than the horizon): the jobs created then can no longer be listed.
 
     Examples
     --------
@@ -1559,11 +1574,13 @@ class Coverage:
     windows: tuple[Window, ...]
     gaps: tuple[Window, ...]
     pending: Window | None = None
+    lost: Window | None = None
 
     @property
     def complete(self) -> bool:
-        """True when no gap is left in the horizon (:attr:`pending` is no gap)."""
-        return not self.gaps
+        """True when no gap is left in the horizon (:attr:`pending` is no gap) and
+        nothing was lost before it (:attr:`lost`)."""
+        return not self.gaps and self.lost is None
 
     @property
     def horizon(self) -> pd.Timedelta:
@@ -1592,8 +1609,9 @@ class Coverage:
         return [g for g in spans if self.lost_at(g) <= limit]
 
     def to_frame(self) -> pd.DataFrame:
-        """Windows, gaps and what is not synced yet, one row each: ``kind``
-        (window/gap/pending), ``start``, ``end``, ``lost_at`` (gaps and pending).
+        """Windows, gaps, what is lost and what is not synced yet, one row each:
+        ``kind`` (window/gap/lost/pending), ``start``, ``end``, ``lost_at`` (all but
+        windows).
 
         Examples
         --------
@@ -1603,6 +1621,8 @@ class Coverage:
         """
         rows = [("window", w.start, w.end, pd.NaT) for w in self.windows]
         rows += [("gap", g.start, g.end, self.lost_at(g)) for g in self.gaps]
+        if self.lost is not None:
+            rows.append(("lost", self.lost.start, self.lost.end, self.lost_at(self.lost)))
         if self.pending is not None:
             p = self.pending
             rows.append(("pending", p.start, p.end, self.lost_at(p)))
@@ -1612,8 +1632,8 @@ class Coverage:
         return df
 
     def lines(self, gaps: Iterable[Window] | None = None) -> list[str]:
-        """A summary line, one line per gap, then what is not synced yet, if anything
-        (what ``rds-jobs sync`` prints).
+        """A summary line, one line per gap, what was lost before the horizon, then what
+        is not synced yet, if anything (what ``rds-jobs sync`` prints).
 
         Parameters
         ----------
@@ -1630,12 +1650,17 @@ class Coverage:
         shown = list(self.gaps if gaps is None else gaps)
         days = self.horizon / pd.Timedelta(days=1)
         head = f"coverage of the API's {days:g}-day horizon {Window(self.horizon_start, self.horizon_end)}: "
-        out = [head + (f"{len(shown)} gap(s)" if shown else "no gap")]
+        out = [head + (f"{len(shown)} gap(s)" if shown else "no gap")
+               + ("; jobs lost before it" if self.lost is not None else "")]  # fmt: skip
         for g in shown:
             lost = self.lost_at(g)
             now = " (now)" if lost <= self.horizon_end else ""
             out.append(f"gap {g} ({_length_text(g.length)}) not synced; "
                        f"lost from {lost:%Y-%m-%d %H:%M} UTC{now}")  # fmt: skip
+        if self.lost is not None:
+            out.append(f"lost {self.lost} ({_length_text(self.lost.length)}): the last sync "
+                       "ended before the horizon's start; jobs created then can no longer "
+                       "be listed")  # fmt: skip
         if self.pending is not None:
             p = self.pending
             out.append(f"not synced yet: since {p.start:%Y-%m-%d %H:%M} UTC "
