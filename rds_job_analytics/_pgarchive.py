@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote
 
-from .archive import ArchiveError, ArchiveUnavailable, _masked
+from .archive import ArchiveError, ArchiveUnavailable, _masked, _url_parts
 from .exceptions import ConfigError
 
 try:
@@ -135,9 +135,9 @@ class PgStore:
             raise ConfigError(f"not a database URL: {self.shown!r}") from None
         if not parsed.database:
             raise ConfigError(f"the archive URL {self.shown!r} names no database (.../DBNAME)")
-        # host:port/db as written after the last '@' (an unescaped '@' or '/' in a
-        # password makes the parser see another host: never show that one)
-        self.where = self.shown.partition("://")[2].rpartition("@")[2].split("?")[0]
+        # host:port/db as the masking rule reads it (an unescaped '@' or '/' in a
+        # password makes the driver's parser see another host: never show that one)
+        self.where = parts.where if (parts := _url_parts(url)) is not None else self.shown
         self.engine = sa.create_engine(
             parsed.set(drivername="postgresql+psycopg"),
             pool_size=2,
@@ -148,13 +148,17 @@ class PgStore:
         self.lock = threading.Lock()
         self.closed = False
         self.reached = False  # whether a connection ever succeeded (then outages are waited)
+        # the end of the current outage's one wait (set at its first failure, cleared when
+        # a connection succeeds): every caller queued behind it shares the window
+        self.outage_deadline: float | None = None
         self.clock, self.sleep = time.monotonic, time.sleep  # the outage wait's (tests inject)
 
     def _connect(self) -> sa.Connection:
         """A connection; during an outage of a database reached before, retried with
         backoff for up to :data:`OUTAGE_RETRY` seconds (the pool's ping finds the dead
-        ones a restart left)."""
-        deadline: float | None = None
+        ones a restart left). The window is the outage's, not the caller's: it starts at
+        the outage's first failure, and callers queued behind that one (fetch workers,
+        the lease's heartbeat) wait only for what is left of it, then fail at once."""
         wait, longest = OUTAGE_BACKOFF
         while True:
             try:
@@ -163,13 +167,15 @@ class PgStore:
                 if not self.reached or not _transient(exc):
                     raise
                 now = self.clock()
-                deadline = now + OUTAGE_RETRY if deadline is None else deadline
-                if now >= deadline:
+                if self.outage_deadline is None:
+                    self.outage_deadline = now + OUTAGE_RETRY
+                if now >= self.outage_deadline:
                     raise
-                self.sleep(min(wait, deadline - now))
+                self.sleep(min(wait, self.outage_deadline - now))
                 wait = min(wait * 2, longest)
                 continue
             self.reached = True
+            self.outage_deadline = None
             return conn
 
     def _error(self, exc: sa_exc.DBAPIError) -> ArchiveError:
@@ -254,10 +260,10 @@ def _lost(exc: sa_exc.DBAPIError) -> bool:
 
 
 def _escape_at(url: str) -> str:
-    """The URL with every ``@`` before the host's (the last one before the path) escaped
-    as ``%40``: a password written with an unescaped ``@`` is then the password, and
-    the host is the host (the masking rule, :func:`archive._masked`, reads it the same
-    way; SQLAlchemy and libpq would otherwise take what follows the first ``@`` as host).
+    """The URL with every ``@`` of its user and password escaped as ``%40``: a password
+    written with an unescaped ``@`` is then the password, and the host is the host (as
+    :func:`archive._url_parts` reads it, the rule masking and scrubbing use too;
+    SQLAlchemy and libpq would otherwise take what follows the first ``@`` as host).
 
     Examples
     --------
@@ -266,22 +272,20 @@ def _escape_at(url: str) -> str:
     >>> _escape_at("postgresql://bob:pw@db/jobs"), _escape_at("postgresql://db/jobs")
     ('postgresql://bob:pw@db/jobs', 'postgresql://db/jobs')
     """
-    scheme, sep, rest = url.partition("://")
-    base, q, query = rest.partition("?")
-    creds, at, host = base.rpartition("@")
-    if not sep or not at or "@" not in creds:
+    parts = _url_parts(url)
+    if parts is None or parts.userinfo is None or "@" not in parts.userinfo:
         return url
-    return f"{scheme}://{creds.replace('@', '%40')}@{host}{q}{query}"
+    return f"{parts.scheme}://{parts.userinfo.replace('@', '%40')}@{parts.where}{parts.tail}"
 
 
 def _passwords(url: str) -> tuple[str, ...]:
-    """The URL's password as written and decoded, to scrub from any message."""
-    _, _, rest = url.partition("://")
-    creds, at, _ = rest.rpartition("@")
+    """The URL's password as written and decoded (where :func:`archive._url_parts` finds
+    it, and libpq's ``password=`` option), to scrub from any message."""
+    parts = _url_parts(url)
     found: set[str] = set()
-    if at and ":" in creds:
-        written = creds.split(":", 1)[1]
-        found |= {written, unquote(written)}
-    for q in re.findall(r"(?i)[?&]password=([^&#]*)", rest):  # libpq's query parameter
-        found |= {q, unquote(q)}
+    if parts is not None and parts.password is not None:
+        found |= {parts.password, unquote(parts.password)}
+    if parts is not None:
+        for q in re.findall(r"(?i)[?&#]password=([^&#]*)", parts.tail):  # libpq's option
+            found |= {q, unquote(q)}
     return tuple(sorted({w for w in found if w}, key=len, reverse=True))

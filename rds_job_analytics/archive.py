@@ -140,6 +140,8 @@ def _ddl_statements(types: dict[str, str]) -> list[str]:
 #: The archive layout this version writes; older archives are upgraded on open, newer
 #: ones refused (never silently misread).
 SCHEMA_VERSION = 3
+#: Records read and written at a time by the layout-3 upgrade (:func:`_fill_ended_ms`).
+UPGRADE_CHUNK = 5_000
 #: Columns added since version 1, per table: (name, SQL type; ``{bigint}`` per backend).
 #: Version 3 adds ``ended_ms`` (the record's end time, epoch ms): with a job's per-job
 #: ``ended`` and its task-list ``end_time`` side by side, :data:`END_TIME_VIEW` gives
@@ -245,20 +247,38 @@ def _task_problem(record: Any, reason: str | None) -> str:
 
 
 def _fill_ended_ms(store: Any, db: Any) -> None:
-    """Upgrade to layout 3: each archived record's end time into ``ended_ms``."""
+    """Upgrade to layout 3: each archived record's end time into ``ended_ms``, read in
+    chunks of :data:`UPGRADE_CHUNK` rows (in key order, from where the last one ended)
+    and written with one statement a chunk: memory and round trips stay bounded."""
     for table in ("jobs", "tasks"):
-        rows = store.bulk_rows(
-            db, f"SELECT project_id, job_id, raw FROM {table} WHERE ended_ms IS NULL"
-        )
-        for project_id, job_id, raw in rows:
-            try:
-                ended = _epoch_ms_or_none(parse_job(bytes(raw)).ended)
-            except InvalidRecordError:
-                continue
-            if ended is not None:
+        after: tuple[str, str] = ("", "")
+        while True:
+            rows = store.bulk_rows(
+                db,
+                f"SELECT project_id, job_id, raw FROM {table} WHERE ended_ms IS NULL"
+                " AND (project_id > ? OR (project_id = ? AND job_id > ?))"
+                f" ORDER BY project_id, job_id LIMIT {UPGRADE_CHUNK}",
+                (after[0], after[0], after[1]),
+            )
+            if not rows:
+                break
+            after = (rows[-1][0], rows[-1][1])
+            ends: list[Any] = []
+            for project_id, job_id, raw in rows:
+                try:
+                    ended = _epoch_ms_or_none(parse_job(bytes(raw)).ended)
+                except InvalidRecordError:
+                    continue
+                if ended is not None:
+                    ends += (project_id, job_id, ended)
+            del rows
+            if ends:
+                values = ", ".join(["(?, ?, ?)"] * (len(ends) // 3))
                 db.execute(
-                    f"UPDATE {table} SET ended_ms = ? WHERE project_id = ? AND job_id = ?",
-                    (ended, project_id, job_id),
+                    f"UPDATE {table} SET ended_ms = CAST(v.column3 AS BIGINT)"
+                    f" FROM (VALUES {values}) AS v"
+                    f" WHERE {table}.project_id = v.column1 AND {table}.job_id = v.column2",
+                    ends,
                 )
 
 
@@ -400,10 +420,63 @@ def _url_scheme(location: str | Path) -> str | None:
     return head.lower()
 
 
+class UrlParts(NamedTuple):
+    """A database URL cut where the host is: ``scheme://[userinfo@]where[tail]``."""
+
+    scheme: str
+    userinfo: str | None  # ``user[:password]`` as written (None without an ``@``)
+    where: str  # ``host[:port][/database]``
+    tail: str  # ``?query`` / ``#fragment`` with its separator, or ""
+
+    @property
+    def password(self) -> str | None:
+        """The password as written (everything after the user's ``:``), if any."""
+        if self.userinfo is None or ":" not in self.userinfo:
+            return None
+        return self.userinfo.split(":", 1)[1]
+
+
+_QUERY_START = re.compile(r"[A-Za-z_][\w.-]*=")  # a libpq option: key=value
+
+
+def _url_parts(url: str) -> UrlParts | None:
+    """The one rule for where a database URL's host is (None: not ``scheme://...``).
+
+    A password may hold an unescaped ``@ ? # / :`` and a query may hold an ``@``
+    (``application_name=etl@host1``): the host follows the first ``@`` after which a
+    plain ``host:port/database`` (no ``@``) runs to the end or to a query/fragment
+    whose first item is ``key=value``; without one, the last ``@``. Masking, escaping
+    for the driver and scrubbing messages all read the URL this way.
+
+    Examples
+    --------
+    >>> _url_parts("postgresql://bob:p@ss@db/jobs?application_name=etl@host1")
+    UrlParts(scheme='postgresql', userinfo='bob:p@ss', where='db/jobs', tail='?application_name=etl@host1')
+    >>> _url_parts("postgresql://bob:a@b?c@db:5432/jobs").password
+    'a@b?c'
+    >>> _url_parts("postgresql://db/jobs#x"), _url_parts("jobs.sqlite")
+    (UrlParts(scheme='postgresql', userinfo=None, where='db/jobs', tail='#x'), None)
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    ats = [i for i, c in enumerate(rest) if c == "@"]
+    for at in ats:
+        after = rest[at + 1 :]
+        cut = min((i for i in (after.find("?"), after.find("#")) if i >= 0), default=len(after))
+        where, tail = after[:cut], after[cut:]
+        if "@" not in where and (not tail or _QUERY_START.match(tail, 1)):
+            return UrlParts(scheme, rest[:at], where, tail)
+    if ats:  # nothing reads cleanly: the host is after the last '@'
+        return UrlParts(scheme, rest[: ats[-1]], rest[ats[-1] + 1 :], "")
+    cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    return UrlParts(scheme, None, rest[:cut], rest[cut:])
+
+
 def _masked(location: str) -> str:
-    """A database URL as shown anywhere: its password replaced by ``***`` (everything
-    between the user's ``:`` and the last ``@``, so an unescaped ``@`` or ``/`` in the
-    password cannot leak a piece of it).
+    """A database URL as shown anywhere: its password replaced by ``***`` (all of it, as
+    :func:`_url_parts` finds it, so an unescaped ``@ ? # /`` in the password cannot leak
+    a piece of it).
 
     Examples
     --------
@@ -414,14 +487,14 @@ def _masked(location: str) -> str:
     >>> _masked("postgresql://alice@db/jobs?sslmode=require&password=s3cret")
     'postgresql://alice@db/jobs?sslmode=require&password=***'
     """
-    scheme, sep, rest = location.partition("://")
-    if not sep:
+    parts = _url_parts(location)
+    if parts is None:
         return location
-    rest = re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", rest)  # libpq takes it there too
-    creds, at, host = rest.rpartition("@")
-    if not at or ":" not in creds:
-        return f"{scheme}://{rest}"
-    return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+    tail = re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", parts.tail)  # libpq takes it there too
+    creds = parts.userinfo
+    if creds is not None and parts.password is not None:
+        creds = creds.split(":", 1)[0] + ":***"
+    return f"{parts.scheme}://{'' if creds is None else creds + '@'}{parts.where}{tail}"
 
 
 class _SqliteStore:
@@ -1161,7 +1234,8 @@ class JobArchive:
         Coverage
             ``windows`` (merged, oldest first, also those older than the horizon),
             ``gaps`` (inside the horizon), ``pending`` (since the latest window's end),
-            ``horizon_start``, ``horizon_end``.
+            ``lost`` (from the latest window's end to the horizon's start, when that
+            end is older than the horizon), ``horizon_start``, ``horizon_end``.
 
         Raises
         ------
@@ -1188,6 +1262,13 @@ class JobArchive:
         >>> later = arc.coverage("p", now="2026-11-30 01:00")
         >>> len(later.gaps), str(later.pending)
         (1, '2026-11-30 00:00 .. 2026-11-30 01:00 UTC')
+
+        Abandoned for longer than the horizon: the jobs since the last sync's end up to
+        the horizon's start are lost, and coverage is not complete:
+
+        >>> gone = arc.coverage("p", now="2027-01-10")
+        >>> gone.complete, str(gone.lost)
+        (False, '2026-11-30 00:00 .. 2026-12-11 00:00 UTC')
         """
         if not horizon_days > 0:
             raise ConfigError(f"horizon_days must be positive, not {horizon_days!r}")
@@ -1203,7 +1284,10 @@ class JobArchive:
         synced_to = windows[-1].end  # after it: not synced yet, never a gap
         gaps = find_gaps(windows, start, min(end, max(start, synced_to)))
         pending = Window(max(start, synced_to), end) if synced_to < end else None
-        return Coverage(project_id, start, end, tuple(windows), tuple(gaps), pending)
+        # abandoned past the horizon: what was created between the last sync's end and
+        # the horizon's start can no longer be listed
+        lost = Window(synced_to, start) if synced_to < start else None
+        return Coverage(project_id, start, end, tuple(windows), tuple(gaps), pending, lost)
 
     def export(self, path: str | Path, **to_frame_kwargs: Any) -> Path:
         """Write the normalized archive to Parquet (``.parquet``) or CSV (``.csv``).
@@ -1470,6 +1554,10 @@ class Coverage:
     pending : Window or None
         Not synced yet: from the end of the latest recorded window (or the horizon's
         start, if later) to ``horizon_end``; never a gap, what the next sync lists.
+    lost : Window or None
+        Already lost: from the end of the latest recorded window to ``horizon_start``,
+        when the last sync ended before the horizon began (an archive left unsynced
+        for longer than the horizon): the jobs created then can no longer be listed.
 
     Examples
     --------
@@ -1486,11 +1574,13 @@ class Coverage:
     windows: tuple[Window, ...]
     gaps: tuple[Window, ...]
     pending: Window | None = None
+    lost: Window | None = None
 
     @property
     def complete(self) -> bool:
-        """True when no gap is left in the horizon (:attr:`pending` is no gap)."""
-        return not self.gaps
+        """True when no gap is left in the horizon (:attr:`pending` is no gap) and
+        nothing was lost before it (:attr:`lost`)."""
+        return not self.gaps and self.lost is None
 
     @property
     def horizon(self) -> pd.Timedelta:
@@ -1519,8 +1609,9 @@ class Coverage:
         return [g for g in spans if self.lost_at(g) <= limit]
 
     def to_frame(self) -> pd.DataFrame:
-        """Windows, gaps and what is not synced yet, one row each: ``kind``
-        (window/gap/pending), ``start``, ``end``, ``lost_at`` (gaps and pending).
+        """Windows, gaps, what is lost and what is not synced yet, one row each:
+        ``kind`` (window/gap/lost/pending), ``start``, ``end``, ``lost_at`` (all but
+        windows).
 
         Examples
         --------
@@ -1530,6 +1621,8 @@ class Coverage:
         """
         rows = [("window", w.start, w.end, pd.NaT) for w in self.windows]
         rows += [("gap", g.start, g.end, self.lost_at(g)) for g in self.gaps]
+        if self.lost is not None:
+            rows.append(("lost", self.lost.start, self.lost.end, self.lost_at(self.lost)))
         if self.pending is not None:
             p = self.pending
             rows.append(("pending", p.start, p.end, self.lost_at(p)))
@@ -1539,8 +1632,8 @@ class Coverage:
         return df
 
     def lines(self, gaps: Iterable[Window] | None = None) -> list[str]:
-        """A summary line, one line per gap, then what is not synced yet, if anything
-        (what ``rds-jobs sync`` prints).
+        """A summary line, one line per gap, what was lost before the horizon, then what
+        is not synced yet, if anything (what ``rds-jobs sync`` prints).
 
         Parameters
         ----------
@@ -1557,12 +1650,17 @@ class Coverage:
         shown = list(self.gaps if gaps is None else gaps)
         days = self.horizon / pd.Timedelta(days=1)
         head = f"coverage of the API's {days:g}-day horizon {Window(self.horizon_start, self.horizon_end)}: "
-        out = [head + (f"{len(shown)} gap(s)" if shown else "no gap")]
+        out = [head + (f"{len(shown)} gap(s)" if shown else "no gap")
+               + ("; jobs lost before it" if self.lost is not None else "")]  # fmt: skip
         for g in shown:
             lost = self.lost_at(g)
             now = " (now)" if lost <= self.horizon_end else ""
             out.append(f"gap {g} ({_length_text(g.length)}) not synced; "
                        f"lost from {lost:%Y-%m-%d %H:%M} UTC{now}")  # fmt: skip
+        if self.lost is not None:
+            out.append(f"lost {self.lost} ({_length_text(self.lost.length)}): the last sync "
+                       "ended before the horizon's start; jobs created then can no longer "
+                       "be listed")  # fmt: skip
         if self.pending is not None:
             p = self.pending
             out.append(f"not synced yet: since {p.start:%Y-%m-%d %H:%M} UTC "

@@ -609,10 +609,19 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 def _replace_file(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` at once (a new file beside it, then renamed over): the
     temporary file has a fresh random name, created exclusively, so a file or a symlink
-    planted at a predictable ``NAME.tmp`` is never written through."""
+    planted at a predictable ``NAME.tmp`` is never written through. The file keeps the
+    mode of the one it replaces; a new one gets the default (``0o666`` under the umask),
+    not ``mkstemp``'s private 600."""
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mask = os.umask(0)  # read it: umask() only sets, so set it back at once
+        os.umask(mask)
+        mode = 0o666 & ~mask
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), mode)
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:

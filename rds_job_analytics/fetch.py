@@ -565,7 +565,32 @@ def sync_jobs(
                 client.resume()  # this project's work is over; the client is the caller's
 
 
-def _sync(
+class _Committed:
+    """What a sync has committed so far: the task records listed, the jobs fetched."""
+
+    __slots__ = ("fetched", "listed")
+
+    def __init__(self) -> None:
+        self.listed: set[str] = set()
+        self.fetched = 0
+
+
+def _sync(*args: Any) -> SyncResult:
+    """:func:`_sync_steps`; any error it raises (the archive gone while listing, fetching,
+    expiring or recording the window; a lost lease; a FetchError) carries ``committed``:
+    (task records listed, jobs fetched) before it, so a summary counts them, not zeros."""
+    done = _Committed()
+    try:
+        return _sync_steps(*args, done)
+    except RdsJobError as exc:
+        listed, fetched = getattr(exc, "committed", (0, 0))  # fetch_jobs knows its own
+        if isinstance(exc, FetchError) and exc.frame is not None:
+            fetched = int(exc.frame["fetch_status"].isin(FETCHED).sum())
+        exc.committed = (max(listed, len(done.listed)), max(fetched, done.fetched))  # type: ignore[attr-defined]
+        raise
+
+
+def _sync_steps(
     client: JobsClient,
     archive: JobArchive,
     since: datetime | None,
@@ -579,6 +604,7 @@ def _sync(
     progress: bool | None,
     account: str | None,
     lease: Lease,
+    done: _Committed,
 ) -> SyncResult:
     project = client.project_id
     now = datetime.now(UTC)  # one reading of the clock for the whole run
@@ -593,7 +619,7 @@ def _sync(
     if since >= end:
         raise ConfigError(f"sync window is empty: since {since} >= until {end}")
     calls0 = client.calls
-    listed: set[str] = set()
+    listed = done.listed
     oldest: datetime | None = None  # the oldest creation time listed so far
     newest_first = True  # the order pages came in, as far as they show it
     partial: str | None = None
@@ -624,8 +650,7 @@ def _sync(
                 oldest = min(known) if oldest is None else min(oldest, *known)
                 if newest_first and oldest < since:  # every later page is older still
                     break
-    except ArchiveError as exc:  # not a listing problem: the store is gone, stop asking the API
-        exc.committed = (len(listed), 0)  # type: ignore[attr-defined]
+    except ArchiveError:  # not a listing problem: the store is gone, stop asking the API
         raise
     except RdsJobError as exc:
         partial = f"{type(exc).__name__}: {exc}"
@@ -657,15 +682,12 @@ def _sync(
     wanted = _wanted_details(archive, project, details, detail_rule, oldest_kept)
     if budget is not None:
         wanted = wanted[:budget]
-    try:
-        frame = fetch_jobs(
-            wanted, client=client, archive=archive, refresh="running", errors=errors,
-            progress=progress, account=account,
-        )  # fmt: skip
-    except ArchiveError as exc:
-        exc.committed = (len(listed), getattr(exc, "committed", (0, 0))[1])  # type: ignore[attr-defined]
-        raise
+    frame = fetch_jobs(
+        wanted, client=client, archive=archive, refresh="running", errors=errors,
+        progress=progress, account=account,
+    )  # fmt: skip
     failed = int((~frame["fetch_status"].isin(FETCHED)).sum())
+    done.fetched = len(frame) - failed
     if lease.lost:  # taken over while fetching: no window is claimed
         raise _lease_lost(lease, len(listed), int(frame["fetch_status"].isin(FETCHED).sum()))
     calls = client.calls - calls0

@@ -185,6 +185,51 @@ def test_layout_2_is_upgraded_with_the_end_times_of_what_it_holds(archive_url):
         assert arc.end_time_differences()["difference_s"].tolist() == [120.0]
 
 
+def test_the_layout_3_upgrade_reads_and_writes_in_chunks(archive_url, monkeypatch):
+    """Filling ``ended_ms`` costs a bounded number of statements (a read and a write a
+    chunk, not an UPDATE per row), and every record with an end gets its end."""
+    import math
+
+    from rds_job_analytics import archive as archive_mod
+
+    n, chunk = 23, 5
+    with JobArchive(archive_url) as arc:
+        for i in range(n):  # every third one still running: no end to fill
+            job = {**DONE["job"], "id": f"j{i:02d}"}
+            arc.put({"job": job if i % 3 else {**RUNNING["job"], "id": f"j{i:02d}"}}, project_id=P)
+        arc.put_tasks([task("j01", "2026-10-01T00:07:00+0000")], project_id=P)
+        store = arc._store
+        with store.begin() as db:
+            db.execute("UPDATE jobs SET ended_ms = NULL")
+            db.execute("UPDATE tasks SET ended_ms = NULL")
+        monkeypatch.setattr(archive_mod, "UPGRADE_CHUNK", chunk)
+        said: list[str] = []
+        bulk_rows = store.bulk_rows
+
+        class Counted:  # the transaction, every statement counted
+            def __init__(self, db):
+                self.db = db
+
+            def execute(self, sql, *args):
+                said.append(sql)
+                return self.db.execute(sql, *args)
+
+        def counted_bulk_rows(db, sql, args=()):
+            said.append(sql)
+            return bulk_rows(db.db, sql, args)
+
+        monkeypatch.setattr(store, "bulk_rows", counted_bulk_rows)
+        with store.begin() as db:
+            archive_mod._fill_ended_ms(store, Counted(db))
+        monkeypatch.undo()
+        with store.begin() as db:
+            filled = db.execute("SELECT count(*) FROM jobs WHERE ended_ms IS NOT NULL").fetchone()
+        assert filled[0] == sum(1 for i in range(n) if i % 3)
+        chunks = math.ceil(n / chunk)
+        assert len(said) <= (2 * chunks + 1) + (2 * 1 + 1)  # jobs, then the one task record
+        assert arc.end_time_differences()["difference_s"].tolist() == [120.0]
+
+
 # -- leases: one sync per project, across processes and machines ------------------------------
 def test_a_lease_is_seen_by_every_handle_and_freed_on_release(archive_url):
     with JobArchive(archive_url) as a, JobArchive(archive_url) as b:
@@ -547,6 +592,41 @@ def test_a_password_in_the_query_or_unescaped_never_shows(url, capsys):
     assert "SECRET" not in out.err + out.out
 
 
+@pytest.mark.parametrize(
+    ("url", "password", "where", "tail"),
+    [
+        ("postgresql://bob:p@ss@db/jobs?application_name=etl@host1", "p@ss", "db/jobs",
+         "?application_name=etl@host1"),  # an '@' in the query too
+        ("postgresql://bob:p?ss@x@db:5432/jobs", "p?ss@x", "db:5432/jobs", ""),
+        ("postgresql://bob:a#b@c@db/jobs", "a#b@c", "db/jobs", ""),
+        ("postgresql://bob:s/l@sh:c0lon@db:5432/jobs?sslmode=require", "s/l@sh:c0lon",
+         "db:5432/jobs", "?sslmode=require"),
+        ("postgresql://bob:a@b?c@db/jobs?application_name=x@y", "a@b?c", "db/jobs",
+         "?application_name=x@y"),
+        ("postgresql://bob:w?x=1@z@db/jobs?sslmode=require", "w?x=1@z", "db/jobs", "?sslmode=require"),
+        ("postgresql://bob:plain@db/jobs", "plain", "db/jobs", ""),
+    ],
+)  # fmt: skip
+def test_masking_escaping_and_scrubbing_read_a_url_alike(url, password, where, tail):
+    """One rule for where the host is: the mask hides the whole password and shows the
+    real host, the driver gets that password and host, and messages scrub that password."""
+    pytest.importorskip("sqlalchemy")
+    import sqlalchemy as sa
+
+    from rds_job_analytics._pgarchive import PgStore, _escape_at, _passwords
+    from rds_job_analytics.archive import _masked
+
+    shown = _masked(url)
+    assert shown == f"postgresql://bob:***@{where}{tail}" and password not in shown
+    parsed = sa.make_url(_escape_at(url))
+    assert parsed.password == password and parsed.username == "bob"
+    assert f"{parsed.host}:{parsed.port}/{parsed.database}".replace(":None", "") == where
+    assert password in _passwords(url)
+    store = PgStore(url)
+    assert store.where == where and password not in repr(store.shown)
+    store.close()
+
+
 def test_archive_paths_expand_home_and_environment_variables(home_and_cwd):
     home, cwd, var = home_and_cwd
     JobArchive("~/x.sqlite").close()
@@ -580,3 +660,29 @@ def test_cli_archive_and_output_paths_expand_home(home_and_cwd, capsys, monkeypa
     code = main(["report", "--archive=~/x.sqlite", "--month", "2026-10", "-o", "~/r.html"])
     assert code in (0, 1) and (home / "r.html").is_file()
     assert list(cwd.iterdir()) == []
+
+
+def test_an_outage_is_waited_for_once_not_once_per_waiting_caller(monkeypatch):
+    """Fetch workers, the heartbeat and the release queue on the store's lock during an
+    outage: the first waits OUTAGE_RETRY, the ones behind it only for what is left (then
+    fail at once); a connection that succeeds ends the outage, so the next gets a window."""
+    pytest.importorskip("psycopg")
+    from rds_job_analytics._pgarchive import OUTAGE_RETRY, PgStore
+
+    store = PgStore("postgresql://bob:hunter2@127.0.0.1:1/jobs")
+    fake = FakeClock()
+    store.clock, store.sleep, store.reached = fake.clock, fake.sleep, True
+    monkeypatch.setattr(store.engine, "connect", lambda: (_ for _ in ()).throw(_refused(True)))
+    for _ in range(6):  # four workers' puts, a heartbeat renewal, the release
+        with pytest.raises(ArchiveUnavailable):
+            with store.begin():
+                pass
+    assert sum(fake.slept) == pytest.approx(OUTAGE_RETRY)  # in total, not 6 x 15 s
+    monkeypatch.setattr(store.engine, "connect", lambda: "a connection")
+    assert store._connect() == "a connection"  # back: the outage is over
+    monkeypatch.setattr(store.engine, "connect", lambda: (_ for _ in ()).throw(_refused(True)))
+    fake.slept.clear()
+    with pytest.raises(ArchiveUnavailable), store.begin():
+        pass
+    assert sum(fake.slept) == pytest.approx(OUTAGE_RETRY)  # a new outage: a whole window
+    store.close()

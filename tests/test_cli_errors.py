@@ -728,6 +728,7 @@ sys.exit(main())
                           timeout=60)  # fmt: skip
 
 
+@pytest.mark.slow  # a cold interpreter in a subprocess (importing pandas): 1-3 s
 @pytest.mark.parametrize("importing", ["pandas", "requests"])
 def test_ctrl_c_while_importing_is_one_line_and_no_traceback(importing):
     proc = _start_rds_jobs_and_press_ctrl_c_while(importing)

@@ -83,6 +83,26 @@ def test_not_synced_yet_for_weeks_is_at_risk_though_no_gap(archive):
     assert stale.gaps == () and stale.pending == Window(stale.horizon_start, stale.horizon_end)
 
 
+def test_an_archive_abandoned_past_the_horizon_says_what_is_lost(archive):
+    """The last sync ended 41 days ago: the jobs created between its end and the
+    horizon's start (11 days) can no longer be listed; coverage is not complete."""
+    end = NOW - pd.Timedelta(days=41)
+    record(archive, NOW - pd.Timedelta(days=45), end)
+    cov = archive.coverage("p", now=NOW)
+    assert not cov.complete
+    assert cov.lost == Window(end, cov.horizon_start) and cov.lost.length == pd.Timedelta(days=11)
+    assert cov.lines() == [
+        "coverage of the API's 30-day horizon 2026-10-31 12:00 .. 2026-11-30 12:00 UTC: no gap;"
+        " jobs lost before it",
+        "lost 2026-10-20 12:00 .. 2026-10-31 12:00 UTC (11.0 days): the last sync ended before"
+        " the horizon's start; jobs created then can no longer be listed",
+        "not synced yet: since 2026-10-31 12:00 UTC (30.0 days; no gap, the next sync lists it)",
+    ]
+    assert "lost" in cov.to_frame()["kind"].tolist()
+    fresh = archive.coverage("p", now=end + pd.Timedelta(days=29))  # still inside: nothing lost
+    assert fresh.lost is None and fresh.complete
+
+
 def test_coverage_right_after_sync_jobs_shows_no_gap(archive):
     now = pd.Timestamp.now(tz="UTC").floor("s")
     with Emulator(recent_jobs(now, [0.5, 2, 8, 29]), retention_days=30) as emu:

@@ -71,6 +71,7 @@ def test_whitespace_constant_is_every_isspace_character():
     assert set(WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
 
 
+@pytest.mark.slow  # a cold interpreter in a subprocess (importing pandas): 1-3 s
 def test_importing_the_package_scans_no_code_points(monkeypatch):
     import subprocess
 

@@ -709,6 +709,24 @@ def test_a_sync_that_loses_its_lease_stops_calling_at_once(archive_url, monkeypa
         assert not client.interrupted  # the caller's client is usable again
 
 
+def test_a_lease_lost_with_errors_raise_counts_what_was_committed(archive_url, monkeypatch):
+    """errors="raise": the calls the lost lease cut off make a FetchError, which comes out
+    as LeaseLost with what was committed before (not (0, 0))."""
+    from rds_job_analytics import LeaseLost
+
+    jobs = generate_jobs(40, seed=7, quirk_rate=0)
+    _lose_the_lease_at_call(monkeypatch, 3)
+    with (
+        Emulator(jobs, project_id=P1, retention_days=None) as emu,
+        JobArchive.open(archive_url, create=True) as arc,
+        emu.client(max_workers=1) as client,
+    ):
+        with pytest.raises(LeaseLost) as err:
+            sync_jobs(client, arc, since=SINCE, until=UNTIL, horizon=None, details="all",
+                      progress=False, errors="raise")  # fmt: skip
+        assert err.value.committed == (40, 2) == (_rows(arc, "tasks", P1), _rows(arc, "jobs", P1))
+
+
 def test_sync_fleet_reports_a_lost_lease_and_the_others_finish(emulators, tmp_path, monkeypatch):
     fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
     _lose_the_lease_at_call(monkeypatch, 2)
@@ -761,4 +779,39 @@ def test_a_fleet_summary_counts_what_was_committed_before_the_archive_failed(
     by = res.table().set_index("project_id")
     assert by.loc[P1, "status"] == "failed" and "ArchiveUnavailable" in by.loc[P1, "note"]
     assert (by.loc[P1, "listed"], by.loc[P1, "fetched"]) == (60, 5)
+    assert by.loc[P2, "status"] == by.loc[P3, "status"] == "ok"
+
+
+def _rows(arc: JobArchive, table: str, project_id: str) -> int:
+    with arc._store.begin() as db:
+        return db.execute(
+            f"SELECT count(*) FROM {table} WHERE project_id = ?", (project_id,)
+        ).fetchone()[0]
+
+
+@pytest.mark.parametrize("step", ["record_sync", "statuses"])
+def test_a_fleet_summary_counts_what_was_committed_when_the_archive_fails_late(
+    emulators, tmp_path, monkeypatch, step
+):
+    """The database goes away after the listing (choosing the jobs to fetch) or after the
+    per-job calls (recording the window): the row counts every task record and job
+    committed, not zeros."""
+    from rds_job_analytics.archive import ArchiveUnavailable
+
+    def gone(self, project_id, *args, **kwargs):
+        if project_id == P1:
+            raise ArchiveUnavailable("the archive database db:5432/x is unavailable: gone")
+        return original(self, project_id, *args, **kwargs)
+
+    original = getattr(JobArchive, step)
+    monkeypatch.setattr(JobArchive, step, gone)
+    fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        res = sync_fleet(fleet, arc, environ=ENV, since=SINCE, until=UNTIL, horizon=None,
+                         details="all", budget=10, client_options={"max_workers": 1})  # fmt: skip
+        archived = (_rows(arc, "tasks", P1), _rows(arc, "jobs", P1))
+    by = res.table().set_index("project_id")
+    assert by.loc[P1, "status"] == "failed" and "ArchiveUnavailable" in by.loc[P1, "note"]
+    assert (by.loc[P1, "listed"], by.loc[P1, "fetched"]) == archived
+    assert archived == ((60, 10) if step == "record_sync" else (60, 0))
     assert by.loc[P2, "status"] == by.loc[P3, "status"] == "ok"

@@ -460,6 +460,36 @@ def test_discover_never_writes_through_a_planted_tmp_symlink(tmp_path, capsys, m
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".fleet.toml.")]  # no litter
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_discover_writes_a_fleet_file_with_the_usual_permissions(tmp_path, monkeypatch, umask):
+    """A new fleet.toml gets 0o666 under the umask (not mkstemp's 600); rewriting one
+    with --append keeps the mode it had."""
+    import os
+    import stat
+
+    from rds_job_analytics.emulator import demo_fleet
+
+    demo = demo_fleet()
+    for k, v in demo.env.items():
+        monkeypatch.setenv(k, v)
+    out = tmp_path / "fleet.toml"
+    old = os.umask(umask)
+    try:
+        with demo.emulator as emu:
+            given = tmp_path / "given.toml"
+            given.write_text(demo.fleet_toml(emu.url))
+            common = ["--fleet", str(given), "--iam-endpoint", emu.url, "-o", str(out)]
+            assert main(["projects", "discover", "--account", "prod", *common]) == 0
+            assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+            out.chmod(0o640)
+            assert main(["projects", "discover", "--account", "analytics", *common,
+                         "--append"]) == 0  # fmt: skip
+            assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+    assert [a.name for a in load_fleet(out).accounts] == ["prod", "analytics"]
+
+
 # -- a refused fleet touches nothing ---------------------------------------------------
 @pytest.mark.parametrize(
     ("edit", "extra", "needle"),

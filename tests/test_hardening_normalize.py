@@ -209,6 +209,7 @@ def _deep(depth: int, kind: str = "{") -> bytes:
     return b'{"job": {"id": "d1", "x": ' + opened * depth + b"1" + closed * depth + b"}}"
 
 
+@pytest.mark.slow  # a cold interpreter in a subprocess (importing pandas): 1-3 s
 @pytest.mark.parametrize(
     "deep",
     [

@@ -16,10 +16,12 @@ def loaded_after(code: str) -> list[str]:
     return out.stdout.split()
 
 
+@pytest.mark.slow  # a cold interpreter in a subprocess (importing pandas): 1-3 s
 def test_import_loads_no_plotting_widgets_or_report():
     assert loaded_after("import rds_job_analytics") == []
 
 
+@pytest.mark.slow  # a cold interpreter in a subprocess (importing pandas): 1-3 s
 def test_cli_help_loads_no_plotting_widgets_or_report():
     code = (
         "import contextlib, io\n"

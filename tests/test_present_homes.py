@@ -200,6 +200,7 @@ def test_shared_parameters_read_the_same_everywhere():
             assert stats._PARAM_DOCS[name] in inspect.getdoc(f), (f.__name__, name)
 
 
+@pytest.mark.slow  # a cold interpreter in a subprocess (importing pandas): 1-3 s
 def test_cron_paths_import_no_plotting_widgets_or_templates():
     code = (
         "import sys; import rds_job_analytics, rds_job_analytics.cli, rds_job_analytics.stats, "
