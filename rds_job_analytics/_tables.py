@@ -11,7 +11,8 @@ Each run compares the rows it brings with the table's rows of the same keys and 
 only the new and the changed ones, in one commit (one Iceberg catalog commit, one Delta
 version): a rerun with nothing new commits nothing. From an archive, a run after the
 first reads only the jobs the archive stored or refreshed since the last commit (its
-``fetched_at`` after the mark kept in the table's commit metadata), widened to
+``fetched_at`` after the mark kept in the table's commit metadata, less
+:data:`MARK_LAG`), widened to
 every job created since the oldest of them.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +50,12 @@ CATALOG_FILE = "_rds_jobs_catalog.sqlite"
 TABLE_KEY = ("project_id", "job_id")
 #: Commit metadata key: the archive's latest ``fetched_at`` that the commit includes.
 FETCHED_MARK = "rds-jobs.fetched-mark"
+#: How far before the mark a run re-reads the archive: ``fetched_at`` is stamped when a
+#: row is built, not when it is committed, so a row committed after a run with an older
+#: stamp (fleet threads, an open PostgreSQL transaction, clocks of two machines, or
+#: ``put(fetched_at=...)``) would fall behind the mark for good. Rows re-read unchanged
+#: are no-ops in the merge.
+MARK_LAG = timedelta(hours=1)
 #: The partition column both formats add: the month of ``created``, ``YYYY-MM`` (UTC), as
 #: the dataset's ``month=`` folders (an identity partition: Iceberg's month transform
 #: would need the Rust ``pyiceberg-core``). :func:`read_table` leaves it out.
@@ -154,7 +162,7 @@ def _archive_changes(archive: Any, mark: str | None) -> tuple[str | None, int | 
             args: list[Any] = []
             if mark is not None:
                 sql += " WHERE fetched_at > ?"
-                args.append(mark)
+                args.append(_since(mark))
             ((top, low, nulls),) = archive._store.bulk_rows(db, sql, args)
             if top is not None and (newest is None or top > newest):
                 newest = top
@@ -162,6 +170,11 @@ def _archive_changes(archive: Any, mark: str | None) -> tuple[str | None, int | 
                 oldest = int(low)
             undated = undated or bool(nulls)
     return newest, oldest, undated
+
+
+def _since(mark: str) -> str:
+    """The ``fetched_at`` a run re-reads from: :data:`MARK_LAG` before the mark."""
+    return (datetime.fromisoformat(mark) - MARK_LAG).isoformat()
 
 
 def _changes(incoming: pa.Table, existing: pa.Table) -> tuple[pa.Table, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -67,10 +67,12 @@ def frame(n: int | None = None) -> pd.DataFrame:
 def filled(tmp_path_factory):
     """The sample in an archive once per module (each test gets a copy)."""
     path = tmp_path_factory.mktemp("filled") / "jobs.sqlite"
+    raw = rja.load_sample(raw=True)
     with JobArchive(path) as arc:
-        for i, r in enumerate(rja.load_sample(raw=True)):
+        for i, r in enumerate(raw):  # fetched a minute apart, the last at T0
             account, project, region = ORIGINS[i % 3]
-            arc.put(r, project_id=project, region=region, account=account, fetched_at=T0)
+            fetched = T0 - timedelta(minutes=len(raw) - 1 - i)
+            arc.put(r, project_id=project, region=region, account=account, fetched_at=fetched)
     return path
 
 
@@ -167,6 +169,23 @@ def test_a_frame_holding_a_key_twice_is_refused_before_anything_is_written(tmp_p
     with pytest.raises(ConfigError, match=r"more than once, e.g. \('p3', "):
         to_table(twice, tmp_path / "t", format=fmt)
     assert not data_files(tmp_path)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_row_committed_after_an_export_with_an_older_stamp_is_exported(tmp_path, fmt):
+    """fetched_at is stamped when the row is built, not committed: project B stored at
+    t0+2s, export, then project A stored at t0 (another thread, machine or transaction),
+    export -> both in the table (the mark is re-read from MARK_LAG before it)."""
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        job = {"status": "Running", "created": "2026-10-02T08:00:00Z"}
+        arc.put({"job": {"id": "b1", **job}}, project_id="pB", region="r", account="x",
+                fetched_at=T0 + timedelta(seconds=2))  # fmt: skip
+        to_table(arc, tmp_path / "t", format=fmt)
+        arc.put({"job": {"id": "a1", **job}}, project_id="pA", region="r", account="x",
+                fetched_at=T0)  # fmt: skip
+        assert to_table(arc, tmp_path / "t", format=fmt).inserted == 1
+        back = read_table(tmp_path / "t", format=fmt)
+        assert sorted(back["job_id"]) == ["a1", "b1"]
 
 
 # -- schema evolution -----------------------------------------------------------------------
