@@ -254,8 +254,10 @@ def _scrub(text: str, uri: str | None) -> str:
 
 def _catalog_uri(catalog: Any, source: Any, location: str) -> str:
     """The SQL catalog's SQLAlchemy URI: given, else the archive's own database, else a
-    SQLite file in the location."""
-    from .archive import JobArchive
+    SQLite file in the location. A PostgreSQL URL is read as the archive reads one
+    (any case of its scheme, an unescaped ``@`` in the password escaped)."""
+    from ._pgarchive import CONNECT_TIMEOUT, _escape_at
+    from .archive import _PG_SCHEMES, JobArchive, _url_parts, _url_scheme
 
     if catalog is None and isinstance(source, JobArchive):
         catalog = source
@@ -277,8 +279,14 @@ def _catalog_uri(catalog: Any, source: Any, location: str) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{folder / CATALOG_FILE}"
     uri = str(catalog)
-    if uri.startswith(("postgresql://", "postgres://")):
-        uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    if _url_scheme(uri) in _PG_SCHEMES:  # the archive's one rule (an '@' in the password)
+        parts = _url_parts(_escape_at(uri))
+        assert parts is not None  # a scheme:// URL
+        uri = f"postgresql+psycopg://{'' if parts.userinfo is None else parts.userinfo + '@'}"
+        tail = parts.tail
+        if "connect_timeout=" not in tail:  # as PgStore connects (pyiceberg takes no args)
+            tail = f"{tail}{'&' if '?' in tail else '?'}connect_timeout={CONNECT_TIMEOUT}"
+        uri += parts.where + tail
     elif "://" not in uri:  # a path: an SQLite catalog (an archive file, or a new one)
         uri = "sqlite:///" + str(expand_path(Path(uri)).absolute())
     return uri

@@ -274,6 +274,19 @@ def test_a_catalog_password_never_shows(tmp_path):
     assert err.value.__suppress_context__
 
 
+@pytest.mark.parametrize("scheme", ["postgresql", "PostgreSQL"])
+def test_a_catalog_password_with_an_at_sign_never_shows_and_the_host_is_the_host(tmp_path, scheme):
+    url = f"{scheme}://u:p@ss/w0rd@127.0.0.1:1/db"  # a closed port: refused, no DNS lookup
+    with pytest.raises(ConfigError) as err:
+        to_table(frame(3), tmp_path, format="iceberg", catalog=url)
+    text = str(err.value)
+    assert "u:***@127.0.0.1:1/db" in text, text
+    assert text.count("127.0.0.1") >= 2, text  # the driver tried 127.0.0.1 (not host 'ss')
+    assert "resolve" not in text and "Can't load plugin" not in text, text
+    for piece in ("'ss'", "p@ss", "ss/w0rd", "w0rd", "p%40ss"):
+        assert piece not in text, text
+
+
 def test_the_cli_exports_a_table_without_showing_the_catalog_password(tmp_path, capsys):
     with JobArchive(tmp_path / "a.sqlite") as arc:
         arc.put({"job": {"id": "j1", "status": "Running", "created": "2026-10-02T08:00:00Z"}},
