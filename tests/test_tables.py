@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import sys
@@ -330,7 +331,11 @@ def test_reading_no_table_is_named(tmp_path):
 
 
 @pytest.mark.slow  # a PostgreSQL server
-def test_the_iceberg_catalog_defaults_to_a_postgresql_archive(pg_url, tmp_path):
+def test_the_iceberg_catalog_defaults_to_a_postgresql_archive(pg_url, tmp_path, caplog):
+    from .pg import PASSWORD
+
+    caplog.set_level(logging.DEBUG)
+    assert f":{PASSWORD}@" in pg_url  # the catalog's URL carries a password
     with JobArchive(pg_url) as arc:
         arc.put({"job": {"id": "j1", "status": "Running", "created": "2026-10-02T08:00:00Z"}},
                 project_id="p1", region="cn-north-4", account="prod", fetched_at=T0)  # fmt: skip
@@ -343,7 +348,8 @@ def test_the_iceberg_catalog_defaults_to_a_postgresql_archive(pg_url, tmp_path):
         assert not (tmp_path / CATALOG_FILE).exists()
         back = read_table(tmp_path, format="iceberg", catalog=pg_url)
         assert_same_frame(back, sorted_frame(arc.to_frame()))
-    assert "SECRET" not in str(day) and "@" not in str(day)
+    shown = f"{first} {day} {first!r} {day!r} {caplog.text}"
+    assert PASSWORD not in shown and pg_url not in shown
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
