@@ -20,7 +20,6 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_dataset import ACCOUNTS, REGIONS, rows  # noqa: E402
+from bench_dataset import ACCOUNTS, REGIONS, once, rows  # noqa: E402
 
 from rds_job_analytics import JobArchive  # noqa: E402
 from rds_job_analytics.archive import _UPSERT  # noqa: E402
@@ -82,12 +81,6 @@ def same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
                 cats = df[col].cat.categories
                 df[col] = df[col].cat.rename_categories(pd.Index(list(cats), dtype=object))
     pd.testing.assert_frame_equal(got, expected)
-
-
-def once(fn) -> tuple[float, object]:
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
 
 
 def main(n: int) -> None:
