@@ -80,6 +80,7 @@ _CLI_WORDS: tuple[tuple[str, str], ...] = (
     (r"^sync window is empty: since (.*) >= until (.*)", r"--since \1 is not before --until \2"),
     (r"^output path must end in", "-o must end in"),
     (r"without start= and end=", "without --start and --end"),
+    (r"^catalog= is for Iceberg tables", "--catalog is for --table iceberg"),
 )
 
 

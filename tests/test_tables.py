@@ -310,6 +310,14 @@ def test_the_cli_exports_a_table_without_showing_the_catalog_password(tmp_path, 
     assert "--to and --catalog go with --table" in err
 
 
+def test_the_cli_names_catalog_for_a_delta_table(tmp_path, capsys):
+    JobArchive(tmp_path / "a.sqlite").close()
+    code = main(["export", "--table", "delta", "--to", str(tmp_path / "d"), "--catalog",
+                 "sqlite:///c.db", "--archive", str(tmp_path / "a.sqlite")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code != 0 and "--catalog is for --table iceberg" in err and "catalog=" not in err
+
+
 def test_unknown_format_and_missing_extra_are_named(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="'parquet'"):
         to_table(frame(3), tmp_path, format="parquet")
