@@ -45,6 +45,7 @@ from .normalize import _finish, encode_record, normalize_jobs, parse_job
 from .schema import (
     API_HORIZON,
     CATEGORY,
+    JOB_ORDER,
     JOB_SCHEMA,
     OBJECT,
     TERMINAL_STATUSES,
@@ -305,7 +306,9 @@ def _merge(jobs: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
     merged = pd.DataFrame(cols)
     rest = tasks[~key_t.isin(key_j).to_numpy()].astype(object)
     merged = pd.concat([merged, rest], ignore_index=True)
-    merged = merged.sort_values(["created", "job_id"], na_position="first", ignore_index=True)
+    merged = merged.sort_values(
+        list(JOB_ORDER), na_position="first", kind="stable", ignore_index=True
+    )
     return _retype(merged)
 
 
@@ -1005,7 +1008,7 @@ class JobArchive:
         if end is not None:
             sql += " AND created_ms < ?"
             args.append(to_epoch_ms(end))
-        sql += " ORDER BY created_ms NULLS FIRST, job_id, project_id"
+        sql += " ORDER BY created_ms NULLS FIRST, project_id, job_id"  # JOB_ORDER
         with self._store.begin() as db:
             rows = self._store.bulk_rows(db, sql, args)
         if not rows:

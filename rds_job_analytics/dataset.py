@@ -62,7 +62,7 @@ from ._validate import expand_path
 from .exceptions import ConfigError, DatasetDamaged, DatasetRepairedWarning, DatasetUnsafe
 from .export import _JSON_COLUMNS, _json_text
 from .normalize import _finish
-from .schema import CATEGORY, JOB_SCHEMA, OBJECT, TEXT, empty_jobs_frame, to_utc
+from .schema import CATEGORY, JOB_ORDER, JOB_SCHEMA, OBJECT, TEXT, empty_jobs_frame, to_utc
 from .stats import wilson_interval
 
 if TYPE_CHECKING:
@@ -97,8 +97,8 @@ _PART_FILE = "part-0.parquet"
 _TMP_PREFIX = ".tmp-"
 _MONTH = re.compile(r"\d{4}-\d{2}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-#: Row order in the files and in :func:`read_jobs`' frame.
-_ORDER = ["created", "project_id", "job_id"]
+#: Row order in the files and in :func:`read_jobs`' frame: the one job order.
+_ORDER = list(JOB_ORDER)
 
 # -- the file layout: JOB_SCHEMA minus the partition keys, as arrow types ----------------
 _TIME_COLUMNS = ("created", "ended")

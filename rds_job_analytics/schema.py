@@ -29,6 +29,7 @@ __all__ = [
     "FETCH_COLUMNS",
     "JOB_ID_MAX_LENGTH",
     "JOB_ID_SHAPE",
+    "JOB_ORDER",
     "JOB_SCHEMA",
     "OBJECT",
     "ORIGIN_COLUMNS",
@@ -60,6 +61,11 @@ from ._fields import (  # the field table is the one home of the columns and the
     canonical_status,
     no_whitespace,
 )
+
+#: The one row order of a job frame: ``created`` (missing first), then the key
+#: ``project_id``, ``job_id`` (text compared bytewise, as both databases sort it):
+#: ``JobArchive.to_frame()``, ``read_jobs`` and ``read_table`` all give their rows so.
+JOB_ORDER = ("created", "project_id", "job_id")
 
 
 def strip_job_id(value: str) -> str:

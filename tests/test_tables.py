@@ -189,6 +189,24 @@ def test_a_row_committed_after_an_export_with_an_older_stamp_is_exported(tmp_pat
         assert sorted(back["job_id"]) == ["a1", "b1"]
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_table_reads_back_in_to_frames_order(tmp_path, fmt):
+    """One order (created, project_id, job_id) for to_frame() and read_table: two jobs
+    created at the same time in two projects, their IDs the other way round."""
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        for project, jid in (("pB", "a"), ("pA", "b")):
+            job = {"id": jid, "status": "Running", "created": "2026-10-02T08:00:00Z"}
+            arc.put({"job": job}, project_id=project, region="r", account="x", fetched_at=T0)
+        arc.put_tasks([{"id": "t", "status": "Running", "create_time": "2026-10-02T08:00:00Z"}],
+                      project_id="pA", region="r", account="x")  # fmt: skip
+        to_table(arc, tmp_path / "t", format=fmt)
+        expected = arc.to_frame()  # not re-sorted: the order is the promise
+        assert expected["job_id"].tolist() == ["b", "t", "a"]
+        assert_same_frame(read_table(tmp_path / "t", format=fmt, catalog=arc)
+                          if fmt == "iceberg" else read_table(tmp_path / "t", format=fmt),
+                          expected)  # fmt: skip
+
+
 # -- schema evolution -----------------------------------------------------------------------
 @pytest.fixture
 def new_column(monkeypatch):
