@@ -12,8 +12,7 @@ only the new and the changed ones, in one commit (one Iceberg catalog commit, on
 version): a rerun with nothing new commits nothing. From an archive, a run after the
 first reads only the jobs the archive stored or refreshed since the last commit (its
 ``fetched_at`` after the mark kept in the table's commit metadata, less
-:data:`MARK_LAG`), widened to
-every job created since the oldest of them.
+:data:`MARK_LAG`), and the table's rows of their partitions only.
 """
 
 from __future__ import annotations
@@ -132,44 +131,40 @@ def _arrow(df: pd.DataFrame, fmt: str) -> pa.Table:
 
 
 def _source_frame(source: Any, mark: str | None) -> tuple[pd.DataFrame, str | None]:
-    """The rows to compare, and the archive's newest ``fetched_at`` they include."""
+    """The rows to compare, and the archive's newest ``fetched_at`` they include. After
+    the first run: only the jobs with a record fetched since the mark less
+    :data:`MARK_LAG` (the changed keys), whatever their creation time."""
     if isinstance(source, pd.DataFrame):
         return _ds._frame_of(source, None, None), None
     if not hasattr(source, "to_frame") or not hasattr(source, "_store"):
         raise ConfigError(
             f"to_table takes a JobArchive or a job frame, not {type(source).__name__}"
         )
-    newest, oldest_created, undated = _archive_changes(source, mark)
-    if mark is None or undated:
+    newest = _archive_newest(source, mark)
+    if mark is None:
         return source.to_frame(), newest
-    if oldest_created is None:  # nothing stored or refreshed since the mark
+    if newest is None:  # nothing stored or refreshed since the mark
         return _schema.empty_jobs_frame(), mark
-    return source.to_frame(start=pd.Timestamp(oldest_created, unit="ms", tz="UTC")), newest
+    return source._joined(None, None, None, _since(mark)), max(newest, mark)
 
 
-def _archive_changes(archive: Any, mark: str | None) -> tuple[str | None, int | None, bool]:
-    """(newest ``fetched_at``, oldest ``created_ms`` of the rows fetched after ``mark``,
-    whether one of those has no creation time), over both record tables. Read before
-    the frame: a row stored in between is fetched later than the mark, and compared
-    again next run (``fetched_at`` is ISO text in UTC: it compares as text)."""
-    newest, oldest, undated = None, None, False
+def _archive_newest(archive: Any, mark: str | None) -> str | None:
+    """The newest ``fetched_at`` of the rows fetched after ``mark`` less :data:`MARK_LAG`
+    (all rows without a mark), over both record tables. Read before the frame: a row
+    stored in between is compared again next run (``fetched_at`` is ISO text in UTC: it
+    compares as text)."""
+    newest = None
     with archive._store.begin() as db:
         for table in ("jobs", "tasks"):
-            sql = (
-                "SELECT max(fetched_at), min(created_ms), "
-                f"sum(CASE WHEN created_ms IS NULL THEN 1 ELSE 0 END) FROM {table}"
-            )
+            sql = f"SELECT max(fetched_at) FROM {table}"
             args: list[Any] = []
             if mark is not None:
                 sql += " WHERE fetched_at > ?"
                 args.append(_since(mark))
-            ((top, low, nulls),) = archive._store.bulk_rows(db, sql, args)
+            ((top,),) = archive._store.bulk_rows(db, sql, args)
             if top is not None and (newest is None or top > newest):
                 newest = top
-            if low is not None and (oldest is None or low < oldest):
-                oldest = int(low)
-            undated = undated or bool(nulls)
-    return newest, oldest, undated
+    return newest
 
 
 def _since(mark: str) -> str:
@@ -232,6 +227,18 @@ def _key_filter(incoming: pa.Table) -> Any:
     if projects.null_count:
         where = where | pc.field("project_id").is_null()
     return pc.field("job_id").isin(ids) & where
+
+
+def _partition_filter(rows: pa.Table, schema: pa.Schema) -> Any:
+    """A pyarrow filter on the partitions ``rows`` fall in, or the null ones (where a row
+    of theirs may have been before, as :func:`_iceberg_partitions`): the reader opens
+    only those partitions' files."""
+    where: Any = None
+    for name in _ds.PARTITION_KEYS:
+        values = pc.unique(rows.column(name)).drop_null().cast(schema.field(name).type)
+        one = pc.field(name).isin(values) | pc.field(name).is_null()
+        where = one if where is None else where & one
+    return where
 
 
 def _keys(table: pa.Table) -> list[pa.Array]:
@@ -469,7 +476,11 @@ def _delta_write(location: str, source: Any, options: dict[str, Any] | None) -> 
         return TableExport(location, "delta", len(frame), incoming.num_rows, 0, True, 0)
     have = set(table.schema().to_arrow().names)
     added = tuple(c for c in incoming.column_names if c not in have)
-    existing = table.to_pyarrow_dataset().to_table(filter=_key_filter(incoming))
+    data = table.to_pyarrow_dataset()
+    # the partitions' files, then the keys in memory (a key filter pushed down to the
+    # files meets the string_view statistics of the files a merge wrote: pyarrow fails)
+    existing = data.to_table(filter=_partition_filter(incoming, data.schema))
+    existing = existing.filter(_key_filter(incoming))
     changed, updated = _changes(incoming, existing)
     if not changed.num_rows and not added:
         return TableExport(location, "delta", len(frame), 0, 0, False, table.version())
@@ -523,7 +534,8 @@ def to_table(
     source : JobArchive or pandas.DataFrame
         An archive, or a normalized job frame with every column of ``JOB_SCHEMA`` and one
         row per key. From an archive, runs after the first read only the jobs stored or
-        refreshed since the last commit (and the jobs created since the oldest of them).
+        refreshed since the last commit, less :data:`MARK_LAG` (the changed keys, whatever
+        their creation time), and compare them with the table's rows of their partitions.
     location : str or Path
         The table's folder (or an object-store URI the format's library reaches).
     format : {"iceberg", "delta"}

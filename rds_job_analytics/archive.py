@@ -988,17 +988,38 @@ class JobArchive:
         >>> JobArchive(":memory:").to_frame().columns[-3:].tolist()
         ['account', 'project_id', 'region']
         """
-        jobs = self._frame("jobs", start, end, project_id)
-        tasks = self._frame("tasks", start, end, project_id)
+        return self._joined(start, end, project_id)
+
+    def _joined(
+        self, start: Any, end: Any, project_id: str | None, fetched_since: str | None = None
+    ) -> pd.DataFrame:
+        """:meth:`to_frame`; ``fetched_since``: only the jobs with a record (in either
+        table) fetched after it, both their records (what an open table's run merges)."""
+        jobs = self._frame("jobs", start, end, project_id, fetched_since)
+        tasks = self._frame("tasks", start, end, project_id, fetched_since)
         if tasks.empty:
             return jobs
         if jobs.empty:
             return tasks
         return _merge(jobs, tasks)
 
-    def _frame(self, table: str, start: Any, end: Any, project_id: str | None) -> pd.DataFrame:
+    def _frame(
+        self,
+        table: str,
+        start: Any,
+        end: Any,
+        project_id: str | None,
+        fetched_since: str | None = None,
+    ) -> pd.DataFrame:
         sql = f"SELECT project_id, region, raw, account FROM {table} WHERE 1=1"
         args: list[Any] = []
+        if fetched_since is not None:
+            sql += (
+                " AND (project_id, job_id) IN (SELECT project_id, job_id FROM jobs"
+                " WHERE fetched_at > ? UNION SELECT project_id, job_id FROM tasks"
+                " WHERE fetched_at > ?)"
+            )
+            args += [fetched_since, fetched_since]
         if project_id is not None:
             sql += " AND project_id = ?"
             args.append(project_id)

@@ -190,6 +190,32 @@ def test_a_row_committed_after_an_export_with_an_older_stamp_is_exported(tmp_pat
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_an_old_running_job_finishing_reads_only_the_changed_jobs(tmp_path, fmt):
+    """A run reads the jobs refreshed since the mark (less MARK_LAG), not every job
+    created since the oldest of them: an old long-running job finishing costs one row."""
+    old = {"id": "old", "status": "Running", "created": "2026-08-01T00:00:00Z"}
+    with JobArchive(tmp_path / "a.sqlite") as arc:
+        arc.put({"job": old}, project_id="p1", region="r", account="x",
+                fetched_at=T0 - timedelta(days=2))  # fmt: skip
+        for i in range(6):  # the history after it, fetched long before the mark
+            job = {"id": f"j{i}", "status": "Completed", "created": f"2026-{9 + i // 3}-0{i + 1}T00:00:00Z",
+                   "ended": f"2026-{9 + i // 3}-0{i + 1}T01:00:00Z"}  # fmt: skip
+            arc.put({"job": job}, project_id="p1", region="r", account="x",
+                    fetched_at=T0 - timedelta(days=2))  # fmt: skip
+        arc.put({"job": {"id": "last", "status": "Running", "created": "2026-10-30T00:00:00Z"}},
+                project_id="p2", region="r", account="y", fetched_at=T0)  # fmt: skip
+        where = tmp_path / "t"
+        to_table(arc, where, format=fmt)
+        done = {**old, "status": "Completed", "ended": "2026-11-01T12:00:00Z"}
+        arc.put({"job": done}, project_id="p1", region="r", account="x", fetched_at=T1)
+        day = to_table(arc, where, format=fmt)
+        # "old" and "last" (fetched within MARK_LAG of the mark), not the 8 since August
+        assert (day.rows, day.inserted, day.updated) == (2, 0, 1)
+        assert_same_frame(read_table(where, format=fmt, **({"catalog": arc} if fmt == "iceberg" else {})),
+                          arc.to_frame())  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_the_table_reads_back_in_to_frames_order(tmp_path, fmt):
     """One order (created, project_id, job_id) for to_frame() and read_table: two jobs
     created at the same time in two projects, their IDs the other way round."""
