@@ -18,8 +18,8 @@ test: setup
 	$(VENV)/bin/ruff format --check rds_job_analytics tests benchmarks scripts
 	$(PY) -m pytest
 
-# The fast local loop: lint plus every test not marked slow, on both cores (about 50 s; its
-# tests take 106 s on one core of a busy machine). A test over about a second is marked slow.
+# The fast local loop: lint plus every test not marked slow, on both cores (about 50 s on an
+# idle 2-core machine, 67 CPU-seconds). A test over about a second is marked slow.
 check: setup
 	$(VENV)/bin/ruff check rds_job_analytics tests benchmarks scripts
 	$(VENV)/bin/ruff format --check rds_job_analytics tests benchmarks scripts

@@ -165,6 +165,7 @@ def test_plots_on_empty_frame_say_so(fn):
     assert ax.texts and "No" in ax.texts[0].get_text()
 
 
+@pytest.mark.slow
 def test_explorer_filters_and_updates(sample):
     ex = explore(sample)
     assert len(ex.filtered) == len(sample)

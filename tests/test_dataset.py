@@ -131,6 +131,7 @@ def test_the_dataset_reads_back_as_the_archive_frame(archive, tmp_path):
     assert sum(p["rows"] for p in manifest["partitions"].values()) == len(expected)
 
 
+@pytest.mark.slow
 def test_missing_values_and_objects_round_trip(archive, tmp_path):
     back = read_jobs(export_dataset(archive, tmp_path / "ds").path)
     assert back["account"].isna().sum() == (archive.to_frame()["account"].isna()).sum() > 0
@@ -171,6 +172,7 @@ def test_a_frame_can_be_exported_and_its_dtypes_come_back(tmp_path):
 
 
 # -- incremental ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_second_export_writes_only_the_changed_partitions(archive, tmp_path, raw):
     folder = tmp_path / "ds"
     first = export_dataset(archive, folder)
@@ -213,6 +215,7 @@ def test_a_partition_that_lost_its_rows_is_removed(tmp_path):
     assert_same_frame(read_jobs(tmp_path), sorted_frame(df[~september]))
 
 
+@pytest.mark.slow
 def test_a_window_exports_whole_months_and_leaves_the_others_alone(archive, tmp_path):
     folder = tmp_path / "ds"
     export_dataset(archive, folder)
@@ -235,6 +238,7 @@ def test_a_window_exports_whole_months_and_leaves_the_others_alone(archive, tmp_
     assert "no-created" in set(read_jobs(folder)["job_id"])  # nor was the null month removed
 
 
+@pytest.mark.slow
 def test_a_deleted_file_is_written_again(archive, tmp_path):
     folder = tmp_path / "ds"
     first = export_dataset(archive, folder)
@@ -250,6 +254,7 @@ def exported(archive, tmp_path):
     return archive.to_frame(), folder
 
 
+@pytest.mark.slow
 def test_filters_select_what_the_frame_would(exported):
     full, folder = exported
     full = sorted_frame(full)
@@ -655,6 +660,7 @@ def test_damage_outside_the_exported_months_is_named_and_nothing_written(tmp_pat
         assert "month=2026-09" in export_dataset(frame, folder).repaired[0]  # a whole export
 
 
+@pytest.mark.slow
 def test_an_export_that_died_midway_is_finished_by_the_next(tmp_path, frame, monkeypatch):
     folder = tmp_path / "ds"
     export_dataset(frame, folder)

@@ -18,7 +18,15 @@ MODULES = sorted(
 )
 
 
-@pytest.mark.parametrize("name", MODULES)
+# Examples that render reports, explorers or fleets take about a second each: make test runs
+# them (the report's own examples stay in make check, its one report rendering).
+SLOW = {"rds_job_analytics.fleet", "rds_job_analytics.report._render", "rds_job_analytics.widgets",
+        "rds_job_analytics.dataset", "rds_job_analytics.plots"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(m, marks=pytest.mark.slow) if m in SLOW else m for m in MODULES]
+)
 def test_docstring_examples(name):
     module = importlib.import_module(name)
     try:

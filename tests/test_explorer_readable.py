@@ -133,6 +133,7 @@ def test_default_table_is_top_n_by_jobs_with_the_rest_summed_up(sample):
     assert t["median_s"].iloc[-1] == rja.duration_summary(rest, by=None)["median_s"].iloc[0]
 
 
+@pytest.mark.slow
 def test_table_html_has_human_headers_formatted_numbers_and_no_index_row(sample):
     ex = rja.explore(sample)
     (out,) = ex.out_table.outputs
@@ -170,6 +171,7 @@ def test_durations_each_in_one_unit_picked_per_column():
     assert [r[-1] for r in table.body] == ["2.0", "3.0"]
 
 
+@pytest.mark.slow
 def test_job_kind_rows_fold_engines_together(sample):
     ex = rja.explore(sample)
     ex.group_by.value = "job_kind"

@@ -43,6 +43,7 @@ def fast_client(emu, **kw):
     return emu.client(**kw)
 
 
+@pytest.mark.slow
 def test_batch_with_faults_ends_with_every_id_accounted_for(tmp_path):
     rates = {"503": 0.05, "429": 0.05, "drop": 0.03, "truncate": 0.03, "html": 0.03}
     with Emulator(retention_days=None, fault_rates=rates, seed=7) as emu:

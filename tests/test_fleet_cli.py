@@ -168,6 +168,7 @@ def test_ctrl_c_mid_fleet_keeps_what_was_committed_and_a_rerun_continues(
     assert calls_after - calls_before == 180 - (kept["source"] == "job").sum()  # no job twice
 
 
+@pytest.mark.slow
 def test_every_project_failing_exits_2(fleet_file, emulators, tmp_path, capsys):
     for e in emulators.values():
         e.stop()
@@ -247,6 +248,7 @@ def test_projects_discover_writes_a_fleet_file_to_review(account, tmp_path, caps
                      "--iam-endpoint", emu.url, "-o", str(out)]) == 64  # fmt: skip
 
 
+@pytest.mark.slow
 def test_rate_limit_with_a_fleet_paces_every_account(fleet_file, emulators, tmp_path, capsys):
     import time
 
@@ -358,6 +360,7 @@ def test_a_single_project_sync_and_a_fleet_share_one_bucket_per_credential(
     capsys.readouterr()
 
 
+@pytest.mark.slow
 def test_the_emulator_command_takes_aksk_credentials(capsys, tmp_path, monkeypatch):
     """``rds-jobs emulator`` (one project) checks AK/SK signatures too: the printed pair,
     used instead of the token, syncs."""

@@ -22,6 +22,7 @@ def _texts(output) -> str:
     )
 
 
+@pytest.mark.slow
 def test_user_figures_stay_open_and_pyplot_is_untouched(sample):
     mine = plt.figure()
     before = plt.get_fignums()

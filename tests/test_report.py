@@ -108,6 +108,7 @@ def test_headline_figures_match_stats(sample, october):
     assert whole.problems == () and delta in " ".join(Parsed(whole.html).text)
 
 
+@pytest.mark.slow
 def test_per_type_tables_match_stats(sample, october):
     cur = rja.filter_window(sample, *month_bounds("2026-10"))
     fr = failure_rates(cur)

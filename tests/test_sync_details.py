@@ -162,6 +162,7 @@ def test_bad_arguments_cost_no_call():
         assert client.calls == 0
 
 
+@pytest.mark.slow
 def test_details_all_after_auto_fetches_the_task_only_jobs_newest_first_within_budget():
     records = [json.loads(b) for b in _read_lines()[:300]]
     with Emulator(records, retention_days=None) as emu:

@@ -142,6 +142,7 @@ def test_the_table_equals_the_archive_after_export_day_and_rerun(archive, tmp_pa
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.slow
 def test_a_merge_updates_inserts_and_never_duplicates(tmp_path, fmt):
     later = frame(100)
     df = later.copy()  # the day before: one of its Completed jobs still Running
@@ -190,6 +191,7 @@ def test_a_row_committed_after_an_export_with_an_older_stamp_is_exported(tmp_pat
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.slow
 def test_an_old_running_job_finishing_reads_only_the_changed_jobs(tmp_path, fmt):
     """A run reads the jobs refreshed since the mark (less MARK_LAG), not every job
     created since the oldest of them: an old long-running job finishing costs one row."""
