@@ -11,6 +11,7 @@ import pytest
 from rds_job_analytics import JobArchive
 from rds_job_analytics.cli import main
 from rds_job_analytics.fleet import load_fleet
+from tests.loopback import Recorder, reply
 from tests.test_fleet import ENV, P1, P2, P3, fleet_text
 from tests.test_fleet import emulators as emulators
 
@@ -298,27 +299,12 @@ def test_discover_appends_a_second_account_to_one_fleet_file(
 
 
 def test_discover_against_something_that_is_not_iam(tmp_path, capsys, monkeypatch):
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class NotIam(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"<html>a proxy login page</html>")
-
-        def log_message(self, *a):
-            pass
-
     monkeypatch.setenv("RDS_JOBS_TOKEN", "t")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), NotIam)
-    # poll_interval 0.02 s: shutdown() returns at once, not after the default 0.5 s
-    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
+    server = Recorder(reply(200, {}, b"<html>a proxy login page</html>"))
     try:
-        code = main(["projects", "discover", "--account", "x", "--iam-endpoint", url])
+        code = main(["projects", "discover", "--account", "x", "--iam-endpoint", server.url])
     finally:
-        server.shutdown()
+        server.close()
     err = capsys.readouterr().err
     assert code == 2 and "but not with a project list (is it IAM?" in err
     code = main(["projects", "discover", "--account", "x", "--iam-endpoint",

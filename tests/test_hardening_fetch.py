@@ -16,7 +16,7 @@ import threading
 import time
 import tracemalloc
 import warnings
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
@@ -39,6 +39,8 @@ from rds_job_analytics import (
     fetch_jobs,
 )
 from rds_job_analytics.emulator import DEMO_DOMAIN, DEMO_USER, Emulator
+
+from .loopback import Recorder, reply
 
 P = "0123456789abcdef0123456789abcdef"
 BASE = "https://rds.ap-southeast-1.myhuaweicloud.com"
@@ -123,46 +125,20 @@ def test_a_missing_job_does_not_stop_the_batch():
 
 
 # -- item 13: Ctrl-C ------------------------------------------------------------------------
-class SlowApi:
+def slow_api(ok_ids: set[str]) -> Recorder:
     """Answers ``ok_ids`` at once and everything else with 429 ``Retry-After: 30``."""
 
-    def __init__(self, ok_ids: set[str]) -> None:
-        self.seen: list[str] = []
-        api = self
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        jid = parse_qs(urlsplit(handler.path).query).get("id", [""])[0]
+        if jid in ok_ids:
+            body = {"job": {"id": jid, "status": "Completed", "created": "2026-11-01T08:00:00Z"}}
+            reply(200, {"Content-Type": "application/json"}, orjson.dumps(body))(handler)
+        else:
+            body = {"error_code": "APIGW.0308", "error_msg": "throttled"}
+            reply(429, {"Content-Type": "application/json", "Retry-After": "30"},
+                  orjson.dumps(body))(handler)  # fmt: skip
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                jid = parse_qs(urlsplit(self.path).query).get("id", [""])[0]
-                api.seen.append(jid)
-                if jid in ok_ids:
-                    status, body, extra = 200, {"job": {"id": jid, "status": "Completed",
-                                                        "created": "2026-11-01T08:00:00Z"}}, {}  # fmt: skip
-                else:
-                    status, body = 429, {"error_code": "APIGW.0308", "error_msg": "throttled"}
-                    extra = {"Retry-After": "30"}
-                data = orjson.dumps(body)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in extra.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        # poll_interval 0.02 s: shutdown() returns at once, not after the default 0.5 s
-        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    return Recorder(answer, protocol="HTTP/1.1")
 
 
 @pytest.fixture
@@ -177,14 +153,14 @@ def sigint_raises():
 def test_ctrl_c_stops_workers_sleeping_on_retry_after_at_once(sigint_raises):
     ok = {"a0", "a1"}
     ids = ["a0", "a1", *[f"b{i}" for i in range(20)]]
-    api = SlowApi(ok)
+    api = slow_api(ok)
     archive = JobArchive(":memory:")
     main = threading.main_thread().ident
     c = JobsClient(P, endpoint=api.url, auth=TokenAuth("t"), rate_limit=1000.0, max_workers=4)
 
     def press_ctrl_c():  # once every worker sleeps on a 429 (Retry-After: 30)
         deadline = time.monotonic() + 20
-        while sum(j.startswith("b") for j in api.seen) < 4 and time.monotonic() < deadline:
+        while sum(j.startswith("b") for j in api.queried("id")) < 4 and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(0.2)
         signal.pthread_kill(main, signal.SIGINT)
@@ -358,36 +334,10 @@ def _gzip_bomb(decoded_mb: int) -> bytes:
     return gzip.compress(head) + mb * decoded_mb + gzip.compress(b'"}}')
 
 
-class BombApi:
-    """Answers every GET with ``body`` as ``Content-Encoding: gzip``; counts them."""
-
-    def __init__(self, body: bytes) -> None:
-        self.hits = 0
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                api.hits += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Encoding", "gzip")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def bomb_api(body: bytes) -> Recorder:
+    """Answers every GET with ``body`` as ``Content-Encoding: gzip`` (``seen`` counts them)."""
+    gzipped = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    return Recorder(reply(200, gzipped, body), protocol="HTTP/1.1")
 
 
 def test_a_gzip_bomb_is_refused_in_little_memory_not_retried_and_not_archived(tmp_path):
@@ -396,7 +346,7 @@ def test_a_gzip_bomb_is_refused_in_little_memory_not_retried_and_not_archived(tm
     of it reaches the archive."""
     from rds_job_analytics.client import MAX_BODY_BYTES
 
-    api = BombApi(_gzip_bomb(128))
+    api = bomb_api(_gzip_bomb(128))
     try:
         c = JobsClient(P, endpoint=api.url, auth=TokenAuth("t"), rate_limit=1000.0,
                        backoff=0.001, max_retries=5)  # fmt: skip
@@ -412,7 +362,7 @@ def test_a_gzip_bomb_is_refused_in_little_memory_not_retried_and_not_archived(tm
     finally:
         api.close()
     assert peak < 40 * 2**20, f"peak {peak / 2**20:.0f} MB"
-    assert api.hits == 1  # refused at once, not inflated six times
+    assert len(api.seen) == 1  # refused at once, not inflated six times
     assert df["fetch_status"].tolist() == ["error"]
     assert f"over the {MAX_BODY_BYTES:,}-byte limit" in df["fetch_error"].iloc[0]
     assert kept == {}

@@ -15,7 +15,6 @@ import socket
 import ssl
 import subprocess
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 import pytest
@@ -37,6 +36,8 @@ from rds_job_analytics.auth import Auth, AuthContext, check_endpoint
 from rds_job_analytics.emulator import Emulator
 from rds_job_analytics.export import write_frame
 
+from .loopback import Recorder, reply
+
 P = "0123456789abcdef0123456789abcdef"
 SECRET = "MII-secret-token-0123"
 SECURITY = "sts-security-token-4567"
@@ -47,51 +48,6 @@ JOB = {"job": {"id": "j1", "status": "Completed", "created": "2026-11-01T08:00:0
 @pytest.fixture(autouse=True)
 def _no_iam_from_the_environment(monkeypatch):
     monkeypatch.delenv("HUAWEICLOUD_SDK_IAM_ENDPOINT", raising=False)
-
-
-class Recorder:
-    """A loopback HTTP server recording every request; ``answer(handler)`` replies."""
-
-    def __init__(self, answer, host: str = "127.0.0.1") -> None:
-        self.seen: list[dict[str, object]] = []
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _record(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                recorder.seen.append(
-                    {"method": self.command, "path": self.path,
-                     "headers": dict(self.headers), "body": body}
-                )  # fmt: skip
-                answer(self)
-
-            do_GET = do_POST = _record
-
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        # poll_interval 0.02 s: shutdown() returns at once, not after the default 0.5 s
-        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def reply(status: int, headers: dict[str, str] | None = None, body: bytes = b"{}"):
-    def answer(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(status)
-        for k, v in (headers or {}).items():
-            handler.send_header(k, v)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-
-    return answer
 
 
 @pytest.fixture
