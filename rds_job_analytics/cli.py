@@ -33,7 +33,7 @@ import traceback
 import warnings
 from collections.abc import Sequence
 from contextlib import ExitStack
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, get_args
 
@@ -451,7 +451,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
-    from .fetch import sync_jobs
+    from .fetch import oldest_answered, sync_jobs
 
     since = args.since.to_pydatetime() if args.since is not None else None
     until = args.until.to_pydatetime() if args.until is not None else None
@@ -459,13 +459,13 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
     if since is not None and args.since > pd.Timestamp.now(tz="UTC"):  # nothing to list yet
         raise ConfigError(f"--since {args.since} is in the future: the window is empty")
-    if until is not None and args.horizon_days:  # the API answers for nothing older
-        oldest = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=args.horizon_days)
-        if args.until <= oldest:
-            raise ConfigError(
-                f"--until {args.until} is older than the API's {args.horizon_days:g}-day "
-                "horizon: the window is empty (--horizon-days 0 if your API keeps more)"
-            )
+    horizon = timedelta(days=args.horizon_days) if args.horizon_days else None
+    oldest = oldest_answered(datetime.now(UTC), horizon)
+    if until is not None and oldest is not None and args.until <= oldest:  # before the archive
+        raise ConfigError(
+            f"--until {args.until} is older than the API's {args.horizon_days:g}-day "
+            "horizon: the window is empty (--horizon-days 0 if your API keeps more)"
+        )
     if args.fleet:
         return _sync_fleet(args, since, until)
     if args.wait:

@@ -609,7 +609,7 @@ def _sync_steps(
     project = client.project_id
     now = datetime.now(UTC)  # one reading of the clock for the whole run
     end = min(_aware(until or now), now)  # the future is not covered yet
-    oldest_kept = now - horizon if horizon is not None else None
+    oldest_kept = oldest_answered(now, horizon)
     if since is None:
         since = _default_since(archive, project, now, horizon, overlap)
     since = _aware(since)
@@ -729,6 +729,20 @@ def _lease_lost(lease: Lease, listed: int, fetched: int) -> LeaseLost:
     exc = LeaseLost(lease.project_id, lease.taken_by)
     exc.committed = (listed, fetched)  # type: ignore[attr-defined]
     return exc
+
+
+def oldest_answered(now: datetime, horizon: timedelta | None) -> datetime | None:
+    """The oldest creation time the API still answers for at ``now`` (None: no horizon):
+    a sync never starts before it, and a window that ends before it is empty.
+
+    Examples
+    --------
+    >>> oldest_answered(datetime(2026, 12, 3, tzinfo=UTC), timedelta(days=30))
+    datetime.datetime(2026, 11, 3, 0, 0, tzinfo=datetime.timezone.utc)
+    >>> oldest_answered(datetime(2026, 12, 3, tzinfo=UTC), None) is None
+    True
+    """
+    return now - horizon if horizon is not None else None
 
 
 def _default_since(
