@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rds_job_analytics import JobArchive, normalize_jobs, sync_jobs  # noqa: E402
-from rds_job_analytics.archive import _UPSERT  # noqa: E402
 from rds_job_analytics.emulator import Emulator  # noqa: E402
+from rds_job_analytics.normalize.schema import TERMINAL_STATUSES, to_epoch_ms  # noqa: E402
 from rds_job_analytics.sample import _read_lines  # noqa: E402
-from rds_job_analytics.schema import TERMINAL_STATUSES, to_epoch_ms  # noqa: E402
+from rds_job_analytics.store._archive import _UPSERT  # noqa: E402
 from rds_job_analytics.synth import SAMPLE_END, SAMPLE_START  # noqa: E402
 from tests import pg  # noqa: E402
 

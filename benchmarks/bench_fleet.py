@@ -27,8 +27,8 @@ from pathlib import Path
 
 from rds_job_analytics import JobArchive, JobsClient, sync_jobs
 from rds_job_analytics.emulator import Emulator
-from rds_job_analytics.fleet import load_fleet, sync_fleet
 from rds_job_analytics.quota import SharedTokenBucket, bucket_path
+from rds_job_analytics.sync._fleet import load_fleet, sync_fleet
 from rds_job_analytics.synth import generate_jobs
 
 QUOTA, WINDOW = 40, 2.0  # 20 calls/s per user: the real 60/min, 20x faster

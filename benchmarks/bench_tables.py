@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_dataset import ACCOUNTS, REGIONS, once, rows  # noqa: E402
 
 from rds_job_analytics import JobArchive  # noqa: E402
-from rds_job_analytics.archive import _UPSERT  # noqa: E402
-from rds_job_analytics.export import read_table, to_table  # noqa: E402
-from rds_job_analytics.schema import to_epoch_ms  # noqa: E402
+from rds_job_analytics.export._files import read_table, to_table  # noqa: E402
+from rds_job_analytics.normalize.schema import to_epoch_ms  # noqa: E402
+from rds_job_analytics.store._archive import _UPSERT  # noqa: E402
 
 TARGET = 0.20
 DAY_FETCHED = datetime.now(UTC).isoformat()  # after the archived rows (2026-11-30)

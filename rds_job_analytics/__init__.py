@@ -16,16 +16,21 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import _startup  # noqa: F401  first: in rds-jobs, Ctrl-C while importing is one line
-from .archive import ArchiveError, ArchiveUnavailable, Coverage, JobArchive
-from .auth import AkSkAuth, PasswordAuth, TokenAuth, auth_from_env
-from .client import JobsClient, TokenBucket
+from . import (
+    _deprecated,
+    _startup,  # noqa: F401  first: in rds-jobs, Ctrl-C while importing is one line
+)
+from ._version import __version__
+from .api import AkSkAuth, JobsClient, PasswordAuth, TokenAuth, TokenBucket, auth_from_env
 from .exceptions import (
     ApiError,
+    ArchiveError,
+    ArchiveUnavailable,
     AuthError,
     BadRequest,
     ConfigError,
     FetchError,
+    FetchWarning,
     InvalidRecordError,
     InvalidRecordWarning,
     JobNotFound,
@@ -37,11 +42,9 @@ from .exceptions import (
     ServerError,
     TransportError,
 )
-from .export import write_frame
-from .fetch import DEFAULT_DETAIL_RULE, DetailRule, FetchWarning, SyncResult, fetch_jobs, sync_jobs
-from .normalize import normalize_jobs, parse_job
+from .export._files import write_frame
+from .normalize import JOB_SCHEMA, empty_jobs_frame, normalize_jobs, parse_job
 from .sample import load_sample
-from .schema import JOB_SCHEMA, empty_jobs_frame
 from .stats import (
     duration_summary,
     failure_rates,
@@ -50,12 +53,14 @@ from .stats import (
     summarize,
     wilson_interval,
 )
+from .store import Coverage, JobArchive
+from .sync import DEFAULT_DETAIL_RULE, DetailRule, SyncResult, fetch_jobs, sync_jobs
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
-    from .dataset import export_dataset, read_jobs
-    from .fleet import load_fleet, sync_fleet
+    from .export import export_dataset, read_jobs
     from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
     from .report import Report, month_bounds, monthly_report
+    from .sync import load_fleet, sync_fleet
     from .widgets import JobExplorer, explore
 
 #: Public name -> the module that defines it, imported on first access.
@@ -68,15 +73,26 @@ _LAZY = {
     "month_bounds": "report",
     "monthly_report": "report",
     "JobExplorer": "widgets",
-    "export_dataset": "dataset",
-    "read_jobs": "dataset",
-    "load_fleet": "fleet",
-    "sync_fleet": "fleet",
+    "export_dataset": "export",
+    "read_jobs": "export",
+    "load_fleet": "sync",
+    "sync_fleet": "sync",
     "explore": "widgets",
 }
 
 
+#: Every module a user reaches as ``rja.<name>``, imported on first access.
+SUBMODULES = (
+    "api", "cli", "dlt", "emulator", "exceptions", "export", "normalize", "plots", "quota",
+    "report", "sample", "stats", "store", "sync", "synth", "widgets",
+)  # fmt: skip
+
+_deprecated.install()
+
+
 def __getattr__(name: str) -> Any:
+    if name in SUBMODULES or name in _deprecated.ALIASES:
+        return importlib.import_module(f".{name}", __name__)  # the import binds it here
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -86,10 +102,8 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(SUBMODULES))
 
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_DETAIL_RULE",
@@ -123,6 +137,7 @@ __all__ = [
     "TokenAuth",
     "TokenBucket",
     "TransportError",
+    "__version__",
     "auth_from_env",
     "duration_summary",
     "empty_jobs_frame",

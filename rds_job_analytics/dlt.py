@@ -2,9 +2,9 @@
 
 ``rds_jobs(client)`` is a `dlt <https://dlthub.com>`_ source in the shape of dlt's
 verified sources. Its resource ``jobs`` merges on ``(project_id, job_id)``: each run
-lists the task list's window through :func:`~rds_job_analytics.fetch.sync_jobs` (the
+lists the task list's window through :func:`~rds_job_analytics.sync._fetch.sync_jobs` (the
 client's quota, retries and circuit breaker, per-job detail where it pays) and yields
-the normalized rows, the columns of :func:`~rds_job_analytics.dataset.read_jobs`, as a
+the normalized rows, the columns of :func:`~rds_job_analytics.export._dataset.read_jobs`, as a
 pyarrow table (times tz-aware UTC, ``resource_ids`` and ``extra`` as JSON text, as the
 Parquet dataset stores them). Later resources (traces, instances, schedule) join
 ``jobs`` in the source.
@@ -37,11 +37,12 @@ except ImportError as exc:  # pragma: no cover - dlt is in the test extras
 import pyarrow as pa
 
 from ._validate import ERRORS_CHOICES, Errors, check_choice
-from .archive import JobArchive
-from .client import JobsClient
-from .dataset import to_arrow
+from .api._client import JobsClient
 from .exceptions import ConfigError
-from .fetch import (
+from .export._dataset import to_arrow
+from .normalize.schema import API_HORIZON, TERMINAL_STATUSES
+from .store._archive import JobArchive
+from .sync._fetch import (
     DEFAULT_DETAIL_RULE,
     DEFAULT_OVERLAP,
     DetailRule,
@@ -50,7 +51,6 @@ from .fetch import (
     _default_since,
     sync_jobs,
 )
-from .schema import API_HORIZON, TERMINAL_STATUSES
 
 __all__ = ["PRIMARY_KEY", "STATE_KEY", "jobs", "rds_jobs"]
 
@@ -91,7 +91,7 @@ def rds_jobs(
     since, until : datetime, optional
         The window (naive = UTC); default from the pipeline's state, and now.
     overlap, horizon, details, detail_rule, account, errors
-        As in :func:`~rds_job_analytics.fetch.sync_jobs`.
+        As in :func:`~rds_job_analytics.sync._fetch.sync_jobs`.
 
     Returns
     -------

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiError",
+    "ArchiveError",
+    "ArchiveUnavailable",
     "AuthError",
     "BadRequest",
     "ConfigError",
@@ -30,18 +32,21 @@ __all__ = [
     "DatasetRepairedWarning",
     "DatasetUnsafe",
     "FetchError",
+    "FetchWarning",
     "Interrupted",
     "InvalidRecordError",
     "InvalidRecordWarning",
     "JobNotFound",
     "LeaseLost",
     "ProjectBusy",
+    "QuotaCancelled",
     "QuotaWarning",
     "RateLimited",
     "RdsJobError",
     "RecordsRejected",
     "ResponseTooLarge",
     "ServerError",
+    "SqlError",
     "TransportError",
     "parse_error_body",
 ]
@@ -565,3 +570,48 @@ class ResponseTooLarge(ApiError):
     >>> isinstance(e, ApiError), str(e)
     (True, 'HTTP 200: body over 8388608 bytes (job j1)')
     """
+
+
+class FetchWarning(UserWarning):
+    """Some IDs of a batch could not be fetched (they are in the frame with their reason)."""
+
+
+class QuotaCancelled(Interrupted):
+    """The bucket was cancelled (Ctrl-C): no more calls go out through it."""
+
+
+class SqlError(ConfigError):
+    """DuckDB refused or failed the query (its message, the cause kept)."""
+
+
+class ArchiveError(RdsJobError):
+    """The archive's database failed (a PostgreSQL error other than an outage, or a closed
+    archive used). The message names the database, never its password."""
+
+
+class ArchiveUnavailable(ArchiveError, ConnectionError):
+    """The archive's database server is down, unreachable or refused the login: raised
+    by :meth:`JobArchive.open` before any API call, or by a write mid-sync (what was
+    committed before stays).
+
+    Attributes
+    ----------
+    where : str
+        The database as shown: ``postgresql://user:***@host:port/db``.
+
+    Examples
+    --------
+    >>> issubclass(ArchiveUnavailable, RdsJobError) and issubclass(ArchiveUnavailable, OSError)
+    True
+    """
+
+    def __init__(self, message: str, *, where: str = "") -> None:
+        self.where = where
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # keep attributes through pickling
+        return (_rebuild_unavailable, (str(self), self.where))
+
+
+def _rebuild_unavailable(message: str, where: str) -> ArchiveUnavailable:
+    return ArchiveUnavailable(message, where=where)

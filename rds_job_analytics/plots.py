@@ -27,7 +27,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocat
 
 from ._validate import check_choice
 from .exceptions import ConfigError
-from .schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
+from .normalize.schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
 from .stats import UNKNOWN_LABEL, _fill_doc, _keys, failure_rates, filter_window, wilson_interval
 
 __all__ = [

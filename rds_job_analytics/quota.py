@@ -40,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ._validate import expand_path
-from .exceptions import ConfigError, Interrupted, QuotaWarning
+from .exceptions import ConfigError, QuotaCancelled, QuotaWarning
 
 __all__ = [
     "QUOTA_FOLDER",
@@ -68,10 +68,6 @@ QUOTA_MAX_WAIT_INTERVALS = 4
 #: (:data:`QUOTA_MAX_WAIT_INTERVALS`), a clock that stepped back does. Processes sharing
 #: a credential at rates up to 3x apart stay under it.
 QUOTA_MAX_AHEAD_INTERVALS = 16
-
-
-class QuotaCancelled(Interrupted):
-    """The bucket was cancelled (Ctrl-C): no more calls go out through it."""
 
 
 _STATE = struct.Struct("<d")  # the next call's theoretical arrival time, epoch seconds
@@ -235,9 +231,9 @@ def credential_identity(kind: str, creds: dict[str, str]) -> str:
 
 
 def auth_identity(auth: object) -> str | None:
-    """:func:`credential_identity` of an :class:`~rds_job_analytics.auth.Auth` object
+    """:func:`credential_identity` of an :class:`~rds_job_analytics.api._auth.Auth` object
     (None for an auth this package does not know: then no shared bucket is used)."""
-    from .auth import AkSkAuth, PasswordAuth, TokenAuth
+    from .api._auth import AkSkAuth, PasswordAuth, TokenAuth
 
     if isinstance(auth, AkSkAuth):
         return credential_identity("aksk", {"ak": auth.ak})
@@ -334,7 +330,7 @@ def bucket_for(archive: object, identity: str, rate: float) -> PacedBucket:
     """
     machine = SharedTokenBucket(bucket_path(identity), rate)
     if getattr(archive, "backend", "sqlite") != "sqlite":
-        from ._dbquota import DbTokenBucket
+        from .store._dbquota import DbTokenBucket
 
         return BucketChain(machine, DbTokenBucket(archive, identity, rate))
     return machine

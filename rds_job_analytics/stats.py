@@ -22,9 +22,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ._fields import ENGINE_IN_NAME
 from .exceptions import ConfigError
-from .schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
+from .normalize._fields import ENGINE_IN_NAME
+from .normalize.schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
 
 __all__ = [
     "UNKNOWN_LABEL",

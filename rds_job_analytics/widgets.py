@@ -40,8 +40,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
+from .normalize.schema import FAILED, ORIGIN_COLUMNS, RUNNING
 from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
-from .schema import FAILED, ORIGIN_COLUMNS, RUNNING
 from .stats import UNKNOWN_LABEL, _keys, duration_summary, failure_rates, wilson_interval
 
 __all__ = ["CHARTS", "GROUPS", "JobExplorer", "explore", "styled_table", "summary_table"]

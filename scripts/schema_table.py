@@ -1,4 +1,4 @@
-"""Write the README's schema table from the field table (``rds_job_analytics._fields``).
+"""Write the README's schema table from the field table (``rds_job_analytics.normalize._fields``).
 
 Usage: python scripts/schema_table.py [README.md]   (a test fails while they differ)
 """
@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from rds_job_analytics._fields import markdown_table
+from rds_job_analytics.normalize._fields import markdown_table
 
 TABLE = re.compile(r"^\| column \| from \| dtype \|\n(?:^\|.*\|\n)+", re.MULTILINE)
 

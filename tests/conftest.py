@@ -66,7 +66,7 @@ def pg_server():
     """A PostgreSQL server of this test session (``tests/pg.py``): initdb in a temporary
     folder, loopback, a free port; stopped and deleted at the end. Skips only where no
     PostgreSQL is installed, and never on CI (``.ci/run`` installs it)."""
-    from . import pg
+    from tests import pg
 
     bindir = pg.binaries()
     if bindir is None:

@@ -23,13 +23,12 @@ from rds_job_analytics import (  # noqa: E402
     TokenAuth,
     sync_jobs,
 )
-from rds_job_analytics.dataset import to_arrow  # noqa: E402
 from rds_job_analytics.dlt import PRIMARY_KEY, STATE_KEY, rds_jobs  # noqa: E402
 from rds_job_analytics.emulator import DEMO_PROJECT, Emulator  # noqa: E402
-from rds_job_analytics.fetch import DEFAULT_OVERLAP  # noqa: E402
-from rds_job_analytics.schema import JOB_SCHEMA  # noqa: E402
-
-from .conftest import isolate_dlt  # noqa: E402
+from rds_job_analytics.export._dataset import to_arrow  # noqa: E402
+from rds_job_analytics.normalize.schema import JOB_SCHEMA  # noqa: E402
+from rds_job_analytics.sync._fetch import DEFAULT_OVERLAP  # noqa: E402
+from tests.conftest import isolate_dlt  # noqa: E402
 
 TOKEN = "dlt-test-token-6f1c2a9e"  # must never be written by the pipeline
 NOW = datetime.now(UTC).replace(microsecond=0)  # the sync reads the real clock

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 @pytest.mark.slow

@@ -28,8 +28,7 @@ import pytest
 
 from rds_job_analytics import JobArchive, load_sample
 from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator, demo_fleet
-
-from .conftest import ROOT, isolate_dlt
+from tests.conftest import ROOT, isolate_dlt
 
 #: The first line of a README block the test does not run (none today).
 NOT_RUN_MARK = "# not run by tests/test_readme.py:"

@@ -25,8 +25,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..archive import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
 from ..exceptions import ConfigError
+from ..normalize.schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES
 from ..plots import (
     BOX_MARGIN_INCHES,
     BOX_ROW_INCHES,
@@ -39,8 +39,8 @@ from ..plots import (
     plot_resize_deltas,
     plot_timeline,
 )
-from ..schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES
 from ..stats import UNKNOWN_LABEL, duration_summary, failure_rates, filter_window
+from ..store._archive import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
 
 __all__ = ["Card", "ReportModel", "Table", "build_model", "data_window", "month_bounds"]
 

@@ -30,7 +30,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from .._validate import expand_path
-from ..archive import Coverage
+from ..store._archive import Coverage
 from ._model import ReportModel, Table, build_model
 
 __all__ = ["SECTIONS", "Report", "monthly_report", "render_html"]
@@ -333,6 +333,6 @@ def monthly_report(
 
 
 def _version() -> str:
-    from .. import __version__
+    from .._version import __version__
 
     return __version__

@@ -1,0 +1,710 @@
+"""Credentials: IAM token, IAM password (token fetched and refreshed), AK/SK signing.
+
+An :class:`Auth` sees only the request it authenticates and a narrow
+:class:`AuthContext` (project, region, endpoint, the session and timeout for IAM
+calls), never the client; this module imports nothing of
+:mod:`rds_job_analytics.api._client`. No secret ever appears in a ``repr``, a log line or an
+exception message, and a password goes only to an IAM host the user named (or the
+region's own IAM, or a loopback endpoint's own host).
+
+Examples
+--------
+>>> from rds_job_analytics import TokenAuth
+>>> TokenAuth("MIIsecret")
+TokenAuth(token=***)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from ..exceptions import AuthError, ConfigError, without_secrets
+from .regions import DEFAULT_DOMAIN, REGION_DOMAINS
+
+if TYPE_CHECKING:
+    import requests
+
+__all__ = [
+    "AkSkAuth",
+    "AkSkCredentials",
+    "Auth",
+    "AuthContext",
+    "PasswordAuth",
+    "TokenAuth",
+    "auth_from_env",
+    "check_endpoint",
+    "is_loopback",
+    "sign_request",
+]
+
+ENV_AK = "HUAWEICLOUD_SDK_AK"
+ENV_SK = "HUAWEICLOUD_SDK_SK"
+ENV_SECURITY_TOKEN = "HUAWEICLOUD_SDK_SECURITY_TOKEN"
+ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
+ENV_IAM_ENDPOINT = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
+ENV_TOKEN = "RDS_JOBS_TOKEN"
+ENV_USER, ENV_PASSWORD, ENV_DOMAIN = "RDS_JOBS_USERNAME", "RDS_JOBS_PASSWORD", "RDS_JOBS_DOMAIN"
+
+_AKSK_HINT = "AK/SK signing needs huaweicloudsdkcore: pip install 'rds-job-analytics[aksk]'"
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` is this machine (``localhost``, ``127.0.0.0/8``, ``::1``).
+
+    The one home of the rule: plain http is allowed to such a host, and password auth
+    with a custom loopback endpoint asks that host's own IAM (the emulator's).
+
+    Parameters
+    ----------
+    host : str or None
+        A host name or IP address, as :func:`urllib.parse.urlsplit` gives it.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("localhost")
+    (True, True, True)
+    >>> is_loopback("rds.ap-southeast-1.myhuaweicloud.com"), is_loopback(None)
+    (False, False)
+    """
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(url: object, *, name: str = "endpoint", allow_http: bool = False) -> str:
+    """An endpoint URL validated the way the HTTP stack (urllib3) will read it.
+
+    The one home of the endpoint rule, for the API and IAM alike: an ``http(s)`` URL
+    with a host; no user info (``user:pass@``) and no ``@`` or ``\\`` before the host
+    (``urllib.parse`` and urllib3 disagree on such URLs: the host checked would not be
+    the host asked); no query or fragment; plain ``http`` only to a loopback host
+    (:func:`is_loopback`, as urllib3 reads it) or with ``allow_http``. Errors never
+    echo the URL (it may hold a password).
+
+    Parameters
+    ----------
+    url : str
+        The base URL.
+    name : str
+        What the URL is, for the error (``"endpoint"``, ``"iam_endpoint"``).
+    allow_http : bool
+        Allow plain ``http://`` to a host that is not loopback.
+
+    Returns
+    -------
+    str
+        ``url`` without its trailing ``/``.
+
+    Raises
+    ------
+    ConfigError
+        Naming the problem, never the user info.
+
+    Examples
+    --------
+    >>> check_endpoint("https://rds.ap-southeast-1.myhuaweicloud.com/")
+    'https://rds.ap-southeast-1.myhuaweicloud.com'
+    >>> check_endpoint("http://127.0.0.1:8080")
+    'http://127.0.0.1:8080'
+    >>> check_endpoint("http://example.com\\\\@127.0.0.1")
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: endpoint must not hold user info or '@'/'\\' before the host ...
+    >>> check_endpoint("http://iam.example", name="iam_endpoint")
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: refusing plain http to 'iam.example' (iam_endpoint): ...
+    """
+    from urllib3.exceptions import LocationParseError
+    from urllib3.util import parse_url
+
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError(f"{name} must be an http(s) URL, not {type(url).__name__}")
+    base = url.strip().rstrip("/")
+    scheme, sep, rest = base.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        raise ConfigError(f"{name} must be an http(s) URL (https://host[:port])")
+    authority = rest.split("/", 1)[0]
+    if "@" in authority or "\\" in authority:
+        raise ConfigError(
+            f"{name} must not hold user info or '@'/'\\' before the host (credentials go "
+            "in the auth, never in the URL); give https://host[:port][/path]"
+        )
+    if "?" in base or "#" in base:
+        raise ConfigError(f"{name} must not hold a query or fragment ('?', '#')")
+    try:
+        parsed = parse_url(base)
+    except LocationParseError:
+        raise ConfigError(f"{name} is not a valid URL (https://host[:port])") from None
+    split = urlsplit(base)
+    host = parsed.host or ""
+    try:
+        split_host = split.hostname or ""
+        split.port  # noqa: B018  (a bad port raises)
+    except ValueError:
+        raise ConfigError(f"{name} has an invalid port") from None
+    if not host or parsed.auth or host.strip("[]").lower() != split_host.lower():
+        raise ConfigError(f"{name} must be an http(s) URL with a host (https://host[:port])")
+    if scheme.lower() == "http" and not allow_http and not is_loopback(host.strip("[]")):
+        raise ConfigError(
+            f"refusing plain http to {host!r} ({name}): credentials would travel "
+            "unencrypted; use https or pass allow_http=True"
+        )
+    return base
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL (no path, no user info)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """What an :class:`Auth` may know about the call it authenticates.
+
+    :class:`~rds_job_analytics.JobsClient` builds one per request
+    (:attr:`JobsClient.auth_context <rds_job_analytics.JobsClient.auth_context>`).
+
+    Parameters
+    ----------
+    project_id : str
+        The project the request is scoped to (token scope, ``X-Project-Id``).
+    region : str, optional
+        Gives IAM's regional endpoint when :class:`PasswordAuth` has none.
+    session : requests.Session, optional
+        Session for IAM calls (the client's, so proxies and CA bundle apply); default
+        a one-off request.
+    timeout : float or (float, float)
+        Connect and read timeouts of IAM calls, seconds.
+    endpoint : str, optional
+        The API's base URL the request goes to.
+    custom_endpoint : bool
+        True when the user gave ``endpoint`` (a proxy, another cloud, the emulator)
+        rather than a region it derives from; then :class:`PasswordAuth` does not
+        guess an IAM host (it needs ``iam_endpoint``, or uses a loopback endpoint's own).
+    allow_http : bool
+        The client allows plain http to a remote host (``JobsClient(allow_http=True)``):
+        then an ``http://`` IAM endpoint is allowed too; else only a loopback one.
+
+    Examples
+    --------
+    >>> AuthContext("p" * 32, region="ap-southeast-1")
+    AuthContext(project_id='pppppppppppppppppppppppppppppppp', region='ap-southeast-1', timeout=(5.0, 30.0), endpoint=None, custom_endpoint=False, allow_http=False)
+    """
+
+    project_id: str
+    region: str | None = None
+    session: requests.Session | None = field(default=None, repr=False, compare=False)
+    timeout: float | tuple[float, float] = (5.0, 30.0)
+    endpoint: str | None = None
+    custom_endpoint: bool = False
+    allow_http: bool = False
+
+
+class Auth:
+    """Base class: adds credentials to one request.
+
+    Subclasses implement :meth:`headers` and, when credentials can be renewed,
+    :meth:`refresh`. Neither sees the client: only the request and an
+    :class:`AuthContext`.
+
+    Examples
+    --------
+    >>> class StaticHeader(Auth):
+    ...     def headers(self, method, url, params, body, *, context):
+    ...         return {"X-Auth-Token": "t"}
+    >>> StaticHeader().refresh(AuthContext("p" * 32))
+    False
+    """
+
+    def check(self, context: AuthContext) -> None:
+        """Raise :class:`ConfigError` when these credentials cannot serve ``context``.
+
+        :class:`~rds_job_analytics.JobsClient` calls it when built, before any request;
+        the default accepts everything.
+
+        Parameters
+        ----------
+        context : AuthContext
+            Project, region and endpoint of the client.
+
+        Examples
+        --------
+        >>> TokenAuth("t").check(AuthContext("p", endpoint="https://proxy.example",
+        ...                                  custom_endpoint=True)) is None
+        True
+        """
+
+    def headers(
+        self,
+        method: str,
+        url: str,
+        params: Sequence[tuple[str, str]],
+        body: bytes | None,
+        *,
+        context: AuthContext,
+    ) -> dict[str, str]:
+        """Headers that authenticate this request.
+
+        Parameters
+        ----------
+        method, url : str
+            HTTP method and URL without the query string.
+        params : sequence of (str, str)
+            The query parameters.
+        body : bytes or None
+            The request body.
+        context : AuthContext
+            Project, region, session and timeout of the call.
+
+        Returns
+        -------
+        dict
+            Header name -> value, added to the request.
+
+        Examples
+        --------
+        >>> TokenAuth("t").headers("GET", "https://h/v3/p/jobs", [], None, context=AuthContext("p"))
+        {'X-Auth-Token': 't'}
+        """
+        raise NotImplementedError
+
+    def refresh(self, context: AuthContext) -> bool:
+        """Called once on a 401; return True when a retry may now succeed.
+
+        Examples
+        --------
+        >>> TokenAuth("t").refresh(AuthContext("p"))
+        False
+        """
+        return False
+
+
+class TokenAuth(Auth):
+    """A ready IAM token sent as ``X-Auth-Token``.
+
+    Parameters
+    ----------
+    token : str
+        The IAM token (a ``X-Subject-Token`` from IAM).
+
+    Examples
+    --------
+    >>> TokenAuth("t").headers("GET", "https://h/v3/p/jobs", [], None, context=AuthContext("p"))
+    {'X-Auth-Token': 't'}
+    """
+
+    def __init__(self, token: str) -> None:
+        if not token or not isinstance(token, str):
+            raise ConfigError("TokenAuth needs a non-empty token string")
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "TokenAuth(token=***)"
+
+    def headers(self, method, url, params, body, *, context):  # type: ignore[override]
+        return {"X-Auth-Token": self._token}
+
+
+class PasswordAuth(Auth):
+    """IAM user/password: fetches a project-scoped token and refreshes it before expiry.
+
+    Parameters
+    ----------
+    username, password, domain : str
+        IAM user, its password and the account (domain) name.
+    iam_endpoint : str, optional
+        Base URL of IAM; default the ``HUAWEICLOUD_SDK_IAM_ENDPOINT`` environment
+        variable, else, for a client built from a region, that region's IAM
+        (``https://iam.{region}.myhuaweicloud.com``; ``eu-west-101`` under
+        ``myhuaweicloud.eu``, from :data:`~rds_job_analytics.api.regions.REGION_DOMAINS`).
+        A client with a custom ``endpoint`` needs one (the password goes only to a host
+        you named), except when that endpoint is loopback: then its own host is asked
+        (the emulator serves IAM there). Checked by :func:`check_endpoint`: plain
+        ``http`` only to a loopback host unless ``allow_http`` (here or on the client).
+    refresh_margin : float
+        Seconds before ``expires_at`` at which a new token is fetched.
+    allow_http : bool
+        Allow a plain ``http://`` IAM endpoint that is not loopback (the password
+        would travel unencrypted).
+
+    Raises
+    ------
+    ConfigError
+        A missing field, or an ``iam_endpoint`` that is not an http(s) URL or holds user
+        info; when the client is built (:meth:`check`), a plain-http remote IAM endpoint,
+        or a custom non-loopback endpoint without ``iam_endpoint``.
+
+    Notes
+    -----
+    A login IAM refuses (a 4xx: wrong password, unknown user, locked account) is
+    final for this object: every later request raises the same :class:`AuthError`
+    without asking IAM again, so a batch never turns one wrong password into a
+    login attempt per job (and an account lockout). Build a new ``PasswordAuth`` to
+    try other credentials. IAM redirects are never followed (the password would
+    follow them).
+
+    Examples
+    --------
+    >>> PasswordAuth("alice", "s3cret", "acme")
+    PasswordAuth(username='alice', domain='acme', password=***)
+
+    Where the password goes:
+
+    >>> auth = PasswordAuth("alice", "s3cret", "acme")
+    >>> auth.iam_url(AuthContext("p", region="ap-southeast-1"))
+    'https://iam.ap-southeast-1.myhuaweicloud.com/v3/auth/tokens'
+    >>> auth.iam_url(AuthContext("p", endpoint="http://127.0.0.1:8080", custom_endpoint=True))
+    'http://127.0.0.1:8080/v3/auth/tokens'
+    >>> auth.iam_url(AuthContext("p", endpoint="https://rds.proxy.example", custom_endpoint=True))
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: password auth with the custom endpoint ...
+
+    Against the local emulator's IAM:
+
+    >>> from rds_job_analytics.emulator import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_USER, Emulator
+    >>> with Emulator([]) as emu:
+    ...     auth = PasswordAuth(DEMO_USER, DEMO_PASSWORD, DEMO_DOMAIN, iam_endpoint=emu.url)
+    ...     token = auth.headers("GET", emu.url, [], None, context=AuthContext("p" * 32))
+    >>> sorted(token), auth.token_requests
+    (['X-Auth-Token'], 1)
+    """
+
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        domain: str,
+        *,
+        iam_endpoint: str | None = None,
+        refresh_margin: float = 3600.0,
+        allow_http: bool = False,
+    ) -> None:
+        for name, value in (("username", username), ("password", password), ("domain", domain)):
+            if not value:
+                raise ConfigError(f"PasswordAuth needs {name}")
+        self.username = username
+        self.domain = domain
+        self._password = password
+        self.iam_endpoint = iam_endpoint or os.environ.get(ENV_IAM_ENDPOINT) or None
+        self.allow_http = allow_http
+        self._check_iam_endpoint(structure_only=True)  # http is judged with the client's
+        self.refresh_margin = refresh_margin
+        self._token: str | None = None
+        self._expires: float = 0.0
+        self._lock = threading.Lock()
+        self._refused: tuple[str, dict[str, object]] | None = None  # a final IAM refusal
+        self.token_requests = 0
+
+    def __repr__(self) -> str:
+        return f"PasswordAuth(username={self.username!r}, domain={self.domain!r}, password=***)"
+
+    def iam_url(self, context: AuthContext) -> str:
+        """The IAM token URL this auth posts the password to, for a client's context.
+
+        Parameters
+        ----------
+        context : AuthContext
+            The client's region and endpoint.
+
+        Returns
+        -------
+        str
+            ``{iam}/v3/auth/tokens``.
+
+        Raises
+        ------
+        ConfigError
+            A custom, non-loopback endpoint and no ``iam_endpoint``: no IAM host is guessed.
+
+        Examples
+        --------
+        >>> auth = PasswordAuth("alice", "s3cret", "acme", iam_endpoint="https://iam.example/")
+        >>> auth.iam_url(AuthContext("p", endpoint="https://rds.example", custom_endpoint=True))
+        'https://iam.example/v3/auth/tokens'
+        """
+        self._check_iam_endpoint(context.allow_http)  # it may have been set after construction
+        base = self.iam_endpoint
+        if not base and context.custom_endpoint and context.endpoint:
+            host = urlsplit(context.endpoint).hostname
+            if not is_loopback(host):
+                raise ConfigError(
+                    f"password auth with the custom endpoint {host!r} needs the IAM endpoint "
+                    f"too: pass PasswordAuth(iam_endpoint=...) or set {ENV_IAM_ENDPOINT} "
+                    "(the password is sent only to a host you name)"
+                )
+            base = _origin(context.endpoint)  # the emulator serves IAM on its own host
+        if not base:
+            region = context.region
+            base = (
+                f"https://iam.{region}.{REGION_DOMAINS.get(region, DEFAULT_DOMAIN)}"
+                if region
+                else f"https://iam.{DEFAULT_DOMAIN}"
+            )
+        return base.rstrip("/") + "/v3/auth/tokens"
+
+    def _fetch(self, context: AuthContext) -> None:
+        import requests
+
+        body = {
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {
+                        "user": {
+                            "name": self.username,
+                            "password": self._password,
+                            "domain": {"name": self.domain},
+                        }
+                    },
+                },
+                "scope": {"project": {"id": context.project_id}},
+            }
+        }
+        if self._refused is not None:  # IAM said no: asking again only risks a lockout
+            message, attrs = self._refused
+            raise AuthError(message, **attrs)  # type: ignore[arg-type]
+        post = context.session.post if context.session is not None else requests.post
+        url = self.iam_url(context)
+        try:
+            resp = post(url, json=body, timeout=context.timeout, allow_redirects=False)
+        except Exception as exc:  # kept as the cause, without the body holding the password
+            raise AuthError(
+                f"IAM token request to {url} failed: {type(exc).__name__}"
+            ) from without_secrets(exc)
+        self.token_requests += 1
+        if 300 <= resp.status_code < 400:  # never followed: the password would go along
+            where = urlsplit(resp.headers.get("Location") or "").hostname or "another location"
+            raise AuthError(
+                f"IAM at {_origin(url)} answered HTTP {resp.status_code}, a redirect to "
+                f"{where!r}: not followed (the password goes only to the IAM host named)",
+                status=resp.status_code,
+            )
+        token = resp.headers.get("X-Subject-Token")
+        if resp.status_code != 201 or not token:
+            err = AuthError.from_response(resp, default_msg="IAM refused the login")
+            if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
+                self._refused = (
+                    f"{err} (IAM refused this login; not asked again)",
+                    {"status": err.status, "error_code": err.error_code,
+                     "error_msg": err.error_msg, "request_id": err.request_id},
+                )  # fmt: skip
+                message, attrs = self._refused
+                raise AuthError(message, **attrs)  # type: ignore[arg-type]
+            raise err
+        expires = time.time() + 23 * 3600
+        try:
+            exp = resp.json()["token"]["expires_at"]
+            expires = datetime.fromisoformat(exp.replace("Z", "+00:00")).timestamp()
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass  # no readable expiry: assume the documented 24 h, minus a margin
+        self._token, self._expires = token, expires
+
+    def _check_iam_endpoint(
+        self, allow_http: bool = False, *, structure_only: bool = False
+    ) -> None:
+        if self.iam_endpoint:
+            check_endpoint(
+                self.iam_endpoint, name="iam_endpoint",
+                allow_http=structure_only or allow_http or self.allow_http,
+            )  # fmt: skip
+
+    def check(self, context: AuthContext) -> None:
+        self.iam_url(context)  # raises before any request when no IAM host may be asked
+
+    def headers(self, method, url, params, body, *, context):  # type: ignore[override]
+        with self._lock:
+            if self._token is None or time.time() > self._expires - self.refresh_margin:
+                self._fetch(context)
+            return {"X-Auth-Token": self._token or ""}
+
+    def refresh(self, context: AuthContext) -> bool:
+        with self._lock:
+            self._token = None
+            self._fetch(context)
+        return True
+
+
+@dataclass(frozen=True)
+class AkSkCredentials:
+    """An access key and its secret, in the shape the official signer reads (``.ak``, ``.sk``).
+
+    Parameters
+    ----------
+    ak : str
+        Access key ID.
+    sk : str
+        Secret access key (never shown).
+
+    Examples
+    --------
+    >>> AkSkCredentials("AKEXAMPLE", "secret")
+    AkSkCredentials(ak='AKEX…', sk=***)
+    """
+
+    ak: str
+    sk: str
+
+    def __repr__(self) -> str:
+        return f"AkSkCredentials(ak='{self.ak[:4]}…', sk=***)"
+
+
+def sign_request(
+    credentials: AkSkCredentials,
+    method: str,
+    url: str,
+    params: Sequence[tuple[str, str]],
+    headers: Mapping[str, str],
+    body: bytes | str | None = None,
+) -> dict[str, str]:
+    """Sign one request with SDK-HMAC-SHA256 (``huaweicloudsdkcore``'s ``Signer``).
+
+    The one place the package signs: :class:`AkSkAuth` uses it to send, the emulator
+    to verify. ``X-Sdk-Date`` is taken from ``headers`` when present (so a signature
+    can be recomputed), else the signer's clock sets it.
+
+    Parameters
+    ----------
+    credentials : AkSkCredentials
+        Access key and secret.
+    method, url : str
+        HTTP method and URL without the query string (scheme, host and path are signed).
+    params : sequence of (str, str)
+        Query parameters.
+    headers : mapping
+        Headers to sign (``Content-Type``, ``X-Project-Id``, ``X-Sdk-Date``...).
+    body : bytes or str, optional
+        Request body.
+
+    Returns
+    -------
+    dict
+        ``headers`` plus ``X-Sdk-Date``, ``Host`` and ``Authorization``.
+
+    Examples
+    --------
+    >>> h = sign_request(AkSkCredentials("AKEXAMPLE", "secret"), "GET",  # doctest: +SKIP
+    ...                  "https://rds.ap-southeast-1.myhuaweicloud.com/v3/p/jobs", [("id", "j1")],
+    ...                  {"X-Sdk-Date": "20261130T120000Z"})
+    >>> h["Authorization"][:50]  # doctest: +SKIP
+    'SDK-HMAC-SHA256 Access=AKEXAMPLE, SignedHeaders=ho'
+    """
+    try:
+        from huaweicloudsdkcore.sdk_request import SdkRequest
+        from huaweicloudsdkcore.signer.signer import Signer
+    except ImportError as exc:
+        raise ImportError(_AKSK_HINT) from exc
+    parts = urlsplit(url)
+    req = SdkRequest(
+        method=method, schema=parts.scheme, host=parts.netloc, resource_path=parts.path,
+        query_params=list(params), header_params=dict(headers), body=body or "",
+    )  # fmt: skip
+    return dict(Signer(credentials).sign(req).header_params)
+
+
+class AkSkAuth(Auth):
+    """AK/SK request signing (SDK-HMAC-SHA256) with the official signer.
+
+    Needs the optional extra: ``pip install 'rds-job-analytics[aksk]'``
+    (``huaweicloudsdkcore``).
+
+    Parameters
+    ----------
+    ak, sk : str
+        Access key ID and secret access key.
+    security_token : str, optional
+        Sent as ``X-Security-Token`` with temporary credentials.
+
+    Examples
+    --------
+    >>> AkSkAuth("AKEXAMPLE", "secret")  # doctest: +SKIP
+    AkSkAuth(ak='AKEX'…, sk=***)
+    """
+
+    def __init__(self, ak: str, sk: str, security_token: str | None = None) -> None:
+        if not ak or not sk:
+            raise ConfigError("AkSkAuth needs both ak and sk")
+        try:
+            import huaweicloudsdkcore.signer.signer  # noqa: F401
+        except ImportError as exc:
+            raise ImportError(_AKSK_HINT) from exc
+        self._credentials = AkSkCredentials(ak, sk)
+        self.ak = ak
+        self._security_token = security_token
+
+    def __repr__(self) -> str:
+        return f"AkSkAuth(ak={self.ak[:4]!r}…, sk=***)"
+
+    def headers(self, method, url, params, body, *, context):  # type: ignore[override]
+        hdrs = {"Content-Type": "application/json", "X-Project-Id": context.project_id}
+        if self._security_token:
+            hdrs["X-Security-Token"] = self._security_token
+        out = sign_request(self._credentials, method, url, params, hdrs, body)
+        out.pop("Host", None)
+        return out
+
+
+def auth_from_env(environ: Mapping[str, str] | None = None) -> Auth:
+    """Credentials from the environment.
+
+    ``HUAWEICLOUD_SDK_AK``/``HUAWEICLOUD_SDK_SK`` (+ ``HUAWEICLOUD_SDK_SECURITY_TOKEN``)
+    first, then ``RDS_JOBS_TOKEN``, then ``RDS_JOBS_USERNAME``/``RDS_JOBS_PASSWORD``/
+    ``RDS_JOBS_DOMAIN`` (+ ``HUAWEICLOUD_SDK_IAM_ENDPOINT``).
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        Where to read the variables; default ``os.environ``.
+
+    Returns
+    -------
+    Auth
+
+    Raises
+    ------
+    ConfigError
+        When no set of variables is complete.
+
+    Examples
+    --------
+    >>> auth_from_env({"RDS_JOBS_TOKEN": "t"})
+    TokenAuth(token=***)
+    >>> auth_from_env({"RDS_JOBS_USERNAME": "alice", "RDS_JOBS_PASSWORD": "pw",
+    ...                "RDS_JOBS_DOMAIN": "acme"})
+    PasswordAuth(username='alice', domain='acme', password=***)
+    """
+    env = os.environ if environ is None else environ
+    if env.get(ENV_AK) and env.get(ENV_SK):
+        return AkSkAuth(env[ENV_AK], env[ENV_SK], env.get(ENV_SECURITY_TOKEN) or None)
+    if env.get(ENV_TOKEN):
+        return TokenAuth(env[ENV_TOKEN])
+    if env.get(ENV_USER) and env.get(ENV_PASSWORD) and env.get(ENV_DOMAIN):
+        auth = PasswordAuth(env[ENV_USER], env[ENV_PASSWORD], env[ENV_DOMAIN])
+        auth.iam_endpoint = env.get(ENV_IAM_ENDPOINT) or None  # this mapping only
+        return auth
+    raise ConfigError(
+        f"no credentials: pass auth=..., or set {ENV_AK}/{ENV_SK}, {ENV_TOKEN}, "
+        f"or {ENV_USER}/{ENV_PASSWORD}/{ENV_DOMAIN}"
+    )

@@ -1,0 +1,117 @@
+"""Frames out: files (CSV, Parquet), the hive-partitioned dataset and its SQL, open tables
+(Iceberg, Delta).
+
+Files load with the package; the dataset and the tables load on first use (PEP 562), so a
+cron sync that writes one frame does not pay for ``pyarrow.dataset``, DuckDB or an open-table
+library.
+
+>>> import rds_job_analytics as rja
+>>> rja.export.write_frame.__module__
+'rds_job_analytics.export._files'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._files import CSV_TIME_FORMAT, EXPORT_SUFFIXES, FORMULA_PREFIXES, csv_safe, write_frame
+
+if TYPE_CHECKING:
+    from ._dataset import (
+        MANIFEST_NAME,
+        NULL_PARTITION,
+        PARTITION_KEYS,
+        PARTITION_SCHEMA,
+        SQL_MEMORY_LIMIT,
+        DatasetExport,
+        combine_failure_rates,
+        export_dataset,
+        from_arrow,
+        read_jobs,
+        run_sql,
+        to_arrow,
+    )
+    from ._tables import (
+        CATALOG_FILE,
+        CATALOG_NAME,
+        ICEBERG_TABLE,
+        TABLE_FORMATS,
+        TableExport,
+        read_table,
+        to_table,
+    )
+
+#: Public name -> the private module that defines it, imported on first access.
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "MANIFEST_NAME",
+            "NULL_PARTITION",
+            "PARTITION_KEYS",
+            "PARTITION_SCHEMA",
+            "SQL_MEMORY_LIMIT",
+            "DatasetExport",
+            "combine_failure_rates",
+            "export_dataset",
+            "from_arrow",
+            "read_jobs",
+            "run_sql",
+            "to_arrow",
+        ),
+        "_dataset",
+    ),
+    **dict.fromkeys(
+        (
+            "CATALOG_FILE",
+            "CATALOG_NAME",
+            "ICEBERG_TABLE",
+            "TABLE_FORMATS",
+            "TableExport",
+            "read_table",
+            "to_table",
+        ),
+        "_tables",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "CATALOG_FILE",
+    "CATALOG_NAME",
+    "CSV_TIME_FORMAT",
+    "EXPORT_SUFFIXES",
+    "FORMULA_PREFIXES",
+    "ICEBERG_TABLE",
+    "MANIFEST_NAME",
+    "NULL_PARTITION",
+    "PARTITION_KEYS",
+    "PARTITION_SCHEMA",
+    "SQL_MEMORY_LIMIT",
+    "TABLE_FORMATS",
+    "DatasetExport",
+    "TableExport",
+    "combine_failure_rates",
+    "csv_safe",
+    "export_dataset",
+    "from_arrow",
+    "read_jobs",
+    "read_table",
+    "run_sql",
+    "to_arrow",
+    "to_table",
+    "write_frame",
+]

@@ -1,0 +1,71 @@
+"""Raw API answers to the one normalized frame: the field table (``schema``), the per-record
+and columnar paths.
+"""
+
+from __future__ import annotations
+
+from . import schema
+from ._records import (
+    MAX_DEPTH,
+    JobRow,
+    encode_record,
+    normalize_jobs,
+    parse_job,
+)
+from .schema import (
+    API_HORIZON,
+    CANONICAL_STATUSES,
+    CATEGORY,
+    COMPLETED,
+    FAILED,
+    FETCH_COLUMNS,
+    JOB_ID_MAX_LENGTH,
+    JOB_ID_SHAPE,
+    JOB_ORDER,
+    JOB_SCHEMA,
+    OBJECT,
+    ORIGIN_COLUMNS,
+    RUNNING,
+    STATUS_SPELLINGS,
+    TERMINAL_STATUSES,
+    canonical_status,
+    clean_job_id,
+    empty_jobs_frame,
+    is_job_id,
+    strip_job_id,
+    to_epoch_ms,
+    to_utc,
+    with_origin,
+)
+
+__all__ = [
+    "API_HORIZON",
+    "CANONICAL_STATUSES",
+    "CATEGORY",
+    "COMPLETED",
+    "FAILED",
+    "FETCH_COLUMNS",
+    "JOB_ID_MAX_LENGTH",
+    "JOB_ID_SHAPE",
+    "JOB_ORDER",
+    "JOB_SCHEMA",
+    "MAX_DEPTH",
+    "OBJECT",
+    "ORIGIN_COLUMNS",
+    "RUNNING",
+    "STATUS_SPELLINGS",
+    "TERMINAL_STATUSES",
+    "JobRow",
+    "canonical_status",
+    "clean_job_id",
+    "empty_jobs_frame",
+    "encode_record",
+    "is_job_id",
+    "normalize_jobs",
+    "parse_job",
+    "schema",
+    "strip_job_id",
+    "to_epoch_ms",
+    "to_utc",
+    "with_origin",
+]

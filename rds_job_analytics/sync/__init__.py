@@ -1,0 +1,63 @@
+"""Batches of IDs and time windows into frames and the archive: :func:`fetch_jobs`,
+:func:`sync_jobs`, and the fleet (every account, region and project: :func:`sync_fleet`).
+
+>>> import rds_job_analytics as rja
+>>> rja.sync.sync_fleet.__module__
+'rds_job_analytics.sync._fleet'
+"""
+
+from __future__ import annotations
+
+from ._fetch import (
+    DEFAULT_DETAIL_RULE,
+    DEFAULT_OVERLAP,
+    FETCH_STATUSES,
+    FETCHED,
+    REFRESH_CHOICES,
+    DetailRule,
+    Details,
+    Refresh,
+    SyncResult,
+    fetch_jobs,
+    oldest_answered,
+    sync_jobs,
+)
+from ._fleet import (
+    AUTH_KINDS,
+    Account,
+    Fleet,
+    FleetProject,
+    FleetResult,
+    ProjectOutcome,
+    check_fleet,
+    discover_projects,
+    fleet_toml,
+    load_fleet,
+    sync_fleet,
+)
+
+__all__ = [
+    "AUTH_KINDS",
+    "DEFAULT_DETAIL_RULE",
+    "DEFAULT_OVERLAP",
+    "FETCHED",
+    "FETCH_STATUSES",
+    "REFRESH_CHOICES",
+    "Account",
+    "DetailRule",
+    "Details",
+    "Fleet",
+    "FleetProject",
+    "FleetResult",
+    "ProjectOutcome",
+    "Refresh",
+    "SyncResult",
+    "check_fleet",
+    "discover_projects",
+    "fetch_jobs",
+    "fleet_toml",
+    "load_fleet",
+    "oldest_answered",
+    "sync_fleet",
+    "sync_jobs",
+]

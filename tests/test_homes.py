@@ -1,0 +1,215 @@
+"""One home per rule in the presentation layer: statuses from the schema, choices through
+``check_choice``, ``summarize`` in stats, ``write_frame`` in export, the sample's window in
+sample.py, the report as model then rendering, shared parameter docs, and imports that a
+cron ``rds-jobs sync`` does not pay for."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import rds_job_analytics as rja
+from rds_job_analytics import cli, export, plots, sample, stats, synth
+from rds_job_analytics.normalize.schema import CANONICAL_STATUSES
+from rds_job_analytics.report import _model, _render, monthly_report
+from rds_job_analytics.store import _archive as archive
+
+PACKAGE = Path(rja.__file__).parent
+PRESENTATION = [
+    PACKAGE / "stats.py",
+    PACKAGE / "plots.py",
+    PACKAGE / "widgets.py",
+    *sorted((PACKAGE / "cli").glob("*.py")),
+    *sorted((PACKAGE / "report").glob("*.py")),
+]
+
+
+@pytest.fixture(scope="module")
+def jobs():
+    return rja.load_sample()
+
+
+def _code_strings(path: Path) -> list[tuple[int, str]]:
+    """String constants of a module, except docstrings and the report's section titles
+    (prose: the "Running" section lists the jobs still running)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    prose = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                prose.add(id(body[0].value))
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "SECTIONS" for t in node.targets
+        ):
+            prose.update(id(n) for n in ast.walk(node.value))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if id(node) not in prose
+    ]
+
+
+@pytest.mark.parametrize("path", PRESENTATION, ids=lambda p: p.name)
+def test_statuses_are_spelled_only_in_the_schema(path):
+    literal = [(line, s) for line, s in _code_strings(path) if s in CANONICAL_STATUSES]
+    assert not literal, f"{path.name}: status literals {literal}; use the schema constants"
+
+
+def test_status_names_come_from_the_schema():
+    assert (stats.RUNNING, stats.COMPLETED, stats.FAILED) == ("Running", "Completed", "Failed")
+    assert set(plots.STATUS_COLORS) == set(CANONICAL_STATUSES)
+
+
+@pytest.mark.parametrize(
+    ("call", "param", "allowed"),
+    [
+        (lambda df: rja.plot_timeline(df, freq="M"), "freq", ["'D'", "'W'"]),
+        (lambda df: rja.plot_resize_deltas(df, kind="box"), "kind", ["'dumbbell'", "'hist'"]),
+    ],
+)
+def test_choices_name_the_parameter_and_the_allowed_values(jobs, call, param, allowed):
+    with pytest.raises(rja.ConfigError, match=param) as info:
+        call(jobs)
+    assert all(a in str(info.value) for a in allowed)
+
+
+def test_plots_group_by_derived_keys_like_the_stats(jobs):
+    ax = rja.plot_durations(jobs, by="month")
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == sorted(
+        rja.duration_summary(jobs, by="month").index
+    )
+
+
+def test_summarize_lives_in_stats_and_agrees_with_failure_rates(jobs):
+    assert cli.summarize is stats.summarize
+    s = stats.summarize(jobs)
+    fr = rja.failure_rates(jobs)
+    assert s["jobs"].is_monotonic_decreasing
+    assert s.loc[fr.index, "failed"].tolist() == fr["failed"].tolist()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_write_frame_round_trips_json_columns(jobs, tmp_path, suffix):
+    df = jobs.head(20)
+    path = export.write_frame(df, tmp_path / "sub" / f"jobs{suffix}")
+    back = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+    assert len(back) == len(df) and list(back.columns) == list(df.columns)
+    has_ids = df["resource_ids"].map(lambda v: isinstance(v, list))
+    assert has_ids.any()
+    got = [orjson.loads(v) for v in back.loc[has_ids.to_numpy(), "resource_ids"]]
+    assert got == df.loc[has_ids, "resource_ids"].tolist()
+    assert isinstance(df["resource_ids"].iloc[int(has_ids.to_numpy().argmax())], list)  # input kept
+
+
+def test_write_frame_refuses_other_suffixes_and_has_one_home(tmp_path):
+    with pytest.raises(rja.ConfigError, match=r"\.parquet or \.csv"):
+        export.write_frame(rja.empty_jobs_frame(), tmp_path / "jobs.xlsx")
+    assert archive.write_frame is export.write_frame
+
+
+def test_archive_export_writes_through_write_frame(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(archive, "write_frame", lambda df, path: calls.append((len(df), path)))
+    with archive.JobArchive(":memory:") as arc:
+        arc.put({"job": {"id": "j1", "status": "Completed"}}, project_id="p")
+        arc.export(tmp_path / "x.csv")
+    assert calls == [(1, tmp_path / "x.csv")]
+
+
+def test_sample_window_has_one_home(jobs):
+    assert synth.SAMPLE_START is sample.SAMPLE_START and synth.SAMPLE_END is sample.SAMPLE_END
+    defaults = inspect.signature(synth.generate_jobs).parameters
+    assert defaults["start"].default is sample.SAMPLE_START
+    assert defaults["end"].default is sample.SAMPLE_END
+    created = jobs["created"].dropna()
+    assert created.min() >= sample.SAMPLE_START and created.max() < sample.SAMPLE_END
+
+
+@pytest.mark.slow
+def test_report_is_a_model_then_its_rendering(jobs):
+    model = _model.build_model(jobs, "2026-10")
+    assert list(model.charts) == list(_model.CHART_KEYS)
+    assert all(isinstance(fig, Figure) for fig in model.charts.values())
+    cur = rja.filter_window(jobs, *rja.month_bounds("2026-10"))
+    assert model.cards[0] == _model.Card("jobs", f"{len(cur):,}", model.cards[0].delta)
+    assert model.tables["failures_by_type"].frame["jobs"].sum() == len(cur)
+    stamp = re.compile(r"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    rep = monthly_report(jobs, "2026-10")
+    assert stamp.sub("", _render.render_html(model)) == stamp.sub("", rep.html)
+    # the renderer shows what the model holds, nothing it computes itself
+    model.cards[0] = _model.Card("jobs", "12,345,678")
+    model.charts = dict.fromkeys(_model.CHART_KEYS)
+    html = _render.render_html(model)
+    assert "12,345,678" in html and "<img" not in html
+
+
+def test_chart_sizes_have_one_home_in_plots(jobs, monkeypatch):
+    """The report's bar and box charts are sized by the plots module's named constants
+    (public, documented in the README), not by bare numbers of its own."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for name in ("ROW_INCHES", "MARGIN_INCHES", "BOX_ROW_INCHES", "BOX_MARGIN_INCHES"):
+        assert name in plots.__all__ and name in readme, name
+    monkeypatch.setattr(plots, "BOX_ROW_INCHES", 1.0, raising=False)
+    monkeypatch.setattr(_model, "BOX_ROW_INCHES", 1.0, raising=False)
+    model = _model.build_model(jobs, "2026-10")
+    cur = rja.filter_window(jobs, *rja.month_bounds("2026-10"))
+    n = min(15, int(cur.loc[cur["duration_s"] > 0, "job_name"].nunique()))
+    height = model.charts["durations"].get_size_inches()[1]
+    assert height == pytest.approx(
+        plots.height_for_rows(n, per_row=1.0, margin=plots.BOX_MARGIN_INCHES)
+    )
+
+
+def _public(module, prefix=""):
+    return [
+        getattr(module, name)
+        for name in module.__all__
+        if name.startswith(prefix) and inspect.isfunction(getattr(module, name))
+    ]
+
+
+@pytest.mark.parametrize(
+    "func",
+    [*_public(stats), *_public(plots)],
+    ids=lambda f: f.__name__,
+)
+def test_public_stats_and_plots_document_every_parameter(func):
+    doc = inspect.getdoc(func)
+    assert "Parameters\n----------\n" in doc and "Examples\n--------\n" in doc
+    for name, param in inspect.signature(func).parameters.items():
+        entry = f"**{name}" if param.kind is param.VAR_KEYWORD else f"{name} :"
+        assert f"\n{entry}" in doc, f"{func.__name__}: {name} not documented"
+
+
+def test_shared_parameters_read_the_same_everywhere():
+    funcs = [*_public(stats), *_public(plots)]
+    for name in ("start", "end", "ax"):
+        users = [f for f in funcs if name in inspect.signature(f).parameters]
+        assert len(users) >= 4, name
+        for f in users:
+            assert stats._PARAM_DOCS[name] in inspect.getdoc(f), (f.__name__, name)
+
+
+@pytest.mark.slow  # a cold interpreter in a subprocess (importing pandas): 1-3 s
+def test_cron_paths_import_no_plotting_widgets_or_templates():
+    code = (
+        "import sys; import rds_job_analytics, rds_job_analytics.cli, rds_job_analytics.stats, "
+        "rds_job_analytics.store._archive, rds_job_analytics.export._files, rds_job_analytics.sample; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} "
+        "& {'matplotlib', 'ipywidgets', 'IPython', 'jinja2'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
