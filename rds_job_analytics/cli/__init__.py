@@ -39,6 +39,7 @@ from typing import Any, NoReturn, get_args
 
 import pandas as pd
 
+from .._time import last_complete_month
 from .._validate import expand_path
 from .._version import __version__
 from ..exceptions import ConfigError, RdsJobError
@@ -685,15 +686,10 @@ def _cmd_sql(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _last_complete_month(now: pd.Timestamp | None = None) -> str:
-    now = now if now is not None else pd.Timestamp.now(tz="UTC")
-    return str(pd.Period(now.tz_localize(None) if now.tzinfo else now, freq="M") - 1)
-
-
 def _cmd_report(args: argparse.Namespace) -> int:
     from ..report import data_window, month_bounds, monthly_report
 
-    month = args.month or _last_complete_month()
+    month = args.month or last_complete_month()
     start, end = month_bounds(month, args.tz)
     first, last = data_window(month, args.tz)  # the month and the 5 before it (the trend)
     out = _output(args.output or f"rds-reliability-{month}.html", (".html",))
@@ -743,7 +739,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     rate = _emulator_rate(quota)
     days = timedelta(days=emu.sample_shift_days)  # a retention moves the sample to today
     first, last = SAMPLE_START + days, SAMPLE_END + days
-    month = _last_complete_month(pd.Timestamp(last))
+    month = last_complete_month(pd.Timestamp(last))
     if retention is not None:
         # the report line names the last complete month: it must be served whole, so the
         # retention window reaches back to its start when the days asked would not
@@ -836,7 +832,7 @@ def _serve_fleet(args: argparse.Namespace, quota: int | None) -> int:
         print(f"  rds-jobs sync --fleet {path} --archive estate.sqlite --since "
               f"{SAMPLE_START:%Y-%m-%d} --horizon-days 0")  # fmt: skip
         print("  rds-jobs report --archive estate.sqlite --month "
-              f"{_last_complete_month(pd.Timestamp(SAMPLE_END))}")  # fmt: skip
+              f"{last_complete_month(pd.Timestamp(SAMPLE_END))}")  # fmt: skip
     except BaseException:
         emu.stop()
         raise
@@ -900,7 +896,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(
         f"total: {len(df)} jobs, {counts.get(FAILED, 0)} failed, {counts.get(RUNNING, 0)} running"
     )
-    month = _last_complete_month(df["created"].max())
+    month = last_complete_month(df["created"].max())
     rep = monthly_report(df, month, coverage=coverage, end_times=end_times)
     path = rep.save(out / f"rds-reliability-{month}.html")
     print(f"report for {month} (the sample's last complete month, the whole estate): "

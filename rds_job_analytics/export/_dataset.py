@@ -58,6 +58,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from .._time import whole_months
 from .._validate import expand_path
 from ..exceptions import (
     ConfigError,
@@ -399,19 +400,6 @@ def _segment(value: Any) -> str:
     return quote(str(value), safe=" -_.~+@:,")  # engines percent-decode folder names
 
 
-def _month_bounds(start: Any, end: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """``[start, end)`` widened to whole months (UTC): a partition is always whole."""
-    lo = hi = None
-    if start is not None:
-        lo = to_utc(start).tz_convert(None).to_period("M").to_timestamp().tz_localize("UTC")
-    if end is not None:
-        e = to_utc(end)
-        hi = e.tz_convert(None).to_period("M").to_timestamp().tz_localize("UTC")
-        if hi < e:
-            hi = (hi.tz_convert(None) + pd.offsets.MonthBegin(1)).tz_localize("UTC")
-    return lo, hi
-
-
 def _frame_of(source: Any, lo: Any, hi: Any) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         missing = [c for c in JOB_SCHEMA if c not in source.columns]
@@ -585,7 +573,7 @@ def export_dataset(
     path = expand_path(Path(path))
     folder = _check_folder(path, create=True)
     manifest = folder.manifest
-    lo, hi = _month_bounds(start, end)
+    lo, hi = whole_months(start, end)
     df = _frame_of(source, lo, hi)
     path.mkdir(parents=True, exist_ok=True)
     if not (path / MANIFEST_NAME).exists():  # claim the folder before the first file lands

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._time import to_epoch_ms, to_utc
 from ..exceptions import ConfigError
 
 __all__ = [
@@ -151,31 +152,6 @@ def with_origin(
         if value is not None:
             df[name] = pd.Categorical([value] * len(df), categories=pd.Index([value], dtype=object))
     return df
-
-
-def to_utc(value: Any) -> pd.Timestamp:
-    """A datetime, date string or Timestamp as a tz-aware UTC Timestamp (naive = UTC).
-
-    Examples
-    --------
-    >>> to_utc("2026-10-01 08:00+08:00")
-    Timestamp('2026-10-01 00:00:00+0000', tz='UTC')
-    """
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def to_epoch_ms(value: Any) -> int:
-    """Milliseconds since the epoch (what the task-list API takes); numbers pass through.
-
-    Examples
-    --------
-    >>> to_epoch_ms("2026-01-01")
-    1767225600000
-    """
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    return to_utc(value).as_unit("ns").value // 1_000_000
 
 
 def empty_jobs_frame(extra_columns: dict[str, Any] | None = None) -> pd.DataFrame:

@@ -15,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from .._time import month_bounds
 from ..exceptions import ConfigError
 from ..normalize.schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES
 from ..plots import (
@@ -46,45 +46,6 @@ __all__ = ["Card", "ReportModel", "Table", "build_model", "data_window", "month_
 
 #: The report's charts, by the id of the section that shows them.
 CHART_KEYS = ("trend", "failures", "durations", "timeline", "resizes")
-
-
-def month_bounds(month: Any, tz: str = "UTC") -> tuple[pd.Timestamp, pd.Timestamp]:
-    """UTC ``[start, end)`` of a calendar month in time zone ``tz``.
-
-    Parameters
-    ----------
-    month : str or pandas.Period
-        ``"YYYY-MM"`` (or a monthly ``Period``).
-    tz : str
-        IANA time zone whose midnight delimits the month.
-
-    Returns
-    -------
-    (pandas.Timestamp, pandas.Timestamp)
-        Start and end of the month, tz-aware UTC.
-
-    Raises
-    ------
-    ConfigError
-        For a month not written ``YYYY-MM`` or an unknown time zone.
-
-    Examples
-    --------
-    >>> month_bounds("2026-10", tz="Asia/Shanghai")[0]
-    Timestamp('2026-09-30 16:00:00+0000', tz='UTC')
-    """
-    if isinstance(month, str) and not re.fullmatch(r"\d{4}-\d{2}", month.strip()):
-        raise ConfigError(f"month must look like 'YYYY-MM', not {month!r}")
-    try:
-        period = pd.Period(month, freq="M")
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"month must look like 'YYYY-MM', not {month!r}") from exc
-    try:
-        start = pd.Timestamp(period.start_time).tz_localize(tz)
-    except Exception as exc:  # pytz, zoneinfo and dateutil each raise their own error
-        raise ConfigError(f"unknown time zone tz={tz!r}") from exc
-    end = pd.Timestamp((period + 1).start_time).tz_localize(tz)
-    return start.tz_convert("UTC"), end.tz_convert("UTC")
 
 
 @dataclass(frozen=True)
