@@ -29,21 +29,30 @@ from .exceptions import (
     AuthError,
     BadRequest,
     ConfigError,
+    DatasetDamaged,
+    DatasetRepairedWarning,
+    DatasetUnsafe,
     FetchError,
     FetchWarning,
+    Interrupted,
     InvalidRecordError,
     InvalidRecordWarning,
     JobNotFound,
     LeaseLost,
     ProjectBusy,
+    QuotaCancelled,
+    QuotaWarning,
     RateLimited,
     RdsJobError,
+    RdsJobWarning,
     RecordsRejected,
+    ResponseTooLarge,
     ServerError,
+    SqlError,
     TransportError,
 )
 from .export._files import write_frame
-from .normalize import JOB_SCHEMA, empty_jobs_frame, normalize_jobs, parse_job
+from .normalize import JOB_SCHEMA, JobRow, empty_jobs_frame, normalize_jobs, parse_job
 from .sample import load_sample
 from .stats import (
     duration_summary,
@@ -53,14 +62,23 @@ from .stats import (
     summarize,
     wilson_interval,
 )
-from .store import Coverage, JobArchive
-from .sync import DEFAULT_DETAIL_RULE, DetailRule, SyncResult, fetch_jobs, sync_jobs
+from .store import Coverage, JobArchive, Lease, Window
+from .sync import (
+    DEFAULT_DETAIL_RULE,
+    DetailRule,
+    Fleet,
+    FleetResult,
+    SyncResult,
+    fetch_jobs,
+    load_fleet,
+    sync_fleet,
+    sync_jobs,
+)
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
-    from .export import export_dataset, read_jobs
+    from .export import DatasetExport, export_dataset, read_jobs
     from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
     from .report import Report, month_bounds, monthly_report
-    from .sync import load_fleet, sync_fleet
     from .widgets import JobExplorer, explore
 
 #: Public name -> the module that defines it, imported on first access.
@@ -73,16 +91,15 @@ _LAZY = {
     "month_bounds": "report",
     "monthly_report": "report",
     "JobExplorer": "widgets",
+    "DatasetExport": "export",
     "export_dataset": "export",
     "read_jobs": "export",
-    "load_fleet": "sync",
-    "sync_fleet": "sync",
     "explore": "widgets",
 }
 
 
 #: Every module a user reaches as ``rja.<name>``, imported on first access.
-SUBMODULES = (
+_SUBMODULES = (
     "api", "cli", "dlt", "emulator", "exceptions", "export", "normalize", "plots", "quota",
     "report", "sample", "stats", "store", "sync", "synth", "widgets",
 )  # fmt: skip
@@ -91,7 +108,7 @@ _deprecated.install()
 
 
 def __getattr__(name: str) -> Any:
-    if name in SUBMODULES or name in _deprecated.ALIASES:
+    if name in _SUBMODULES or name in _deprecated.ALIASES:
         return importlib.import_module(f".{name}", __name__)  # the import binds it here
     module = _LAZY.get(name)
     if module is None:
@@ -102,7 +119,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | set(SUBMODULES))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
 
 
 __all__ = [
@@ -116,27 +133,42 @@ __all__ = [
     "BadRequest",
     "ConfigError",
     "Coverage",
+    "DatasetDamaged",
+    "DatasetExport",
+    "DatasetRepairedWarning",
+    "DatasetUnsafe",
     "DetailRule",
     "FetchError",
     "FetchWarning",
+    "Fleet",
+    "FleetResult",
+    "Interrupted",
     "InvalidRecordError",
     "InvalidRecordWarning",
     "JobArchive",
     "JobExplorer",
     "JobNotFound",
+    "JobRow",
     "JobsClient",
+    "Lease",
     "LeaseLost",
     "PasswordAuth",
     "ProjectBusy",
+    "QuotaCancelled",
+    "QuotaWarning",
     "RateLimited",
     "RdsJobError",
+    "RdsJobWarning",
     "RecordsRejected",
     "Report",
+    "ResponseTooLarge",
     "ServerError",
+    "SqlError",
     "SyncResult",
     "TokenAuth",
     "TokenBucket",
     "TransportError",
+    "Window",
     "__version__",
     "auth_from_env",
     "duration_summary",

@@ -3,7 +3,37 @@
 Every error the package raises on purpose derives from :class:`RdsJobError`; the
 subclasses also inherit the matching builtin (``ValueError``, ``LookupError``,
 ``ConnectionError``...) so ``except ValueError`` keeps working for callers that
-do not know this package.  Messages never include credentials.
+do not know this package.  Messages never include credentials. Every warning derives from
+:class:`RdsJobWarning` (a ``UserWarning``). Every exception and warning class the package
+defines lives in this module (``tests/test_exceptions.py`` checks this tree against the classes)::
+
+    RdsJobError
+        ApiError
+            AuthError (PermissionError)
+            BadRequest (ValueError)
+            JobNotFound (LookupError)
+            RateLimited
+            ResponseTooLarge
+            ServerError
+        ArchiveError
+            ArchiveUnavailable (ConnectionError)
+        ConfigError (ValueError)
+            DatasetUnsafe
+            SqlError
+        DatasetDamaged (ValueError)
+        FetchError
+        InvalidRecordError (ValueError)
+            RecordsRejected
+        LeaseLost
+        ProjectBusy
+        TransportError (ConnectionError)
+            Interrupted
+                QuotaCancelled
+    RdsJobWarning
+        DatasetRepairedWarning
+        FetchWarning
+        InvalidRecordWarning
+        QuotaWarning
 
 Examples
 --------
@@ -43,6 +73,7 @@ __all__ = [
     "QuotaWarning",
     "RateLimited",
     "RdsJobError",
+    "RdsJobWarning",
     "RecordsRejected",
     "ResponseTooLarge",
     "ServerError",
@@ -114,7 +145,12 @@ def _rebuild_rejected(rejected: list[tuple[int, str | None, str]], stored: int) 
     return RecordsRejected(rejected, stored=stored)
 
 
-class InvalidRecordWarning(UserWarning):
+class RdsJobWarning(UserWarning):
+    """The root of every warning the package emits (a :class:`UserWarning`): filter them all
+    with ``warnings.filterwarnings("ignore", category=RdsJobWarning)``."""
+
+
+class InvalidRecordWarning(RdsJobWarning):
     """Emitted once per call when invalid records were skipped."""
 
 
@@ -550,12 +586,12 @@ def _rebuild_dataset_error(
     return cls(message, path=path)
 
 
-class DatasetRepairedWarning(UserWarning):
+class DatasetRepairedWarning(RdsJobWarning):
     """``export_dataset`` found damaged partition files it owns and repaired them (each
     named, with what was wrong): rewritten from the source, or a stray copy deleted."""
 
 
-class QuotaWarning(UserWarning):
+class QuotaWarning(RdsJobWarning):
     """A shared quota state was repaired (e.g. far ahead of the clock after the clock
     stepped back): it was reset instead of stalling every call."""
 
@@ -572,7 +608,7 @@ class ResponseTooLarge(ApiError):
     """
 
 
-class FetchWarning(UserWarning):
+class FetchWarning(RdsJobWarning):
     """Some IDs of a batch could not be fetched (they are in the frame with their reason)."""
 
 
