@@ -84,7 +84,7 @@ def the_day(db, n: int) -> tuple[int, int]:
 
 
 def same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
-    """Equal frames (categories compared as object, as tests/test_dataset.py does)."""
+    """Equal frames (categories compared as object, as tests/export/test_dataset.py does)."""
     for df in (got, expected):
         for col in df.columns:
             if isinstance(df[col].dtype, pd.CategoricalDtype):
