@@ -258,7 +258,7 @@ def test_no_traceback_for_an_unexpected_error_unless_debug(capsys, archive, monk
     def boom(args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "_cmd_export", boom)
+    monkeypatch.setattr(cli._commands, "_cmd_export", boom)
     code, _, err = run(capsys, "export", "--archive", archive, "-o", "x.csv")
     assert code == 2 and err.strip().startswith("rds-jobs: unexpected RuntimeError: boom")
     assert "--debug" in err
@@ -283,7 +283,7 @@ def test_every_command_has_an_example_and_every_option_help():
                     yield from parsers(sp)
 
     seen = []
-    for p in parsers(cli._parser()):
+    for p in parsers(cli._parser.build_parser()):
         seen.append(p.prog)
         assert p.epilog and p.epilog.startswith("examples:\n"), p.prog
         assert p.prog.split()[-1] in p.epilog or p.prog == "rds-jobs", p.prog
@@ -559,7 +559,7 @@ def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env
                 results[line.split()[1]] = main(shlex.split(line)[1:])
         raise KeyboardInterrupt  # Ctrl-C stops the emulator
 
-    monkeypatch.setattr(cli, "_wait_for_ctrl_c", try_what_it_says)
+    monkeypatch.setattr(cli._demo, "_wait_for_ctrl_c", try_what_it_says)
     keep = ["--retention-days", retention] if retention else []
     code = main(["emulator", "--port", "0", *keep])
     out = capsys.readouterr()
@@ -595,7 +595,7 @@ def test_emulator_prints_a_projects_discover_line_that_works(capsys, tmp_path, m
         results["code"] = main(shlex.split(line)[1:])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_wait_for_ctrl_c", run_the_discover_line)
+    monkeypatch.setattr(cli._demo, "_wait_for_ctrl_c", run_the_discover_line)
     assert main(["emulator", "--port", "0"]) == 0
     assert results["code"] == 0
     (project,) = load_fleet(tmp_path / "emulator-fleet.toml").projects
@@ -697,7 +697,7 @@ def test_ctrl_c_while_parsing_the_arguments_is_one_line_and_130(capsys, monkeypa
     def interrupted_parser():
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_parser", interrupted_parser)
+    monkeypatch.setattr(cli._parser, "build_parser", interrupted_parser)
     assert main(["sync", "--help"]) == 130
     assert capsys.readouterr().err.strip() == "rds-jobs: interrupted while starting: nothing done"
 
