@@ -14,8 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import _time
-from .._time import last_complete_month
+from .._time import last_complete_month, utcnow
 from .._validate import expand_path
 from ..exceptions import ConfigError
 from ..normalize.schema import API_HORIZON
@@ -63,7 +62,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         archive = stack.enter_context(_archive(args, create=True)) if args.archive else None
         if archive is not None:
             _share_quota(client, archive)
-        df = fetch_jobs(ids, client=client, archive=archive, refresh=args.refresh,
+        df = fetch_jobs(client, ids, archive=archive, refresh=args.refresh,
                         errors="ignore", progress=None)  # fmt: skip
         calls = client.calls
     df = _with_invalid(df, invalid)
@@ -90,16 +89,16 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
-    from ..sync._fetch import oldest_answered, sync_jobs
+    from ..sync._sync import oldest_answered, sync_jobs
 
     since = args.since.to_pydatetime() if args.since is not None else None
     until = args.until.to_pydatetime() if args.until is not None else None
     if since is not None and until is not None and since >= until:  # before the archive
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
-    if since is not None and args.since > pd.Timestamp(_time.utcnow()):  # nothing to list yet
+    if since is not None and args.since > pd.Timestamp(utcnow()):  # nothing to list yet
         raise ConfigError(f"--since {args.since} is in the future: the window is empty")
     horizon = timedelta(days=args.horizon_days) if args.horizon_days else None
-    oldest = oldest_answered(_time.utcnow(), horizon)
+    oldest = oldest_answered(utcnow(), horizon)
     if until is not None and oldest is not None and args.until <= oldest:  # before the archive
         raise ConfigError(
             f"--until {args.until} is older than the API's {args.horizon_days:g}-day "
@@ -151,7 +150,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _note_clamped_since(res: Any, horizon_days: float) -> None:
-    """One stderr line when the sync (a :class:`~rds_job_analytics.sync._fetch.SyncResult`) says
+    """One stderr line when the sync (a :class:`~rds_job_analytics.sync.SyncResult`) says
     its ``--since`` lay before the API's horizon: it started at the horizon (the API
     answers for nothing older), not where the user asked."""
     if res is None or res.clamped_since is None:

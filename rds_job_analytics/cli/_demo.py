@@ -11,8 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import _time
-from .._time import last_complete_month
+from .._time import last_complete_month, utcnow
 from .._validate import expand_path
 from ..exceptions import ConfigError
 from ..normalize.schema import FAILED, RUNNING
@@ -54,7 +53,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         # the report line names the last complete month: it must be served whole, so the
         # retention window reaches back to its start when the days asked would not
         start = pd.Period(month, freq="M").start_time.tz_localize("UTC")
-        retention = max(retention, (pd.Timestamp(_time.utcnow()) - start).days + 1)
+        retention = max(retention, (pd.Timestamp(utcnow()) - start).days + 1)
         emu.retention_days = retention
     moved = f" (the sample moved {days.days} days later)" if days else ""
     print(f"emulator: the RDS task-center API on {emu.url}, project {DEMO_PROJECT}, "

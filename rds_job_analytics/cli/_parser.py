@@ -8,7 +8,15 @@ from typing import Any, NoReturn, get_args
 
 from .._version import __version__
 from ..normalize.schema import API_HORIZON
-from . import _commands, _demo
+from ._commands import (
+    _cmd_discover,
+    _cmd_export,
+    _cmd_fetch,
+    _cmd_report,
+    _cmd_sql,
+    _cmd_sync,
+)
+from ._demo import _cmd_demo, _cmd_emulator
 from ._inputs import _AT_LEAST_ONE, _COUNT, _DAYS, _FRACTION, _PORT, _POSITIVE, _SECONDS, _when
 from ._words import _CREDENTIALS, _EXIT_CODES, _ID_FILE, EMULATOR_QUOTA
 
@@ -108,7 +116,7 @@ def _api_opts(sp: argparse.ArgumentParser) -> None:
 
 def _add_fetch(command: _Command) -> None:
     """``rds-jobs fetch ID...``: jobs by ID."""
-    from ..sync import _fetch as fetch  # the choices have their home there
+    from ..sync._fetch import Refresh  # the choices have their home there
 
     f = command(
         "fetch", "fetch jobs by ID (arguments, --file or stdin)",
@@ -125,18 +133,18 @@ def _add_fetch(command: _Command) -> None:
     f.add_argument("--archive", metavar="DB",
                    help="SQLite archive to read from and write to (created if missing)")  # fmt: skip
     f.add_argument(
-        "--refresh", choices=get_args(fetch.Refresh), default="running",
+        "--refresh", choices=get_args(Refresh), default="running",
         help="with --archive, ask again for: archived Running jobs (default), all, or none",
     )  # fmt: skip
     f.add_argument("-o", "--output", metavar="PATH",
                    help="write every column to .csv or .parquet; '-': CSV on stdout")  # fmt: skip
     _api_opts(f)
-    f.set_defaults(func=_commands._cmd_fetch)
+    f.set_defaults(func=_cmd_fetch)
 
 
 def _add_sync(command: _Command) -> None:
     """``rds-jobs sync``: the task list into the archive (one project or a fleet)."""
-    from ..sync import _fetch as fetch  # the choices have their home there
+    from ..sync._sync import Details  # the choices have their home there
 
     s = command(
         "sync", "discover jobs via the task list and archive them",
@@ -158,7 +166,7 @@ def _add_sync(command: _Command) -> None:
                    help="window start (default: the oldest gap, else 30 days ago)")  # fmt: skip
     s.add_argument("--until", type=_when, metavar="WHEN", help="window end (default: now)")
     s.add_argument(
-        "--details", choices=get_args(fetch.Details), default="auto",
+        "--details", choices=get_args(Details), default="auto",
         help="per-job calls: auto = storage scale-ups only (their volume sizes), all = every "
         "new and running job, none = the task list only (default: auto)",
     )  # fmt: skip
@@ -182,7 +190,7 @@ def _add_sync(command: _Command) -> None:
         "(default 0: skip at once, saying so)",
     )  # fmt: skip
     _api_opts(s)
-    s.set_defaults(func=_commands._cmd_sync)
+    s.set_defaults(func=_cmd_sync)
 
 
 def _add_projects(command: _Command) -> None:
@@ -207,7 +215,7 @@ def _add_projects(command: _Command) -> None:
     pr.add_argument("-o", "--output", metavar="PATH", help="write the fleet file here (.toml)")
     pr.add_argument("--append", action="store_true",
                     help="add this account to the existing -o file (one file, several accounts)")  # fmt: skip
-    pr.set_defaults(func=_commands._cmd_discover)
+    pr.set_defaults(func=_cmd_discover)
 
 
 def _add_export(command: _Command) -> None:
@@ -236,7 +244,7 @@ def _add_export(command: _Command) -> None:
                    help="Iceberg's SQL catalog (default: the archive's own database)")  # fmt: skip
     e.add_argument("--start", type=_when, metavar="WHEN", help="created at or after (UTC)")
     e.add_argument("--end", type=_when, metavar="WHEN", help="created before (UTC)")
-    e.set_defaults(func=_commands._cmd_export)
+    e.set_defaults(func=_cmd_export)
 
 
 def _add_sql(command: _Command) -> None:
@@ -259,7 +267,7 @@ def _add_sql(command: _Command) -> None:
     q.add_argument("--memory-limit", metavar="SIZE", default=None,
                    help="memory the query may use, e.g. 8GB (default: the package's "
                    "dataset.SQL_MEMORY_LIMIT; Ctrl-C stops a query at once)")  # fmt: skip
-    q.set_defaults(func=_commands._cmd_sql)
+    q.set_defaults(func=_cmd_sql)
 
 
 def _add_report(command: _Command) -> None:
@@ -279,7 +287,7 @@ def _add_report(command: _Command) -> None:
         "--target", type=_FRACTION, metavar="RATE",
         help="failure-rate target, e.g. 0.02 for 2%%: drawn on the charts, with the budget spent",
     )  # fmt: skip
-    r.set_defaults(func=_commands._cmd_report)
+    r.set_defaults(func=_cmd_report)
 
 
 def _add_emulator(command: _Command) -> None:
@@ -310,7 +318,7 @@ def _add_emulator(command: _Command) -> None:
         help="serve a demo estate instead (2 accounts, AK/SK and token credentials, 3 regions) "
         "and write its fleet file here (never over a file of yours)",
     )  # fmt: skip
-    m.set_defaults(func=_demo._cmd_emulator)
+    m.set_defaults(func=_cmd_emulator)
 
 
 def _add_demo(command: _Command) -> None:
@@ -321,4 +329,4 @@ def _add_demo(command: _Command) -> None:
     )  # fmt: skip
     d.add_argument("--out", default="out", metavar="FOLDER",
                    help="folder for the demo archive and report (default out/)")  # fmt: skip
-    d.set_defaults(func=_demo._cmd_demo)
+    d.set_defaults(func=_cmd_demo)

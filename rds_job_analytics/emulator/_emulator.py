@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 import orjson
 import pandas as pd
 
-from .. import _time
+from .._time import utcnow
 from .._validate import check_choice
 from ..api._auth import AkSkCredentials, sign_request
 from ..exceptions import ConfigError
@@ -163,7 +163,7 @@ class Emulator:
 
             records = load_sample(raw=True)
             if retention_days is not None:  # else the sample ages out of the window
-                clock = now or _time.utcnow()
+                clock = now or utcnow()
                 clock = clock if clock.tzinfo is not None else clock.replace(tzinfo=UTC)
                 self.sample_shift_days = max(0, (clock - SAMPLE_END) // timedelta(days=1))
                 records = [_shifted(r, self.sample_shift_days) for r in records]
@@ -408,7 +408,7 @@ class Emulator:
         return created >= now - pd.Timedelta(days=self.retention_days)
 
     def _clock(self) -> datetime:
-        now = self.now or _time.utcnow()
+        now = self.now or utcnow()
         return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
 
     def _task_rows(self, project_id: str | None = None) -> list[_TaskRow]:

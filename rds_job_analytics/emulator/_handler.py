@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 import pandas as pd
 
-from .. import _time
+from .._time import utcnow
 from ..normalize.schema import strip_job_id
 from ._state import DEFAULT_ACCOUNT, _Project
 from ._tasks import _TASK_FILTERS, _is_epoch_ms
@@ -74,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
         emu._count("auth", account, total=False)  # counted above, now known as whose
         token = f"emu-{random.getrandbits(96):024x}"
         acct = emu.accounts[account]
-        now = _time.utcnow()
+        now = utcnow()
         body_token: dict[str, Any] = {
             "expires_at": (now + timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
             "issued_at": now.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),

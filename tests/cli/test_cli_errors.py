@@ -258,7 +258,7 @@ def test_no_traceback_for_an_unexpected_error_unless_debug(capsys, archive, monk
     def boom(args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli._commands, "_cmd_export", boom)
+    monkeypatch.setattr(cli._parser, "_cmd_export", boom)  # what the parser dispatches to
     code, _, err = run(capsys, "export", "--archive", archive, "-o", "x.csv")
     assert code == 2 and err.strip().startswith("rds-jobs: unexpected RuntimeError: boom")
     assert "--debug" in err

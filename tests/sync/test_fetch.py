@@ -49,7 +49,7 @@ def test_batch_with_faults_ends_with_every_id_accounted_for(tmp_path):
         ids = [*emu.job_ids()[:300], "00000000-dead-beef-0000-000000000000", "   "]
         arc = JobArchive(tmp_path / "a.sqlite")
         with pytest.warns(FetchWarning, match="2 of 302"):
-            df = fetch_jobs(ids, client=fast_client(emu, max_retries=8), archive=arc)
+            df = fetch_jobs(fast_client(emu, max_retries=8), ids, archive=arc)
         assert sum(v for k, v in emu.counts.items() if k.startswith("fault:")) > 30
     assert len(df) == 302  # the blank one is reported as an error row
     assert list(df.columns) == [*JOB_SCHEMA, "fetch_status", "fetch_error"]
@@ -69,7 +69,7 @@ def test_batch_with_faults_ends_with_every_id_accounted_for(tmp_path):
 def test_errors_raise_carries_partial_frame(emu):
     ids = [emu.job_ids()[0], "missing-id"]
     with pytest.raises(FetchError) as info:
-        fetch_jobs(ids, client=fast_client(emu), errors="raise")
+        fetch_jobs(fast_client(emu), ids, errors="raise")
     assert info.value.frame["fetch_status"].tolist() == ["ok", "not_found"]
     assert info.value.failures["job_id"].tolist() == ["missing-id"]
 
@@ -92,12 +92,12 @@ def test_interrupted_batch_rerun_fetches_no_archived_terminal_job(emu, tmp_path)
 
     client.get_job = dying
     with pytest.raises(KeyboardInterrupt):
-        fetch_jobs(ids, client=client, archive=arc, errors="ignore")
+        fetch_jobs(client, ids, archive=arc, errors="ignore")
     arc.close()
     archived = JobArchive(path).statuses(DEMO_PROJECT)
     assert 30 <= len(archived) <= 50  # what arrived before Ctrl-C was committed
     client2 = fast_client(emu)
-    df = fetch_jobs(ids, client=client2, archive=JobArchive(path))
+    df = fetch_jobs(client2, ids, archive=JobArchive(path))
     terminal = [j for j, s in archived.items() if s in TERMINAL_STATUSES]
     assert terminal  # else the rerun's call count proves nothing
     assert client2.calls == len(ids) - len(terminal)
@@ -107,7 +107,7 @@ def test_interrupted_batch_rerun_fetches_no_archived_terminal_job(emu, tmp_path)
 def test_archive_never_downgrades_and_holds_no_secret(emu, tmp_path):
     path = tmp_path / "a.sqlite"
     arc = JobArchive(path)
-    df = fetch_jobs(emu.job_ids()[:20], client=fast_client(emu), archive=arc)
+    df = fetch_jobs(fast_client(emu), emu.job_ids()[:20], archive=arc)
     assert len(df) == 20
     jid = df.loc[df["status"].isin(TERMINAL_STATUSES), "job_id"].iloc[0]
     before = arc.statuses(DEMO_PROJECT)[jid]
@@ -125,7 +125,7 @@ def test_archive_never_downgrades_and_holds_no_secret(emu, tmp_path):
 
 def test_to_frame_window_and_export(emu, tmp_path):
     arc = JobArchive(tmp_path / "a.sqlite")
-    fetch_jobs(emu.job_ids()[:200], client=fast_client(emu), archive=arc)
+    fetch_jobs(fast_client(emu), emu.job_ids()[:200], archive=arc)
     full = arc.to_frame()
     assert list(full.columns) == list(JOB_SCHEMA)
     assert set(full["project_id"]) == {emu.project_id}
@@ -190,7 +190,7 @@ def test_emulator_password_login(emu):
 
 def test_no_secret_in_logs_during_a_batch(emu, caplog):
     caplog.set_level(logging.DEBUG)
-    fetch_jobs(emu.job_ids()[:10], client=fast_client(emu))
+    fetch_jobs(fast_client(emu), emu.job_ids()[:10])
     assert DEMO_TOKEN not in caplog.text
 
 
@@ -484,27 +484,27 @@ def test_sync_rejects_a_bad_errors_value_before_any_call(emu):
 
 
 def test_progress_bar_when_asked_and_quiet_by_default(emu, capsys):
-    fetch_jobs(emu.job_ids()[:5], client=fast_client(emu), progress=True)
+    fetch_jobs(fast_client(emu), emu.job_ids()[:5], progress=True)
     assert "jobs: 100%" in capsys.readouterr().err
-    fetch_jobs(emu.job_ids()[5:10], client=fast_client(emu))  # not a terminal here: quiet
+    fetch_jobs(fast_client(emu), emu.job_ids()[5:10])  # not a terminal here: quiet
     assert "jobs:" not in capsys.readouterr().err
 
 
 def test_refresh_modes(emu, tmp_path):
     arc = JobArchive(tmp_path / "a.sqlite")
     ids = emu.job_ids()[:10]
-    fetch_jobs(ids, client=fast_client(emu), archive=arc)
+    fetch_jobs(fast_client(emu), ids, archive=arc)
     jid = ids[1]
     # make one archived job look Running (as if fetched mid-flight)
     arc._db.execute("UPDATE jobs SET status='Running', terminal=0 WHERE job_id=?", (jid,))
     for mode, expected_calls in (("none", 0), ("running", 1), ("all", 10)):
         c = fast_client(emu)
-        df = fetch_jobs(ids, client=c, archive=arc, refresh=mode)
+        df = fetch_jobs(c, ids, archive=arc, refresh=mode)
         assert c.calls == expected_calls, mode
         assert (df["fetch_status"] == "ok").all()
         arc._db.execute("UPDATE jobs SET status='Running', terminal=0 WHERE job_id=?", (jid,))
     with pytest.raises(ValueError, match="refresh must be"):
-        fetch_jobs(ids, client=fast_client(emu), refresh="sometimes")
+        fetch_jobs(fast_client(emu), ids, refresh="sometimes")
 
 
 def test_emulator_load_reads_creation_times_as_one_record_alone_would():
@@ -527,3 +527,25 @@ def test_emulator_load_reads_creation_times_as_one_record_alone_would():
     assert created["b"] == pd.Timestamp("2262-05-01T00:00:00Z")  # this one is read alone
     assert created["c"] is None and created["d"] is None
     assert emu.job_ids() == ["a", "n", "b", "c", "d"]
+
+
+# -- the argument order: the client first, as in sync_jobs ---------------------------------
+def test_the_old_argument_order_warns_and_gives_the_same_frame(emu):
+    ids = emu.job_ids()[:3]
+    new = fetch_jobs(fast_client(emu), ids)
+    with pytest.warns(DeprecationWarning, match=r"fetch_jobs\(client, job_ids\)") as caught:
+        old = fetch_jobs(ids, client=fast_client(emu))
+    assert caught[0].filename == __file__  # the warning points at the caller
+    pd.testing.assert_frame_equal(old, new)
+    named = fetch_jobs(client=fast_client(emu), job_ids=ids)  # by name: no warning
+    pd.testing.assert_frame_equal(named, new)
+
+
+def test_fetch_jobs_refuses_a_missing_or_doubled_argument(emu):
+    client = fast_client(emu)
+    with pytest.raises(TypeError, match="needs a client and job IDs"):
+        fetch_jobs(client)
+    with pytest.raises(TypeError, match="twice"):
+        fetch_jobs(client, ["j1"], client=client)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'ids'"):
+        fetch_jobs(client, ids=["j1"])

@@ -11,8 +11,9 @@ import pytest
 
 from rds_job_analytics import ConfigError, JobArchive, ServerError, normalize_jobs, sync_jobs
 from rds_job_analytics.emulator import Emulator
+from rds_job_analytics.exceptions import FetchWarning
 from rds_job_analytics.sample import SAMPLE_END, SAMPLE_START, _read_lines
-from rds_job_analytics.sync._fetch import DEFAULT_DETAIL_RULE, DetailRule, FetchWarning
+from rds_job_analytics.sync._sync import DEFAULT_DETAIL_RULE, DetailRule
 from tests.emulator.test_emulator_tasks import AROUND, WINDOW
 
 UNTIL = SAMPLE_END + timedelta(hours=1)
@@ -306,3 +307,11 @@ def test_the_result_says_when_the_horizon_moved_since():
         assert res.clamped_since is None
         res = sync_jobs(client, arc, since=asked, horizon=None, progress=False)
         assert res.clamped_since is None and res.window_start == asked
+
+
+def test_sync_result_says_what_its_frame_holds_and_frame_still_reads_it():
+    with Emulator(retention_days=None) as emu:
+        res = backfill(emu, JobArchive(":memory:"), details="none")
+    assert list(res.detail_jobs.columns)[-2:] == ["fetch_status", "fetch_error"]
+    with pytest.warns(DeprecationWarning, match="SyncResult.detail_jobs"):
+        assert res.frame is res.detail_jobs
