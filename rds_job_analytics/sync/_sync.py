@@ -519,3 +519,8 @@ def _wanted_details(
     want = np.fromiter((rule.wants(n) for n in names), dtype=bool, count=len(names))
     picked = no_detail[want]
     return picked["job_id"].astype(str).tolist()
+
+
+#: The old private names, for the deprecated path ``rds_job_analytics.fetch`` (one release).
+_default_since = default_since
+_aware = aware

@@ -315,3 +315,16 @@ def test_sync_result_says_what_its_frame_holds_and_frame_still_reads_it():
     assert list(res.detail_jobs.columns)[-2:] == ["fetch_status", "fetch_error"]
     with pytest.warns(DeprecationWarning, match="SyncResult.detail_jobs"):
         assert res.frame is res.detail_jobs
+
+
+def test_the_old_fetch_path_still_reaches_what_moved_to_sync():
+    import importlib
+
+    with warnings.catch_warnings():  # the alias warns (tested with the alias table)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old = importlib.import_module("rds_job_analytics.fetch")
+    from rds_job_analytics.sync import _fetch, _sync
+
+    assert old.sync_jobs is _sync.sync_jobs and old.SyncResult is _sync.SyncResult
+    assert old.fetch_jobs is _fetch.fetch_jobs and old.DetailRule is _sync.DetailRule
+    assert old._default_since is _sync.default_since
