@@ -14,7 +14,7 @@ from rds_job_analytics.emulator import Emulator
 from rds_job_analytics.exceptions import FetchWarning
 from rds_job_analytics.sample import SAMPLE_END, SAMPLE_START, _read_lines
 from rds_job_analytics.sync._sync import DEFAULT_DETAIL_RULE, DetailRule
-from tests.emulator.test_emulator_tasks import AROUND, WINDOW
+from tests.emulator.test_tasks import AROUND, WINDOW
 
 UNTIL = SAMPLE_END + timedelta(hours=1)
 
