@@ -6,15 +6,23 @@ from __future__ import annotations
 import re
 import shlex
 import socket
+import subprocess
+import sys
+import threading
 
 import pytest
 
-from rds_job_analytics import JobArchive, cli
+from rds_job_analytics import (
+    JobArchive,
+    cli,
+)
 from rds_job_analytics.cli import main
 from rds_job_analytics.emulator import (
     DEMO_PROJECT,
+    DEMO_TOKEN,
 )
 from tests.cli.conftest import CREDENTIAL_VARS, run
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.usefixtures("env")  # token credentials only
 
@@ -105,7 +113,6 @@ def test_emulator_banner_reaches_a_pipe_at_once(tmp_path):
     import signal
     import subprocess
     import sys
-    import threading
 
     env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARS}
     proc = subprocess.Popen([sys.executable, "-m", "rds_job_analytics.cli", "emulator",
@@ -125,3 +132,34 @@ def test_emulator_banner_reaches_a_pipe_at_once(tmp_path):
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
     reader.join(timeout=30)
+
+
+def run_cli(*args, stdin=None, env_extra=None):
+    import os
+
+    env = {**os.environ, "RDS_JOBS_TOKEN": DEMO_TOKEN, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "rds_job_analytics.cli", *args], input=stdin,
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_cli_demo_end_to_end(tmp_path):
+    r = run_cli("demo", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    # the demo estate: 2 accounts, 3 regions, 900 jobs, each project synced and reported
+    assert "2 accounts, 3 projects in 3 regions (ap-southeast-1, cn-north-4, eu-west-101)" in (
+        r.stdout
+    )
+    rows = [line.split() for line in r.stdout.splitlines() if line.split()[:1] in (
+        ["prod"], ["analytics"])]  # fmt: skip
+    assert [(row[0], row[1], row[3]) for row in rows] == [
+        ("prod", "cn-north-4", "ok"), ("prod", "ap-southeast-1", "ok"),
+        ("analytics", "eu-west-101", "ok"),
+    ]  # fmt: skip
+    assert sum(int(row[4]) for row in rows) == 900  # listed
+    assert "total: 900 jobs" in r.stdout
+    html = (tmp_path / "rds-reliability-2026-10.html").read_text()
+    assert "By region" in html and "eu-west-101" in html  # the estate, split by origin
+    with JobArchive.open(tmp_path / "demo_archive.sqlite") as arc:
+        df = arc.to_frame()
+    assert set(df["account"]) == {"prod", "analytics"} and df["region"].nunique() == 3

@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
+import pandas as pd
 import pytest
 
-from rds_job_analytics import JobArchive, __version__, cli
+from rds_job_analytics import (
+    JobArchive,
+    __version__,
+    cli,
+)
 from rds_job_analytics.cli import main
+from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN
 from tests.cli.conftest import UUID, api, run
 from tests.conftest import ROOT
 
@@ -182,3 +190,94 @@ def test_the_quiet_start_is_for_the_command_line_only():
     assert "rds-jobs" in _startup.CLI_NAMES  # the console script's name, as pyproject says
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'rds-jobs = "rds_job_analytics.cli:main"' in pyproject
+
+
+def run_cli(*args, stdin=None, env_extra=None):
+    import os
+
+    env = {**os.environ, "RDS_JOBS_TOKEN": DEMO_TOKEN, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "rds_job_analytics.cli", *args], input=stdin,
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_cli_fetch_exit_codes_and_summary(emu, tmp_path):
+    common = ["--endpoint", emu.url, "--project-id", DEMO_PROJECT, "--rate-limit", "500"]
+    ids = emu.job_ids()[:3]
+    ok = run_cli("fetch", *ids, *common)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip().splitlines()[-1].startswith("fetched 3/3 jobs, 0 failed")
+    partial = run_cli("fetch", "--file", "-", *common, stdin="\n".join([*ids, "nope"]))
+    assert partial.returncode == 1 and "nope: not_found" in partial.stderr
+    failed = run_cli("fetch", "nope", *common)
+    assert failed.returncode == 2
+    usage = run_cli("fetch", "x", "--endpoint", emu.url)
+    assert usage.returncode == 64 and "project-id" in usage.stderr
+    for r in (ok, partial, failed, usage):
+        assert DEMO_TOKEN not in r.stdout + r.stderr
+
+
+@pytest.mark.slow
+def test_cli_sync_and_export(emu, tmp_path):
+    db = tmp_path / "a.sqlite"
+    common = ["--endpoint", emu.url, "--project-id", DEMO_PROJECT, "--rate-limit", "1000"]
+    r = run_cli(
+        "sync",
+        "--archive",
+        str(db),
+        "--since",
+        "2026-11-01",
+        "--until",
+        "2026-11-15",
+        "--horizon-days",
+        "0",
+        *common,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "listed" in r.stdout
+    out = tmp_path / "x.parquet"
+    e = run_cli("export", "--archive", str(db), "-o", str(out))
+    assert e.returncode == 0 and out.exists()
+    n = len(pd.read_parquet(out))
+    assert n == len(JobArchive(db))
+    assert run_cli("--help").returncode == 0
+    for sub in ("fetch", "sync", "export", "emulator", "demo"):
+        h = run_cli(sub, "--help")
+        assert h.returncode == 0 and "usage" in h.stdout
+
+
+@pytest.mark.slow
+def test_cli_report_from_archive(emu, tmp_path):
+    db = tmp_path / "a.sqlite"
+    common = ["--endpoint", emu.url, "--project-id", DEMO_PROJECT, "--rate-limit", "1000"]
+    assert (
+        run_cli(
+            "sync",
+            "--archive",
+            str(db),
+            "--since",
+            "2026-10-25",
+            "--until",
+            "2026-11-15",
+            "--horizon-days",
+            "0",
+            *common,
+        ).returncode
+        == 0
+    )
+    out = tmp_path / "r.html"
+    r = run_cli("report", "--archive", str(db), "--month", "2026-11", "-o", str(out))
+    assert r.returncode == 1, r.stderr  # written, but a cron must not take it as complete
+    assert "report for 2026-11" in r.stdout
+    assert "rds-jobs: report incomplete: " in r.stderr and "2026-11" in r.stderr
+    html = out.read_text()
+    assert "RDS reliability report - November 2026" in html
+    assert "the whole month is covered" not in html  # the sync stopped on Nov 15: a gap
+    full = run_cli("sync", "--archive", str(db), "--since", "2026-09-30", "--until",
+                   "2026-11-02", "--horizon-days", "0", *common)  # fmt: skip
+    assert full.returncode == 0, full.stderr
+    october = run_cli("report", "--archive", str(db), "--month", "2026-10", "-o", str(out))
+    assert october.returncode == 0, october.stderr  # the whole month covered: a clean exit
+    assert "incomplete" not in october.stderr
+    bad = run_cli("report", "--archive", str(db), "--month", "11/2026")
+    assert bad.returncode == 64 and "YYYY-MM" in bad.stderr
