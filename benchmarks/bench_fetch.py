@@ -21,7 +21,7 @@ import requests
 
 from rds_job_analytics import JobArchive, fetch_jobs, sync_jobs
 from rds_job_analytics.emulator import DEMO_TOKEN, Emulator
-from rds_job_analytics.sync._fetch import DEFAULT_DETAIL_RULE
+from rds_job_analytics.sync._sync import DEFAULT_DETAIL_RULE
 from rds_job_analytics.synth import SAMPLE_END, SAMPLE_START
 
 LATENCY = 0.020
