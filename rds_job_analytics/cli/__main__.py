@@ -1,4 +1,4 @@
-"""``python -m rds_job_analytics.cli``: the ``rds-jobs`` command."""
+"""``python -m rds_job_analytics.cli``: the same as ``rds-jobs``."""
 
 import sys
 
