@@ -21,7 +21,7 @@ import requests
 
 from rds_job_analytics import JobArchive, fetch_jobs, sync_jobs
 from rds_job_analytics.emulator import DEMO_TOKEN, Emulator
-from rds_job_analytics.sync._fetch import DEFAULT_DETAIL_RULE
+from rds_job_analytics.sync._sync import DEFAULT_DETAIL_RULE
 from rds_job_analytics.synth import SAMPLE_END, SAMPLE_START
 
 LATENCY = 0.020
@@ -54,7 +54,7 @@ def main() -> None:
             offset += n
             client = emu.client(max_workers=workers, rate_limit=10_000)
             t = time.perf_counter()
-            df = fetch_jobs(batch, client=client, progress=False)
+            df = fetch_jobs(client, batch, progress=False)
             sec = time.perf_counter() - t
             assert (df["fetch_status"] == "ok").all()
             ideal = workers / LATENCY
@@ -68,7 +68,7 @@ def main() -> None:
             batch = emu.job_ids()[: quota * 6]
             client = emu.client(max_workers=8, rate_limit=quota * 0.97)
             t = time.perf_counter()
-            df = fetch_jobs(batch, client=client, progress=False)
+            df = fetch_jobs(client, batch, progress=False)
             sec = time.perf_counter() - t
             assert (df["fetch_status"] == "ok").all()
             rate = len(batch) / sec

@@ -29,7 +29,7 @@ ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "auth": ("rds_job_analytics.api", ("api", "api._auth")),
     "client": ("rds_job_analytics.api", ("api", "api._client")),
     "regions": ("rds_job_analytics.api.regions", ("api.regions",)),
-    "fetch": ("rds_job_analytics.sync", ("sync", "sync._fetch")),
+    "fetch": ("rds_job_analytics.sync", ("sync", "sync._fetch", "sync._sync")),
     "fleet": ("rds_job_analytics.sync", ("sync", "sync._fleet")),
     "dataset": ("rds_job_analytics.export", ("export", "export._dataset")),
     "schema": ("rds_job_analytics.normalize.schema", ("normalize.schema",)),

@@ -2,7 +2,7 @@
 
 ``rds_jobs(client)`` is a `dlt <https://dlthub.com>`_ source in the shape of dlt's
 verified sources. Its resource ``jobs`` merges on ``(project_id, job_id)``: each run
-lists the task list's window through :func:`~rds_job_analytics.sync._fetch.sync_jobs` (the
+lists the task list's window through :func:`~rds_job_analytics.sync.sync_jobs` (the
 client's quota, retries and circuit breaker, per-job detail where it pays) and yields
 the normalized rows, the columns of :func:`~rds_job_analytics.export._dataset.read_jobs`, as a
 pyarrow table (times tz-aware UTC, ``resource_ids`` and ``extra`` as JSON text, as the
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import nullcontext
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, get_args
 
 try:  # the real dlt library (absolute import), not this module
@@ -36,19 +36,19 @@ except ImportError as exc:  # pragma: no cover - dlt is in the test extras
 
 import pyarrow as pa
 
+from ._time import aware, utcnow
 from ._validate import ERRORS_CHOICES, Errors, check_choice
 from .api._client import JobsClient
 from .exceptions import ConfigError
 from .export._dataset import to_arrow
 from .normalize.schema import API_HORIZON, TERMINAL_STATUSES
 from .store._archive import JobArchive
-from .sync._fetch import (
+from .sync._sync import (
     DEFAULT_DETAIL_RULE,
     DEFAULT_OVERLAP,
     DetailRule,
     Details,
-    _aware,
-    _default_since,
+    default_since,
     sync_jobs,
 )
 
@@ -91,7 +91,7 @@ def rds_jobs(
     since, until : datetime, optional
         The window (naive = UTC); default from the pipeline's state, and now.
     overlap, horizon, details, detail_rule, account, errors
-        As in :func:`~rds_job_analytics.sync._fetch.sync_jobs`.
+        As in :func:`~rds_job_analytics.sync.sync_jobs`.
 
     Returns
     -------
@@ -159,14 +159,14 @@ def jobs(
     """
     project = client.project_id
     state = dlt.current.resource_state().setdefault(STATE_KEY, {})
-    now = datetime.now(UTC)
+    now = utcnow()
     owned = archive is None
     with JobArchive(":memory:") if owned else nullcontext(archive) as store:
         if since is None and project in state:
             since = datetime.fromisoformat(state[project])
         elif since is None:
-            since = _default_since(store, project, now, horizon, overlap)
-        since = _aware(since)
+            since = default_since(store, project, now, horizon, overlap)
+        since = aware(since)
         result = sync_jobs(
             client, store, since=since, until=until, overlap=overlap, details=details,
             detail_rule=detail_rule, horizon=horizon, errors=errors, progress=False,

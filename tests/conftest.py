@@ -117,7 +117,7 @@ UNREADABLE_SHAPES = {
 def corrupt_tasks(monkeypatch):
     """``{job_id: shape}``: the emulator's task list serves those jobs' records in that
     shape (see :data:`UNREADABLE_SHAPES`) for as long as they are in the dict."""
-    from rds_job_analytics import emulator as emulator_module
+    from rds_job_analytics.emulator import _handler as emulator_module
 
     corrupt: dict[str, str] = {}
     send = emulator_module._Handler._send

@@ -27,7 +27,7 @@ from rds_job_analytics.dlt import PRIMARY_KEY, STATE_KEY, rds_jobs  # noqa: E402
 from rds_job_analytics.emulator import DEMO_PROJECT, Emulator  # noqa: E402
 from rds_job_analytics.export._dataset import to_arrow  # noqa: E402
 from rds_job_analytics.normalize.schema import JOB_SCHEMA  # noqa: E402
-from rds_job_analytics.sync._fetch import DEFAULT_OVERLAP  # noqa: E402
+from rds_job_analytics.sync._sync import DEFAULT_OVERLAP  # noqa: E402
 from tests.conftest import isolate_dlt  # noqa: E402
 
 TOKEN = "dlt-test-token-6f1c2a9e"  # must never be written by the pipeline

@@ -8,20 +8,7 @@
 
 from __future__ import annotations
 
-from ._fetch import (
-    DEFAULT_DETAIL_RULE,
-    DEFAULT_OVERLAP,
-    FETCH_STATUSES,
-    FETCHED,
-    REFRESH_CHOICES,
-    DetailRule,
-    Details,
-    Refresh,
-    SyncResult,
-    fetch_jobs,
-    oldest_answered,
-    sync_jobs,
-)
+from ._fetch import FETCH_STATUSES, FETCHED, REFRESH_CHOICES, Refresh, fetch_jobs
 from ._fleet import (
     AUTH_KINDS,
     Account,
@@ -34,6 +21,15 @@ from ._fleet import (
     fleet_toml,
     load_fleet,
     sync_fleet,
+)
+from ._sync import (
+    DEFAULT_DETAIL_RULE,
+    DEFAULT_OVERLAP,
+    DetailRule,
+    Details,
+    SyncResult,
+    oldest_answered,
+    sync_jobs,
 )
 
 __all__ = [

@@ -64,7 +64,7 @@ from ..exceptions import ApiError, ConfigError, ProjectBusy, RdsJobError, Transp
 from ..normalize.schema import API_HORIZON
 from ..quota import SharedTokenBucket, bucket_for, bucket_path, credential_identity
 from ..store._archive import JobArchive
-from ._fetch import (
+from ._sync import (
     DEFAULT_DETAIL_RULE,
     DetailRule,
     Details,

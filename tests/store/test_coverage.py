@@ -374,7 +374,7 @@ def test_cli_sync_help_explains_the_gap_warning(capsys):
 def test_rerun_after_a_failed_task_list_page_fills_the_partial_window(monkeypatch):
     """A page failing after retries leaves a partial window and a gap; the next default
     run lists the gap again (needs sync_jobs' default `since` to start at the gap)."""
-    from rds_job_analytics import emulator as emulator_module
+    from rds_job_analytics.emulator import _handler as emulator_module
 
     now = pd.Timestamp.now(tz="UTC").floor("s")
     served = emulator_module._Handler._tasklist

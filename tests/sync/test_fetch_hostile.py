@@ -89,7 +89,7 @@ def test_a_wrong_password_costs_one_login_for_a_batch_of_200():
         auth = PasswordAuth(DEMO_USER, "wrong-password", DEMO_DOMAIN, iam_endpoint=emu.url)
         with emu.client(auth=auth, max_workers=8) as c:
             with pytest.warns(FetchWarning, match="200 auth_error"):
-                df = fetch_jobs(IDS, client=c, progress=False)
+                df = fetch_jobs(c, IDS, progress=False)
             calls, interrupted = c.calls, c.interrupted
         counts = dict(emu.counts)
     assert counts.get("auth") == 1 and auth.token_requests == 1  # one login, not 200
@@ -108,7 +108,7 @@ def test_a_token_the_api_keeps_refusing_stops_the_batch():
         with emu.client(auth=TokenAuth("revoked-token"), max_workers=4) as c:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FetchWarning)
-                df = fetch_jobs(IDS[:60], client=c, progress=False, errors="ignore")
+                df = fetch_jobs(c, IDS[:60], progress=False, errors="ignore")
             calls = c.calls
     assert calls <= c.max_workers  # what was on the wire when the first 401 came back
     assert (df["fetch_status"] == "auth_error").all()
@@ -119,7 +119,7 @@ def test_a_token_the_api_keeps_refusing_stops_the_batch():
 def test_a_missing_job_does_not_stop_the_batch():
     job = {"job": {"id": IDS[1], "status": "Completed", "created": "2026-11-01T08:00:00Z"}}
     with Emulator([job], retention_days=None) as emu, emu.client() as c:
-        df = fetch_jobs(IDS[:3], client=c, progress=False, errors="ignore")
+        df = fetch_jobs(c, IDS[:3], progress=False, errors="ignore")
     assert df["fetch_status"].tolist() == ["not_found", "ok", "not_found"]
 
 
@@ -168,7 +168,7 @@ def test_ctrl_c_stops_workers_sleeping_on_retry_after_at_once(sigint_raises):
     started = time.monotonic()
     try:
         with pytest.raises(KeyboardInterrupt):
-            fetch_jobs(ids, client=c, archive=archive, progress=False)
+            fetch_jobs(c, ids, archive=archive, progress=False)
         elapsed = time.monotonic() - started
     finally:
         api.close()
@@ -183,11 +183,11 @@ def test_ctrl_c_stops_workers_sleeping_on_retry_after_at_once(sigint_raises):
 def test_an_interrupted_client_sends_nothing_until_resumed():
     with Emulator([], retention_days=None) as emu, emu.client() as c:
         c.interrupt()
-        df = fetch_jobs(["j1", "j2"], client=c, errors="ignore", progress=False)
+        df = fetch_jobs(c, ["j1", "j2"], errors="ignore", progress=False)
         assert c.calls == 0 and (df["fetch_status"] == "error").all()
         assert df["fetch_error"].str.startswith("interrupted").all()
         c.resume()
-        fetch_jobs(["j1"], client=c, errors="ignore", progress=False)
+        fetch_jobs(c, ["j1"], errors="ignore", progress=False)
         assert c.calls == 1
 
 
@@ -223,7 +223,7 @@ def test_an_answer_about_another_job_is_refused_and_not_archived():
     with pytest.raises(ServerError, match="asked for job j1, the answer is job j2"):
         client().get_job("j1")
     archive = JobArchive(":memory:")
-    df = fetch_jobs(["j1"], client=client(), archive=archive, errors="ignore", progress=False)
+    df = fetch_jobs(client(), ["j1"], archive=archive, errors="ignore", progress=False)
     assert df["fetch_status"].tolist() == ["error"]
     assert "j1" in df["fetch_error"].iloc[0] and "j2" in df["fetch_error"].iloc[0]
     assert archive.statuses(P) == {}  # stored under neither ID
@@ -352,7 +352,7 @@ def test_a_gzip_bomb_is_refused_in_little_memory_not_retried_and_not_archived(tm
         with JobArchive(tmp_path / "a.sqlite") as archive:
             tracemalloc.start()
             try:
-                df = fetch_jobs(["j1"], client=c, archive=archive, errors="ignore",
+                df = fetch_jobs(c, ["j1"], archive=archive, errors="ignore",
                                 progress=False)  # fmt: skip
                 peak = tracemalloc.get_traced_memory()[1]
             finally:

@@ -9,11 +9,19 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from rds_job_analytics import ConfigError, JobArchive, ServerError, normalize_jobs, sync_jobs
-from rds_job_analytics.emulator import Emulator
+from rds_job_analytics import (
+    ConfigError,
+    FetchWarning,
+    JobArchive,
+    ServerError,
+    normalize_jobs,
+    sync_jobs,
+)
+from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
+from rds_job_analytics.normalize.schema import TERMINAL_STATUSES
 from rds_job_analytics.sample import SAMPLE_END, SAMPLE_START, _read_lines
-from rds_job_analytics.sync._fetch import DEFAULT_DETAIL_RULE, DetailRule, FetchWarning
-from tests.emulator.test_emulator_tasks import AROUND, WINDOW
+from rds_job_analytics.sync._sync import DEFAULT_DETAIL_RULE, DetailRule
+from tests.emulator.test_tasks import AROUND, WINDOW
 
 UNTIL = SAMPLE_END + timedelta(hours=1)
 
@@ -224,7 +232,7 @@ def test_a_task_list_that_came_unordered_claims_no_window_on_failure():
 def test_cli_sync_exits_2_when_the_task_list_fails_from_the_start(monkeypatch, capsys):
     from rds_job_analytics import cli
     from rds_job_analytics.api._client import JobsClient
-    from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN
+    from rds_job_analytics.emulator import DEMO_PROJECT
 
     def down(self, *a, **k):
         raise ServerError(status=503, error_msg="down")
@@ -306,3 +314,61 @@ def test_the_result_says_when_the_horizon_moved_since():
         assert res.clamped_since is None
         res = sync_jobs(client, arc, since=asked, horizon=None, progress=False)
         assert res.clamped_since is None and res.window_start == asked
+
+
+def test_sync_result_says_what_its_frame_holds_and_frame_still_reads_it():
+    with Emulator(retention_days=None) as emu:
+        res = backfill(emu, JobArchive(":memory:"), details="none")
+    assert list(res.detail_jobs.columns)[-2:] == ["fetch_status", "fetch_error"]
+    with pytest.warns(DeprecationWarning, match="SyncResult.detail_jobs"):
+        assert res.frame is res.detail_jobs
+
+
+def test_the_old_fetch_path_still_reaches_what_moved_to_sync():
+    import importlib
+
+    with warnings.catch_warnings():  # the alias warns (tested with the alias table)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old = importlib.import_module("rds_job_analytics.fetch")
+    from rds_job_analytics.sync import _fetch, _sync
+
+    assert old.sync_jobs is _sync.sync_jobs and old.SyncResult is _sync.SyncResult
+    assert old.fetch_jobs is _fetch.fetch_jobs and old.DetailRule is _sync.DetailRule
+    assert old._default_since is _sync.default_since
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with Emulator(retention_days=None) as e:
+        yield e
+
+
+def fast_client(emu, **kw):
+    kw.setdefault("backoff", 0.001)
+    kw.setdefault("max_workers", 8)
+    return emu.client(**kw)
+
+
+@pytest.mark.slow  # the whole sample: 5,000 detail calls
+def test_sync_then_incremental_sync_spends_only_list_and_running_calls(tmp_path):
+    with Emulator(retention_days=None) as emu:
+        client = fast_client(emu)
+        arc = JobArchive(tmp_path / "a.sqlite")
+        until = SAMPLE_END + timedelta(hours=1)
+        first = sync_jobs(client, arc, since=SAMPLE_START, until=until, details="all",
+                          horizon=None, progress=False)  # fmt: skip
+        assert first.listed == 5000 and first.failed == 0 and len(arc) == 5000
+        list_calls = -(-5000 // 50) + 1
+        assert first.calls == list_calls + 5000
+        second = sync_jobs(client, arc, since=SAMPLE_START, until=until, details="all",
+                           horizon=None, progress=False)  # fmt: skip
+        running = sum(1 for s in arc.statuses(DEMO_PROJECT).values() if s not in TERMINAL_STATUSES)
+        assert second.calls == list_calls + running
+        assert len(arc.syncs(DEMO_PROJECT)) == 2
+
+
+def test_sync_rejects_a_bad_errors_value_before_any_call(emu):
+    client = fast_client(emu)
+    with pytest.raises(ValueError, match="errors must be one of 'warn', 'raise', 'ignore'"):
+        sync_jobs(client, JobArchive(":memory:"), errors="loud")
+    assert client.calls == 0

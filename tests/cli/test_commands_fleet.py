@@ -205,7 +205,7 @@ def test_emulator_serves_a_fleet_and_prints_what_works(capsys, tmp_path, monkeyp
                 results[line.split()[1]] = main(shlex.split(line)[1:])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_wait_for_ctrl_c", try_what_it_says)
+    monkeypatch.setattr(cli._demo, "_wait_for_ctrl_c", try_what_it_says)
     code = main(["emulator", "--port", "0", "--fleet", "demo-fleet.toml"])
     out = capsys.readouterr().out
     assert code == 0 and out.strip().endswith("emulator stopped")
@@ -371,7 +371,7 @@ def test_the_emulator_command_takes_aksk_credentials(capsys, tmp_path, monkeypat
         results["sync"] = main(argv)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_wait_for_ctrl_c", sync_with_aksk)
+    monkeypatch.setattr(cli._demo, "_wait_for_ctrl_c", sync_with_aksk)
     assert main(["emulator", "--port", "0"]) == 0
     assert results["sync"] == 0
     assert len(JobArchive.open(tmp_path / "jobs.sqlite")) > 0
