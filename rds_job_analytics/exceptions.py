@@ -57,6 +57,7 @@ __all__ = [
     "ArchiveUnavailable",
     "AuthError",
     "BadRequest",
+    "CommandFailed",
     "ConfigError",
     "DatasetDamaged",
     "DatasetRepairedWarning",
@@ -85,6 +86,12 @@ __all__ = [
 
 class RdsJobError(Exception):
     """Root of every error raised by ``rds_job_analytics``."""
+
+
+class CommandFailed(RdsJobError):
+    """A command of ``rds-jobs`` could not do its work and says why in its own words: it
+    exits 2 with the message as it is (a file it cannot write, an archive it cannot open,
+    a port it cannot serve on)."""
 
 
 class ConfigError(RdsJobError, ValueError):

@@ -55,10 +55,6 @@ def cli_words(message: str) -> str:
     return message
 
 
-class CommandFailed(Exception):
-    """A failure the command explains itself (exit 2, the message as it is)."""
-
-
 # -- the parser --------------------------------------------------------------------------
 _CREDENTIALS = (
     "Credentials come from the environment: HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK, "
