@@ -269,7 +269,7 @@ def test_unreadable_body_error_keeps_the_decode_error_as_cause():
     ],
 )
 def test_error_map(status, code, job_id, exc):
-    from rds_job_analytics.api._client import error_class
+    from rds_job_analytics.api._errors import error_class
 
     assert error_class(status, code, job_id=job_id) is exc
 

@@ -20,7 +20,7 @@ import urllib3.exceptions
 from responses import registries
 from urllib3.connection import HTTPConnection
 
-import rds_job_analytics.api._client as client_mod
+import rds_job_analytics.api._circuit as circuit_mod
 from rds_job_analytics import (
     AuthError,
     ConfigError,
@@ -35,7 +35,7 @@ from rds_job_analytics import (
     fetch_jobs,
     sync_jobs,
 )
-from rds_job_analytics.api._client import connect_failure_reason
+from rds_job_analytics.api._errors import connect_failure_reason
 from tests.api.test_client import JOB, JOBS, SECRET, P  # one set of client-test constants
 
 
@@ -330,7 +330,7 @@ def test_any_http_answer_ends_the_run():
 @responses.activate(registry=registries.OrderedRegistry)
 def test_the_circuit_closes_after_its_cooldown(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(client_mod, "_monotonic", lambda: clock[0])
+    monkeypatch.setattr(circuit_mod, "_monotonic", lambda: clock[0])
     for _ in range(3):
         responses.get(JOBS, body=refused())
     responses.get(JOBS, body=refused())
