@@ -136,15 +136,19 @@ class PacedBucket:
         if self._cancelled.is_set():
             raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
 
-    def _sleep(self, wait: float, stop: threading.Event | None = None) -> float:
-        """Wait ``wait`` seconds (if positive) unless cancelled, or until ``stop`` is set
-        (then at once, without an error: the caller checks it); returns the wait."""
+    def _sleep(self, wait: float) -> float:
+        """Wait ``wait`` seconds (if positive) unless cancelled; returns the wait."""
         if wait <= 0:
             return 0.0
-        if stop is None:
-            if self._cancelled.wait(wait):
-                raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
-            return wait
+        if self._cancelled.wait(wait):
+            raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
+        return wait
+
+    def _pause(self, wait: float, stop: threading.Event | None) -> float:
+        """:meth:`_sleep`, or, with a caller's ``stop`` event, until either is set (a
+        ``stop`` ends the wait at once, without an error: the caller checks it)."""
+        if stop is None or wait <= 0:
+            return self._sleep(wait)
         end = time.monotonic() + wait
         while (left := end - time.monotonic()) > 0:  # both events, a slice at a time
             if stop.wait(min(left, _STOP_SLICE)):
@@ -174,7 +178,7 @@ class PacedBucket:
         while True:
             self._check()
             wait, reserved = self._reserve()
-            waited += self._sleep(wait, stop)
+            waited += self._pause(wait, stop)
             if reserved or (stop is not None and stop.is_set()):
                 return waited
 

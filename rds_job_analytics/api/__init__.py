@@ -34,7 +34,7 @@ from ._client import (
     parse_error_body,
 )
 from ._errors import ERROR_MAP, connect_failure_reason, error_class
-from ._iam import iam_token, list_projects
+from ._iam import LoginMemo, iam_token, list_projects, login_memo
 
 __all__ = [
     "API_QUOTA",
@@ -52,6 +52,7 @@ __all__ = [
     "Auth",
     "AuthContext",
     "JobsClient",
+    "LoginMemo",
     "PasswordAuth",
     "TokenAuth",
     "TokenBucket",
@@ -64,6 +65,7 @@ __all__ = [
     "iam_token",
     "is_loopback",
     "list_projects",
+    "login_memo",
     "make_auth",
     "parse_error_body",
     "regions",

@@ -120,6 +120,6 @@ class DbTokenBucket(PacedBucket):
                 new, wait, reserved = self._next(tat, now, where)
                 if new != tat:
                     db.execute(_WRITE, (new, self.bucket))
-            waited += self._sleep(wait, stop)
+            waited += self._pause(wait, stop)
             if reserved or (stop is not None and stop.is_set()):
                 return waited

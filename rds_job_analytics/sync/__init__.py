@@ -22,19 +22,8 @@ from ._fetch import (
     oldest_answered,
     sync_jobs,
 )
-from ._fleet import (
-    AUTH_KINDS,
-    Account,
-    Fleet,
-    FleetProject,
-    FleetResult,
-    ProjectOutcome,
-    check_fleet,
-    discover_projects,
-    fleet_toml,
-    load_fleet,
-    sync_fleet,
-)
+from ._fleet import FleetResult, ProjectOutcome, check_fleet, discover_projects, sync_fleet
+from ._fleet_file import AUTH_KINDS, Account, Fleet, FleetProject, fleet_toml, load_fleet
 
 __all__ = [
     "AUTH_KINDS",
