@@ -6,6 +6,18 @@ import pytest
 import requests
 
 from rds_job_analytics import ApiError, AuthError, BadRequest, JobNotFound, RateLimited, ServerError
+from rds_job_analytics.api._errors import connect_failure_reason
+from tests.api.test_client_circuit import (  # the failures, built offline
+    closed_port as closed_port,
+)
+from tests.api.test_client_circuit import (
+    connect_timeout,
+    dns_failure,
+    refused,
+    reset,
+    tls_failure,
+    unreachable,
+)
 
 
 @pytest.mark.parametrize(
@@ -50,3 +62,46 @@ def test_parse_error_body_has_one_home():
     assert ApiError.from_response(resp, default_msg="x").error_msg == "<html>proxy</html>"
     resp._content = b"{}"
     assert ApiError.from_response(resp, default_msg="x").error_msg == "x"
+
+
+# -- the classification ------------------------------------------------------------------
+def test_a_real_refusal_on_loopback_is_named(closed_port):
+    with pytest.raises(requests.ConnectionError) as info:
+        requests.get(f"http://127.0.0.1:{closed_port}/v3", timeout=5)
+    assert connect_failure_reason(info.value) == f"connection refused by 127.0.0.1:{closed_port}"
+    url = f"http://127.0.0.1:{closed_port}"
+    assert (
+        connect_failure_reason(info.value, url) == f"connection refused by 127.0.0.1:{closed_port}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (refused, "connection refused by rds.example:443"),
+        (dns_failure, "cannot resolve host rds.example (DNS)"),
+        (unreachable, "cannot connect to rds.example:443 (Network is unreachable)"),
+        (tls_failure, "TLS/SSL handshake with rds.example:443 failed (self-signed certificate)"),
+        (
+            lambda: requests.exceptions.ProxyError("http://user:pw@proxy:3128"),
+            "cannot reach rds.example:443 through the proxy",
+        ),
+        (connect_timeout, None),
+        (lambda: requests.ReadTimeout("read timed out"), None),
+        (reset, None),
+        (lambda: requests.ConnectionError("refused"), None),  # does not show where: a call
+    ],
+    ids=[
+        "refused",
+        "dns",
+        "unreachable",
+        "tls",
+        "proxy",
+        "connect-timeout",
+        "read-timeout",
+        "reset",
+        "bare",
+    ],
+)
+def test_which_failures_never_reached_the_server(make, expected):
+    assert connect_failure_reason(make(), "https://rds.example") == expected
