@@ -149,9 +149,8 @@ def main() -> None:
                         bucket_path(acct.identity(creds), folder / "q1"), RATE
                     )
                     for proj in acct.projects:
-                        with JobsClient(proj.project_id, region=proj.region,
+                        with JobsClient(proj.project_id, region=proj.region, bucket=bucket,
                                         endpoint=proj.endpoint, auth=acct.make_auth(creds)) as client:  # fmt: skip
-                            client.bucket = bucket
                             sync_jobs(client, arc, since=SINCE, until=UNTIL, horizon=None,
                                       progress=False, account=acct.name)  # fmt: skip
                 seq = time.perf_counter() - t

@@ -10,7 +10,7 @@ new homes. The table below is the one home of that mapping.
 ...     warnings.simplefilter("always")
 ...     from rds_job_analytics.fleet import load_fleet
 >>> load_fleet.__module__, caught[0].category.__name__
-('rds_job_analytics.sync._fleet', 'DeprecationWarning')
+('rds_job_analytics.sync._fleet_file', 'DeprecationWarning')
 """
 
 from __future__ import annotations
@@ -27,10 +27,16 @@ from typing import Any
 ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "archive": ("rds_job_analytics.store", ("store", "store._archive")),
     "auth": ("rds_job_analytics.api", ("api", "api._auth")),
-    "client": ("rds_job_analytics.api", ("api", "api._client")),
+    "client": (
+        "rds_job_analytics.api",
+        ("api", "api._client", "api._errors", "api._transport", "api._circuit"),
+    ),
     "regions": ("rds_job_analytics.api.regions", ("api.regions",)),
     "fetch": ("rds_job_analytics.sync", ("sync", "sync._fetch", "sync._sync")),
-    "fleet": ("rds_job_analytics.sync", ("sync", "sync._fleet")),
+    "fleet": (
+        "rds_job_analytics.sync",
+        ("sync", "sync._fleet", "sync._fleet_file", "api", "exceptions"),
+    ),
     "dataset": ("rds_job_analytics.export", ("export", "export._dataset")),
     "schema": ("rds_job_analytics.normalize.schema", ("normalize.schema",)),
 }

@@ -12,6 +12,7 @@ rds_job_analytics.exceptions.ConfigError: errors must be one of 'warn', 'raise',
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ __all__ = [
     "Errors",
     "check_choice",
     "check_project_id",
+    "check_rate",
     "expand_path",
 ]
 
@@ -51,6 +53,30 @@ def check_choice(param: str, value: T, allowed: Iterable[object]) -> T:
         listed = ", ".join(repr(o) for o in options)
         raise ConfigError(f"{param} must be one of {listed}; got {value!r}")
     return value
+
+
+def check_rate(rate: object, name: str = "rate_limit") -> float:
+    """``rate`` when it is a number of requests per second: finite and > 0, and not a
+    ``bool`` (``True`` is no rate). The one home of the rule, for every pacing bucket and
+    the client.
+
+    Examples
+    --------
+    >>> check_rate(0.9)
+    0.9
+    >>> check_rate(True)
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: rate_limit must be a finite number > 0 requests/s, not True
+    """
+    if (
+        isinstance(rate, bool)
+        or not isinstance(rate, int | float)
+        or not math.isfinite(rate)
+        or rate <= 0
+    ):
+        raise ConfigError(f"{name} must be a finite number > 0 requests/s, not {rate!r}")
+    return rate
 
 
 #: A project ID as IAM gives it: 32 letters/digits (in practice lower-case hex). The one

@@ -39,7 +39,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from ._validate import expand_path
+from ._validate import check_rate, expand_path
 from .exceptions import ConfigError, QuotaCancelled, QuotaWarning
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "PacedBucket",
     "QuotaCancelled",
     "SharedTokenBucket",
+    "TokenBucket",
     "auth_identity",
     "bucket_for",
     "bucket_path",
@@ -74,25 +75,25 @@ _STATE = struct.Struct("<d")  # the next call's theoretical arrival time, epoch 
 
 
 class PacedBucket:
-    """What every shared bucket has: the rate rule, GCRA's interval and burst tolerance,
-    and a cancel switch (:meth:`cancel`) that wakes waiting workers. Subclasses keep the
-    state somewhere shared and implement :meth:`acquire` with :meth:`_check` and
-    :meth:`_sleep`.
+    """The one pacing rule: GCRA's interval and burst tolerance, the one GCRA step
+    (:meth:`_next`), the wait loop (:meth:`acquire`) and a cancel switch (:meth:`cancel`)
+    that wakes waiting workers. Subclasses keep the state somewhere (memory, a file, the
+    archive's database) and implement :meth:`_reserve`: read the state, take
+    :meth:`_next`, write it back.
 
     Examples
     --------
     >>> PacedBucket(rate=4.0, burst=2).interval, PacedBucket(rate=4.0, burst=2).tau
     (0.25, 0.25)
 
-    ``clock`` (epoch seconds; default :func:`time.time`) is what tests replace.
+    ``clock`` (seconds; default :func:`time.time`) is what tests replace.
     """
 
     def __init__(
         self, rate: float = 1.0, burst: int = 1, *, clock: Callable[[], float] = time.time
     ) -> None:
-        if not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
-            raise ConfigError(f"rate_limit must be a finite number > 0 requests/s, not {rate!r}")
-        if burst < 1:
+        check_rate(rate)
+        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
             raise ConfigError(f"burst must be >= 1, not {burst!r}")
         self.interval = 1.0 / rate
         self.tau = (burst - 1) * self.interval
@@ -117,7 +118,7 @@ class PacedBucket:
                 f"quota state {where} was {shown} (a clock that stepped back?): reset to now "
                 f"instead of waiting",
                 QuotaWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             tat = now
         slot = max(tat, now)
@@ -143,9 +144,90 @@ class PacedBucket:
             raise QuotaCancelled("interrupted: no more calls", reason="interrupted")
         return wait
 
-    def acquire(self) -> float:  # pragma: no cover - the subclasses'
-        """Block until a request may go; returns the seconds waited."""
+    def _pause(self, wait: float, stop: threading.Event | None) -> float:
+        """:meth:`_sleep`, or, with a caller's ``stop`` event, until either is set (a
+        ``stop`` ends the wait at once, without an error: the caller checks it)."""
+        if stop is None or wait <= 0:
+            return self._sleep(wait)
+        end = time.monotonic() + wait
+        while (left := end - time.monotonic()) > 0:  # both events, a slice at a time
+            if stop.wait(min(left, _STOP_SLICE)):
+                break
+            self._check()
+        return wait
+
+    def _reserve(self) -> tuple[float, bool]:  # pragma: no cover - the subclasses'
+        """One GCRA step on the state: ``(wait, reserved)`` (see :meth:`_next`)."""
         raise NotImplementedError
+
+    def acquire(self, stop: threading.Event | None = None) -> float:
+        """Block until a request may go; returns the seconds waited.
+
+        Parameters
+        ----------
+        stop : threading.Event, optional
+            Ends the wait early when set (the caller then checks it: nothing is sent);
+            how :class:`~rds_job_analytics.JobsClient.interrupt` wakes its workers.
+
+        Raises
+        ------
+        QuotaCancelled
+            After :meth:`cancel`.
+        """
+        waited = 0.0
+        while True:
+            self._check()
+            wait, reserved = self._reserve()
+            waited += self._pause(wait, stop)
+            if reserved or (stop is not None and stop.is_set()):
+                return waited
+
+
+#: Seconds between two looks at :meth:`PacedBucket.cancel` while a wait watches a
+#: caller's ``stop`` event too.
+_STOP_SLICE = 0.05
+
+
+class TokenBucket(PacedBucket):
+    """Thread-safe pacing shared by all workers of one process: the GCRA state in memory
+    (:class:`PacedBucket`'s one step), on the monotonic clock.
+
+    Parameters
+    ----------
+    rate : float
+        Requests per second sustained (the API allows 60/min = 1.0).
+    burst : int
+        Requests allowed back to back after an idle period.
+
+    Examples
+    --------
+    >>> b = TokenBucket(rate=1000.0)
+    >>> b.acquire() >= 0
+    True
+    >>> TokenBucket(rate=float("nan"))
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: rate_limit must be a finite number > 0 requests/s, not nan
+    """
+
+    def __init__(
+        self,
+        rate: float = 1.0,
+        burst: int = 1,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(rate, burst, clock=clock)
+        self._tat = 0.0
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"TokenBucket(rate={1 / self.interval:g})"
+
+    def _reserve(self) -> tuple[float, bool]:
+        with self._lock:
+            self._tat, wait, reserved = self._next(self._tat, self._clock(), "in memory")
+        return wait, reserved
 
 
 def identity_hash(identity: str) -> str:
@@ -188,30 +270,18 @@ class SharedTokenBucket(PacedBucket):
     def __repr__(self) -> str:
         return f"SharedTokenBucket({str(self.path)!r}, rate={1 / self.interval:g})"
 
-    def acquire(self) -> float:
-        """Block until a request may go; returns the seconds waited.
-
-        Raises
-        ------
-        QuotaCancelled
-            After :meth:`cancel`.
-        """
-        waited = 0.0
-        while True:
-            self._check()
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                data = os.pread(fd, _STATE.size, 0)
-                tat = _STATE.unpack(data)[0] if len(data) == _STATE.size else 0.0
-                new, wait, reserved = self._next(tat, self._clock(), str(self.path))
-                if new != tat:
-                    os.pwrite(fd, _STATE.pack(new), 0)
-            finally:
-                os.close(fd)  # releases the lock
-            waited += self._sleep(wait)
-            if reserved:
-                return waited
+    def _reserve(self) -> tuple[float, bool]:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            data = os.pread(fd, _STATE.size, 0)
+            tat = _STATE.unpack(data)[0] if len(data) == _STATE.size else 0.0
+            new, wait, reserved = self._next(tat, self._clock(), str(self.path))
+            if new != tat:
+                os.pwrite(fd, _STATE.pack(new), 0)
+        finally:
+            os.close(fd)  # releases the lock
+        return wait, reserved
 
 
 def credential_identity(kind: str, creds: dict[str, str]) -> str:
@@ -231,17 +301,18 @@ def credential_identity(kind: str, creds: dict[str, str]) -> str:
 
 
 def auth_identity(auth: object) -> str | None:
-    """:func:`credential_identity` of an :class:`~rds_job_analytics.api._auth.Auth` object
-    (None for an auth this package does not know: then no shared bucket is used)."""
-    from .api._auth import AkSkAuth, PasswordAuth, TokenAuth
+    """:func:`credential_identity` of an :class:`~rds_job_analytics.api.Auth` object, as
+    its ``quota_identity()`` says (None for an auth that has none: then no shared bucket
+    is used). The rule lives with each auth; this module imports nothing of the API.
 
-    if isinstance(auth, AkSkAuth):
-        return credential_identity("aksk", {"ak": auth.ak})
-    if isinstance(auth, PasswordAuth):
-        return credential_identity("password", {"user": auth.username, "domain": auth.domain})
-    if isinstance(auth, TokenAuth):
-        return credential_identity("token", {"token": auth._token})
-    return None
+    Examples
+    --------
+    >>> from rds_job_analytics.api import TokenAuth
+    >>> auth_identity(TokenAuth("t")), auth_identity(object())
+    ('token:t', None)
+    """
+    method = getattr(auth, "quota_identity", None)
+    return method() if callable(method) else None
 
 
 #: The environment variable naming the user's state folder (default
@@ -306,10 +377,15 @@ class BucketChain(PacedBucket):
         for b in self.buckets:
             b.cancel()
 
-    def acquire(self) -> float:
+    def acquire(self, stop: threading.Event | None = None) -> float:
         """A slot in each bucket, in order; returns the seconds waited in all."""
-        self._check()
-        return sum(b.acquire() for b in self.buckets)
+        waited = 0.0
+        for b in self.buckets:
+            self._check()
+            if stop is not None and stop.is_set():
+                break
+            waited += b.acquire(stop=stop)
+        return waited
 
 
 def bucket_for(archive: object, identity: str, rate: float) -> PacedBucket:

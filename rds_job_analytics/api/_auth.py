@@ -22,17 +22,20 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..exceptions import AuthError, ConfigError, without_secrets
+from ..exceptions import ConfigError
+from ..quota import credential_identity
+from ._iam import LoginMemo, iam_token, origin
 from .regions import DEFAULT_DOMAIN, REGION_DOMAINS
 
 if TYPE_CHECKING:
     import requests
 
 __all__ = [
+    "AUTH_KINDS",
+    "ENV_NAMES",
     "AkSkAuth",
     "AkSkCredentials",
     "Auth",
@@ -41,7 +44,9 @@ __all__ = [
     "TokenAuth",
     "auth_from_env",
     "check_endpoint",
+    "credentials_from_env",
     "is_loopback",
+    "make_auth",
     "sign_request",
 ]
 
@@ -170,15 +175,6 @@ def check_endpoint(url: object, *, name: str = "endpoint", allow_http: bool = Fa
     return base
 
 
-def _origin(url: str) -> str:
-    """``scheme://host[:port]`` of a URL (no path, no user info)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
-
-
 @dataclass(frozen=True)
 class AuthContext:
     """What an :class:`Auth` may know about the call it authenticates.
@@ -300,6 +296,18 @@ class Auth:
         """
         return False
 
+    def quota_identity(self) -> str | None:
+        """What the API counts these credentials' quota by
+        (:func:`~rds_job_analytics.quota.credential_identity`: the AK, the IAM user or the
+        token; only ever hashed), or None when unknown (then no shared bucket is used).
+
+        Examples
+        --------
+        >>> TokenAuth("t").quota_identity(), PasswordAuth("alice", "pw", "acme").quota_identity()
+        ('token:t', 'user:acme/alice')
+        """
+        return None
+
 
 class TokenAuth(Auth):
     """A ready IAM token sent as ``X-Auth-Token``.
@@ -325,6 +333,9 @@ class TokenAuth(Auth):
 
     def headers(self, method, url, params, body, *, context):  # type: ignore[override]
         return {"X-Auth-Token": self._token}
+
+    def quota_identity(self) -> str:
+        return credential_identity("token", {"token": self._token})
 
 
 class PasswordAuth(Auth):
@@ -415,8 +426,15 @@ class PasswordAuth(Auth):
         self._token: str | None = None
         self._expires: float = 0.0
         self._lock = threading.Lock()
-        self._refused: tuple[str, dict[str, object]] | None = None  # a final IAM refusal
-        self.token_requests = 0
+        self._memo = LoginMemo()  # a final IAM refusal, and the token requests sent
+
+    @property
+    def token_requests(self) -> int:
+        """Token requests sent to IAM so far."""
+        return self._memo.requests
+
+    def quota_identity(self) -> str:
+        return credential_identity("password", {"user": self.username, "domain": self.domain})
 
     def __repr__(self) -> str:
         return f"PasswordAuth(username={self.username!r}, domain={self.domain!r}, password=***)"
@@ -455,7 +473,7 @@ class PasswordAuth(Auth):
                     f"too: pass PasswordAuth(iam_endpoint=...) or set {ENV_IAM_ENDPOINT} "
                     "(the password is sent only to a host you name)"
                 )
-            base = _origin(context.endpoint)  # the emulator serves IAM on its own host
+            base = origin(context.endpoint)  # the emulator serves IAM on its own host
         if not base:
             region = context.region
             base = (
@@ -466,61 +484,12 @@ class PasswordAuth(Auth):
         return base.rstrip("/") + "/v3/auth/tokens"
 
     def _fetch(self, context: AuthContext) -> None:
-        import requests
-
-        body = {
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {
-                        "user": {
-                            "name": self.username,
-                            "password": self._password,
-                            "domain": {"name": self.domain},
-                        }
-                    },
-                },
-                "scope": {"project": {"id": context.project_id}},
-            }
-        }
-        if self._refused is not None:  # IAM said no: asking again only risks a lockout
-            message, attrs = self._refused
-            raise AuthError(message, **attrs)  # type: ignore[arg-type]
-        post = context.session.post if context.session is not None else requests.post
-        url = self.iam_url(context)
-        try:
-            resp = post(url, json=body, timeout=context.timeout, allow_redirects=False)
-        except Exception as exc:  # kept as the cause, without the body holding the password
-            raise AuthError(
-                f"IAM token request to {url} failed: {type(exc).__name__}"
-            ) from without_secrets(exc)
-        self.token_requests += 1
-        if 300 <= resp.status_code < 400:  # never followed: the password would go along
-            where = urlsplit(resp.headers.get("Location") or "").hostname or "another location"
-            raise AuthError(
-                f"IAM at {_origin(url)} answered HTTP {resp.status_code}, a redirect to "
-                f"{where!r}: not followed (the password goes only to the IAM host named)",
-                status=resp.status_code,
-            )
-        token = resp.headers.get("X-Subject-Token")
-        if resp.status_code != 201 or not token:
-            err = AuthError.from_response(resp, default_msg="IAM refused the login")
-            if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
-                self._refused = (
-                    f"{err} (IAM refused this login; not asked again)",
-                    {"status": err.status, "error_code": err.error_code,
-                     "error_msg": err.error_msg, "request_id": err.request_id},
-                )  # fmt: skip
-                message, attrs = self._refused
-                raise AuthError(message, **attrs)  # type: ignore[arg-type]
-            raise err
-        expires = time.time() + 23 * 3600
-        try:
-            exp = resp.json()["token"]["expires_at"]
-            expires = datetime.fromisoformat(exp.replace("Z", "+00:00")).timestamp()
-        except (ValueError, KeyError, TypeError, AttributeError):
-            pass  # no readable expiry: assume the documented 24 h, minus a margin
-        self._token, self._expires = token, expires
+        self._memo.raise_if_refused()  # IAM said no: asking again only risks a lockout
+        self._token, self._expires = iam_token(
+            self.iam_url(context), self.username, self._password, self.domain,
+            scope="project", project_id=context.project_id, session=context.session,
+            timeout=context.timeout, memo=self._memo,
+        )  # fmt: skip
 
     def _check_iam_endpoint(
         self, allow_http: bool = False, *, structure_only: bool = False
@@ -657,6 +626,9 @@ class AkSkAuth(Auth):
     def __repr__(self) -> str:
         return f"AkSkAuth(ak={self.ak[:4]!r}…, sk=***)"
 
+    def quota_identity(self) -> str:
+        return credential_identity("aksk", {"ak": self.ak})
+
     def headers(self, method, url, params, body, *, context):  # type: ignore[override]
         hdrs = {"Content-Type": "application/json", "X-Project-Id": context.project_id}
         if self._security_token:
@@ -666,8 +638,72 @@ class AkSkAuth(Auth):
         return out
 
 
+#: Credential kinds, in the order of precedence (AK/SK, then a token, then a password)
+#: -> the keys each takes, required and optional.
+AUTH_KINDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "aksk": (("ak", "sk"), ("security_token",)),
+    "token": (("token",), ()),
+    "password": (("user", "password", "domain"), ()),
+}
+
+#: The environment variable each credential key is read from when nothing else is named.
+ENV_NAMES: Mapping[str, str] = {
+    "ak": ENV_AK,
+    "sk": ENV_SK,
+    "security_token": ENV_SECURITY_TOKEN,
+    "token": ENV_TOKEN,
+    "user": ENV_USER,
+    "password": ENV_PASSWORD,
+    "domain": ENV_DOMAIN,
+}
+
+
+def credentials_from_env(
+    environ: Mapping[str, str] | None = None,
+) -> tuple[str, dict[str, str]] | None:
+    """The one credential precedence: the first kind of :data:`AUTH_KINDS` (AK/SK, then
+    token, then password) whose variables (:data:`ENV_NAMES`) are all set, as ``(kind,
+    {key: variable name})`` (its optional keys too when set); None when no set is
+    complete. Names, never values: a fleet file may write them.
+
+    Examples
+    --------
+    >>> credentials_from_env({"RDS_JOBS_TOKEN": "t", "RDS_JOBS_USERNAME": "alice"})
+    ('token', {'token': 'RDS_JOBS_TOKEN'})
+    >>> credentials_from_env({}) is None
+    True
+    """
+    env = os.environ if environ is None else environ
+    for kind, (required, optional) in AUTH_KINDS.items():
+        if all(env.get(ENV_NAMES[k]) for k in required):
+            keys = (*required, *(k for k in optional if env.get(ENV_NAMES[k])))
+            return kind, {k: ENV_NAMES[k] for k in keys}
+    return None
+
+
+def make_auth(kind: str, creds: Mapping[str, str], *, iam_endpoint: str | None = None) -> Auth:
+    """The :class:`Auth` of a credential ``kind`` (:data:`AUTH_KINDS`) from its values.
+
+    Examples
+    --------
+    >>> make_auth("token", {"token": "t"})
+    TokenAuth(token=***)
+    >>> make_auth("password", {"user": "alice", "password": "pw", "domain": "acme"})
+    PasswordAuth(username='alice', domain='acme', password=***)
+    """
+    if kind == "aksk":
+        return AkSkAuth(creds["ak"], creds["sk"], creds.get("security_token") or None)
+    if kind == "token":
+        return TokenAuth(creds["token"])
+    if kind == "password":
+        return PasswordAuth(
+            creds["user"], creds["password"], creds["domain"], iam_endpoint=iam_endpoint
+        )
+    raise ConfigError(f"auth must be one of {', '.join(AUTH_KINDS)}, not {kind!r}")
+
+
 def auth_from_env(environ: Mapping[str, str] | None = None) -> Auth:
-    """Credentials from the environment.
+    """Credentials from the environment, in the order of :func:`credentials_from_env`.
 
     ``HUAWEICLOUD_SDK_AK``/``HUAWEICLOUD_SDK_SK`` (+ ``HUAWEICLOUD_SDK_SECURITY_TOKEN``)
     first, then ``RDS_JOBS_TOKEN``, then ``RDS_JOBS_USERNAME``/``RDS_JOBS_PASSWORD``/
@@ -696,15 +732,14 @@ def auth_from_env(environ: Mapping[str, str] | None = None) -> Auth:
     PasswordAuth(username='alice', domain='acme', password=***)
     """
     env = os.environ if environ is None else environ
-    if env.get(ENV_AK) and env.get(ENV_SK):
-        return AkSkAuth(env[ENV_AK], env[ENV_SK], env.get(ENV_SECURITY_TOKEN) or None)
-    if env.get(ENV_TOKEN):
-        return TokenAuth(env[ENV_TOKEN])
-    if env.get(ENV_USER) and env.get(ENV_PASSWORD) and env.get(ENV_DOMAIN):
-        auth = PasswordAuth(env[ENV_USER], env[ENV_PASSWORD], env[ENV_DOMAIN])
+    found = credentials_from_env(env)
+    if found is None:
+        raise ConfigError(
+            f"no credentials: pass auth=..., or set {ENV_AK}/{ENV_SK}, {ENV_TOKEN}, "
+            f"or {ENV_USER}/{ENV_PASSWORD}/{ENV_DOMAIN}"
+        )
+    kind, names = found
+    auth = make_auth(kind, {key: env[var] for key, var in names.items()})
+    if isinstance(auth, PasswordAuth):
         auth.iam_endpoint = env.get(ENV_IAM_ENDPOINT) or None  # this mapping only
-        return auth
-    raise ConfigError(
-        f"no credentials: pass auth=..., or set {ENV_AK}/{ENV_SK}, {ENV_TOKEN}, "
-        f"or {ENV_USER}/{ENV_PASSWORD}/{ENV_DOMAIN}"
-    )
+    return auth

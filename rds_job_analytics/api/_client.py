@@ -19,45 +19,43 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
-import email.utils
 import logging
 import math
 import random
-import socket
-import ssl
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import orjson
 import requests
-import urllib3
-import urllib3.connection
-import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 
-from .._validate import check_project_id
+from .._validate import check_project_id, check_rate
 from ..exceptions import (
     ApiError,
-    AuthError,
-    BadRequest,
     ConfigError,
     Interrupted,
-    JobNotFound,
-    RateLimited,
     RdsJobError,
-    ResponseTooLarge,
     ServerError,
     TransportError,
     parse_error_body,  # re-exported: its home is exceptions.py
     without_secrets,
 )
 from ..normalize.schema import JOB_ID_MAX_LENGTH, clean_job_id, strip_job_id, to_epoch_ms
+from ..quota import PacedBucket, TokenBucket
 from ._auth import Auth, AuthContext, auth_from_env, check_endpoint
+from ._circuit import CircuitBreaker
+from ._errors import (
+    _location_host,
+    _retry_after,
+    _tls_verify_failure,
+    connect_failure_reason,
+    error_class,
+)
+from ._transport import _attempt, _DeadlineAdapter, _DeadlineExceeded, _read_body
 from .regions import endpoint_for, region_of
 
 __all__ = [
@@ -65,16 +63,12 @@ __all__ = [
     "DEFAULT_CALL_DEADLINE",
     "DEFAULT_DEADLINE",
     "DEFAULT_RATE_LIMIT",
-    "ERROR_MAP",
     "MAX_BODY_BYTES",
     "MAX_JOB_ID_LENGTH",
     "MAX_TASK_PAGES",
     "TASK_PAGE_MARGIN",
     "JobsClient",
-    "TokenBucket",
     "clean_job_id",
-    "connect_failure_reason",
-    "error_class",
     "parse_error_body",
 ]
 
@@ -119,86 +113,8 @@ TASK_PAGE_MARGIN = 2
 #: (100,000 tasks at 50 a page, ~37 minutes at the default rate).
 MAX_TASK_PAGES = 2000
 
-_CHUNK = 64 * 1024  # bytes read (and decoded) at a time
-
-
-class _DeadlineExceeded(requests.Timeout):
-    """An attempt's answer did not complete within its deadline (retried as a timeout)."""
-
-
 #: :data:`schema.JOB_ID_MAX_LENGTH` (its home), under the name this module has exported.
 MAX_JOB_ID_LENGTH = JOB_ID_MAX_LENGTH
-
-#: The one error map: ``(statuses, error_code, exception class)``, the first matching row
-#: wins; ``None`` matches any status or any code; no match gives :class:`ApiError`. A 404
-#: means a missing job only when the call was about one job (see :func:`error_class`).
-ERROR_MAP: tuple[tuple[Collection[int] | None, str | None, type[ApiError]], ...] = (
-    (None, "DBS.200543", JobNotFound),  # unknown, expired or deleted job: the API says 400
-    ((404,), "APIGW.0101", ApiError),  # wrong host or path, not a missing job
-    ((404,), None, JobNotFound),
-    ((401, 403), None, AuthError),  # APIGW.0301 bad token/signature/clock, DBS.280056
-    ((429,), None, RateLimited),  # APIGW.0308 / APIG.0308
-    (range(500, 600), None, ServerError),
-    ((400,), None, BadRequest),  # DBS.200001, DBS.280001
-)
-
-
-class TokenBucket:
-    """Thread-safe pacing shared by all workers (GCRA form of a token bucket).
-
-    Parameters
-    ----------
-    rate : float
-        Requests per second sustained (the API allows 60/min = 1.0).
-    burst : int
-        Requests allowed back to back after an idle period.
-
-    Examples
-    --------
-    >>> b = TokenBucket(rate=1000.0)
-    >>> b.acquire() >= 0
-    True
-    >>> TokenBucket(rate=float("nan"))
-    Traceback (most recent call last):
-    ...
-    rds_job_analytics.exceptions.ConfigError: rate_limit must be a finite number > 0 requests/s, not nan
-    """
-
-    def __init__(self, rate: float = 1.0, burst: int = 1) -> None:
-        if (
-            isinstance(rate, bool)
-            or not isinstance(rate, int | float)
-            or not math.isfinite(rate)
-            or rate <= 0
-        ):
-            raise ConfigError(f"rate_limit must be a finite number > 0 requests/s, not {rate!r}")
-        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
-            raise ConfigError(f"burst must be >= 1, not {burst!r}")
-        self.interval = 1.0 / rate
-        self.tau = (burst - 1) * self.interval
-        self._tat = 0.0
-        self._lock = threading.Lock()
-
-    def acquire(self, stop: threading.Event | None = None) -> float:
-        """Block until a request may go; returns the seconds waited.
-
-        Parameters
-        ----------
-        stop : threading.Event, optional
-            Ends the wait early when set (the caller then checks it: nothing is sent).
-        """
-        with self._lock:
-            now = time.monotonic()
-            tat = max(self._tat, now)
-            wait = tat - self.tau - now
-            self._tat = tat + self.interval
-        if wait > 0:
-            if stop is not None:
-                stop.wait(wait)
-            else:
-                time.sleep(wait)
-            return wait
-        return 0.0
 
 
 def _endpoint(region: str | None, endpoint: str | None, allow_http: bool) -> str:
@@ -211,258 +127,19 @@ def _endpoint(region: str | None, endpoint: str | None, allow_http: bool) -> str
     return check_endpoint(base, name="endpoint", allow_http=allow_http)
 
 
-def _exception_chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and what it wraps: ``args``, urllib3's ``reason``/``original_error``, causes."""
-    found: list[BaseException] = []
-    todo = [exc]
-    while todo and len(found) < 32:
-        e = todo.pop(0)
-        if any(e is seen for seen in found):
-            continue
-        found.append(e)
-        todo += [a for a in e.args if isinstance(a, BaseException)]
-        for attr in ("reason", "original_error", "__cause__"):
-            inner = getattr(e, attr, None)
-            if isinstance(inner, BaseException):
-                todo.append(inner)
-    return found
+@dataclass
+class _Attempts:
+    """Where one request stands: its attempt number (retries so far), the seconds on the
+    wire (the call deadline's measure) and whether its token was refreshed (once)."""
 
-
-def _target(chain: list[BaseException], url: str | None) -> tuple[str, str]:
-    """``(host, "host:port")`` the failed connection was for: ``url``'s, else urllib3's."""
-    host: str | None = None
-    port: int | None = None
-    if url:
-        parts = urlsplit(url)
-        host = parts.hostname
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    else:
-        for e in chain:
-            where = getattr(e, "conn", None) or getattr(e, "pool", None)
-            if where is not None and getattr(where, "host", None):
-                host, port = where.host, getattr(where, "port", None)
-                break
-    if not host:
-        return "the server", "the server"
-    shown = f"[{host}]" if ":" in host else host
-    return host, (f"{shown}:{port}" if port else shown)
-
-
-def connect_failure_reason(exc: BaseException, url: str | None = None) -> str | None:
-    """Why a request never reached the server, or None when it may have (or timed out).
-
-    The one home of the classification. *Never reached the server*: connection refused,
-    DNS resolution failed, a TLS/SSL error, no route, a proxy that would not connect.
-    Those attempts are not API calls (:attr:`JobsClient.connect_failures` counts them)
-    and a run of them opens the client's circuit. Timeouts, a connection reset or closed
-    mid-answer, and an error that does not show where it failed are not: they keep the
-    retry policy and count as calls.
-
-    Parameters
-    ----------
-    exc : BaseException
-        What the transport raised (``requests``, ``urllib3``, ``socket``, ``ssl``).
-    url : str, optional
-        The URL asked for, named in the reason; default the host urllib3 recorded.
-
-    Returns
-    -------
-    str or None
-        e.g. ``"connection refused by 127.0.0.1:8080"``; never a secret.
-
-    Examples
-    --------
-    >>> import socket, requests
-    >>> s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    >>> try:
-    ...     requests.get(f"http://127.0.0.1:{port}/v3", timeout=5)
-    ... except requests.ConnectionError as exc:
-    ...     reason = connect_failure_reason(exc)
-    >>> reason == f"connection refused by 127.0.0.1:{port}"
-    True
-    >>> connect_failure_reason(requests.ReadTimeout("read timed out")) is None
-    True
-    """
-    if isinstance(exc, requests.Timeout):
-        return None
-    chain = _exception_chain(exc)
-    for e in chain:
-        if isinstance(e, (socket.timeout, requests.Timeout)) or (
-            isinstance(e, urllib3.exceptions.TimeoutError)
-            and not isinstance(e, urllib3.exceptions.NewConnectionError)
-        ):
-            return None  # a timeout: slow, not dead; retried as before
-        if isinstance(e, urllib3.exceptions.ProtocolError):
-            return None  # connected, then the answer broke off: the request may have arrived
-    host, where = _target(chain, url)
-
-    def first(*types: type[BaseException]) -> BaseException | None:
-        return next((e for e in chain if isinstance(e, types)), None)
-
-    if first(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
-        return f"cannot reach {where} through the proxy"  # the proxy URL may hold a password
-    tls = first(ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError)
-    if tls is not None:
-        low = first(ssl.SSLError)
-        detail = (
-            getattr(low, "verify_message", None) or getattr(low, "reason", None)
-            if low is not None
-            else None
-        )
-        return f"TLS/SSL handshake with {where} failed" + (f" ({detail})" if detail else "")
-    if first(urllib3.exceptions.NameResolutionError, socket.gaierror):
-        return f"cannot resolve host {host} (DNS)"
-    if first(ConnectionRefusedError):
-        return f"connection refused by {where}"
-    new = first(urllib3.exceptions.NewConnectionError)
-    if new is not None:
-        detail = next(
-            (e.strerror for e in chain
-             if isinstance(e, OSError) and not isinstance(e, requests.RequestException)
-             and e.strerror),
-            None,
-        )  # fmt: skip
-        return f"cannot connect to {where}" + (f" ({detail})" if detail else "")
-    return None
-
-
-def error_class(status: int, code: str | None, *, job_id: str | None = None) -> type[ApiError]:
-    """The exception class for an HTTP error answer, from :data:`ERROR_MAP`.
-
-    Parameters
-    ----------
-    status : int
-        HTTP status.
-    code : str or None
-        ``error_code`` of the body (:func:`parse_error_body`).
-    job_id : str, optional
-        The job the call was about; without one a bare 404 is a wrong path, not a
-        missing job.
-
-    Examples
-    --------
-    >>> error_class(400, "DBS.200543").__name__, error_class(400, "DBS.280001").__name__
-    ('JobNotFound', 'BadRequest')
-    >>> error_class(404, None, job_id="j1").__name__, error_class(404, None).__name__
-    ('JobNotFound', 'ApiError')
-    >>> error_class(503, "APIGW.0500").__name__, error_class(418, None).__name__
-    ('ServerError', 'ApiError')
-    """
-    for statuses, want, cls in ERROR_MAP:
-        if (statuses is None or status in statuses) and (want is None or code == want):
-            if cls is JobNotFound and want is None and not job_id:
-                continue  # a 404 about a path, not about a job
-            return cls
-    return ApiError
-
-
-_monotonic = time.monotonic  # the circuit's clock (tests replace it)
+    attempt: int = 0
+    spent: float = 0.0
+    refreshed: bool = False
 
 
 def _wait(event: threading.Event, seconds: float) -> bool:
     """Sleep ``seconds`` unless ``event`` is set first (then True at once); tests replace it."""
     return event.wait(seconds)
-
-
-def _location_host(resp: requests.Response) -> str:
-    """The host a redirect points to (never its path, query or user info)."""
-    location = resp.headers.get("Location") or ""
-    try:
-        parts = urlsplit(location)
-        host = parts.hostname
-    except ValueError:
-        host = None
-    if host is None:
-        return "a path on the same host" if location.startswith("/") else "an unreadable location"
-    return f"{parts.scheme}://{host}" if parts.scheme else host
-
-
-def _tls_verify_failure(exc: BaseException) -> bool:
-    """Whether ``exc`` is a certificate verification failure (it will not heal: no retry)."""
-    for e in _exception_chain(exc):
-        if isinstance(e, ssl.SSLCertVerificationError):
-            return True
-        if isinstance(e, ssl.SSLError | urllib3.exceptions.SSLError) and (
-            "CERTIFICATE_VERIFY_FAILED" in str(e)
-        ):
-            return True
-    return False
-
-
-def _retry_after(value: str | None, cap: float) -> float | None:
-    """Seconds a ``Retry-After`` asks for (number or HTTP date), capped; None when absent
-    or meaningless (``nan``, ``inf``, negative: then the backoff applies)."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return min(seconds, cap) if math.isfinite(seconds) and seconds >= 0 else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-        return min(max(when.timestamp() - time.time(), 0.0), cap)
-    except (TypeError, ValueError):
-        return None
-
-
-def _socket_of(resp: requests.Response) -> socket.socket | None:
-    """The socket an answer streams from (to bound each read by the deadline), if known."""
-    sock = getattr(getattr(resp.raw, "_connection", None), "sock", None)
-    return sock if isinstance(sock, socket.socket) else None
-
-
-_attempt = threading.local()  # the running attempt's deadline (time.monotonic), per thread
-
-
-def _cut(sock: socket.socket) -> None:
-    """End a read that outlived its deadline (a blocked ``recv`` wakes up)."""
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-class _HeaderDeadline:
-    """The status line and headers must arrive by the attempt's deadline too: a timer
-    shuts the socket down at it (the read timeout alone restarts with every byte)."""
-
-    def getresponse(self) -> Any:
-        until = getattr(_attempt, "until", None)
-        sock = getattr(self, "sock", None)
-        if until is None or sock is None:
-            return super().getresponse()  # type: ignore[misc]
-        timer = threading.Timer(max(until - time.monotonic(), 0.0), _cut, (sock,))
-        timer.daemon = True
-        timer.start()
-        try:
-            return super().getresponse()  # type: ignore[misc]
-        finally:
-            timer.cancel()
-
-
-class _HTTPConnection(_HeaderDeadline, urllib3.connection.HTTPConnection):
-    pass
-
-
-class _HTTPSConnection(_HeaderDeadline, urllib3.connection.HTTPSConnection):
-    pass
-
-
-class _HTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-class _DeadlineAdapter(HTTPAdapter):
-    """The adapter of the client's own session: its connections keep the deadline
-    while the headers arrive (a caller's session keeps it while the body streams)."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 def _task_id(task: object) -> str:
@@ -474,69 +151,7 @@ def _task_id(task: object) -> str:
     return strip_job_id(str(got))
 
 
-def _as_requests_error(exc: BaseException) -> requests.RequestException:
-    """urllib3's error while reading a body as ``requests``' (what ``iter_content`` raises)."""
-    if isinstance(exc, urllib3.exceptions.DecodeError):
-        return requests.exceptions.ContentDecodingError(exc)
-    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
-        return requests.ConnectionError(exc)
-    if isinstance(exc, urllib3.exceptions.SSLError):
-        return requests.exceptions.SSLError(exc)
-    return requests.exceptions.ChunkedEncodingError(exc)
-
-
-def _read_body(
-    resp: requests.Response, until: float, read_timeout: float | None, limit: int,
-    job_id: str | None,
-) -> bytes:  # fmt: skip
-    """The decoded body of a streamed answer, read a chunk at a time: by ``until``
-    (:func:`time.monotonic`; else :class:`_DeadlineExceeded`) and at most ``limit`` bytes
-    (else :class:`ResponseTooLarge`). The response is closed on any failure."""
-
-    def too_large(size: str) -> ResponseTooLarge:
-        enc = resp.headers.get("Content-Encoding")
-        return ResponseTooLarge(
-            status=resp.status_code, job_id=job_id, request_id=resp.headers.get("X-Request-Id"),
-            error_msg=f"answer {size} is over the {limit:,}-byte limit"
-            + (f" (Content-Encoding {enc[:20]!r})" if enc else "") + ": refused, not retried",
-        )  # fmt: skip
-
-    try:
-        declared = (resp.headers.get("Content-Length") or "").strip()
-        if declared.isdigit() and int(declared) > limit:
-            raise too_large(f"of {int(declared):,} bytes (Content-Length)")
-        sock = _socket_of(resp)
-        body = bytearray()
-        while True:
-            left = until - time.monotonic()
-            if left <= 0:
-                raise _DeadlineExceeded("the answer did not complete within the deadline")
-            if sock is not None:  # no single read may outlast the deadline either
-                with contextlib.suppress(OSError):
-                    sock.settimeout(min(read_timeout or left, left))
-            try:  # read1: what has arrived (read() would wait for a whole chunk)
-                chunk = resp.raw.read1(_CHUNK, decode_content=True)
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
-                if time.monotonic() >= until:
-                    raise _DeadlineExceeded(
-                        "the answer did not complete within the deadline"
-                    ) from exc
-                raise _as_requests_error(exc) from exc
-            if not chunk:
-                if sock is not None:  # the connection goes back with its own read timeout
-                    with contextlib.suppress(OSError):
-                        sock.settimeout(read_timeout)
-                resp.raw.release_conn()  # read to the end: the connection can be reused
-                return bytes(body)
-            body += chunk
-            if len(body) > limit:
-                raise too_large("of more than that once decoded")
-    except BaseException:
-        resp.close()  # a half-read answer: the connection is dropped, not reused
-        raise
-
-
-class JobsClient:
+class JobsClient(CircuitBreaker):
     """Client of the RDS task-center API.
 
     Parameters
@@ -557,6 +172,11 @@ class JobsClient:
         0.9 = a little under the API's 60/min).
     burst : int
         Requests allowed back to back after idling.
+    bucket : PacedBucket, optional
+        The pacing every attempt waits for (a bucket shared by several clients, the
+        machine's or the database's: :func:`~rds_job_analytics.quota.bucket_for`);
+        default a :class:`~rds_job_analytics.quota.TokenBucket` of ``rate_limit`` and
+        ``burst`` for this client alone.
     max_workers : int
         Threads used by :func:`fetch_jobs`.
     timeout : (float, float)
@@ -620,6 +240,7 @@ class JobsClient:
         session: requests.Session | None = None,
         rate_limit: float = DEFAULT_RATE_LIMIT,
         burst: int = 1,
+        bucket: PacedBucket | None = None,
         max_workers: int = 4,
         timeout: tuple[float, float] = (5.0, 30.0),
         deadline: float = DEFAULT_DEADLINE,
@@ -635,6 +256,7 @@ class JobsClient:
         circuit_cooldown: float = 30.0,
     ) -> None:
         check_project_id(project_id)  # it goes into every URL path: nothing else passes
+        check_rate(rate_limit)
         for name, value in (("deadline", deadline), ("call_deadline", call_deadline)):
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise ConfigError(f"{name} must be a finite number > 0 seconds, not {value!r}")
@@ -659,7 +281,7 @@ class JobsClient:
             session.mount("https://", adapter)
             session.mount("http://", adapter)
         self.session = session
-        self.bucket = TokenBucket(rate_limit, burst)
+        self.bucket: PacedBucket = bucket if bucket is not None else TokenBucket(rate_limit, burst)
         self.max_workers = max_workers
         self.timeout = timeout
         self.deadline = float(deadline)
@@ -746,78 +368,6 @@ class JobsClient:
         if self._interrupt.is_set():
             what = f"job {job_id}" if job_id else "the request"
             raise Interrupted(f"interrupted: {what} not asked for", job_id=job_id)
-
-    # -- circuit ---------------------------------------------------------------------
-    @property
-    def circuit_reason(self) -> str | None:
-        """Why requests currently fail at once (the endpoint looks down), or None.
-
-        Examples
-        --------
-        >>> from rds_job_analytics import TokenAuth
-        >>> JobsClient("p" * 32, region="ap-southeast-1", auth=TokenAuth("t")).circuit_reason
-        """
-        with self._calls_lock:
-            return self._circuit_state()
-
-    def _circuit_state(self) -> str | None:  # under _calls_lock
-        if self._circuit is None:
-            return None
-        reason, opened = self._circuit
-        if _monotonic() - opened < self.circuit_cooldown:
-            return reason
-        # Cooled down: let requests try again; one more connection failure reopens it.
-        self._circuit = None
-        self._failure_run = max(0, (self.circuit_threshold or 1) - 1)
-        return None
-
-    def reset_circuit(self) -> None:
-        """Close the circuit now (the endpoint is back) and forget the failure run.
-
-        Examples
-        --------
-        >>> from rds_job_analytics import TokenAuth
-        >>> c = JobsClient("p" * 32, region="ap-southeast-1", auth=TokenAuth("t"))
-        >>> c.reset_circuit(); c.circuit_reason is None
-        True
-        """
-        with self._calls_lock:
-            self._circuit = None
-            self._failure_run = 0
-
-    def _circuit_error(self, reason: str, job_id: str | None) -> TransportError:
-        return TransportError(
-            f"{reason} (endpoint taken as down after {self.circuit_threshold} connection "
-            "failures in a row)",
-            job_id=job_id,
-            reason=reason,
-        )
-
-    def _raise_if_open(self, job_id: str | None) -> None:
-        with self._calls_lock:
-            reason = self._circuit_state()
-        if reason is not None:
-            raise self._circuit_error(reason, job_id)
-
-    def _connect_failed(self, reason: str) -> bool:
-        """Count an attempt that never reached the server; True when the circuit is open."""
-        with self._calls_lock:
-            self.connect_failures += 1
-            self._failure_run += 1
-            threshold = self.circuit_threshold
-            if self._circuit is None and threshold and self._failure_run >= threshold:
-                self._circuit = (reason, _monotonic())
-                log.info(
-                    "%s: %d connection failures in a row, endpoint taken as down for %g s",
-                    reason, self._failure_run, self.circuit_cooldown,
-                )  # fmt: skip
-            return self._circuit is not None
-
-    def _reached(self) -> None:
-        """The server answered: the run of connection failures is over."""
-        with self._calls_lock:
-            self._failure_run = 0
-            self._circuit = None
 
     def close(self) -> None:
         """Close the session if this client created it (a caller's session stays open).
@@ -909,139 +459,187 @@ class JobsClient:
         """
         url = f"{self.endpoint}/v3/{self.project_id}{path}"
         context = self.auth_context
-        refreshed = False
-        attempt = 0
-        spent = 0.0  # seconds on the wire so far (the call deadline's measure)
-        read_timeout = self.timeout[1] if isinstance(self.timeout, tuple) else self.timeout
+        state = _Attempts()
         while True:
-            self._raise_if_interrupted(job_id)
-            self._raise_if_open(job_id)  # a dead endpoint: fail at once, spend nothing
-            if isinstance(self.bucket, TokenBucket):  # every attempt costs quota: paced
-                self.bucket.acquire(stop=self._interrupt)
-            else:  # a caller's bucket (a fleet's shared one)
-                self.bucket.acquire()
-            self._raise_if_interrupted(job_id)  # Ctrl-C while we waited: nothing sent
-            self._raise_if_open(job_id)  # it may have been found dead while we waited
-            headers = {"Content-Type": "application/json"}
-            if self.language:
-                headers["X-Language"] = self.language
-            try:
-                headers.update(self.auth.headers("GET", url, params, None, context=context))
-            except RdsJobError as exc:  # e.g. IAM (the same dead host) refused the connection
-                cause = exc.__cause__
-                reason = connect_failure_reason(cause) if cause is not None else None
-                if reason is not None:
-                    self._connect_failed(reason)
-                raise
+            self._pace(job_id)
+            headers = self._headers(url, params, context)
+            sent = self._send(url, params, headers, state, job_id, path)
+            if sent is None:  # a transport error, retried after a backoff
+                continue
+            body = self._answer(*sent, state, context, job_id, path)
+            if body is not None:
+                return body
+
+    def _pace(self, job_id: str | None) -> None:
+        """Wait for the bucket: every attempt costs quota (nothing is sent when the client
+        is interrupted or the endpoint is down, before or after the wait)."""
+        self._raise_if_interrupted(job_id)
+        self._raise_if_open(job_id)  # a dead endpoint: fail at once, spend nothing
+        self.bucket.acquire(stop=self._interrupt)
+        self._raise_if_interrupted(job_id)  # Ctrl-C while we waited: nothing sent
+        self._raise_if_open(job_id)  # it may have been found dead while we waited
+
+    def _headers(
+        self, url: str, params: list[tuple[str, str]], context: AuthContext
+    ) -> dict[str, str]:
+        """The attempt's headers, credentials included (an IAM host that does not answer
+        counts as a connection failure: it is the same dead network, often)."""
+        headers = {"Content-Type": "application/json"}
+        if self.language:
+            headers["X-Language"] = self.language
+        try:
+            headers.update(self.auth.headers("GET", url, params, None, context=context))
+        except RdsJobError as exc:  # e.g. IAM (the same dead host) refused the connection
+            cause = exc.__cause__
+            reason = connect_failure_reason(cause) if cause is not None else None
+            if reason is not None:
+                self._connect_failed(reason)
+            raise
+        return headers
+
+    def _send(
+        self,
+        url: str,
+        params: list[tuple[str, str]],
+        headers: dict[str, str],
+        state: _Attempts,
+        job_id: str | None,
+        path: str,
+    ) -> tuple[requests.Response, bytes] | None:
+        """One attempt on the wire: the answer and its body, read by the deadline and
+        bounded; None when a transport error is retried (after its backoff)."""
+        with self._calls_lock:
+            self.calls += 1
+        began = time.monotonic()
+        budget = min(self.deadline, self.call_deadline - state.spent)
+        until = began + budget
+        read_timeout = self.timeout[1] if isinstance(self.timeout, tuple) else self.timeout
+        _attempt.until = until  # the headers' deadline (the client's own session)
+        try:
+            resp = self.session.get(
+                url + ("?" + urlencode(params) if params else ""),
+                headers=headers,
+                timeout=(self.timeout[0], min(read_timeout or budget, budget))
+                if isinstance(self.timeout, tuple)
+                else min(self.timeout or budget, budget),
+                allow_redirects=False,  # the API never redirects; credentials stay here
+                stream=True,  # the body is read below: bounded in time and in size
+            )
+            self._reached()  # an HTTP answer: the endpoint is up
+            if 300 <= resp.status_code < 400:
+                resp.close()  # never followed, never read
+                content = b""
+            else:
+                content = _read_body(resp, until, read_timeout, self.max_body, job_id)
+        except _TRANSIENT as exc:
+            state.spent += time.monotonic() - began
+            cut = isinstance(exc, _DeadlineExceeded) or time.monotonic() >= until
+            log.debug("GET %s: %s (attempt %d)", path, type(exc).__name__, state.attempt)
+            self._transport_error(exc, state, cut, job_id)
+            return None
+        except requests.RequestException as exc:  # not worth a retry (bad header, URL...)
+            raise TransportError(
+                f"{type(exc).__name__} talking to {self.endpoint}", job_id=job_id
+            ) from without_secrets(exc)
+        finally:
+            _attempt.until = None  # IAM calls on the same session have their own timeouts
+        state.spent += time.monotonic() - began
+        return resp, content
+
+    def _transport_error(
+        self, exc: BaseException, state: _Attempts, cut: bool, job_id: str | None
+    ) -> None:
+        """A transport failure of one attempt: raise when it is final (the circuit opens,
+        a certificate fails, no retry or time is left), else back off for the retry."""
+        reason = connect_failure_reason(exc, self.endpoint)
+        out_of_time = state.spent >= self.call_deadline
+        attempts = state.attempt + 1
+        if reason is not None:
             with self._calls_lock:
-                self.calls += 1
-            began = time.monotonic()
-            budget = min(self.deadline, self.call_deadline - spent)
-            until = began + budget
-            _attempt.until = until  # the headers' deadline (the client's own session)
-            try:
-                resp = self.session.get(
-                    url + ("?" + urlencode(params) if params else ""),
-                    headers=headers,
-                    timeout=(self.timeout[0], min(read_timeout or budget, budget))
-                    if isinstance(self.timeout, tuple)
-                    else min(self.timeout or budget, budget),
-                    allow_redirects=False,  # the API never redirects; credentials stay here
-                    stream=True,  # the body is read below: bounded in time and in size
-                )
-                self._reached()  # an HTTP answer: the endpoint is up
-                if 300 <= resp.status_code < 400:
-                    resp.close()  # never followed, never read
-                    content = b""
-                else:
-                    content = _read_body(resp, until, read_timeout, self.max_body, job_id)
-            except _TRANSIENT as exc:
-                spent += time.monotonic() - began
-                cut = isinstance(exc, _DeadlineExceeded) or time.monotonic() >= until
-                log.debug("GET %s: %s (attempt %d)", path, type(exc).__name__, attempt)
-                reason = connect_failure_reason(exc, self.endpoint)
-                out_of_time = spent >= self.call_deadline
-                if reason is not None:
-                    with self._calls_lock:
-                        self.calls -= 1  # it never reached the server: no call, no quota
-                    if self._connect_failed(reason):
-                        raise self._circuit_error(reason, job_id) from without_secrets(exc)
-                    if _tls_verify_failure(exc):  # a certificate that fails will not heal
-                        raise TransportError(
-                            f"{reason}: not retried", job_id=job_id, reason=reason
-                        ) from without_secrets(exc)
-                    if attempt >= self.max_retries or out_of_time:
-                        raise TransportError(
-                            f"{reason} after {attempt + 1} attempts", job_id=job_id, reason=reason
-                        ) from without_secrets(exc)
-                elif attempt >= self.max_retries or out_of_time:
-                    what = (
-                        f"no complete answer from {self.endpoint} within the "
-                        f"{self.deadline:g} s deadline"
-                        if cut
-                        else f"{type(exc).__name__} talking to {self.endpoint}"
-                    )
-                    limit = (
-                        f", {spent:.3g} s of the {self.call_deadline:g} s call deadline"
-                        if out_of_time
-                        else ""
-                    )
-                    raise TransportError(
-                        f"{what} after {attempt + 1} attempts{limit}", job_id=job_id
-                    ) from without_secrets(exc)
-                self._sleep_backoff(attempt, None, job_id)
-                attempt += 1
-                continue
-            except requests.RequestException as exc:  # not worth a retry (bad header, URL...)
+                self.calls -= 1  # it never reached the server: no call, no quota
+            if self._connect_failed(reason):
+                raise self._circuit_error(reason, job_id) from without_secrets(exc)
+            if _tls_verify_failure(exc):  # a certificate that fails will not heal
                 raise TransportError(
-                    f"{type(exc).__name__} talking to {self.endpoint}", job_id=job_id
+                    f"{reason}: not retried", job_id=job_id, reason=reason
                 ) from without_secrets(exc)
-            finally:
-                _attempt.until = None  # IAM calls on the same session have their own timeouts
-            spent += time.monotonic() - began
-            last_try = attempt >= self.max_retries or spent >= self.call_deadline
-            resp._content = content  # read once, bounded: what parse_error_body reads
-            resp._content_consumed = True
-            status = resp.status_code
-            log.debug("GET %s -> %d (attempt %d)", path, status, attempt)
-            if 300 <= status < 400:  # never followed: the token would go along
-                raise ApiError(
-                    status=status,
-                    error_msg=f"the API redirected to {_location_host(resp)!r}; redirects "
-                    "are not followed (credentials go only to the endpoint)",
+            if state.attempt >= self.max_retries or out_of_time:
+                raise TransportError(
+                    f"{reason} after {attempts} attempts", job_id=job_id, reason=reason
+                ) from without_secrets(exc)
+        elif state.attempt >= self.max_retries or out_of_time:
+            what = (
+                f"no complete answer from {self.endpoint} within the {self.deadline:g} s deadline"
+                if cut
+                else f"{type(exc).__name__} talking to {self.endpoint}"
+            )
+            limit = (
+                f", {state.spent:.3g} s of the {self.call_deadline:g} s call deadline"
+                if out_of_time
+                else ""
+            )
+            raise TransportError(
+                f"{what} after {attempts} attempts{limit}", job_id=job_id
+            ) from without_secrets(exc)
+        self._retry(state, None, job_id)
+
+    def _retry(self, state: _Attempts, retry_after: float | None, job_id: str | None) -> None:
+        """Back off (``Retry-After``, else the jittered backoff), then count the attempt."""
+        self._sleep_backoff(state.attempt, retry_after, job_id)
+        state.attempt += 1
+
+    def _answer(
+        self,
+        resp: requests.Response,
+        content: bytes,
+        state: _Attempts,
+        context: AuthContext,
+        job_id: str | None,
+        path: str,
+    ) -> dict[str, Any] | None:
+        """What an HTTP answer means: the decoded body, an error raised from
+        :data:`ERROR_MAP`, or None for a retry (after its backoff, or a refreshed token)."""
+        last_try = state.attempt >= self.max_retries or state.spent >= self.call_deadline
+        resp._content = content  # read once, bounded: what parse_error_body reads
+        resp._content_consumed = True
+        status = resp.status_code
+        log.debug("GET %s -> %d (attempt %d)", path, status, state.attempt)
+        if 300 <= status < 400:  # never followed: the token would go along
+            raise ApiError(
+                status=status,
+                error_msg=f"the API redirected to {_location_host(resp)!r}; redirects "
+                "are not followed (credentials go only to the endpoint)",
+                request_id=resp.headers.get("X-Request-Id"),
+                job_id=job_id,
+            )
+        if status == 200:
+            problem: Exception | None = None
+            try:
+                body = orjson.loads(content)
+            except orjson.JSONDecodeError as exc:
+                body, problem = None, exc
+            if isinstance(body, dict):
+                return body
+            if last_try:
+                raise ServerError(
+                    status=status, error_msg="unreadable response body", job_id=job_id,
                     request_id=resp.headers.get("X-Request-Id"),
-                    job_id=job_id,
-                )
-            if status == 200:
-                problem: Exception | None = None
-                try:
-                    body = orjson.loads(content)
-                except orjson.JSONDecodeError as exc:
-                    body, problem = None, exc
-                if isinstance(body, dict):
-                    return body
-                if last_try:
-                    raise ServerError(
-                        status=status, error_msg="unreadable response body", job_id=job_id,
-                        request_id=resp.headers.get("X-Request-Id"),
-                    ) from problem  # fmt: skip
-                self._sleep_backoff(attempt, None, job_id)
-                attempt += 1
-                continue
-            if status == 401 and not refreshed and self.auth.refresh(context):
-                refreshed = True
-                continue
-            retry_after = _retry_after(resp.headers.get("Retry-After"), self.retry_after_cap)
-            if status in RETRY_STATUSES and not last_try:
-                self._sleep_backoff(attempt, retry_after, job_id)
-                attempt += 1
-                continue
-            code, msg, rid = parse_error_body(resp)
-            cls = error_class(status, code, job_id=job_id)
-            raise cls(
-                status=status, error_code=code, error_msg=msg, request_id=rid, job_id=job_id,
-                retry_after=retry_after,
-            )  # fmt: skip
+                ) from problem  # fmt: skip
+            self._retry(state, None, job_id)
+            return None
+        if status == 401 and not state.refreshed and self.auth.refresh(context):
+            state.refreshed = True
+            return None
+        retry_after = _retry_after(resp.headers.get("Retry-After"), self.retry_after_cap)
+        if status in RETRY_STATUSES and not last_try:
+            self._retry(state, retry_after, job_id)
+            return None
+        code, msg, rid = parse_error_body(resp)
+        cls = error_class(status, code, job_id=job_id)
+        raise cls(
+            status=status, error_code=code, error_msg=msg, request_id=rid, job_id=job_id,
+            retry_after=retry_after,
+        )  # fmt: skip
 
     # -- API -------------------------------------------------------------------------
     def get_job(self, job_id: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ False
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -98,7 +99,7 @@ class DbTokenBucket(PacedBucket):
     def __repr__(self) -> str:
         return f"DbTokenBucket({self.archive.path!r}, {self.bucket!r}, rate={1 / self.interval:g})"
 
-    def acquire(self) -> float:
+    def acquire(self, stop: threading.Event | None = None) -> float:
         """Block until a request may go; returns the seconds waited.
 
         Raises
@@ -119,6 +120,6 @@ class DbTokenBucket(PacedBucket):
                 new, wait, reserved = self._next(tat, now, where)
                 if new != tat:
                     db.execute(_WRITE, (new, self.bucket))
-            waited += self._sleep(wait)
-            if reserved:
+            waited += self._pause(wait, stop)
+            if reserved or (stop is not None and stop.is_set()):
                 return waited

@@ -9,19 +9,8 @@
 from __future__ import annotations
 
 from ._fetch import FETCH_STATUSES, FETCHED, REFRESH_CHOICES, Refresh, fetch_jobs
-from ._fleet import (
-    AUTH_KINDS,
-    Account,
-    Fleet,
-    FleetProject,
-    FleetResult,
-    ProjectOutcome,
-    check_fleet,
-    discover_projects,
-    fleet_toml,
-    load_fleet,
-    sync_fleet,
-)
+from ._fleet import FleetResult, ProjectOutcome, check_fleet, discover_projects, sync_fleet
+from ._fleet_file import AUTH_KINDS, Account, Fleet, FleetProject, fleet_toml, load_fleet
 from ._sync import (
     DEFAULT_DETAIL_RULE,
     DEFAULT_OVERLAP,

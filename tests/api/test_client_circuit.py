@@ -20,7 +20,7 @@ import urllib3.exceptions
 from responses import registries
 from urllib3.connection import HTTPConnection
 
-import rds_job_analytics.api._client as client_mod
+import rds_job_analytics.api._circuit as circuit_mod
 from rds_job_analytics import (
     AuthError,
     ConfigError,
@@ -35,7 +35,6 @@ from rds_job_analytics import (
     fetch_jobs,
     sync_jobs,
 )
-from rds_job_analytics.api._client import connect_failure_reason
 from tests.api.test_client import JOB, JOBS, SECRET, P  # one set of client-test constants
 
 
@@ -116,49 +115,6 @@ def reset():
 
 def ids(n: int) -> list[str]:
     return [str(uuid.UUID(int=i + 1)) for i in range(n)]
-
-
-# -- the classification ------------------------------------------------------------------
-def test_a_real_refusal_on_loopback_is_named(closed_port):
-    with pytest.raises(requests.ConnectionError) as info:
-        requests.get(f"http://127.0.0.1:{closed_port}/v3", timeout=5)
-    assert connect_failure_reason(info.value) == f"connection refused by 127.0.0.1:{closed_port}"
-    url = f"http://127.0.0.1:{closed_port}"
-    assert (
-        connect_failure_reason(info.value, url) == f"connection refused by 127.0.0.1:{closed_port}"
-    )
-
-
-@pytest.mark.parametrize(
-    ("make", "expected"),
-    [
-        (refused, "connection refused by rds.example:443"),
-        (dns_failure, "cannot resolve host rds.example (DNS)"),
-        (unreachable, "cannot connect to rds.example:443 (Network is unreachable)"),
-        (tls_failure, "TLS/SSL handshake with rds.example:443 failed (self-signed certificate)"),
-        (
-            lambda: requests.exceptions.ProxyError("http://user:pw@proxy:3128"),
-            "cannot reach rds.example:443 through the proxy",
-        ),
-        (connect_timeout, None),
-        (lambda: requests.ReadTimeout("read timed out"), None),
-        (reset, None),
-        (lambda: requests.ConnectionError("refused"), None),  # does not show where: a call
-    ],
-    ids=[
-        "refused",
-        "dns",
-        "unreachable",
-        "tls",
-        "proxy",
-        "connect-timeout",
-        "read-timeout",
-        "reset",
-        "bare",
-    ],
-)
-def test_which_failures_never_reached_the_server(make, expected):
-    assert connect_failure_reason(make(), "https://rds.example") == expected
 
 
 # -- the circuit -------------------------------------------------------------------------
@@ -330,7 +286,7 @@ def test_any_http_answer_ends_the_run():
 @responses.activate(registry=registries.OrderedRegistry)
 def test_the_circuit_closes_after_its_cooldown(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(client_mod, "_monotonic", lambda: clock[0])
+    monkeypatch.setattr(circuit_mod, "_monotonic", lambda: clock[0])
     for _ in range(3):
         responses.get(JOBS, body=refused())
     responses.get(JOBS, body=refused())

@@ -20,7 +20,7 @@ from rds_job_analytics import JOB_SCHEMA, ConfigError, JobArchive, ProjectBusy, 
 from rds_job_analytics.emulator import DEMO_TOKEN, Emulator
 from rds_job_analytics.quota import SharedTokenBucket, bucket_path
 from rds_job_analytics.store._archive import SCHEMA_VERSION
-from rds_job_analytics.sync._fleet import Account, FleetResult, fleet_toml, load_fleet, sync_fleet
+from rds_job_analytics.sync._fleet import FleetResult, load_fleet, sync_fleet
 from rds_job_analytics.synth import generate_jobs
 
 P1, P2, P3 = "1" * 32, "2" * 32, "3" * 32
@@ -73,75 +73,6 @@ def emulators():
 ENV = {"T_PROD": DEMO_TOKEN, "T_ANALYTICS": DEMO_TOKEN}
 
 
-# -- the fleet file -------------------------------------------------------------------
-def test_fleet_file_parses_with_regions_and_endpoints():
-    text = fleet_text({P1: "http://127.0.0.1:1", P2: "http://127.0.0.1:2", P3: "http://x:3"})
-    fleet = load_fleet(text)
-    assert [a.name for a in fleet.accounts] == ["prod", "analytics"]
-    assert [(p.account, p.region, p.project_id) for p in fleet.projects] == [
-        ("prod", "cn-north-4", P1), ("prod", "ap-southeast-1", P2), ("analytics", "eu-west-101", P3)
-    ]  # fmt: skip
-    assert fleet.projects[0].line == 10  # the line of its project_id
-    # without an override, the region's own endpoint (eu-west-101 is outside .com)
-    bare = load_fleet(text.replace('endpoint = "http://x:3"', ""))
-    assert bare.projects[2].endpoint == "https://rds.eu-west-101.myhuaweicloud.eu"
-
-
-@pytest.mark.parametrize(
-    ("edit", "needle"),
-    [
-        (lambda t: t.replace('rate_limit = 500\n', 'rate_limit = 500\nsk = "c2VjcmV0LXZhbHVl"\n', 1),
-         "line 7: accounts.prod.sk: secrets never go in the fleet file"),
-        (lambda t: t.replace('token = "T_PROD"', 'token = "eyJhbGciOi.J9.secret-token"'),
-         "line 5: accounts.prod.env.token: must name an environment variable"),
-        (lambda t: t.replace('token = "T_PROD"', 'token = "EMUPRODACCESSKEY0001"'),  # an AK
-         "line 5: accounts.prod.env.token: must name an environment variable"),
-        (lambda t: t.replace('region = "cn-north-4"\nproject_id = "1', 'region = "cn-nort-4"\nproject_id = "1')
-         .replace('endpoint = "http://127.0.0.1:1"\n', "", 1),
-         "line 9: accounts.prod.projects[0].region: unknown region 'cn-nort-4'"),
-        (lambda t: t.replace(f'project_id = "{P3}"', f'project_id = "{P1}"'),
-         f"line 25: accounts.analytics.projects[0].project_id: project {P1} is listed twice "
-         "(first at line 10)"),
-        (lambda t: t.replace('auth = "token"', 'auth = "oauth"', 1),
-         "line 4: accounts.prod.auth: must be one of aksk, token, password"),
-        (lambda t: t.replace(f'project_id = "{P2}"', 'project_id = "../../etc"'),
-         "accounts.prod.projects[1].project_id: must be the project's 32-character ID"),
-        (lambda t: t.replace('rate_limit = 500\n', 'rate_limt = 5\n', 1),
-         "line 6: accounts.prod.rate_limt: unknown key"),
-        (lambda t: t + "\n[accounts.analytics.extra]\n",
-         "accounts.analytics.extra: unknown key"),
-        (lambda t: t.replace('[[accounts.analytics.projects]]', '[[accounts.analytics.projects]]\npassword = "x"'),
-         "accounts.analytics.projects[0].password: secrets never go in the fleet file"),
-    ],
-)  # fmt: skip
-def test_fleet_file_errors_name_the_key_and_line(edit, needle):
-    text = edit(fleet_text({P1: "http://127.0.0.1:1", P2: "http://127.0.0.1:2", P3: "http://x:3"}))
-    with pytest.raises(ConfigError) as info:
-        load_fleet(text)
-    assert needle in str(info.value)
-    for secret in ("c2VjcmV0LXZhbHVl", "secret-token", "EMUPRODACCESSKEY0001"):
-        assert secret not in str(info.value)  # a secret in the file is never echoed
-
-
-def test_fleet_file_errors_on_disk(tmp_path):
-    with pytest.raises(ConfigError, match="no fleet file at"):
-        load_fleet(tmp_path / "missing.toml")
-    bad = tmp_path / "bad.toml"
-    bad.write_text("[accounts.prod\n")
-    with pytest.raises(ConfigError, match=r"bad\.toml: not valid TOML"):
-        load_fleet(bad)
-
-
-def test_a_fleet_file_path_expands_home_and_variables(home_and_cwd):
-    home, _, var = home_and_cwd
-    var.mkdir()
-    text = fleet_text({P1: "http://127.0.0.1:1", P2: "http://127.0.0.1:2", P3: "http://x:3"})
-    (home / "fleet.toml").write_text(text)
-    (var / "fleet.toml").write_text(text)
-    assert len(load_fleet("~/fleet.toml").projects) == 3
-    assert len(load_fleet("$RDS_JOBS_TEST_DIR/fleet.toml").projects) == 3
-
-
 def test_missing_variable_is_named_before_any_call(emulators, tmp_path):
     fleet = load_fleet(fleet_text({p: e.url for p, e in emulators.items()}))
     with JobArchive(tmp_path / "a.sqlite") as arc, pytest.raises(ConfigError) as info:
@@ -151,33 +82,6 @@ def test_missing_variable_is_named_before_any_call(emulators, tmp_path):
         "is not set" in str(info.value)
     )
     assert all(not e.counts for e in emulators.values())  # not one call
-
-
-def test_profile_credentials(tmp_path):
-    creds = tmp_path / "credentials"
-    creds.write_text("[prod]\nak = AKEXAMPLE\nsk = s3cr3t\n")
-    acct = Account("prod", "aksk", profile="prod")
-    env = {"RDS_JOBS_CREDENTIALS_FILE": str(creds)}
-    assert acct.credentials(env) == {"ak": "AKEXAMPLE", "sk": "s3cr3t"}
-    with pytest.raises(ConfigError, match=r"no profile \[dev\]"):
-        Account("prod", "aksk", profile="dev").credentials(env)
-    creds.write_text("[prod]\nak = AKEXAMPLE\n")
-    with pytest.raises(ConfigError, match="lacks sk") as info:
-        acct.credentials(env)
-    assert "AKEXAMPLE" not in str(info.value)
-
-
-def test_fleet_toml_round_trips():
-    acct = Account("prod", "aksk", {"ak": "PROD_AK", "sk": "PROD_SK"})
-    found = [
-        {"project_id": P1, "name": "cn-north-4", "region": "cn-north-4"},
-        {"project_id": P2, "name": "cn-north-4_dev", "region": "cn-north-4"},
-        {"project_id": P3, "name": "xx-moon-1", "region": "xx-moon-1"},
-    ]
-    text = fleet_toml(acct, found)
-    fleet = load_fleet(text)
-    assert [p.project_id for p in fleet.projects] == [P1, P2]  # unknown region commented out
-    assert '# unknown region "xx-moon-1"' in text
 
 
 # -- the shared quota bucket -------------------------------------------------------------
@@ -815,3 +719,12 @@ def test_a_fleet_summary_counts_what_was_committed_when_the_archive_fails_late(
     assert (by.loc[P1, "listed"], by.loc[P1, "fetched"]) == archived
     assert archived == ((60, 10) if step == "record_sync" else (60, 0))
     assert by.loc[P2, "status"] == by.loc[P3, "status"] == "ok"
+
+
+def test_a_bool_rate_limit_is_refused_before_any_call(tmp_path):
+    """rate_limit=True was 1 call/s for the file bucket; the one rate check says no."""
+    endpoints = {p: "http://127.0.0.1:9" for p in (P1, P2, P3)}
+    with JobArchive(tmp_path / "a.sqlite") as arc, pytest.raises(ConfigError, match="not True"):
+        sync_fleet(load_fleet(fleet_text(endpoints)), arc, environ=ENV, rate_limit=True,
+                   quota_folder=tmp_path / "quota", horizon=None)  # fmt: skip
+    assert not (tmp_path / "quota").exists()  # refused before any quota file

@@ -19,6 +19,7 @@ from rds_job_analytics.emulator import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_USER, Em
 P = "0123456789abcdef0123456789abcdef"
 JOB = {"job": {"id": "j1", "name": "RestartMysqlInstance", "status": "Completed"}}
 PASSWORD = "pa55-secret"
+SECRET = "MII-very-secret-token"
 TOKEN_OK = {
     "status": 201,
     "headers": {"X-Subject-Token": "tok"},
@@ -129,3 +130,76 @@ def test_an_iam_endpoint_must_be_a_url():
 def test_token_auth_needs_no_iam_with_a_custom_endpoint():
     client = JobsClient(P, endpoint="https://rds.proxy.example", auth=TokenAuth("t"))
     assert client.custom_endpoint and client.auth_context.endpoint == "https://rds.proxy.example"
+
+
+def test_credentials_from_environment(monkeypatch):
+    from rds_job_analytics import AkSkAuth, auth_from_env
+
+    for var in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "RDS_JOBS_TOKEN", "RDS_JOBS_USERNAME",
+                "RDS_JOBS_PASSWORD", "RDS_JOBS_DOMAIN"):  # fmt: skip
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(ConfigError, match="no credentials"):
+        auth_from_env()
+    monkeypatch.setenv("RDS_JOBS_TOKEN", SECRET)
+    assert isinstance(auth_from_env(), TokenAuth)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", "AKENV")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", "sk-env-secret")
+    a = auth_from_env()
+    assert isinstance(a, AkSkAuth) and "sk-env-secret" not in repr(a)
+    c = JobsClient(P, region="ap-southeast-1")  # auth omitted: from the environment
+    assert isinstance(c.auth, AkSkAuth) and "sk-env-secret" not in repr(c)
+
+
+def test_credentials_from_a_mapping_ignore_the_environment(monkeypatch):
+    from rds_job_analytics import auth_from_env
+
+    monkeypatch.setenv("RDS_JOBS_TOKEN", SECRET)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_IAM_ENDPOINT", "https://iam.env.example")
+    with pytest.raises(ConfigError, match="no credentials"):
+        auth_from_env({})
+    env = {"RDS_JOBS_USERNAME": "alice", "RDS_JOBS_PASSWORD": "pw", "RDS_JOBS_DOMAIN": "acme"}
+    a = auth_from_env(env)
+    assert isinstance(a, PasswordAuth) and a.iam_endpoint is None
+    a = auth_from_env({**env, "HUAWEICLOUD_SDK_IAM_ENDPOINT": "https://iam.mine.example"})
+    assert a.iam_endpoint == "https://iam.mine.example"
+
+
+# -- one credential precedence ------------------------------------------------------------
+def test_credentials_from_env_is_the_one_precedence_aksk_then_token_then_password():
+    from rds_job_analytics.api import credentials_from_env
+
+    every = {
+        "HUAWEICLOUD_SDK_AK": "AK", "HUAWEICLOUD_SDK_SK": "SK", "RDS_JOBS_TOKEN": "t",
+        "RDS_JOBS_USERNAME": "alice", "RDS_JOBS_PASSWORD": "pw", "RDS_JOBS_DOMAIN": "acme",
+    }  # fmt: skip
+    kinds = []
+    env = dict(every)
+    for drop in (("HUAWEICLOUD_SDK_SK",), ("RDS_JOBS_TOKEN",), ("RDS_JOBS_DOMAIN",)):
+        found = credentials_from_env(env)
+        kinds.append(found[0] if found else None)
+        for k in drop:
+            env.pop(k)
+    assert kinds == ["aksk", "token", "password"]
+    assert credentials_from_env(env) is None
+    assert credentials_from_env(every)[1] == {
+        "ak": "HUAWEICLOUD_SDK_AK",
+        "sk": "HUAWEICLOUD_SDK_SK",
+    }
+    with_token = {**every, "HUAWEICLOUD_SDK_SECURITY_TOKEN": "st"}
+    assert credentials_from_env(with_token)[1]["security_token"] == "HUAWEICLOUD_SDK_SECURITY_TOKEN"
+
+
+def test_the_library_and_the_fleet_build_auth_the_same_way():
+    from rds_job_analytics.api import make_auth
+    from rds_job_analytics.sync import Account
+
+    creds = {"user": "alice", "password": PASSWORD, "domain": "acme"}
+    acct = Account("prod", "password", {"user": "U", "password": "P", "domain": "D"},
+                   iam_endpoint="https://iam.example")  # fmt: skip
+    fleet_auth = acct.make_auth(creds)
+    lib_auth = make_auth("password", creds, iam_endpoint="https://iam.example")
+    assert repr(fleet_auth) == repr(lib_auth)
+    assert fleet_auth.iam_endpoint == lib_auth.iam_endpoint == "https://iam.example"
+    assert fleet_auth.quota_identity() == acct.identity(creds) == "user:acme/alice"
+    with pytest.raises(ConfigError, match="auth must be one of"):
+        make_auth("kerberos", {})
