@@ -41,7 +41,6 @@ from ._words import (
     EXIT_INTERRUPTED,
     EXIT_PARTIAL,
     EXIT_USAGE,
-    CommandFailed,
     cli_words,
 )
 from ._words import EXIT_OK as EXIT_OK

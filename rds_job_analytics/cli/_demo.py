@@ -13,10 +13,10 @@ import pandas as pd
 
 from .._time import last_complete_month, utcnow
 from .._validate import expand_path
-from ..exceptions import ConfigError
+from ..exceptions import CommandFailed, ConfigError
 from ..normalize.schema import FAILED, RUNNING
 from ..stats import summarize
-from ._words import _EMULATOR_FLEET_MARK, EXIT_OK, EXIT_PARTIAL, CommandFailed
+from ._words import _EMULATOR_FLEET_MARK, EXIT_OK, EXIT_PARTIAL
 
 
 def _wait_for_ctrl_c() -> None:

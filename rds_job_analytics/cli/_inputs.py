@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from .._validate import expand_path
-from ..exceptions import ConfigError
+from ..exceptions import CommandFailed, ConfigError
 from ..normalize.schema import is_job_id, strip_job_id, to_utc
-from ._words import NOT_A_JOB_ID, CommandFailed
+from ._words import NOT_A_JOB_ID
 
 
 # -- argument types: a bad value is a usage error naming the flag -------------------------
