@@ -31,7 +31,7 @@ ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "regions": ("rds_job_analytics.api.regions", ("api.regions",)),
     "fetch": ("rds_job_analytics.sync", ("sync", "sync._fetch")),
     "fleet": ("rds_job_analytics.sync", ("sync", "sync._fleet")),
-    "dataset": ("rds_job_analytics.export", ("export", "export._dataset")),
+    "dataset": ("rds_job_analytics.export", ("export", "export._dataset", "export._sql", "stats")),
     "schema": ("rds_job_analytics.normalize.schema", ("normalize.schema",)),
 }
 

@@ -19,8 +19,9 @@ from matplotlib.figure import Figure
 
 import rds_job_analytics as rja
 from rds_job_analytics import cli, export, plots, sample, stats, synth
+from rds_job_analytics._format import TOP
 from rds_job_analytics.normalize.schema import CANONICAL_STATUSES
-from rds_job_analytics.report import _model, _render, monthly_report
+from rds_job_analytics.report import _charts, _model, _render, monthly_report
 from rds_job_analytics.store import _archive as archive
 
 PACKAGE = Path(rja.__file__).parent
@@ -161,10 +162,10 @@ def test_chart_sizes_have_one_home_in_plots(jobs, monkeypatch):
     for name in ("ROW_INCHES", "MARGIN_INCHES", "BOX_ROW_INCHES", "BOX_MARGIN_INCHES"):
         assert name in plots.__all__ and name in readme, name
     monkeypatch.setattr(plots, "BOX_ROW_INCHES", 1.0, raising=False)
-    monkeypatch.setattr(_model, "BOX_ROW_INCHES", 1.0, raising=False)
+    monkeypatch.setattr(_charts, "BOX_ROW_INCHES", 1.0)
     model = _model.build_model(jobs, "2026-10")
     cur = rja.filter_window(jobs, *rja.month_bounds("2026-10"))
-    n = min(15, int(cur.loc[cur["duration_s"] > 0, "job_name"].nunique()))
+    n = min(TOP, int(cur.loc[cur["duration_s"] > 0, "job_name"].nunique()))
     height = model.charts["durations"].get_size_inches()[1]
     assert height == pytest.approx(
         plots.height_for_rows(n, per_row=1.0, margin=plots.BOX_MARGIN_INCHES)

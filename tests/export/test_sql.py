@@ -9,7 +9,8 @@ import pytest
 
 import rds_job_analytics as rja
 from rds_job_analytics import ConfigError, JobArchive
-from rds_job_analytics.export._dataset import SqlError, export_dataset, run_sql
+from rds_job_analytics.export._dataset import export_dataset
+from rds_job_analytics.export._sql import SqlError, run_sql
 from rds_job_analytics.normalize.schema import JOB_SCHEMA
 
 pytest.importorskip("duckdb")
@@ -187,7 +188,7 @@ def test_cli_ctrl_c_during_a_query_exits_130_with_one_line(sources, ctrl_c_once_
 
 def test_a_query_runs_under_a_memory_limit_a_flag_raises(sources, capsys):
     from rds_job_analytics.cli import main
-    from rds_job_analytics.export._dataset import SQL_MEMORY_LIMIT
+    from rds_job_analytics.export._sql import SQL_MEMORY_LIMIT
 
     _, folder, _ = sources
     setting = "SELECT current_setting('memory_limit') AS m"
