@@ -28,10 +28,12 @@ __all__ = [
     "DURATION_UNITS",
     "GROUP_NAMES",
     "HEADERS",
+    "MINUTE_S",
     "MIN_JOBS",
     "PNG_DPI",
     "PNG_SCALE",
     "REPORT_TOP",
+    "REPORT_TOP_ROWS",
     "TOP",
     "UNKNOWN_LABEL",
     "by_names",
@@ -53,6 +55,8 @@ DURATION_UNITS: tuple[tuple[str, float], ...] = (
     ("min", 60.0),
     ("s", 1.0),
 )
+#: Seconds in a minute, for a column whose name fixes its unit (``summarize``'s ``median_min``).
+MINUTE_S = dict(DURATION_UNITS)["min"]
 
 #: Default number of groups shown one by one by the plots and the explorer (table rows and
 #: chart bars); the rest are summed up in one ``others`` row or bar.
@@ -61,6 +65,9 @@ TOP = 15
 #: :data:`TOP` on purpose: the report is a page read whole once a month, not a view that
 #: is refined by filtering.
 REPORT_TOP = 25
+#: Rows of the monthly report's top-N tables (worst offenders, instances; the list of jobs
+#: still running shows twice as many).
+REPORT_TOP_ROWS = 10
 #: A group needs this many finished jobs to get a bar of its own in a failure-rate chart
 #: (plots, explorer, report) or to be ranked or flagged as a regression in the report.
 MIN_JOBS = 5

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ._format import DURATION_UNITS, UNKNOWN_LABEL, by_names
+from ._format import MINUTE_S, UNKNOWN_LABEL, by_names
 from ._time import to_utc
 from .exceptions import ConfigError
 from .normalize._fields import ENGINE_IN_NAME
@@ -424,8 +424,7 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
     fr = failure_rates(df)
     out = fr[["jobs", "failed", "running"]].copy()
     out["failure_rate"] = fr["failure_rate"].round(3)
-    minute = dict(DURATION_UNITS)["min"]
-    out["median_min"] = (duration_summary(df)["median_s"].reindex(fr.index) / minute).round(1)
+    out["median_min"] = (duration_summary(df)["median_s"].reindex(fr.index) / MINUTE_S).round(1)
     return out.sort_values("jobs", ascending=False)
 
 

@@ -166,3 +166,25 @@ def test_combine_failure_rates_by_several_keys_and_empty():
     empty = rja.stats.combine_failure_rates([rja.failure_rates(df.iloc[:0], by="engine")])
     assert empty.empty
     assert list(empty.columns) == list(rja.failure_rates(df, by="engine").columns)
+
+
+@pytest.mark.parametrize("fn", SUMMARIES, ids=lambda f: f.__name__)
+def test_by_takes_one_name_or_a_list_of_one(fn, sample):
+    pd.testing.assert_frame_equal(
+        fn(sample, by="engine").reset_index(drop=True),
+        fn(sample, by=["engine"]).reset_index(drop=True),
+    )
+
+
+def test_combine_failure_rates_lives_in_stats_and_export_still_serves_it():
+    import rds_job_analytics.export as export
+
+    assert rja.stats.combine_failure_rates is export.combine_failure_rates
+    assert "combine_failure_rates" in rja.stats.__all__ and "combine_failure_rates" in dir(export)
+
+
+def test_combine_and_failure_rates_share_one_rule(sample):
+    """The pieces' rates recombined equal the whole's, to the last bit (one helper)."""
+    whole = rja.failure_rates(sample, by="engine")
+    again = rja.stats.combine_failure_rates([whole])
+    pd.testing.assert_frame_equal(again, whole)

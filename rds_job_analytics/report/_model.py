@@ -25,6 +25,7 @@ import pandas as pd
 from .._format import (
     HEADERS,
     MIN_JOBS,
+    REPORT_TOP_ROWS,
     UNKNOWN_LABEL,
     duration_number,
     duration_text,
@@ -120,8 +121,6 @@ class ReportModel:
 
 #: Months in the trend (this one included).
 TREND_MONTHS = 6
-#: Rows in the top-N tables (worst offenders, instances, stuck jobs).
-TOP_ROWS = 10
 # MIN_JOBS (finished jobs a job type needs to be drawn, ranked or flagged as a regression)
 # and REPORT_TOP (job types drawn one by one) have their home in _format.
 
@@ -365,16 +364,18 @@ def _tables(
     by_failures = failing.sort_values(["failed", "ci_low"], ascending=False)
     ranked = failing[failing["finished"] >= MIN_JOBS]  # a handful of jobs ranks nothing
     by_bound = ranked.sort_values(["ci_low", "failed"], ascending=False)
-    more = max(0, len(failing) - TOP_ROWS)
+    more = max(0, len(failing) - REPORT_TOP_ROWS)
     left = f"{more} more failing job types in the full table below." if more else ""
     dur, dur_fmt, dur_headers = _durations(cur)
     slow, slow_fmt, slow_headers = _slowest(cur, tz)
     running, running_note = _running(cur, end, tz, as_of)
     return {
         "failures_by_type": _rate_table(by_type, "job_name", no_jobs),
-        "top_by_failures": _rate_table(by_failures.head(TOP_ROWS), "job_name", no_failed, left),
+        "top_by_failures": _rate_table(
+            by_failures.head(REPORT_TOP_ROWS), "job_name", no_failed, left
+        ),
         "top_by_bound": _rate_table(
-            by_bound.head(TOP_ROWS),
+            by_bound.head(REPORT_TOP_ROWS),
             "job_name",
             no_failed,
             f"Job types with fewer than {MIN_JOBS} finished jobs are not ranked here "
@@ -439,8 +440,8 @@ def _instances(cur: pd.DataFrame) -> Table:
         lambda s: ", ".join(s.astype(str).value_counts().index[:3])
     )
     fr = fr[fr["failed"] > 0].sort_values(["failed", "ci_low"], ascending=False)
-    more = max(0, len(fr) - TOP_ROWS)
-    fr = _with_ci(fr.head(TOP_ROWS))
+    more = max(0, len(fr) - REPORT_TOP_ROWS)
+    fr = _with_ci(fr.head(REPORT_TOP_ROWS))
     fr["job_types"] = types.reindex(fr.index)
     t = _first_col(fr[["failed", "jobs", "failure_rate", "ci", "job_types"]], "instance")
     note = f"{more} more instances had failed jobs." if more else ""
@@ -467,7 +468,7 @@ def _durations(cur: pd.DataFrame) -> tuple[pd.DataFrame, dict, dict]:
 
 
 def _slowest(cur: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, dict, dict]:
-    slow = cur[cur["duration_s"].notna()].nlargest(TOP_ROWS, "duration_s")
+    slow = cur[cur["duration_s"].notna()].nlargest(REPORT_TOP_ROWS, "duration_s")
     t = pd.DataFrame(
         {"job_name": slow["job_name"].astype(object), "instance": slow["instance_name"].astype(object),
          "status": slow["status"].astype(object), "created": _local_text(slow["created"], tz),
@@ -511,12 +512,12 @@ def _running(
          "progress_pct": still["progress_pct"], "status_now": still["status"].astype(object),
          "age_days": age.round(1), "job_id": still["job_id"].astype(object)}
     ).sort_values("age_days", ascending=False)  # fmt: skip
-    more = max(0, len(t) - 2 * TOP_ROWS)
+    more = max(0, len(t) - 2 * REPORT_TOP_ROWS)
     note = (f"Ages counted to {as_of.tz_convert(tz):%Y-%m-%d %H:%M} {tz}, the newest time in the "
             "data, or to the job's end.")  # fmt: skip
     if more:
         note += f" {more} more jobs not listed."
-    t = t.head(2 * TOP_ROWS).reset_index(drop=True)
+    t = t.head(2 * REPORT_TOP_ROWS).reset_index(drop=True)
     t = t.rename(columns={"created": f"Created ({tz})"})
     return t, note
 
