@@ -245,7 +245,7 @@ def plot_durations(
     >>> import rds_job_analytics as rja
     >>> ax = plot_durations(rja.load_sample(), top=5)
     >>> len(ax.get_yticklabels()), ax.get_title().splitlines()[1][:22]
-    (5, '(top 5 of 40 job names')
+    (5, '(top 5 of 40 job types')
     """
     if top < 1:
         raise ConfigError(f"top must be >= 1, not {top!r}")
@@ -337,7 +337,7 @@ def plot_failure_rates(
     ['MySQL', 'PostgreSQL', 'SQLServer']
     >>> ax = plot_failure_rates(rja.load_sample(), top=5, target=0.02, ax=plt.figure().add_subplot())
     >>> ax.get_yticklabels()[0].get_text()
-    'others (33 job names, 4,513 jobs)'
+    'others (35 job types, 4,527 jobs)'
     """
     ax = _ax(ax)
     if min_jobs < 0:

@@ -5,10 +5,13 @@ Examples
 --------
 >>> import rds_job_analytics as rja
 >>> from rds_job_analytics._time import month_bounds
->>> cur = rja.filter_window(rja.load_sample(), *month_bounds("2026-10"))
->>> charts, text = build_charts(cur, cur.iloc[:0], "UTC", *month_bounds("2026-10"), None)
->>> sorted(k for k, fig in charts.items() if fig is not None)[:2], text[:24]
-(['durations', 'failures'], 'No storage scale-ups thi')
+>>> from rds_job_analytics.report._model import _trend
+>>> df = rja.load_sample()
+>>> start, end = month_bounds("2026-10")
+>>> trend = _trend(df, pd.Period("2026-10"), "UTC")
+>>> charts, text = build_charts(rja.filter_window(df, start, end), trend, "UTC", start, end, None)
+>>> [k for k in CHART_KEYS if charts[k] is not None], text[:26]
+(['trend', 'failures', 'durations', 'timeline', 'resizes'], '139 storage scale-ups adde')
 """
 
 from __future__ import annotations
