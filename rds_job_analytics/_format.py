@@ -135,17 +135,19 @@ HEADERS: dict[str, str] = {
 
 
 def duration_number(value: float) -> str:
-    """A duration already in its unit, as text: three significant digits, thousands
-    separated from 1,000 on, never an exponent.
+    """A duration already in its unit, as text: three significant digits but at most two
+    decimals (a fraction of a unit in a column), thousands separated, never an exponent.
 
     Examples
     --------
     >>> duration_number(1.5), duration_number(12.34), duration_number(1234.5)
     ('1.5', '12.3', '1,234')
+    >>> duration_number(0.3667), duration_number(2.0)
+    ('0.37', '2')
     """
     if value is None or not math.isfinite(value):
         return ""
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{round(value, 2):.3g}"
 
 
 def duration_text(seconds: float, _pos: Any = None) -> str:
