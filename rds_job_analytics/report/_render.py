@@ -295,7 +295,7 @@ def monthly_report(
         task-only durations rest) compare with per-job ones, the median and 90th
         percentile of the difference and how many jobs it rests on, and warns when the 90th
         percentile exceeds
-        :data:`~rds_job_analytics.report._model.END_TIME_TOLERANCE_S` (60 s).
+        :data:`~rds_job_analytics.report._quality.END_TIME_TOLERANCE_S` (60 s).
 
     Returns
     -------
