@@ -30,7 +30,7 @@ import base64
 import inspect
 import io
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -95,7 +95,9 @@ def _distinct(df: pd.DataFrame, col: str) -> int:
     return int(df[col].nunique(dropna=False)) if col in df.columns and len(df) else 0
 
 
-def summary_table(df: pd.DataFrame, *, by: str = "job_name", top: int | None = TOP) -> pd.DataFrame:
+def summary_table(
+    df: pd.DataFrame, *, by: str | Sequence[str] = "job_name", top: int | None = TOP
+) -> pd.DataFrame:
     """The explorer's table: per group, jobs, failures, the failure rate with its 95%
     interval and the median and p90 duration, the groups with most jobs first.
 
@@ -107,8 +109,10 @@ def summary_table(df: pd.DataFrame, *, by: str = "job_name", top: int | None = T
     ----------
     df : pandas.DataFrame
         A normalized job frame.
-    by : str
-        The column to group by (any ``by`` of :func:`~rds_job_analytics.failure_rates`).
+    by : str or list of str
+        The column (or columns) to group by (any ``by`` of
+        :func:`~rds_job_analytics.failure_rates`); several columns' labels are joined by
+        ``" / "``.
     top : int or None
         Most groups shown one by one; ``None``: all of them.
 
@@ -127,7 +131,7 @@ def summary_table(df: pd.DataFrame, *, by: str = "job_name", top: int | None = T
     (4, 'others (37 job types)', 5000)
     """
     cols = ["jobs", "failed", "running", "failure_rate", "ci_low", "ci_high", "median_s", "p90_s"]
-    keyed, _ = group_keys(df, by)
+    keyed, names = group_keys(df, by)
     fr = failure_rates(keyed, by=by)
     ds = duration_summary(keyed, by=by)
     table = fr.join(ds[["median_s", "p90_s"]], how="left")
@@ -140,8 +144,7 @@ def summary_table(df: pd.DataFrame, *, by: str = "job_name", top: int | None = T
     if len(rest):
         failed, finished = int(rest["failed"].sum()), int(rest["finished"].sum())
         lo, hi = wilson_interval(failed, finished)
-        keys = keyed[by]
-        picked = keys.isin(list(rest.index)) | (keys.isna() & rest.index.isna().any())
+        picked = _in_groups(keyed[names], rest.index)
         done = duration_summary(keyed[picked], by=None)
         out.loc[f"others ({len(rest)} {group_noun(by)})"] = [
             int(rest["jobs"].sum()), failed, int(rest["running"].sum()),
@@ -153,7 +156,17 @@ def summary_table(df: pd.DataFrame, *, by: str = "job_name", top: int | None = T
     return out.astype({**ints, **{c: "float64" for c in cols if c not in ints}})
 
 
-def styled_table(table: pd.DataFrame, *, by: str = "job_name") -> Styler:
+def _in_groups(keys: pd.DataFrame, groups: pd.Index) -> pd.Series:
+    """Which rows fall in one of ``groups`` (an index of group keys, NaN a key too)."""
+    if keys.shape[1] == 1:
+        col = keys.iloc[:, 0]
+        return col.isin(list(groups)) | (col.isna() & groups.isna().any())
+    wanted = {group_label(k) for k in groups}
+    rows = [group_label(tuple(r)) for r in keys.astype(object).itertuples(index=False)]
+    return pd.Series([r in wanted for r in rows], index=keys.index)
+
+
+def styled_table(table: pd.DataFrame, *, by: str | Sequence[str] = "job_name") -> Styler:
     """:func:`summary_table` as people read it: human headers, counts with thousands
     separators, rates as percentages, each duration column in one unit (named in its
     header), numbers right-aligned, no index column.
@@ -162,8 +175,8 @@ def styled_table(table: pd.DataFrame, *, by: str = "job_name") -> Styler:
     ----------
     table : pandas.DataFrame
         A result of :func:`summary_table`.
-    by : str
-        The column it was grouped by (it names the first column).
+    by : str or list of str
+        The column(s) it was grouped by (they name the first column).
 
     Returns
     -------

@@ -20,7 +20,7 @@ import pytest
 
 import rds_job_analytics as rja
 from rds_job_analytics import widgets
-from rds_job_analytics._format import duration_number, duration_text
+from rds_job_analytics._format import duration_number, duration_text, group_label
 from rds_job_analytics.widgets import TOP, styled_table, summary_table
 
 HEADERS = [
@@ -311,3 +311,20 @@ def test_custom_chart_with_the_old_signature_still_draws(sample, monkeypatch):
     ex.group_by.value = "engine"
     ex.chart.value = "resizes"
     assert ex.error is None and (seen["by"], seen["top"]) == ("engine", TOP)
+
+
+def test_summary_table_takes_by_as_a_list(sample):
+    one = summary_table(sample, by="engine")
+    pd.testing.assert_frame_equal(summary_table(sample, by=["engine"]), one)
+    two = summary_table(sample, by=["engine", "job_kind"], top=4)
+    assert len(two) == 5 and two.index[-1].startswith("others (")
+    assert all(" / " in k for k in two.index[:-1])
+    assert int(two["jobs"].sum()) == len(sample)  # the others row holds the rest, exactly
+    keyed, names = rja.stats.group_keys(sample, ["engine", "job_kind"])
+    labels = [group_label(tuple(r)) for r in keyed[names].astype(object).itertuples(index=False)]
+    rest = set(summary_table(sample, by=["engine", "job_kind"], top=None).index) - set(two.index)
+    picked = sample[[label in rest for label in labels]]
+    others = rja.duration_summary(picked, by=None)["median_s"].iloc[0]
+    assert two["median_s"].iloc[-1] == others  # its durations from exactly its jobs
+    html = styled_table(two, by=["engine", "job_kind"]).to_html()
+    assert "Engine / job kind" in html and "engine / job kinds with the most jobs" in html
