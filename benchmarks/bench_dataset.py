@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rds_job_analytics import JobArchive, normalize_jobs  # noqa: E402
-from rds_job_analytics.export._dataset import export_dataset, read_jobs, run_sql  # noqa: E402
+from rds_job_analytics.export._dataset import export_dataset, read_jobs  # noqa: E402
+from rds_job_analytics.export._sql import run_sql  # noqa: E402
 from rds_job_analytics.normalize.schema import TERMINAL_STATUSES, to_epoch_ms  # noqa: E402
 from rds_job_analytics.sample import _read_lines  # noqa: E402
 from rds_job_analytics.store._archive import _UPSERT  # noqa: E402

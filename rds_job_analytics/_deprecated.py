@@ -37,7 +37,7 @@ ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
         "rds_job_analytics.sync",
         ("sync", "sync._fleet", "sync._fleet_file", "api", "exceptions"),
     ),
-    "dataset": ("rds_job_analytics.export", ("export", "export._dataset")),
+    "dataset": ("rds_job_analytics.export", ("export", "export._dataset", "export._sql", "stats")),
     "schema": ("rds_job_analytics.normalize.schema", ("normalize.schema",)),
 }
 

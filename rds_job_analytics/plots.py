@@ -1,9 +1,9 @@
 """Chart helpers shaped like seaborn's axes-level functions.
 
-``plot_x(data, *, by=..., ax=None, **kwargs) -> Axes``: the frame is the only
-positional argument; they draw on ``ax`` (or the current Axes) and return it; extra
-``kwargs`` go to the matplotlib primitive named in each docstring. No global state
-is changed: with an ``ax`` given, pyplot is not touched at all.
+``plot_x(df, *, by=..., ax=None, **kwargs) -> Axes``: the frame is the only positional
+argument (``df``, as in stats; ``data=`` still works, deprecated); they draw on ``ax`` (or
+the current Axes) and return it; extra ``kwargs`` go to the matplotlib primitive named in
+each docstring. No global state is changed: with an ``ax`` given, pyplot is not touched at all.
 
 Examples
 --------
@@ -15,7 +15,10 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -25,10 +28,12 @@ from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
+from ._format import MIN_JOBS, TOP, duration_text, group_label, group_name, group_noun
+from ._time import to_utc
 from ._validate import check_choice
 from .exceptions import ConfigError
-from .normalize.schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
-from .stats import UNKNOWN_LABEL, _fill_doc, _keys, failure_rates, filter_window, wilson_interval
+from .normalize.schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES
+from .stats import failure_rates, fill_doc, filter_window, group_keys, wilson_interval
 
 __all__ = [
     "BOX_MARGIN_INCHES",
@@ -42,6 +47,7 @@ __all__ = [
     "plot_failure_rates",
     "plot_resize_deltas",
     "plot_timeline",
+    "target_line",
 ]
 
 # readable ticks for a log time axis: 1 s ... 1 week
@@ -82,7 +88,7 @@ def height_for_rows(
     Parameters
     ----------
     rows : int
-        Bars the chart draws (with ``top=30``, 31: the ``others`` bar too).
+        Bars the chart draws (with ``top=15``, 16: the ``others`` bar too).
     per_row : float
         Inches a row; default :data:`ROW_INCHES`.
     margin : float
@@ -104,34 +110,9 @@ def height_for_rows(
     return per_row * max(min_rows, rows) + margin
 
 
-def format_seconds(seconds: float, _pos: Any = None) -> str:
-    """Readable duration: ``45 s``, ``12 min``, ``3.5 h``, ``2 d``.
-
-    Also a matplotlib tick formatter (``FuncFormatter(format_seconds)``).
-
-    Parameters
-    ----------
-    seconds : float
-        A duration in seconds; None, NaN or infinite gives ``""``.
-    _pos : optional
-        The tick position matplotlib passes; ignored.
-
-    Returns
-    -------
-    str
-        Three significant digits in the largest unit that fits (``s``, ``min``, ``h``, ``d``).
-
-    Examples
-    --------
-    >>> format_seconds(90), format_seconds(7200)
-    ('1.5 min', '2 h')
-    """
-    if seconds is None or not np.isfinite(seconds):
-        return ""
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.3g} {unit}"
-    return f"{seconds:.3g} s"
+#: Readable duration (``45 s``, ``1.5 min``, ``2 h``), also a tick formatter: the one rule
+#: of :func:`rds_job_analytics._format.duration_text`, under the name plots gave it.
+format_seconds = duration_text
 
 
 def literal(text: Any) -> str:
@@ -157,9 +138,7 @@ def literal(text: Any) -> str:
 
 
 def _label(key: Any) -> str:
-    if isinstance(key, tuple):
-        return " / ".join(_label(k) for k in key)
-    return UNKNOWN_LABEL if pd.isna(key) else literal(key)
+    return group_label(key, literal)
 
 
 def _local(times: pd.Series, tz: str) -> pd.Series:
@@ -204,17 +183,37 @@ def _check_tz(tz: str) -> str:
     return tz
 
 
-def _noun(by: str, n: int) -> str:
-    word = by.replace("_", " ")
-    return f"{word}{'s' * (n != 1)}" if not word.endswith("s") else word
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-@_fill_doc
+def _frame_was_data(func: F) -> F:
+    """Accept the old keyword ``data=`` for the frame (now ``df``, as in stats), with a
+    DeprecationWarning."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "data" in kwargs:
+            if args or "df" in kwargs:
+                raise TypeError(f"{func.__name__}() got the frame twice (df and data)")
+            warnings.warn(
+                f"{func.__name__}(data=...) is deprecated and goes in the next release: "
+                "pass the frame first, or as df=",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            kwargs["df"] = kwargs.pop("data")
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_frame_was_data
+@fill_doc
 def plot_durations(
-    data: pd.DataFrame,
+    df: pd.DataFrame,
     *,
-    by: str = "job_name",
-    top: int = 15,
+    by: str | Sequence[str] = "job_name",
+    top: int = TOP,
     start: Any = None,
     end: Any = None,
     ax: Axes | None = None,
@@ -227,8 +226,8 @@ def plot_durations(
 
     Parameters
     ----------
-    {data}
-    {by_plot}
+    {df}
+    {by}
         Default ``"job_name"``.
     top : int
         How many groups to show: the ones with the most finished jobs.
@@ -246,22 +245,23 @@ def plot_durations(
     >>> import rds_job_analytics as rja
     >>> ax = plot_durations(rja.load_sample(), top=5)
     >>> len(ax.get_yticklabels()), ax.get_title().splitlines()[1][:22]
-    (5, '(top 5 of 40 job names')
+    (5, '(top 5 of 40 job types')
     """
     if top < 1:
         raise ConfigError(f"top must be >= 1, not {top!r}")
     ax = _ax(ax)
-    title = f"Job durations by {by.replace('_', ' ')}"
-    df, _ = _keys(filter_window(data, start, end), by)
+    title = f"Job durations by {group_name(by)}"
+    df, names = group_keys(filter_window(df, start, end), by)
     done = df[df["status"].isin(TERMINAL_STATUSES) & (df["duration_s"] > 0)]
     if done.empty:
         return _empty(ax, "No finished jobs in this selection", title)
-    groups = done.groupby(by, observed=True, dropna=False)["duration_s"]  # unknown: a group
+    key = names[0] if len(names) == 1 else names  # one name: plain keys, not 1-tuples
+    groups = done.groupby(key, observed=True, dropna=False)["duration_s"]  # unknown: a group
     sizes = groups.size().sort_values(ascending=False)
     keep = sizes.head(top).index
     if len(sizes) > top:
         rest = sizes.iloc[top:]
-        title += (f"\n(top {top} of {len(sizes)} {_noun(by, 2)} by finished jobs; "
+        title += (f"\n(top {top} of {len(sizes)} {group_noun(by)} by finished jobs; "
                   f"{len(rest)} others with {int(rest.sum()):,} jobs not shown)")  # fmt: skip
     med = groups.median().loc[keep].sort_values()
     by_key = {k: v.to_numpy() for k, v in groups}
@@ -279,18 +279,19 @@ def plot_durations(
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(format_seconds))
     ax.set_xlabel("duration (log scale)")
-    ax.set_ylabel(by.replace("_", " "))
+    ax.set_ylabel(group_name(by))
     ax.set_title(title)
     return ax
 
 
-@_fill_doc
+@_frame_was_data
+@fill_doc
 def plot_failure_rates(
-    data: pd.DataFrame,
+    df: pd.DataFrame,
     *,
-    by: str = "job_name",
-    min_jobs: int = 10,
-    top: int | None = 30,
+    by: str | Sequence[str] = "job_name",
+    min_jobs: int = MIN_JOBS,
+    top: int | None = TOP,
     target: float | None = None,
     confidence: float = 0.95,
     start: Any = None,
@@ -308,8 +309,8 @@ def plot_failure_rates(
 
     Parameters
     ----------
-    {data}
-    {by_plot}
+    {df}
+    {by}
         Default ``"job_name"``.
     min_jobs : int
         Groups with fewer finished jobs are not drawn (their count goes in the title).
@@ -336,7 +337,7 @@ def plot_failure_rates(
     ['MySQL', 'PostgreSQL', 'SQLServer']
     >>> ax = plot_failure_rates(rja.load_sample(), top=5, target=0.02, ax=plt.figure().add_subplot())
     >>> ax.get_yticklabels()[0].get_text()
-    'others (33 job names, 4,513 jobs)'
+    'others (35 job types, 4,527 jobs)'
     """
     ax = _ax(ax)
     if min_jobs < 0:
@@ -345,11 +346,11 @@ def plot_failure_rates(
         raise ConfigError(f"top must be >= 1 or None, not {top!r}")
     if target is not None and not 0 <= target <= 1:
         raise ConfigError(f"target must be a failure rate between 0 and 1, not {target!r}")
-    fr = failure_rates(data, by=by, confidence=confidence, start=start, end=end)
+    fr = failure_rates(df, by=by, confidence=confidence, start=start, end=end)
     fr = fr[fr["finished"] > 0]
     small = int((fr["finished"] < min_jobs).sum())
     fr = fr[fr["finished"] >= min_jobs]
-    title = f"Failure rate by {by.replace('_', ' ')}"
+    title = f"Failure rate by {group_name(by)}"
     if small:
         title += f" ({small} group{'s' * (small > 1)} under {min_jobs} jobs not shown)"
     if fr.empty:
@@ -360,7 +361,7 @@ def plot_failure_rates(
         fr, rest = ranked.iloc[:top], ranked.iloc[top:]
         failed, finished = int(rest["failed"].sum()), int(rest["finished"].sum())
         lo, hi = wilson_interval(failed, finished, confidence)
-        others = (f"others ({len(rest)} {_noun(by, len(rest))}, {finished:,} jobs)",
+        others = (f"others ({len(rest)} {group_noun(by, len(rest))}, {finished:,} jobs)",
                   failed / finished, float(lo), float(hi), finished)  # fmt: skip
         title += f"\n(top {top} by the lower bound of the {confidence:.0%} interval)"
     fr = fr.sort_values("failure_rate")
@@ -389,17 +390,38 @@ def plot_failure_rates(
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
     right = float(np.nanmax(highs)) * 1.25 + 0.01
     if target is not None:
-        _target_line(ax, target, vertical=True)
+        target_line(target, vertical=True, ax=ax)
         right = max(right, target * 1.15)
     ax.set_xlim(0, min(1.0, right))
     ax.set_xlabel("failure rate (finished jobs)")
-    ax.set_ylabel(by.replace("_", " "))
+    ax.set_ylabel(group_name(by))
     ax.set_title(title)
     return ax
 
 
-def _target_line(ax: Axes, target: float, *, vertical: bool) -> None:
-    """A dashed line at the failure-rate target, labelled."""
+@fill_doc
+def target_line(target: float, *, vertical: bool, ax: Axes | None = None) -> Axes:
+    """A dashed line at a failure-rate target, labelled ``target 2.0%`` (the failure-rate
+    chart draws it vertically, the report's trend horizontally).
+
+    Parameters
+    ----------
+    target : float
+        The failure-rate target (``0.02`` = 2%).
+    vertical : bool
+        A vertical line (rates on the x axis) or a horizontal one (rates on the y axis).
+    {ax}
+
+    {returns_ax}
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = target_line(0.02, vertical=True, ax=plt.figure().add_subplot())
+    >>> ax.texts[0].get_text()
+    'target 2.0%'
+    """
+    ax = _ax(ax)
     style = {"color": "#1f4e85", "ls": "--", "lw": 1.2, "zorder": 3}
     if vertical:
         ax.axvline(target, **style)
@@ -411,11 +433,13 @@ def _target_line(ax: Axes, target: float, *, vertical: bool) -> None:
         ax.annotate(f"target {target:.1%}", (0, target), xycoords=("axes fraction", "data"),
                     xytext=(3, 3), textcoords="offset points", va="bottom", fontsize=8,
                     color=style["color"])  # fmt: skip
+    return ax
 
 
-@_fill_doc
+@_frame_was_data
+@fill_doc
 def plot_resize_deltas(
-    data: pd.DataFrame,
+    df: pd.DataFrame,
     *,
     kind: str = "dumbbell",
     tz: str = "UTC",
@@ -431,7 +455,7 @@ def plot_resize_deltas(
 
     Parameters
     ----------
-    {data}
+    {df}
     kind : {{"dumbbell", "hist"}}
         ``"dumbbell"``: one vertical segment per job from original to target size, at
         its creation time. ``"hist"``: histogram of the GB added.
@@ -454,7 +478,7 @@ def plot_resize_deltas(
     check_choice("kind", kind, RESIZE_KINDS)
     _check_tz(tz)
     ax = _ax(ax)
-    df = filter_window(data, start, end)
+    df = filter_window(df, start, end)
     rs = df[df["volume_delta_gb"].notna()].sort_values("created")
     title = "Storage scale-ups" if kind == "dumbbell" else "GB added per storage scale-up"
     if rs.empty:
@@ -482,9 +506,10 @@ def plot_resize_deltas(
     return ax
 
 
-@_fill_doc
+@_frame_was_data
+@fill_doc
 def plot_timeline(
-    data: pd.DataFrame,
+    df: pd.DataFrame,
     *,
     freq: str = "D",
     tz: str = "UTC",
@@ -500,7 +525,7 @@ def plot_timeline(
 
     Parameters
     ----------
-    {data}
+    {df}
     freq : {{"D", "W"}}
         One bar per day or per week (starting Monday) in time zone ``tz``.
     tz : str
@@ -526,7 +551,7 @@ def plot_timeline(
     ax = _ax(ax)
     unit = "day" if freq == "D" else "week"
     title = f"Jobs per {unit} by status"
-    df = filter_window(data, start, end)
+    df = filter_window(df, start, end)
     df = df[df["created"].notna()]
     if df.empty:
         return _empty(ax, "No jobs in this selection", title)

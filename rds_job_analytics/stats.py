@@ -15,22 +15,27 @@ Examples
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from statistics import NormalDist
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from ._format import MINUTE_S, UNKNOWN_LABEL, by_names
+from ._time import to_utc
 from .exceptions import ConfigError
 from .normalize._fields import ENGINE_IN_NAME
-from .normalize.schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES, to_utc
+from .normalize.schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES
 
 __all__ = [
     "UNKNOWN_LABEL",
+    "combine_failure_rates",
     "duration_summary",
     "failure_rates",
+    "fill_doc",
     "filter_window",
+    "group_keys",
     "resize_summary",
     "summarize",
     "wilson_interval",
@@ -42,20 +47,14 @@ __all__ = [
 #: (``RestartMysqlInstance`` and ``RestartPostgresqlInstance`` are both ``RestartInstance``).
 DERIVED_BY = ("month", "week", "day", "job_kind")
 
-#: How a missing group key is shown. Rows with no value in a ``by`` column (a job with no
-#: engine, a row synced before the origin columns existed) are never dropped: they form a
-#: group of their own, keyed ``NaN`` in the results (so ``isna`` finds it and pieces of a
-#: frame combine), and the explorer, the plots and the report label it with this text.
-UNKNOWN_LABEL = "(unknown)"
+# UNKNOWN_LABEL (how a missing group key is shown) has its home in _format; stats keeps
+# the name for its callers.
 
 #: Shared parameter docs, formatted into the docstrings of stats and plots by
-#: :func:`_fill_doc` (after seaborn's ``DocstringComponents``): every function describes a
+#: :func:`fill_doc` (after seaborn's ``DocstringComponents``): every function describes a
 #: parameter in the same words.
 _PARAM_DOCS = {
     "df": """df : pandas.DataFrame
-    A normalized job frame (``normalize_jobs``, ``load_sample``, ``fetch_jobs``,
-    ``JobArchive.to_frame``).""",
-    "data": """data : pandas.DataFrame
     A normalized job frame (``normalize_jobs``, ``load_sample``, ``fetch_jobs``,
     ``JobArchive.to_frame``).""",
     "by": """by : str or list of str
@@ -65,11 +64,6 @@ _PARAM_DOCS = {
     columns (``engine``, ``region``, ``account``, ``project_id``...) give a row per
     category that occurs (unused categories give none); rows with no value form a
     group of their own, keyed ``NaN`` (shown as ``"(unknown)"``, :data:`UNKNOWN_LABEL`).""",
-    "by_plot": """by : str
-    Group by this column: any categorical one (``engine``, ``region``, ``account``,
-    ``project_id``...; ``"job_kind"`` is the job name without its engine); ``"month"``,
-    ``"week"`` and ``"day"`` are derived from ``created`` (UTC) when the frame has no such
-    column.""",
     "start": """start : str, datetime or Timestamp, optional
     Keep jobs created at or after this time (naive = UTC); ``None``: no lower bound.""",
     "end": """end : str, datetime or Timestamp, optional
@@ -87,13 +81,33 @@ matplotlib.axes.Axes
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _fill_doc(func: F) -> F:
-    """Format the :data:`_PARAM_DOCS` fragments (``{by}``, ``{start}``...) into a docstring."""
+def fill_doc(func: F) -> F:
+    """Format the shared parameter docs (``{df}``, ``{by}``, ``{start}``...) into a
+    docstring, so stats and plots describe a parameter in the same words.
+
+    Parameters
+    ----------
+    func : callable
+        A function whose docstring holds ``{name}`` fields of the shared docs (other
+        braces doubled).
+
+    Returns
+    -------
+    callable
+        ``func``, its docstring filled.
+
+    Examples
+    --------
+    >>> def f(df):
+    ...     "{df}"
+    >>> fill_doc(f).__doc__.splitlines()[0]
+    'df : pandas.DataFrame'
+    """
     func.__doc__ = inspect.cleandoc(func.__doc__ or "").format_map(_PARAM_DOCS)
     return func
 
 
-@_fill_doc
+@fill_doc
 def filter_window(df: pd.DataFrame, start: Any = None, end: Any = None) -> pd.DataFrame:
     """Rows with ``start <= created < end`` (either bound optional; naive = UTC).
 
@@ -124,11 +138,32 @@ def filter_window(df: pd.DataFrame, start: Any = None, end: Any = None) -> pd.Da
     return df[mask]
 
 
-def _keys(df: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[pd.DataFrame, list[str]]:
-    """``df`` with any derived group column (:data:`DERIVED_BY`) added, and the key names."""
-    if by is None:
+@fill_doc
+def group_keys(df: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[pd.DataFrame, list[str]]:
+    """``df`` with any derived group column (:data:`DERIVED_BY`) added, and the key names:
+    what stats, plots and the explorer group by.
+
+    Parameters
+    ----------
+    {df}
+    {by}
+        ``None``: no key.
+
+    Returns
+    -------
+    (pandas.DataFrame, list of str)
+        The frame (a copy only when a column was added) and the names of ``by``.
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> frame, names = group_keys(rja.load_sample(), "month")
+    >>> names, "month" in frame.columns
+    (['month'], True)
+    """
+    names = by_names(by)
+    if not names:
         return df, []
-    names = [by] if isinstance(by, str) else list(by)
     df = df.copy() if any(n in DERIVED_BY and n not in df.columns for n in names) else df
     for n in names:
         if n in df.columns:
@@ -155,7 +190,7 @@ def _job_kinds(names: pd.Series) -> pd.Series:
     return names.astype(object).map(kind).astype("category")
 
 
-@_fill_doc
+@fill_doc
 def wilson_interval(
     failed: Any, finished: Any, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +241,7 @@ def _group(df: pd.DataFrame, names: list[str]):
 _COUNTS = {"completed": COMPLETED, "failed": FAILED, "running": RUNNING}
 
 
-@_fill_doc
+@fill_doc
 def failure_rates(
     df: pd.DataFrame,
     *,
@@ -243,7 +278,7 @@ def failure_rates(
     >>> bool((fr["ci_low"] <= fr["failure_rate"]).all())
     True
     """
-    df, names = _keys(filter_window(df, start, end), by)
+    df, names = group_keys(filter_window(df, start, end), by)
     status = df["status"]  # categorical: comparisons stay on the codes
     flags = pd.DataFrame(
         {"jobs": 1, **{col: (status == s).astype("int64") for col, s in _COUNTS.items()}},
@@ -254,20 +289,23 @@ def failure_rates(
     out = _group(flags, names)[["jobs", *_COUNTS]].sum()
     out = out.astype("int64")
     out["finished"] = sum(out[col] for col, s in _COUNTS.items() if s in TERMINAL_STATUSES)
+    return _rates_from_counts(out, confidence)
+
+
+def _rates_from_counts(out: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """``failure_rate``, ``ci_low`` and ``ci_high`` from the ``failed`` and ``finished``
+    counts (the one rule of :func:`failure_rates` and :func:`combine_failure_rates`)."""
+    finished = out["finished"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["failure_rate"] = np.where(
-            out["finished"] > 0, out["failed"] / out["finished"].where(out["finished"] > 0), np.nan
-        )
-    lo, hi = wilson_interval(out["failed"], out["finished"], confidence)
-    out["ci_low"], out["ci_high"] = lo, hi
-    out["failure_rate"] = out["failure_rate"].astype("float64")
+        out["failure_rate"] = (out["failed"] / finished.where(finished > 0)).astype("float64")
+    out["ci_low"], out["ci_high"] = wilson_interval(out["failed"], finished, confidence)
     return out
 
 
 _DUR_COLS = ["count", "median_s", "p90_s", "p99_s", "max_s"]
 
 
-@_fill_doc
+@fill_doc
 def duration_summary(
     df: pd.DataFrame,
     *,
@@ -298,7 +336,7 @@ def duration_summary(
     >>> bool((ds["median_s"] <= ds["p90_s"]).all())
     True
     """
-    df, names = _keys(filter_window(df, start, end), by)
+    df, names = group_keys(filter_window(df, start, end), by)
     done = df[df["status"].isin(TERMINAL_STATUSES) & df["duration_s"].notna()]
     g = _group(done, names)["duration_s"]
     out = pd.DataFrame(
@@ -313,7 +351,7 @@ def duration_summary(
     return out[_DUR_COLS].astype({c: "float64" for c in _DUR_COLS[1:]})
 
 
-@_fill_doc
+@fill_doc
 def resize_summary(
     df: pd.DataFrame,
     *,
@@ -346,7 +384,7 @@ def resize_summary(
     >>> int(resize_summary(rja.load_sample())["jobs"].iloc[0]) > 100
     True
     """
-    df, names = _keys(filter_window(df, start, end), by)
+    df, names = group_keys(filter_window(df, start, end), by)
     rs = df[df["volume_delta_gb"].notna()]
     g = _group(rs, names)["volume_delta_gb"]
     out = pd.DataFrame(
@@ -360,7 +398,7 @@ def resize_summary(
     return out
 
 
-@_fill_doc
+@fill_doc
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Per job type: jobs, failed, running, failure rate and median duration in minutes.
 
@@ -386,5 +424,52 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
     fr = failure_rates(df)
     out = fr[["jobs", "failed", "running"]].copy()
     out["failure_rate"] = fr["failure_rate"].round(3)
-    out["median_min"] = (duration_summary(df)["median_s"].reindex(fr.index) / 60).round(1)
+    out["median_min"] = (duration_summary(df)["median_s"].reindex(fr.index) / MINUTE_S).round(1)
     return out.sort_values("jobs", ascending=False)
+
+
+# -- combining per-partition results -------------------------------------------------------
+_RATE_COUNTS = ["jobs", "completed", "failed", "running", "finished"]
+
+
+def combine_failure_rates(
+    parts: pd.DataFrame | Iterable[pd.DataFrame], *, confidence: float = 0.95
+) -> pd.DataFrame:
+    """:func:`~rds_job_analytics.failure_rates` of a whole from those of its pieces.
+
+    Sums ``jobs``, ``completed``, ``failed``, ``running`` and ``finished`` per group across
+    the pieces and recomputes the failure rate and the Wilson interval from the sums: an
+    average of the pieces' rates would weigh a partition of 3 jobs like one of 3,000.
+
+    Parameters
+    ----------
+    parts : pandas.DataFrame or iterable of DataFrame
+        Results of ``failure_rates(piece, by=...)`` (the same ``by`` each time), or
+        their concatenation.
+    confidence : float
+        Confidence level of the recomputed Wilson interval, strictly between 0 and 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        What ``failure_rates`` of the concatenated pieces gives: indexed by the group
+        key(s), sorted, with the same columns and dtypes.
+
+    Examples
+    --------
+    >>> import rds_job_analytics as rja
+    >>> df = rja.load_sample()
+    >>> halves = [rja.failure_rates(df.iloc[:100], by="engine"),
+    ...           rja.failure_rates(df.iloc[100:], by="engine")]
+    >>> whole = rja.failure_rates(df, by="engine")
+    >>> combine_failure_rates(halves)["failure_rate"].round(12).equals(whole["failure_rate"].round(12))
+    True
+    """
+    frame = parts if isinstance(parts, pd.DataFrame) else pd.concat(list(parts))
+    names = [n for n in frame.index.names]
+    if frame.empty:
+        return frame[[*_RATE_COUNTS, "failure_rate", "ci_low", "ci_high"]].copy()
+    if len(names) == 1 and names[0] is None:
+        names = [None]
+    out = frame[_RATE_COUNTS].groupby(level=list(range(len(names))), sort=True, dropna=False).sum()
+    return _rates_from_counts(out.astype("int64"), confidence)

@@ -30,7 +30,7 @@ import base64
 import inspect
 import io
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -40,17 +40,29 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
-from .normalize.schema import FAILED, ORIGIN_COLUMNS, RUNNING
+from ._format import (
+    GROUP_NAMES,
+    HEADERS,
+    MIN_JOBS,
+    PNG_DPI,
+    PNG_SCALE,
+    TOP,
+    UNKNOWN_LABEL,
+    duration_number,
+    duration_unit,
+    group_label,
+    group_name,
+    group_noun,
+    interval_text,
+)
+from .normalize.schema import FAILED, ORIGIN_COLUMNS
 from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
-from .stats import UNKNOWN_LABEL, _keys, duration_summary, failure_rates, wilson_interval
+from .stats import duration_summary, failure_rates, group_keys, wilson_interval
 
 __all__ = ["CHARTS", "GROUPS", "JobExplorer", "explore", "styled_table", "summary_table"]
 
-#: Default number of groups shown one by one (table rows and chart bars); the rest are
-#: summed up in one ``others`` row.
-TOP = 15
-#: Groups with fewer finished jobs get no bar of their own in the failure-rate chart.
-MIN_JOBS = 5
+# TOP (groups shown one by one) and MIN_JOBS (finished jobs a group needs for a bar of its
+# own in the failure-rate chart) have their home in _format, shared with plots and report.
 
 #: Chart choices of the explorer: label -> ``draw(frame, ax, *, by, top)``, where ``by``
 #: is the column the explorer groups by and ``top`` how many groups it shows (a
@@ -66,31 +78,7 @@ CHARTS: dict[str, Callable[..., Any]] = {
 
 #: What the rows of the table (and the bars of the charts) can be: label -> column.
 #: The origin columns are offered only when the frame has more than one value in them.
-GROUPS: dict[str, str] = {
-    "job type": "job_name",
-    "job kind": "job_kind",
-    "engine": "engine",
-    "instance type": "instance_type",
-    "region": "region",
-    "account": "account",
-    "project": "project_id",
-}
-
-#: Human headers of the summary table (the raw columns stay in :attr:`JobExplorer.table`).
-_HEADERS = {
-    "jobs": "Jobs",
-    "failed": FAILED,  # jobs in that status
-    "running": RUNNING,
-    "failure_rate": "Failure rate",
-    "ci": "95% interval",
-    "median_s": "Median",
-    "p90_s": "p90",
-}
-#: Units a duration column can be shown in: (name, seconds), largest first.
-_UNITS = (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0))
-#: How the PNG of the chart is rendered: at twice the CSS pixels (100 per inch of the
-#: figure, as matplotlib's default), sharp on high-DPI screens.
-_DPI, _SCALE = 200, 2
+GROUPS: dict[str, str] = {name: col for col, name in GROUP_NAMES.items()}
 
 
 def _values(df: pd.DataFrame, col: str) -> list[tuple[str, str]]:
@@ -107,19 +95,9 @@ def _distinct(df: pd.DataFrame, col: str) -> int:
     return int(df[col].nunique(dropna=False)) if col in df.columns and len(df) else 0
 
 
-def _label(key: Any) -> str:
-    if isinstance(key, tuple):
-        return " / ".join(_label(k) for k in key)
-    return UNKNOWN_LABEL if pd.isna(key) else str(key)
-
-
-def _unit(seconds: pd.Series) -> tuple[str, float]:
-    """The one unit a duration column is shown in: the largest that fits its median."""
-    med = seconds.median() if seconds.notna().any() else 0.0
-    return next(((u, size) for u, size in _UNITS if med >= size), _UNITS[-1])
-
-
-def summary_table(df: pd.DataFrame, *, by: str = "job_name", top: int | None = TOP) -> pd.DataFrame:
+def summary_table(
+    df: pd.DataFrame, *, by: str | Sequence[str] = "job_name", top: int | None = TOP
+) -> pd.DataFrame:
     """The explorer's table: per group, jobs, failures, the failure rate with its 95%
     interval and the median and p90 duration, the groups with most jobs first.
 
@@ -131,8 +109,10 @@ def summary_table(df: pd.DataFrame, *, by: str = "job_name", top: int | None = T
     ----------
     df : pandas.DataFrame
         A normalized job frame.
-    by : str
-        The column to group by (any ``by`` of :func:`~rds_job_analytics.failure_rates`).
+    by : str or list of str
+        The column (or columns) to group by (any ``by`` of
+        :func:`~rds_job_analytics.failure_rates`); several columns' labels are joined by
+        ``" / "``.
     top : int or None
         Most groups shown one by one; ``None``: all of them.
 
@@ -151,7 +131,7 @@ def summary_table(df: pd.DataFrame, *, by: str = "job_name", top: int | None = T
     (4, 'others (37 job types)', 5000)
     """
     cols = ["jobs", "failed", "running", "failure_rate", "ci_low", "ci_high", "median_s", "p90_s"]
-    keyed, _ = _keys(df, by)
+    keyed, names = group_keys(df, by)
     fr = failure_rates(keyed, by=by)
     ds = duration_summary(keyed, by=by)
     table = fr.join(ds[["median_s", "p90_s"]], how="left")
@@ -160,14 +140,13 @@ def summary_table(df: pd.DataFrame, *, by: str = "job_name", top: int | None = T
     rest = table.iloc[top:] if top is not None and len(table) > top + 1 else table.iloc[:0]
     table = table.iloc[: len(table) - len(rest)]
     out = pd.DataFrame(table[cols].to_numpy(object), columns=cols)
-    out.index = pd.Index([_label(k) for k in table.index], dtype=object)
+    out.index = pd.Index([group_label(k) for k in table.index], dtype=object)
     if len(rest):
         failed, finished = int(rest["failed"].sum()), int(rest["finished"].sum())
         lo, hi = wilson_interval(failed, finished)
-        keys = keyed[by]
-        picked = keys.isin(list(rest.index)) | (keys.isna() & rest.index.isna().any())
+        picked = _in_groups(keyed[names], rest.index)
         done = duration_summary(keyed[picked], by=None)
-        out.loc[f"others ({len(rest)} {_noun(by)})"] = [
+        out.loc[f"others ({len(rest)} {group_noun(by)})"] = [
             int(rest["jobs"].sum()), failed, int(rest["running"].sum()),
             failed / finished if finished else np.nan, float(lo), float(hi),
             done["median_s"].iloc[0] if len(done) else np.nan,
@@ -177,15 +156,17 @@ def summary_table(df: pd.DataFrame, *, by: str = "job_name", top: int | None = T
     return out.astype({**ints, **{c: "float64" for c in cols if c not in ints}})
 
 
-#: Plural nouns for the ``others`` row.
-_GROUP_NOUNS = {v: k + "s" for k, v in GROUPS.items()}
+def _in_groups(keys: pd.DataFrame, groups: pd.Index) -> pd.Series:
+    """Which rows fall in one of ``groups`` (an index of group keys, NaN a key too)."""
+    if keys.shape[1] == 1:
+        col = keys.iloc[:, 0]
+        return col.isin(list(groups)) | (col.isna() & groups.isna().any())
+    wanted = {group_label(k) for k in groups}
+    rows = [group_label(tuple(r)) for r in keys.astype(object).itertuples(index=False)]
+    return pd.Series([r in wanted for r in rows], index=keys.index)
 
 
-def _noun(by: str) -> str:
-    return _GROUP_NOUNS.get(by, by.replace("_", " ") + "s")
-
-
-def styled_table(table: pd.DataFrame, *, by: str = "job_name") -> Styler:
+def styled_table(table: pd.DataFrame, *, by: str | Sequence[str] = "job_name") -> Styler:
     """:func:`summary_table` as people read it: human headers, counts with thousands
     separators, rates as percentages, each duration column in one unit (named in its
     header), numbers right-aligned, no index column.
@@ -194,8 +175,8 @@ def styled_table(table: pd.DataFrame, *, by: str = "job_name") -> Styler:
     ----------
     table : pandas.DataFrame
         A result of :func:`summary_table`.
-    by : str
-        The column it was grouped by (it names the first column).
+    by : str or list of str
+        The column(s) it was grouped by (they name the first column).
 
     Returns
     -------
@@ -209,25 +190,24 @@ def styled_table(table: pd.DataFrame, *, by: str = "job_name") -> Styler:
     >>> "Failure rate" in html and "2.6%" in html and "0.025" not in html
     True
     """
-    label = next((k for k, v in GROUPS.items() if v == by), by.replace("_", " "))
+    label = group_name(by)
     shown = pd.DataFrame({label[:1].upper() + label[1:]: table.index.astype(str)})
     for col in ("jobs", "failed", "running", "failure_rate"):
-        shown[_HEADERS[col]] = table[col].to_numpy()
-    shown[_HEADERS["ci"]] = [
-        "" if pd.isna(lo) else f"{lo:.1%} – {hi:.1%}"
-        for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
+        shown[HEADERS[col]] = table[col].to_numpy()
+    shown[HEADERS["ci"]] = [
+        interval_text(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
     ]
-    fmt: dict[str, Any] = {_HEADERS[c]: "{:,}" for c in ("jobs", "failed", "running")}
-    fmt[_HEADERS["failure_rate"]] = "{:.1%}"
+    fmt: dict[str, Any] = {HEADERS[c]: "{:,}" for c in ("jobs", "failed", "running")}
+    fmt[HEADERS["failure_rate"]] = "{:.1%}"
     for col in ("median_s", "p90_s"):
-        unit, size = _unit(table[col])
-        header = f"{_HEADERS[col]} ({unit})"
+        unit, size = duration_unit(table[col])
+        header = f"{HEADERS[col]} ({unit})"
         shown[header] = table[col].to_numpy() / size
-        fmt[header] = "{:,.1f}" if size > 1 else "{:,.0f}"
-    numeric = [c for c in shown.columns[1:] if c != _HEADERS["ci"]] + [_HEADERS["ci"]]
+        fmt[header] = duration_number
+    numeric = [c for c in shown.columns[1:] if c != HEADERS["ci"]] + [HEADERS["ci"]]
     others = [i for i in table.index if str(i).startswith("others (")]
     caption = (
-        f"The {len(table) - len(others)} {_noun(by)} with the most jobs; the rest in the last row."
+        f"The {len(table) - len(others)} {group_noun(by)} with the most jobs; the rest in the last row."
         if others
         else ""
     )
@@ -252,12 +232,12 @@ def _figure_output(fig: Figure) -> dict[str, Any]:
     """A figure as a display-data output: a PNG at twice its CSS size (sharp on high-DPI
     screens), as the inline backend's retina mode shows it."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", facecolor="white", bbox_inches="tight", dpi=_DPI)
+    fig.savefig(buf, format="png", facecolor="white", bbox_inches="tight", dpi=PNG_DPI)
     raw = buf.getvalue()
     width = int.from_bytes(raw[16:20], "big")  # the PNG header's IHDR width
     png = base64.b64encode(raw).decode("ascii")
     return _display_output(
-        {"image/png": png, "text/plain": repr(fig)}, {"image/png": {"width": width // _SCALE}}
+        {"image/png": png, "text/plain": repr(fig)}, {"image/png": {"width": width // PNG_SCALE}}
     )
 
 

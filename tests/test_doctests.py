@@ -21,7 +21,7 @@ MODULES = sorted(
 # Examples that render reports, explorers or fleets take about a second each: make test runs
 # them (the report's own examples stay in make check, its one report rendering).
 SLOW = {"rds_job_analytics.sync._fleet", "rds_job_analytics.report._render", "rds_job_analytics.widgets",
-        "rds_job_analytics.export._dataset", "rds_job_analytics.plots"}  # fmt: skip
+        "rds_job_analytics.export._dataset", "rds_job_analytics.export._sql", "rds_job_analytics.plots"}  # fmt: skip
 
 
 @pytest.mark.parametrize(

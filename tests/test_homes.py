@@ -18,9 +18,10 @@ import pytest
 from matplotlib.figure import Figure
 
 import rds_job_analytics as rja
-from rds_job_analytics import cli, export, plots, sample, stats, synth
+from rds_job_analytics import _format, cli, export, plots, sample, stats, synth, widgets
+from rds_job_analytics._format import TOP
 from rds_job_analytics.normalize.schema import CANONICAL_STATUSES
-from rds_job_analytics.report import _model, _render, monthly_report
+from rds_job_analytics.report import _charts, _model, _quality, _render, monthly_report
 from rds_job_analytics.store import _archive as archive
 
 PACKAGE = Path(rja.__file__).parent
@@ -161,10 +162,10 @@ def test_chart_sizes_have_one_home_in_plots(jobs, monkeypatch):
     for name in ("ROW_INCHES", "MARGIN_INCHES", "BOX_ROW_INCHES", "BOX_MARGIN_INCHES"):
         assert name in plots.__all__ and name in readme, name
     monkeypatch.setattr(plots, "BOX_ROW_INCHES", 1.0, raising=False)
-    monkeypatch.setattr(_model, "BOX_ROW_INCHES", 1.0, raising=False)
+    monkeypatch.setattr(_charts, "BOX_ROW_INCHES", 1.0)
     model = _model.build_model(jobs, "2026-10")
     cur = rja.filter_window(jobs, *rja.month_bounds("2026-10"))
-    n = min(15, int(cur.loc[cur["duration_s"] > 0, "job_name"].nunique()))
+    n = min(TOP, int(cur.loc[cur["duration_s"] > 0, "job_name"].nunique()))
     height = model.charts["durations"].get_size_inches()[1]
     assert height == pytest.approx(
         plots.height_for_rows(n, per_row=1.0, margin=plots.BOX_MARGIN_INCHES)
@@ -213,3 +214,135 @@ def test_cron_paths_import_no_plotting_widgets_or_templates():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+# -- presentation: one home (_format) for durations, headers, labels, DPI, TOP, MIN_JOBS ---
+
+SECONDS = [0.5, 45.0, 90.0, 754.0, 7200.0, 3 * 86400.0 + 1, 2_000 * 86400.0]
+
+
+@pytest.mark.parametrize("seconds", SECONDS)
+def test_the_same_seconds_read_the_same_in_report_explorer_and_plots(seconds):
+    """A duration is ``<number> <unit>`` by one rule: the plots' tick text, the explorer's
+    cell under its unit header, the report's cell under its unit header."""
+    text = _format.duration_text(seconds)
+    assert plots.format_seconds(seconds) == text  # plots' ticks and the report's cards
+    assert _quality.duration_text(seconds) == text  # the report's gaps and end-time text
+    # the explorer: a column whose values are all `seconds` is shown in their unit
+    t = pd.DataFrame(
+        {"jobs": [1, 1], "failed": [0, 0], "running": [0, 0], "failure_rate": [0.0, 0.0],
+         "ci_low": [0.0, 0.0], "ci_high": [0.5, 0.5], "median_s": [seconds] * 2,
+         "p90_s": [seconds] * 2},
+        index=["a", "b"],
+    )  # fmt: skip
+    shown = widgets.styled_table(t)
+    html = shown.to_html()
+    unit = _format.duration_unit(t["median_s"])[0]
+    assert f"Median ({unit})" in html
+    cell = re.search(r'<td id="T_\w+_row0_col6"[^>]*>([^<]*)</td>', html).group(1).strip()
+    assert f"{cell} {unit}" == text
+    # the report: the same column through its duration formats
+    fmts, heads = _model._duration_cols(t, {"median_s": "Median"})
+    assert heads["median_s"] == f"Median ({unit})"
+    assert f"{fmts['median_s'](seconds)} {unit}" == text
+
+
+def test_duration_units_are_written_once():
+    """No presentation module keeps a unit table or a unit rule of its own."""
+    for path in [*PRESENTATION, PACKAGE / "report" / "_charts.py"]:
+        if path.parent.name == "cli":
+            continue  # the CLI's call sites move to _format at the lead's merge
+        units = [(line, s) for line, s in _code_strings(path) if s in {"min", "h", "d"}]
+        assert not units, f"{path.name}: duration units {units}; use _format"
+        names = {n.id for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Name)}
+        assert not names & {"_UNITS", "_unit", "_num"}, path.name
+
+
+def test_headers_and_group_labels_have_one_home():
+    assert _model._HEADERS is _format.HEADERS
+    assert _format.HEADERS["failed"] == "Failures"  # one spelling, explorer and report
+    assert (_format.HEADERS["running"], _format.HEADERS["completed"]) == (
+        stats.RUNNING,
+        stats.COMPLETED,
+    )
+    assert stats.UNKNOWN_LABEL is _format.UNKNOWN_LABEL
+    assert widgets.GROUPS == {v: k for k, v in _format.GROUP_NAMES.items()}
+    for path in [*PRESENTATION, PACKAGE / "report" / "_charts.py"]:
+        if path.parent.name == "cli":
+            continue
+        spelled = [
+            (line, s)
+            for line, s in _code_strings(path)
+            if s in {"Failures", "Failed jobs", "(unknown)", "Job type", "95% interval"}
+        ]
+        assert not spelled, f"{path.name}: {spelled}; use _format.HEADERS / UNKNOWN_LABEL"
+
+
+def test_png_dpi_is_one_constant(jobs):
+    """Every PNG (the explorer's chart, the report's dense charts) at _format.PNG_DPI."""
+    for path in [*PRESENTATION, PACKAGE / "report" / "_charts.py"]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "dpi":
+                assert isinstance(node.value, ast.Name) and node.value.id == "PNG_DPI", path.name
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                assert not [t for t in targets if "DPI" in t], (path.name, targets)
+    assert _render.PNG_DPI is _format.PNG_DPI and widgets.PNG_DPI is _format.PNG_DPI
+
+
+def _default(func, name):
+    return inspect.signature(func).parameters[name].default
+
+
+def test_top_and_min_jobs_are_named_once():
+    """One default ``top`` for the plots and the explorer, one ``min_jobs``; the report's
+    own number of chart rows is a second name that says what it is."""
+    from rds_job_analytics import widgets as w
+
+    for func in (plots.plot_durations, plots.plot_failure_rates, w.summary_table, w.explore):
+        assert _default(func, "top") == _format.TOP, func.__name__
+    assert _default(w.JobExplorer.__init__, "top") == _format.TOP
+    assert _default(plots.plot_failure_rates, "min_jobs") == _format.MIN_JOBS
+    assert w.MIN_JOBS is _format.MIN_JOBS and _model.MIN_JOBS is _format.MIN_JOBS
+    assert _format.REPORT_TOP != _format.TOP  # two meanings, two names
+    for path in [*PRESENTATION, PACKAGE / "report" / "_charts.py"]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                assert not [n for n in names if "TOP" in n or "MIN_JOBS" in n], (path.name, names)
+            if isinstance(node, ast.arguments):  # no literal default for top / min_jobs
+                args = node.args[len(node.args) - len(node.defaults) :] + node.kwonlyargs
+                defaults = node.defaults + node.kw_defaults
+                for arg, value in zip(args, defaults, strict=True):
+                    if arg.arg in {"top", "min_jobs"}:
+                        assert not isinstance(value, ast.Constant) or value.value is None, (
+                            path.name,
+                            arg.arg,
+                        )
+
+
+def test_stats_and_plots_take_the_frame_first_under_one_name():
+    funcs = [f for f in [*_public(stats), *_public(plots)] if f.__name__ != "fill_doc"]
+    frame_first = [
+        f for f in funcs if next(iter(inspect.signature(f).parameters), None) in {"df", "data"}
+    ]
+    assert {f.__name__ for f in frame_first} >= {
+        "failure_rates", "duration_summary", "resize_summary", "summarize", "filter_window",
+        "group_keys", "plot_durations", "plot_failure_rates", "plot_resize_deltas",
+        "plot_timeline",
+    }  # fmt: skip
+    assert {next(iter(inspect.signature(f).parameters)) for f in frame_first} == {"df"}
+
+
+def test_no_private_name_crosses_from_stats_or_plots():
+    for path in [PACKAGE / "plots.py", PACKAGE / "widgets.py", *(PACKAGE / "report").glob("*.py")]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] in {
+                "stats",
+                "plots",
+            }:
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, (path.name, private)

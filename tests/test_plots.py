@@ -196,3 +196,40 @@ def test_cli_summary_agrees_with_stats(small):
     s = summarize(small)
     assert s.loc["A"].tolist() == [4, 1, 1, round(1 / 3, 3), round(20 / 60, 1)]
     assert s.index[0] == "A"  # most jobs first
+
+
+# -- one first parameter, by= lists (issue 19 item 7) --------------------------------------
+
+
+@pytest.mark.parametrize("draw", [plot_durations, plot_failure_rates, plot_timeline,
+                                  plot_resize_deltas], ids=lambda f: f.__name__)  # fmt: skip
+def test_the_old_keyword_data_still_draws_with_a_deprecation_warning(draw, sample):
+    with pytest.warns(DeprecationWarning, match=r"data=\.\.\.\) is deprecated"):
+        old = draw(data=sample, ax=plt.figure().add_subplot())
+    new = draw(df=sample, ax=plt.figure().add_subplot())
+    assert old.get_title() == new.get_title()
+    with pytest.raises(TypeError, match="twice"):
+        draw(sample, data=sample)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("draw", [plot_durations, plot_failure_rates], ids=lambda f: f.__name__)
+def test_plots_take_by_as_one_name_or_a_list(draw, sample):
+    one = draw(sample, by="engine", ax=plt.figure().add_subplot())
+    listed = draw(sample, by=["engine"], ax=plt.figure().add_subplot())
+    labels = [t.get_text() for t in one.get_yticklabels()]
+    assert labels == [t.get_text() for t in listed.get_yticklabels()]
+    assert one.get_title() == listed.get_title() and one.get_ylabel() == "engine"
+    two = draw(sample, by=["engine", "month"], ax=plt.figure().add_subplot(), top=5)
+    pairs = [t.get_text() for t in two.get_yticklabels()]
+    assert pairs and all(" / " in p for p in pairs if not p.startswith("others"))
+    assert two.get_ylabel() == "engine / month"
+    plt.close("all")
+
+
+def test_plot_titles_name_groups_as_the_explorer_does(sample):
+    """The plots' nouns are the explorer's: job_name groups are "job types"."""
+    ax = plot_durations(sample, top=5, ax=plt.figure().add_subplot())
+    assert ax.get_title().startswith("Job durations by job type\n(top 5 of ")
+    assert "job types by finished jobs" in ax.get_title()
+    plt.close("all")

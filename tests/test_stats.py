@@ -9,8 +9,11 @@ selection as for a full one, and no rows.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
+import pandas.testing as tm
 import pytest
 
 import rds_job_analytics as rja
@@ -152,3 +155,36 @@ def test_plots_take_the_origin_columns_in_by():
     }
     assert "cn-north-4" in dlabels and UNKNOWN_LABEL in dlabels  # not silently dropped
     plt.close(fig)
+
+
+def test_combine_failure_rates_by_several_keys_and_empty():
+    df = rja.load_sample()
+    by = ["engine", "month"]
+    cuts = np.linspace(0, len(df), 8).astype(int)
+    pieces = [rja.failure_rates(df.iloc[a:b], by=by) for a, b in itertools.pairwise(cuts)]
+    tm.assert_frame_equal(rja.stats.combine_failure_rates(pieces), rja.failure_rates(df, by=by))
+    empty = rja.stats.combine_failure_rates([rja.failure_rates(df.iloc[:0], by="engine")])
+    assert empty.empty
+    assert list(empty.columns) == list(rja.failure_rates(df, by="engine").columns)
+
+
+@pytest.mark.parametrize("fn", SUMMARIES, ids=lambda f: f.__name__)
+def test_by_takes_one_name_or_a_list_of_one(fn, sample):
+    pd.testing.assert_frame_equal(
+        fn(sample, by="engine").reset_index(drop=True),
+        fn(sample, by=["engine"]).reset_index(drop=True),
+    )
+
+
+def test_combine_failure_rates_lives_in_stats_and_export_still_serves_it():
+    import rds_job_analytics.export as export
+
+    assert rja.stats.combine_failure_rates is export.combine_failure_rates
+    assert "combine_failure_rates" in rja.stats.__all__ and "combine_failure_rates" in dir(export)
+
+
+def test_combine_and_failure_rates_share_one_rule(sample):
+    """The pieces' rates recombined equal the whole's, to the last bit (one helper)."""
+    whole = rja.failure_rates(sample, by="engine")
+    again = rja.stats.combine_failure_rates([whole])
+    pd.testing.assert_frame_equal(again, whole)

@@ -20,10 +20,11 @@ import pytest
 
 import rds_job_analytics as rja
 from rds_job_analytics import widgets
+from rds_job_analytics._format import duration_number, duration_text, group_label
 from rds_job_analytics.widgets import TOP, styled_table, summary_table
 
 HEADERS = [
-    "Job type", "Jobs", "Failed", "Running", "Failure rate", "95% interval",
+    "Job type", "Jobs", "Failures", "Running", "Failure rate", "95% interval",
     "Median (min)", "p90 (min)",
 ]  # fmt: skip
 
@@ -147,7 +148,7 @@ def test_table_html_has_human_headers_formatted_numbers_and_no_index_row(sample)
     assert first["Jobs"] == f"{ex.table['jobs'].iloc[0]:,}"
     assert first["Failure rate"] == f"{row['failure_rate']:.1%}"
     assert re.fullmatch(r"\d+\.\d% – \d+\.\d%", first["95% interval"])
-    assert first["Median (min)"] == f"{row['median_s'] / 60:,.1f}"
+    assert first["Median (min)"] == duration_number(row["median_s"] / 60)
     for r in table.body:  # no raw floats anywhere; one unit per column, named in the header
         for cell in r[1:]:
             assert not re.search(r"\d\.\d{3,}", cell), cell
@@ -168,7 +169,9 @@ def test_durations_each_in_one_unit_picked_per_column():
     table = _parse(styled_table(t).to_html())
     assert table.head[0][-2:] == ["Median (s)", "p90 (h)"]
     assert [r[-2] for r in table.body] == ["40", "50"]
-    assert [r[-1] for r in table.body] == ["2.0", "3.0"]
+    assert [r[-1] for r in table.body] == ["2", "3"]
+    # the one duration rule: a cell and its header's unit read as plots' ticks do
+    assert [f"{r[-1]} h" for r in table.body] == [duration_text(7200), duration_text(3 * 3600)]
 
 
 @pytest.mark.slow
@@ -308,3 +311,20 @@ def test_custom_chart_with_the_old_signature_still_draws(sample, monkeypatch):
     ex.group_by.value = "engine"
     ex.chart.value = "resizes"
     assert ex.error is None and (seen["by"], seen["top"]) == ("engine", TOP)
+
+
+def test_summary_table_takes_by_as_a_list(sample):
+    one = summary_table(sample, by="engine")
+    pd.testing.assert_frame_equal(summary_table(sample, by=["engine"]), one)
+    two = summary_table(sample, by=["engine", "job_kind"], top=4)
+    assert len(two) == 5 and two.index[-1].startswith("others (")
+    assert all(" / " in k for k in two.index[:-1])
+    assert int(two["jobs"].sum()) == len(sample)  # the others row holds the rest, exactly
+    keyed, names = rja.stats.group_keys(sample, ["engine", "job_kind"])
+    labels = [group_label(tuple(r)) for r in keyed[names].astype(object).itertuples(index=False)]
+    rest = set(summary_table(sample, by=["engine", "job_kind"], top=None).index) - set(two.index)
+    picked = sample[[label in rest for label in labels]]
+    others = rja.duration_summary(picked, by=None)["median_s"].iloc[0]
+    assert two["median_s"].iloc[-1] == others  # its durations from exactly its jobs
+    html = styled_table(two, by=["engine", "job_kind"]).to_html()
+    assert "Engine / job kind" in html and "engine / job kinds with the most jobs" in html

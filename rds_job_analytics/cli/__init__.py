@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from ..exceptions import ConfigError, RdsJobError
+from ..exceptions import CommandFailed, ConfigError, RdsJobError
 from ..stats import summarize  # summarize: also importable from here, as before
 from . import _parser
 from ._inputs import _share_quota as _share_quota  # the import path tests use

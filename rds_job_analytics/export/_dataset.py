@@ -15,11 +15,10 @@ categories as strings, times as UTC microseconds, ``resource_ids`` and ``extra``
 text (as :func:`~rds_job_analytics.export._files.write_frame` writes them). The manifest keeps
 a SHA-256 of each partition's file, so a second export rewrites only the partitions
 whose content changed, and both the export and :func:`read_jobs` check the files
-against it (an export repairs what it owns, a read names the damaged file). Nothing
-under the folder may be a symbolic link, and every manifest key must be a partition of
-the layout. :func:`read_jobs` reads the folder back into the normalized
-schema, filters pushed down to ``pyarrow.dataset`` (partitions pruned), and
-:func:`run_sql` runs DuckDB over an archive or a dataset as the table ``jobs``.
+against it (an export repairs what it owns, a read names the damaged file). Nothing under the
+folder may be a symbolic link, and every manifest key must be a partition of the layout.
+:func:`read_jobs` reads the folder back into the normalized schema, filters pushed down to
+``pyarrow.dataset`` (partitions pruned); ``export._sql.run_sql`` runs DuckDB over it.
 
 Examples
 --------
@@ -39,10 +38,10 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import os
 import re
-import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,30 +57,15 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from .._time import whole_months
+from .._time import to_utc, whole_months
 from .._validate import expand_path
-from ..exceptions import (
-    ConfigError,
-    DatasetDamaged,
-    DatasetRepairedWarning,
-    DatasetUnsafe,
-    SqlError,
-)
+from ..exceptions import ConfigError, DatasetDamaged, DatasetRepairedWarning, DatasetUnsafe
 from ..normalize._records import _finish
-from ..normalize.schema import (
-    CATEGORY,
-    JOB_ORDER,
-    JOB_SCHEMA,
-    OBJECT,
-    TEXT,
-    empty_jobs_frame,
-    to_utc,
-)
-from ..stats import wilson_interval
+from ..normalize.schema import CATEGORY, JOB_ORDER, JOB_SCHEMA, OBJECT, TEXT, empty_jobs_frame
 from ._files import _JSON_COLUMNS, _json_text
 
 if TYPE_CHECKING:
-    from ..store._archive import JobArchive
+    from ..store import JobArchive
 
 __all__ = [
     "MANIFEST_NAME",
@@ -89,12 +73,9 @@ __all__ = [
     "PARTITION_KEYS",
     "PARTITION_SCHEMA",
     "DatasetExport",
-    "SqlError",
-    "combine_failure_rates",
     "export_dataset",
     "from_arrow",
     "read_jobs",
-    "run_sql",
     "to_arrow",
 ]
 
@@ -908,192 +889,7 @@ def _categorical(col: pa.ChunkedArray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(cats[order])))
 
 
-# -- combining per-partition results -------------------------------------------------------
-_RATE_COUNTS = ["jobs", "completed", "failed", "running", "finished"]
-
-
-def combine_failure_rates(
-    parts: pd.DataFrame | Iterable[pd.DataFrame], *, confidence: float = 0.95
-) -> pd.DataFrame:
-    """:func:`~rds_job_analytics.failure_rates` of a whole from those of its pieces.
-
-    Sums ``jobs``, ``completed``, ``failed``, ``running`` and ``finished`` per group across
-    the pieces and recomputes the failure rate and the Wilson interval from the sums: an
-    average of the pieces' rates would weigh a partition of 3 jobs like one of 3,000.
-
-    Parameters
-    ----------
-    parts : pandas.DataFrame or iterable of DataFrame
-        Results of ``failure_rates(piece, by=...)`` (the same ``by`` each time), or
-        their concatenation.
-    confidence : float
-        Confidence level of the recomputed Wilson interval, strictly between 0 and 1.
-
-    Returns
-    -------
-    pandas.DataFrame
-        What ``failure_rates`` of the concatenated pieces gives: indexed by the group
-        key(s), sorted, with the same columns and dtypes.
-
-    Examples
-    --------
-    >>> import rds_job_analytics as rja
-    >>> df = rja.load_sample()
-    >>> halves = [rja.failure_rates(df.iloc[:100], by="engine"),
-    ...           rja.failure_rates(df.iloc[100:], by="engine")]
-    >>> whole = rja.failure_rates(df, by="engine")
-    >>> combine_failure_rates(halves)["failure_rate"].round(12).equals(whole["failure_rate"].round(12))
-    True
-    """
-    frame = parts if isinstance(parts, pd.DataFrame) else pd.concat(list(parts))
-    names = [n for n in frame.index.names]
-    if frame.empty:
-        return frame[[*_RATE_COUNTS, "failure_rate", "ci_low", "ci_high"]].copy()
-    if len(names) == 1 and names[0] is None:
-        names = [None]
-    out = frame[_RATE_COUNTS].groupby(level=list(range(len(names))), sort=True, dropna=False).sum()
-    out = out.astype("int64")
-    finished = out["finished"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["failure_rate"] = (out["failed"] / finished.where(finished > 0)).astype("float64")
-    out["ci_low"], out["ci_high"] = wilson_interval(out["failed"], finished, confidence)
-    return out
-
-
-# -- SQL ------------------------------------------------------------------------------------
-_DUCKDB_HINT = "rds-jobs sql needs DuckDB: pip install 'rds-job-analytics[sql]'"
-#: Memory a :func:`run_sql` query may use (DuckDB's ``memory_limit``; its own default is
-#: 80% of the machine's RAM): past it the query fails naming the limit. ``rds-jobs sql
-#: --memory-limit`` (``memory_limit=``) raises it.
-SQL_MEMORY_LIMIT = "2GB"
-_MEMORY_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
-
-
-def run_sql(
-    query: str,
-    *,
-    archive: str | Path | JobArchive | None = None,
-    dataset: str | Path | None = None,
-    memory_limit: str = SQL_MEMORY_LIMIT,
-) -> pd.DataFrame:
-    """Run a DuckDB SQL query over an archive or a dataset, as the table ``jobs``.
-
-    ``jobs`` has the normalized columns in ``JOB_SCHEMA`` order, the same from either
-    source: text and categories as ``VARCHAR``, ``created``/``ended`` as ``TIMESTAMPTZ``
-    (UTC), numbers as ``DOUBLE``, ``resource_ids`` and ``extra`` as JSON text (DuckDB's
-    ``json_extract`` reads them). An archive is read through
-    :meth:`~rds_job_analytics.JobArchive.to_frame` (SQLite or PostgreSQL: the raw tables
-    hold API responses, not columns), and its sync windows are the table ``syncs``; a
-    dataset is scanned in place (filters and partitions pushed down). Nothing is written:
-    the query runs in an in-memory database without file access (no ``COPY``,
-    ``read_csv`` or ``ATTACH``) and without downloading extensions.
-
-    Parameters
-    ----------
-    query : str
-        One SQL query; its last statement's result is returned.
-    archive : str, Path or JobArchive, optional
-        An archive file or ``postgresql://`` URL (opened read-only: it must exist), or an
-        open archive.
-    dataset : str or Path, optional
-        A folder written by :func:`export_dataset`. Exactly one of ``archive`` and
-        ``dataset``.
-    memory_limit : str
-        What the query may use (``"2GB"``, ``"512MB"``; default :data:`SQL_MEMORY_LIMIT`).
-
-    The query runs in a worker thread: Ctrl-C (``KeyboardInterrupt``) interrupts DuckDB at
-    once and is raised again here, instead of waiting for the query to end.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The query's result (an empty frame for a statement without one, such as ``SET``).
-
-    Raises
-    ------
-    ConfigError
-        Neither or both sources; a path that is not an archive or a dataset (named).
-    SqlError
-        DuckDB's error for the query (a :class:`ConfigError`).
-    ImportError
-        DuckDB is not installed (``pip install 'rds-job-analytics[sql]'``).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from rds_job_analytics import load_sample
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     _ = export_dataset(load_sample(), folder)
-    ...     out = run_sql("SELECT status, count(*) AS n FROM jobs GROUP BY 1 ORDER BY 1",
-    ...                   dataset=folder)
-    >>> out["status"].tolist()
-    ['Completed', 'Failed', 'Running']
-    """
-    if (archive is None) == (dataset is None):
-        raise ConfigError("run_sql needs exactly one of archive= and dataset=")
-    if not isinstance(memory_limit, str) or not _MEMORY_SIZE.match(memory_limit):
-        raise ConfigError(f"memory_limit must be a size such as 2GB or 512MB, not {memory_limit!r}")
-    try:
-        import duckdb
-    except ImportError as exc:  # pragma: no cover - duckdb is in the test extras
-        raise ImportError(_DUCKDB_HINT) from exc
-    con = duckdb.connect(
-        ":memory:",
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
-    )
-    try:
-        source: Any
-        if dataset is not None:
-            source = _dataset(Path(dataset))
-            con.register("_rds_jobs_source", source)
-        else:
-            source, syncs = _archive_tables(archive)
-            con.register("_rds_jobs_source", source)
-            con.register("syncs", syncs)
-        cols = ", ".join(f'"{c}"' for c in JOB_SCHEMA)
-        con.execute(f"CREATE VIEW jobs AS SELECT {cols} FROM _rds_jobs_source")
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"SET memory_limit = '{memory_limit.strip()}'")
-        con.execute("SET enable_external_access = false")
-        out: dict[str, Any] = {}
-        done = threading.Event()
-
-        def execute() -> None:  # in a worker: the main thread stays free for Ctrl-C
-            try:
-                result = con.sql(query)
-                out["frame"] = pd.DataFrame() if result is None else result.df()
-            except BaseException as exc:
-                out["error"] = exc
-            finally:
-                done.set()
-
-        worker = threading.Thread(target=execute, name="rds-jobs-sql", daemon=True)
-        try:
-            worker.start()
-            while not done.wait(0.1):  # short waits: a pending Ctrl-C is seen within 0.1 s
-                pass
-        except KeyboardInterrupt:
-            if worker.is_alive():
-                con.interrupt()  # DuckDB stops the query at its next check
-                done.wait()
-            raise
-        error = out.get("error")
-        if isinstance(error, duckdb.OutOfMemoryException):
-            raise SqlError(f"SQL error: {error} (the limit is memory_limit={memory_limit}; "
-                           "rds-jobs sql --memory-limit raises it)") from error  # fmt: skip
-        if isinstance(error, duckdb.Error):
-            raise SqlError(f"SQL error: {error}") from error
-        if error is not None:
-            raise error
-        return out["frame"]
-    finally:
-        con.close()
-
-
-def _archive_tables(archive: Any) -> tuple[pa.Table, pd.DataFrame]:
-    from ..store._archive import JobArchive
-
-    if isinstance(archive, JobArchive):
-        return to_arrow(archive.to_frame()), archive.syncs()
-    with JobArchive.open(archive) as arc:
-        return to_arrow(arc.to_frame()), arc.syncs()
+def __getattr__(name: str) -> Any:  # moved to _sql; the CLI imports them from here still
+    if name in {"run_sql", "SQL_MEMORY_LIMIT", "SqlError"}:
+        return getattr(importlib.import_module(f"{__package__}._sql"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

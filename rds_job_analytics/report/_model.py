@@ -1,9 +1,9 @@
 """The monthly report's model: what the report says, built from the statistics.
 
-:func:`build_model` computes every figure, table, chart and sentence of the report into a
-:class:`ReportModel`; ``_render`` turns that model into HTML. Charts are drawn here on
-explicit ``Figure`` objects (never pyplot's global state); tables stay DataFrames, with
-the formatters the renderer applies to their columns.
+:func:`build_model` computes every figure, table and sentence of the report into a
+:class:`ReportModel`; ``_render`` turns that model into HTML. This module holds the data
+(cards, tables with the formatters the renderer applies to their columns, the summary);
+the charts are drawn by ``_charts`` and the data-quality text comes from ``_quality``.
 
 Examples
 --------
@@ -17,35 +17,50 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
-from .._time import month_bounds
-from ..exceptions import ConfigError
-from ..normalize.schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES
-from ..plots import (
-    BOX_MARGIN_INCHES,
-    BOX_ROW_INCHES,
-    STATUS_COLORS,
-    _target_line,
-    format_seconds,
-    height_for_rows,
-    plot_durations,
-    plot_failure_rates,
-    plot_resize_deltas,
-    plot_timeline,
+from .._format import (
+    HEADERS,
+    MIN_JOBS,
+    REPORT_TOP_ROWS,
+    UNKNOWN_LABEL,
+    duration_number,
+    duration_text,
+    duration_unit,
+    group_label,
+    interval_text,
 )
-from ..stats import UNKNOWN_LABEL, duration_summary, failure_rates, filter_window
-from ..store._archive import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
+from .._time import month_bounds, to_utc, utcnow
+from ..exceptions import ConfigError
+from ..normalize.schema import FAILED, RUNNING
+from ..stats import duration_summary, failure_rates, filter_window
+from ..store import Coverage
+from ._charts import CHART_KEYS, build_charts
+from ._quality import (
+    END_TIME_TOLERANCE_S,
+    coverage_problems,
+    covered_share,
+    end_time_text,
+    quality_lines,
+)
 
-__all__ = ["Card", "ReportModel", "Table", "build_model", "data_window", "month_bounds"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-#: The report's charts, by the id of the section that shows them.
-CHART_KEYS = ("trend", "failures", "durations", "timeline", "resizes")
+__all__ = [
+    "CHART_KEYS",
+    "END_TIME_TOLERANCE_S",
+    "MIN_JOBS",
+    "Card",
+    "ReportModel",
+    "Table",
+    "build_model",
+    "data_window",
+    "month_bounds",
+]
 
 
 @dataclass(frozen=True)
@@ -106,16 +121,8 @@ class ReportModel:
 
 #: Months in the trend (this one included).
 TREND_MONTHS = 6
-#: Rows in the top-N tables (worst offenders, instances, stuck jobs).
-TOP_ROWS = 10
-#: Job types drawn one by one in the failure-rate chart (the rest pooled as "others").
-CHART_TOP = 25
-#: A job type needs this many finished jobs to be drawn or flagged as a regression.
-MIN_JOBS = 5
-#: Seconds the task list's ``end_time`` may differ from the per-job ``ended`` (90th
-#: percentile of the absolute difference, on the month's jobs that have both) before the
-#: data-quality section warns that task-only durations disagree with per-job ones.
-END_TIME_TOLERANCE_S = 60.0
+# MIN_JOBS (finished jobs a job type needs to be drawn, ranked or flagged as a regression)
+# and REPORT_TOP (job types drawn one by one) have their home in _format.
 
 
 def data_window(month: Any, tz: str = "UTC") -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -158,28 +165,28 @@ def build_model(
     cur = filter_window(df, start, end)
     prev = filter_window(df, pstart, pend)
     history = filter_window(df, data_window(month, tz)[0], pstart)
-    now = pd.Timestamp.now(tz="UTC")
+    now = to_utc(utcnow())
     as_of = _as_of(df, coverage, now)
     trend = _trend(df, period, tz)
     regressions = _regressions(cur, history, prev)
     problems = (*(() if len(cur) else (f"no jobs in {period}",)),
-                *_coverage_problems(coverage, start, end, str(period), tz))  # fmt: skip
-    charts, resize_text = _charts(cur, trend, tz, start, end, target)
+                *coverage_problems(coverage, start, end, str(period), tz))  # fmt: skip
+    charts, resize_text = build_charts(cur, trend, tz, start, end, target)
     tables = _tables(cur, prev, history, end, tz, as_of)
     # A month the archive does not fully hold is compared with nothing: "-1,279 vs
     # September" or "down 3 points" would read as a change when it is missing data. The
     # same goes when the previous month itself is only partly synced.
-    prev_share = _covered_share(coverage, pstart, pend)
+    prev_share = covered_share(coverage, pstart, pend)
     versus = prev.iloc[0:0] if problems or (prev_share is not None and prev_share < 1) else prev
     trend_cols = ["jobs", "failed", "running", "failure_rate", "ci"]
     shown = _with_ci(trend)[trend_cols]
     if coverage is not None:  # how much of each month the archive holds: "0 jobs" of a
-        shares = [_covered_share(coverage, *month_bounds(m, tz)) for m in shown.index]
+        shares = [covered_share(coverage, *month_bounds(m, tz)) for m in shown.index]
         shown = shown.assign(synced=[f"{v:.0%}" for v in shares])  # 40%-synced month is no dip
     tables["trend"] = Table(_first_col(shown, "month"),
                             "No jobs in these months.", _TREND_FMT, _HEADERS, _NUMERIC)  # fmt: skip
     tables["regressions"] = regressions
-    end_text, end_warnings = _end_time_text(cur, end_times)
+    end_text, end_warnings = end_time_text(cur, end_times)
     return ReportModel(
         month=str(period),
         title=title or f"RDS reliability report - {period.strftime('%B %Y')}",
@@ -191,7 +198,7 @@ def build_model(
         charts=charts,
         tables=tables,
         resize_text=resize_text,
-        quality=[*_quality(df, cur, coverage, start, end, now, tz), end_text],
+        quality=[*quality_lines(df, cur, coverage, start, end, now, tz), end_text],
         quality_warnings=end_warnings,
         problems=problems,
         summary=_summary(cur, versus, trend, regressions, problems, period, target, as_of, tz),
@@ -256,11 +263,11 @@ def _cards(
         oldest = f"oldest {days:,.0f} days"
     cards.append(Card("still running", f"{len(running):,}", oldest, "delta-up" if oldest else ""))
     if len(dur_all) and dur_all["count"].iloc[0] > 0:
-        cards.append(Card("median duration", format_seconds(dur_all["median_s"].iloc[0])))
-        cards.append(Card("p90 duration", format_seconds(dur_all["p90_s"].iloc[0])))
+        cards.append(Card("median duration", duration_text(dur_all["median_s"].iloc[0])))
+        cards.append(Card("p90 duration", duration_text(dur_all["p90_s"].iloc[0])))
     else:
         cards.append(Card("median duration", "n/a"))
-    share = _covered_share(coverage, start, end)
+    share = covered_share(coverage, start, end)
     if share is None:
         cards.append(Card("archive coverage", "unknown", "no sync records given", "delta-up"))
     else:
@@ -277,60 +284,6 @@ def _cards(
                               f"{failed:,} failures of {_allowed(allowed)} allowed",
                               "delta-up" if spent > 1 else "delta-down"))  # fmt: skip
     return cards
-
-
-def _fig(w: float, h: float) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(w, h), facecolor="white", layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def _charts(
-    cur: pd.DataFrame,
-    trend: pd.DataFrame,
-    tz: str,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    target: float | None,
-) -> tuple[dict[str, Figure | None], str]:
-    """The month's figures (None where there is nothing to draw) and the scale-up sentence.
-
-    Heights follow the number of rows drawn (at most :data:`CHART_TOP` job types plus the
-    pooled "others" bar), so labels never overlap and the page stays short."""
-    charts: dict[str, Figure | None] = dict.fromkeys(CHART_KEYS)
-    if len(cur):
-        charts["trend"] = _trend_chart(trend, target)
-        fr = failure_rates(cur)
-        n_rows = int((fr["finished"] >= MIN_JOBS).sum())
-        n_rows = min(n_rows, CHART_TOP + 1) if n_rows > CHART_TOP else n_rows
-        fig, ax = _fig(6.5, height_for_rows(n_rows))
-        plot_failure_rates(cur, ax=ax, min_jobs=MIN_JOBS, top=CHART_TOP, target=target)
-        charts["failures"] = fig
-        n_dur = min(15, int(cur.loc[cur["duration_s"] > 0, "job_name"].nunique()))
-        fig, ax = _fig(
-            6.5, height_for_rows(n_dur, per_row=BOX_ROW_INCHES, margin=BOX_MARGIN_INCHES)
-        )
-        plot_durations(cur, ax=ax)
-        charts["durations"] = fig
-        fig, ax = _fig(6.5, 3.2)
-        plot_timeline(cur, ax=ax, tz=tz, start=start, end=end)
-        charts["timeline"] = fig
-    rs = cur[cur["volume_delta_gb"].notna()]
-    if not len(rs):
-        return charts, "No storage scale-ups this month."
-    fig = Figure(figsize=(6.5, 5.6), facecolor="white", layout="constrained")
-    a1, a2 = fig.subplots(2, 1)
-    plot_resize_deltas(cur, ax=a1, tz=tz)
-    a1.set_xlim(_naive(start, tz), _naive(end, tz))
-    plot_resize_deltas(cur, kind="hist", ax=a2)
-    charts["resizes"] = fig
-    gb = rs["volume_delta_gb"]
-    text = (f"{len(rs)} storage scale-ups added {gb.sum():,.0f} GB (median {gb.median():,.0f} "
-            f"GB, largest {gb.max():,.0f} GB).")  # fmt: skip
-    return charts, text
-
-
-def _naive(t: pd.Timestamp, tz: str) -> pd.Timestamp:
-    return t.tz_convert(tz).tz_localize(None)
 
 
 def _trend(df: pd.DataFrame, period: pd.Period, tz: str) -> pd.DataFrame:
@@ -353,33 +306,6 @@ def _trend(df: pd.DataFrame, period: pd.Period, tz: str) -> pd.DataFrame:
     return fr[[*counts, "failure_rate", "ci_low", "ci_high"]]
 
 
-def _trend_chart(trend: pd.DataFrame, target: float | None) -> Figure:
-    """Failure rate with its interval (top) and jobs per month by status (bottom)."""
-    fig = Figure(figsize=(6.5, 4.4), facecolor="white", layout="constrained")
-    a1, a2 = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
-    x = np.arange(len(trend))
-    labels = [pd.Period(m).strftime("%b %Y") for m in trend.index]
-    rate = trend["failure_rate"].to_numpy(dtype="float64")
-    err = np.clip(np.vstack([rate - trend["ci_low"], trend["ci_high"] - rate]), 0, None)
-    a1.errorbar(x, rate, yerr=err, fmt="o-", color="#c8553d", ecolor="0.35", capsize=3)
-    if target is not None:
-        _target_line(a1, target, vertical=False)
-    top = np.nanmax([*trend["ci_high"].fillna(0), target or 0, 0.01])
-    a1.set_ylim(0, top * 1.15)
-    a1.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.1%}"))
-    a1.set_ylabel("failure rate")
-    a1.set_title(f"Last {len(trend)} months: failure rate (95% interval) and jobs")
-    bottom = np.zeros(len(trend))
-    for col, status in (("completed", COMPLETED), ("failed", FAILED), ("running", RUNNING)):
-        a2.bar(x, trend[col], bottom=bottom, color=STATUS_COLORS[status], label=status, width=0.6)
-        bottom += trend[col].to_numpy()
-    a2.set_xticks(x, labels)
-    a2.set_ylabel("jobs")
-    a2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    a2.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
-    return fig
-
-
 def _allowed(n: float) -> str:
     """Failures a target allows: one decimal below 10 (2.8, not a rounded 3 that "3 of 3
     allowed" would contradict), whole numbers above."""
@@ -391,41 +317,11 @@ def _pct(v: float) -> str:
 
 
 def _ci(row: pd.Series) -> str:
-    return "" if pd.isna(row["ci_low"]) else f"{row['ci_low']:.1%} - {row['ci_high']:.1%}"
+    return interval_text(row["ci_low"], row["ci_high"])
 
 
-#: Human column headers, one home for every table.
-_HEADERS = {
-    "job_name": "Job type",
-    "jobs": "Jobs",
-    "completed": COMPLETED,
-    "finished": "Finished",
-    "failed": "Failures",
-    "running": RUNNING,
-    "failure_rate": "Failure rate",
-    "ci": "95% interval",
-    "synced": "Synced",
-    "ci_low": "95% CI low",
-    "ci_high": "95% CI high",
-    "previous_rate": "Previous month",
-    "history_rate": "Earlier months",
-    "count": "Finished jobs",
-    "engine": "Engine",
-    "region": "Region",
-    "account": "Account",
-    "project_id": "Project",
-    "month": "Month",
-    "instance": "Instance",
-    "instance_id": "Instance ID",
-    "job_types": "Failing job types",
-    "reason": "Failure reason",
-    "example_ids": "Example job IDs",
-    "status": "Status",
-    "status_now": "Status now",
-    "job_id": "Job ID",
-    "progress_pct": "Progress (%)",
-    "age_days": "Running for (days)",
-}
+#: Human column headers: one home for every table, the explorer's too.
+_HEADERS = HEADERS
 _PCT = {"failure_rate": _pct, "previous_rate": _pct, "history_rate": _pct,
         "ci_low": _pct, "ci_high": _pct}  # fmt: skip
 _TREND_FMT = {**_PCT, "month": lambda m: pd.Period(m).strftime("%B %Y")}
@@ -442,7 +338,7 @@ def _with_ci(t: pd.DataFrame) -> pd.DataFrame:
 def _first_col(t: pd.DataFrame, name: str) -> pd.DataFrame:
     """The index as the first column ``name`` (NaN keys shown as "(unknown)")."""
     t = t.copy()
-    t.index = [(UNKNOWN_LABEL if pd.isna(i) else str(i)) for i in t.index]
+    t.index = [group_label(i) for i in t.index]
     t.index.name = name
     return t.reset_index()
 
@@ -468,16 +364,18 @@ def _tables(
     by_failures = failing.sort_values(["failed", "ci_low"], ascending=False)
     ranked = failing[failing["finished"] >= MIN_JOBS]  # a handful of jobs ranks nothing
     by_bound = ranked.sort_values(["ci_low", "failed"], ascending=False)
-    more = max(0, len(failing) - TOP_ROWS)
+    more = max(0, len(failing) - REPORT_TOP_ROWS)
     left = f"{more} more failing job types in the full table below." if more else ""
     dur, dur_fmt, dur_headers = _durations(cur)
     slow, slow_fmt, slow_headers = _slowest(cur, tz)
     running, running_note = _running(cur, end, tz, as_of)
     return {
         "failures_by_type": _rate_table(by_type, "job_name", no_jobs),
-        "top_by_failures": _rate_table(by_failures.head(TOP_ROWS), "job_name", no_failed, left),
+        "top_by_failures": _rate_table(
+            by_failures.head(REPORT_TOP_ROWS), "job_name", no_failed, left
+        ),
         "top_by_bound": _rate_table(
-            by_bound.head(TOP_ROWS),
+            by_bound.head(REPORT_TOP_ROWS),
             "job_name",
             no_failed,
             f"Job types with fewer than {MIN_JOBS} finished jobs are not ranked here "
@@ -542,37 +440,20 @@ def _instances(cur: pd.DataFrame) -> Table:
         lambda s: ", ".join(s.astype(str).value_counts().index[:3])
     )
     fr = fr[fr["failed"] > 0].sort_values(["failed", "ci_low"], ascending=False)
-    more = max(0, len(fr) - TOP_ROWS)
-    fr = _with_ci(fr.head(TOP_ROWS))
+    more = max(0, len(fr) - REPORT_TOP_ROWS)
+    fr = _with_ci(fr.head(REPORT_TOP_ROWS))
     fr["job_types"] = types.reindex(fr.index)
     t = _first_col(fr[["failed", "jobs", "failure_rate", "ci", "job_types"]], "instance")
     note = f"{more} more instances had failed jobs." if more else ""
     return Table(t, empty, _PCT, _HEADERS, _NUMERIC, note)
 
 
-#: Units a duration column can be shown in: (suffix, seconds).
-_UNITS = (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0))
-
-
-def _unit(values: pd.Series) -> tuple[str, float]:
-    """The one unit a duration column is shown in: the largest that fits its median."""
-    med = values.dropna().median() if values.notna().any() else 0
-    for name, size in _UNITS:
-        if med >= 2 * size:
-            return name, size
-    return "s", 1.0
-
-
-def _num(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
-
-
 def _duration_cols(t: pd.DataFrame, words: Mapping[str, str]) -> tuple[dict, dict]:
     """Formats and headers of duration columns: one unit per column, named in its header."""
     fmts, heads = {}, {}
     for col, word in words.items():
-        name, size = _unit(t[col])
-        fmts[col] = lambda v, size=size: _num(v / size)
+        name, size = duration_unit(t[col])
+        fmts[col] = lambda v, size=size: duration_number(v / size)
         heads[col] = f"{word} ({name})"
     return fmts, heads
 
@@ -580,19 +461,20 @@ def _duration_cols(t: pd.DataFrame, words: Mapping[str, str]) -> tuple[dict, dic
 def _durations(cur: pd.DataFrame) -> tuple[pd.DataFrame, dict, dict]:
     t = duration_summary(cur).sort_values("median_s", ascending=False)
     t = _first_col(t[t["count"] > 0], "job_name")
-    fmts, heads = _duration_cols(t, {"median_s": "Median", "p90_s": "p90", "p99_s": "p99",
-                                     "max_s": "Longest"})  # fmt: skip
+    fmts, heads = _duration_cols(
+        t, {c: HEADERS[c] for c in ("median_s", "p90_s", "p99_s", "max_s")}
+    )
     return t, fmts, {**_HEADERS, **heads}
 
 
 def _slowest(cur: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, dict, dict]:
-    slow = cur[cur["duration_s"].notna()].nlargest(TOP_ROWS, "duration_s")
+    slow = cur[cur["duration_s"].notna()].nlargest(REPORT_TOP_ROWS, "duration_s")
     t = pd.DataFrame(
         {"job_name": slow["job_name"].astype(object), "instance": slow["instance_name"].astype(object),
          "status": slow["status"].astype(object), "created": _local_text(slow["created"], tz),
          "duration_s": slow["duration_s"], "job_id": slow["job_id"].astype(object)}
     ).reset_index(drop=True)  # fmt: skip
-    fmts, heads = _duration_cols(t, {"duration_s": "Duration"})
+    fmts, heads = _duration_cols(t, {"duration_s": HEADERS["duration_s"]})
     return t, fmts, {**_HEADERS, **heads, "created": f"Created ({tz})"}
 
 
@@ -630,12 +512,12 @@ def _running(
          "progress_pct": still["progress_pct"], "status_now": still["status"].astype(object),
          "age_days": age.round(1), "job_id": still["job_id"].astype(object)}
     ).sort_values("age_days", ascending=False)  # fmt: skip
-    more = max(0, len(t) - 2 * TOP_ROWS)
+    more = max(0, len(t) - 2 * REPORT_TOP_ROWS)
     note = (f"Ages counted to {as_of.tz_convert(tz):%Y-%m-%d %H:%M} {tz}, the newest time in the "
             "data, or to the job's end.")  # fmt: skip
     if more:
         note += f" {more} more jobs not listed."
-    t = t.head(2 * TOP_ROWS).reset_index(drop=True)
+    t = t.head(2 * REPORT_TOP_ROWS).reset_index(drop=True)
     t = t.rename(columns={"created": f"Created ({tz})"})
     return t, note
 
@@ -707,227 +589,3 @@ def _summary(
         parts.append(f"{len(running):,} job(s) are still running, the oldest for {days:,.0f} "
                      "days.")  # fmt: skip
     return " ".join(parts)
-
-
-def _quality(
-    df: pd.DataFrame,
-    cur: pd.DataFrame,
-    coverage: pd.DataFrame | Coverage | None,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    now: pd.Timestamp | None = None,
-    tz: str = "UTC",
-) -> list[str]:
-    """Data-quality sentences: skipped records, jobs without times, sync coverage and its
-    gaps."""
-    quality = []
-    skipped = df.attrs.get("skipped_records") or []
-    if skipped:
-        counts = pd.Series([s["reason"] for s in skipped]).value_counts()
-        quality.append(f"{len(skipped)} raw record(s) skipped while normalizing: "
-                       + "; ".join(f"{n} x {r}" for r, n in counts.head(5).items()))  # fmt: skip
-    else:
-        quality.append("No raw records were skipped while normalizing.")
-    no_created = int(df["created"].isna().sum())
-    quality.append(
-        f"{no_created} job(s) in the data have no creation time and cannot be placed in a month."
-    )
-    no_end = int((cur["status"].isin(TERMINAL_STATUSES) & cur["ended"].isna()).sum())
-    quality.append(f"{no_end} finished job(s) this month have no end time (no duration).")
-    quality.extend(_coverage_text(coverage, start, end, now, tz))
-    return quality
-
-
-def _end_time_text(
-    cur: pd.DataFrame, end_times: pd.DataFrame | None
-) -> tuple[str, tuple[str, ...]]:
-    """How far the durations of task-only rows can be trusted: the sentence, and a warning
-    when the task list's end times disagree with the per-job ones
-    (:data:`END_TIME_TOLERANCE_S`). ``end_times`` is
-    :meth:`~rds_job_analytics.JobArchive.end_time_differences` (``job_id``,
-    ``difference_s``, optionally ``project_id``).
-
-    Examples
-    --------
-    >>> cur = pd.DataFrame({"job_id": ["a", "b", "c"], "source": ["task", "job", "job"],
-    ...                     "duration_s": [60.0, 30.0, 45.0]})
-    >>> diff = pd.DataFrame({"job_id": ["b", "c"], "difference_s": [0.0, 600.0]})
-    >>> text, warnings = _end_time_text(cur, diff)
-    >>> print(text)
-    Task-list end times: 1 of 3 job durations this month rest on the task list's end_time alone (the SDK calls it the planned end). On the 2 job(s) with both a per-job and a task-list end, they differ by a median of 5 min and 9 min at the 90th percentile (task end later on 1, earlier on 0).
-    >>> print(warnings[0])
-    Task-list end times disagree with per-job end times: 9 min at the 90th percentile (tolerance 1 min, on 2 job(s)); the 1 task-only duration(s) this month may be off by as much.
-    """
-    timed = cur["duration_s"].notna()
-    task_only = int((timed & (cur["source"].astype(str) == "task")).sum())
-    head = (f"Task-list end times: {task_only} of {int(timed.sum())} job durations this month "
-            "rest on the task list's end_time alone (the SDK calls it the planned end).")  # fmt: skip
-    if end_times is None:
-        return head + " Not compared with per-job end times (no comparison given).", ()
-    keys = ["job_id"] + (["project_id"] if "project_id" in end_times and "project_id" in cur
-                         else [])  # fmt: skip
-    month = cur[keys].astype(str).drop_duplicates()
-    both = end_times.astype({k: str for k in keys}).merge(month, on=keys)
-    diff = both["difference_s"].astype("float64").dropna()
-    if diff.empty:
-        return head + (" No job of the month has both a per-job and a task-list end, so "
-                       "they cannot be compared."), ()  # fmt: skip
-    size = diff.abs()
-    median, p90 = float(size.median()), float(size.quantile(0.9))
-    text = (f"{head} On the {len(diff)} job(s) with both a per-job and a task-list end, they "
-            f"differ by a median of {format_seconds(median) or '0 s'} and "
-            f"{format_seconds(p90) or '0 s'} at the 90th percentile (task end later on "
-            f"{int((diff > 0).sum())}, earlier on {int((diff < 0).sum())}).")  # fmt: skip
-    if p90 <= END_TIME_TOLERANCE_S:
-        return text, ()
-    warning = (f"Task-list end times disagree with per-job end times: {format_seconds(p90)} at "
-               f"the 90th percentile (tolerance {format_seconds(END_TIME_TOLERANCE_S)}, on "
-               f"{len(diff)} job(s)); the {task_only} task-only duration(s) this month may be "
-               "off by as much.")  # fmt: skip
-    return text, (warning,)
-
-
-#: Gaps listed one by one in the data-quality section; the rest are counted.
-MAX_GAPS_LISTED = 20
-
-
-def _windows_by_project(coverage: pd.DataFrame | Coverage) -> dict[str | None, list[Window]]:
-    """Merged sync windows per project (one key, None, when the frame names no project)."""
-    if isinstance(coverage, Coverage):
-        return {coverage.project_id: list(coverage.windows)}
-    if coverage.empty:
-        return {}
-    if "project_id" not in coverage:
-        spans = zip(coverage["window_start"], coverage["window_end"], strict=True)
-        return {None: merge_windows(spans)}
-    return {
-        str(project): merge_windows(zip(g["window_start"], g["window_end"], strict=True))
-        for project, g in coverage.groupby("project_id", sort=True)
-    }
-
-
-def _span(w: Window, tz: str) -> str:
-    """A window in the report's time zone, labelled."""
-    return f"{w.start.tz_convert(tz):%Y-%m-%d %H:%M} .. {w.end.tz_convert(tz):%Y-%m-%d %H:%M} {tz}"
-
-
-def _fate(gap: Window, now: pd.Timestamp, tz: str = "UTC") -> str:
-    """Whether a gap can still be filled: the API answers for its last 30 days only."""
-    horizon = pd.Timedelta(days=API_HORIZON_DAYS)
-    if gap.end <= now - horizon:
-        return f"older than the API's {API_HORIZON_DAYS}-day horizon: can no longer be synced"
-    if gap.start < now - horizon:
-        return (
-            f"partly older than the API's {API_HORIZON_DAYS}-day horizon: sync now to fill the rest"
-        )
-    return f"sync before {(gap.start + horizon).tz_convert(tz):%Y-%m-%d %H:%M} {tz} to fill it"
-
-
-def _coverage_text(
-    coverage: pd.DataFrame | Coverage | None,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    now: pd.Timestamp | None = None,
-    tz: str = "UTC",
-) -> list[str]:
-    """Coverage sentences: the month is covered only where merged sync windows cover it;
-    every gap is listed (up to :data:`MAX_GAPS_LISTED`), with whether it can still be filled.
-
-    ``coverage`` is :meth:`JobArchive.syncs` (any number of projects: each must cover
-    the month) or :meth:`JobArchive.coverage`.
-
-    Examples
-    --------
-    >>> m0, m1 = month_bounds("2026-10")
-    >>> syncs = pd.DataFrame({"window_start": [m0, m0 + pd.Timedelta(days=20)],
-    ...                       "window_end": [m0 + pd.Timedelta(days=10), m1]})
-    >>> for line in _coverage_text(syncs, m0, m1, now=pd.Timestamp("2026-11-02", tz="UTC")):
-    ...     print(line)
-    Archive sync coverage: 68% of the month is covered by recorded syncs; 1 gap(s) with no recorded sync, where jobs may be missing:
-    Gap: 2026-10-11 00:00 .. 2026-10-21 00:00 UTC (10 d); sync before 2026-11-10 00:00 UTC to fill it.
-    """
-    if coverage is None:
-        return ["Archive sync coverage: not known for this data (no sync records given)."]
-    projects = _windows_by_project(coverage)
-    if not projects:
-        return ["Archive sync coverage: no sync has been recorded; the whole month is uncovered."]
-    now = now if now is not None else pd.Timestamp.now(tz="UTC")
-    out: list[str] = []
-    unlisted = 0
-    for project, windows in projects.items():
-        of = f" of project {project}" if len(projects) > 1 else ""
-        gaps = find_gaps(windows, start, end)
-        if not gaps:
-            out.append(f"Archive sync coverage{of}: the whole month is covered by recorded syncs.")
-        elif gaps == [Window(start, end)]:
-            out.append(f"Archive sync coverage{of}: no recorded sync covers any of this month; "
-                       "jobs created in it may be missing from this report "
-                       f"({_fate(gaps[0], now, tz)}).")  # fmt: skip
-        else:
-            share = 1 - sum((g.length for g in gaps), pd.Timedelta(0)) / (end - start)
-            out.append(f"Archive sync coverage{of}: {share:.0%} of the month is covered by "
-                       f"recorded syncs; {len(gaps)} gap(s) with no recorded sync, where jobs "
-                       "may be missing:")  # fmt: skip
-            room = max(0, MAX_GAPS_LISTED - sum(line.startswith("Gap") for line in out))
-            out += [f"Gap{of}: {_span(g, tz)} ({format_seconds(g.length.total_seconds())}); "
-                    f"{_fate(g, now, tz)}." for g in gaps[:room]]  # fmt: skip
-            unlisted += len(gaps[room:])
-    if unlisted:
-        out.append(f"... and {unlisted} more gap(s) not listed here.")
-    return out
-
-
-def _covered_share(
-    coverage: pd.DataFrame | Coverage | None, start: pd.Timestamp, end: pd.Timestamp
-) -> float | None:
-    """Share of ``[start, end)`` every project's sync windows cover (the least covered
-    project's); None when coverage is not known."""
-    if coverage is None:
-        return None
-    projects = _windows_by_project(coverage)
-    if not projects:
-        return 0.0
-    shares = []
-    for windows in projects.values():
-        gaps = find_gaps(windows, start, end)
-        shares.append(1 - sum((g.length for g in gaps), pd.Timedelta(0)) / (end - start))
-    return float(min(shares))
-
-
-def _coverage_problems(
-    coverage: pd.DataFrame | Coverage | None,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    month: str,
-    tz: str = "UTC",
-) -> list[str]:
-    """One line per reason the archive cannot back the month: coverage not known, no sync,
-    or a project whose sync windows leave part of the month uncovered.
-
-    Examples
-    --------
-    >>> m0, m1 = month_bounds("2026-10")
-    >>> syncs = pd.DataFrame({"window_start": [m0], "window_end": [m0 + pd.Timedelta(days=3)]})
-    >>> _coverage_problems(syncs, m0, m1, "2026-10")
-    ['the archive covers 3 of 31 days of 2026-10 (sync windows 2026-10-01 00:00 .. 2026-10-04 00:00 UTC)']
-    """
-    if coverage is None:
-        return [f"the archive's coverage of {month} is not known (no sync records were given)"]
-    projects = _windows_by_project(coverage)
-    if not projects:
-        return [f"no sync of the archive covers any of {month}"]
-    total = (end - start) / pd.Timedelta(days=1)
-    out = []
-    for project, windows in projects.items():
-        gaps = find_gaps(windows, start, end)
-        if not gaps:
-            continue
-        of = f" (project {project})" if len(projects) > 1 else ""
-        inside = [Window(max(w.start, start), min(w.end, end)) for w in windows
-                  if w.end > start and w.start < end]  # fmt: skip
-        covered = sum((w.length for w in inside), pd.Timedelta(0)) / pd.Timedelta(days=1)
-        listed = ", ".join(_span(w, tz) for w in inside[:3])
-        listed += f" and {len(inside) - 3} more" if len(inside) > 3 else ""
-        where = f"sync windows {listed}" if inside else "no sync window in the month"
-        out.append(f"the archive{of} covers {covered:.3g} of {total:.3g} days of {month} ({where})")
-    return out

@@ -29,8 +29,9 @@ import pandas as pd
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
+from .._format import PNG_DPI
 from .._validate import expand_path
-from ..store._archive import Coverage
+from ..store import Coverage
 from ._model import ReportModel, Table, build_model
 
 __all__ = ["SECTIONS", "Report", "monthly_report", "render_html"]
@@ -57,8 +58,6 @@ _ENV = jinja2.Environment(
 
 #: A chart with more points than this is embedded as 2x PNG (an SVG would grow too big).
 MAX_SVG_POINTS = 3000
-#: PNG resolution: twice the 96 px/inch of a CSS pixel, sharp on high-DPI screens.
-PNG_DPI = 192
 _RC = {"svg.fonttype": "path", "svg.hashsalt": "rds_job_analytics", "font.size": 10.5}
 
 
@@ -296,7 +295,7 @@ def monthly_report(
         task-only durations rest) compare with per-job ones, the median and 90th
         percentile of the difference and how many jobs it rests on, and warns when the 90th
         percentile exceeds
-        :data:`~rds_job_analytics.report._model.END_TIME_TOLERANCE_S` (60 s).
+        :data:`~rds_job_analytics.report._quality.END_TIME_TOLERANCE_S` (60 s).
 
     Returns
     -------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import re
 import shutil
@@ -26,11 +25,11 @@ from rds_job_analytics.export._dataset import (
     MANIFEST_NAME,
     NULL_PARTITION,
     PARTITION_SCHEMA,
-    combine_failure_rates,
     export_dataset,
     read_jobs,
 )
 from rds_job_analytics.normalize.schema import JOB_SCHEMA, empty_jobs_frame
+from rds_job_analytics.stats import combine_failure_rates
 from tests.conftest import flip_a_bit
 
 ORIGINS = [  # (account, project, region): a missing account, a missing region, an odd name
@@ -382,17 +381,6 @@ def test_dask_recipe_combines_counts_not_rates(exported):
     assert not np.allclose(averaged.to_numpy(float), whole["failure_rate"], equal_nan=True)
 
 
-def test_combine_failure_rates_by_several_keys_and_empty():
-    df = rja.load_sample()
-    by = ["engine", "month"]
-    cuts = np.linspace(0, len(df), 8).astype(int)
-    pieces = [rja.failure_rates(df.iloc[a:b], by=by) for a, b in itertools.pairwise(cuts)]
-    tm.assert_frame_equal(combine_failure_rates(pieces), rja.failure_rates(df, by=by))
-    empty = combine_failure_rates([rja.failure_rates(df.iloc[:0], by="engine")])
-    assert empty.empty
-    assert list(empty.columns) == list(rja.failure_rates(df, by="engine").columns)
-
-
 # -- a folder that could send the export outside it (issue #26, item 5) -----------------------
 @pytest.fixture(scope="module")
 def frame():
@@ -693,7 +681,7 @@ def test_an_export_that_died_midway_is_finished_by_the_next(tmp_path, frame, mon
 
 def test_dataset_and_export_paths_expand_home_and_variables(tmp_path, home_and_cwd):
     from rds_job_analytics import write_frame
-    from rds_job_analytics.export._dataset import run_sql
+    from rds_job_analytics.export._sql import run_sql
 
     home, cwd, _ = home_and_cwd
     df = rja.load_sample().head(20)

@@ -9,7 +9,8 @@ import pytest
 
 import rds_job_analytics as rja
 from rds_job_analytics import ConfigError, JobArchive
-from rds_job_analytics.export._dataset import SqlError, export_dataset, run_sql
+from rds_job_analytics.export._dataset import export_dataset
+from rds_job_analytics.export._sql import SqlError, run_sql
 from rds_job_analytics.normalize.schema import JOB_SCHEMA
 
 pytest.importorskip("duckdb")
@@ -187,7 +188,7 @@ def test_cli_ctrl_c_during_a_query_exits_130_with_one_line(sources, ctrl_c_once_
 
 def test_a_query_runs_under_a_memory_limit_a_flag_raises(sources, capsys):
     from rds_job_analytics.cli import main
-    from rds_job_analytics.export._dataset import SQL_MEMORY_LIMIT
+    from rds_job_analytics.export._sql import SQL_MEMORY_LIMIT
 
     _, folder, _ = sources
     setting = "SELECT current_setting('memory_limit') AS m"
@@ -201,3 +202,21 @@ def test_a_query_runs_under_a_memory_limit_a_flag_raises(sources, capsys):
     capsys.readouterr()
     assert main(["sql", setting, "--dataset", str(folder), "--memory-limit", "3GB"]) == 0
     assert "2.7 GiB" in capsys.readouterr().out
+
+
+def test_run_sql_has_its_own_module_and_the_old_paths_resolve(monkeypatch):
+    import importlib
+    import sys
+
+    monkeypatch.delitem(sys.modules, "rds_job_analytics.dataset", raising=False)
+
+    import rds_job_analytics.export as export
+    from rds_job_analytics.export import _dataset, _sql
+
+    assert export.run_sql is _sql.run_sql and export.SQL_MEMORY_LIMIT == _sql.SQL_MEMORY_LIMIT
+    assert _dataset.run_sql is _sql.run_sql  # the CLI's import until the lead moves it
+    with pytest.warns(DeprecationWarning):
+        old = importlib.import_module("rds_job_analytics.dataset")
+    for name in ("run_sql", "SQL_MEMORY_LIMIT", "combine_failure_rates", "export_dataset",
+                 "read_jobs", "DatasetExport", "SqlError", "_MEMORY_SIZE"):  # fmt: skip
+        assert getattr(old, name) is not None, name

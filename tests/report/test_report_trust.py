@@ -15,9 +15,9 @@ from matplotlib.dates import num2date
 
 import rds_job_analytics as rja
 from rds_job_analytics import monthly_report, normalize_jobs
+from rds_job_analytics._format import MIN_JOBS
 from rds_job_analytics.normalize.schema import FAILED, RUNNING, with_origin
 from rds_job_analytics.report import data_window, month_bounds
-from rds_job_analytics.report._model import MIN_JOBS
 from rds_job_analytics.synth import generate_jobs
 from tests.report.test_report import Parsed
 
@@ -360,7 +360,7 @@ def test_quality_section_states_how_task_end_times_compare_and_stays_calm_when_t
 
 
 def test_quality_section_warns_when_task_end_times_disagree():
-    from rds_job_analytics.report._model import END_TIME_TOLERANCE_S
+    from rds_job_analytics.report._quality import END_TIME_TOLERANCE_S
 
     arc = _archive_with_end_offsets([0] * 6 + [3600] * 2)
     rep = monthly_report(arc.to_frame(), "2026-10", coverage=FULL,
