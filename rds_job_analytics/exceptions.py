@@ -17,6 +17,7 @@ defines lives in this module (``tests/test_exceptions.py`` checks this tree agai
             ServerError
         ArchiveError
             ArchiveUnavailable (ConnectionError)
+        CommandFailed
         ConfigError (ValueError)
             DatasetUnsafe
             SqlError

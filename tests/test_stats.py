@@ -176,11 +176,15 @@ def test_by_takes_one_name_or_a_list_of_one(fn, sample):
     )
 
 
-def test_combine_failure_rates_lives_in_stats_and_export_still_serves_it():
-    import rds_job_analytics.export as export
+def test_combine_failure_rates_lives_in_stats_and_the_old_dataset_path_serves_it():
+    import importlib
+    import warnings
 
-    assert rja.stats.combine_failure_rates is export.combine_failure_rates
-    assert "combine_failure_rates" in rja.stats.__all__ and "combine_failure_rates" in dir(export)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old = importlib.import_module("rds_job_analytics.dataset")
+    assert rja.stats.combine_failure_rates is old.combine_failure_rates
+    assert "combine_failure_rates" in rja.stats.__all__
 
 
 def test_combine_and_failure_rates_share_one_rule(sample):

@@ -32,7 +32,6 @@ from typing import Any
 from ..exceptions import CommandFailed, ConfigError, RdsJobError
 from ..stats import summarize  # summarize: also importable from here, as before
 from . import _parser
-from ._inputs import _share_quota as _share_quota  # the import path tests use
 from ._inputs import _shown
 from ._inputs import id_tokens as id_tokens
 from ._words import EMULATOR_QUOTA as EMULATOR_QUOTA

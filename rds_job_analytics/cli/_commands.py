@@ -18,7 +18,7 @@ from .._time import last_complete_month, utcnow
 from .._validate import expand_path
 from ..exceptions import ConfigError
 from ..normalize.schema import API_HORIZON
-from ._inputs import _archive, _client, _ids, _output, _share_quota, _shown, _with_invalid, _write
+from ._inputs import _archive, _client, _ids, _output, _shown, _with_invalid, _write
 from ._words import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, MAX_FAILURE_LINES, cli_words
 
 
@@ -58,10 +58,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     out = _output(args.output, EXPORT_SUFFIXES, stdout=True)  # before any call
     ids, invalid = _ids(args)
     with ExitStack() as stack:
-        client = stack.enter_context(_client(args))
         archive = stack.enter_context(_archive(args, create=True)) if args.archive else None
-        if archive is not None:
-            _share_quota(client, archive)
+        client = stack.enter_context(_client(args, archive))
         df = fetch_jobs(client, ids, archive=archive, refresh=args.refresh,
                         errors="ignore", progress=None)  # fmt: skip
         calls = client.calls
@@ -109,8 +107,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     if args.wait:
         raise ConfigError("--wait is for --fleet (a single-project sync that finds its "
                           "project held skips it at once)")  # fmt: skip
-    with _client(args) as client, _archive(args, create=True) as archive:
-        _share_quota(client, archive)
+    with _archive(args, create=True) as archive, _client(args, archive) as client:
         res = sync_jobs(
             client, archive, since=since, until=until, details=args.details, budget=args.budget,
             horizon=timedelta(days=args.horizon_days) if args.horizon_days else None,
@@ -162,7 +159,7 @@ def _note_clamped_since(res: Any, horizon_days: float) -> None:
 
 
 def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
-    from ..sync._fleet import check_fleet, load_fleet, sync_fleet
+    from ..sync import check_fleet, load_fleet, sync_fleet
 
     given = [o for o in ("project_id", "region", "endpoint", "iam_endpoint") if getattr(args, o)]
     if given:
@@ -196,8 +193,16 @@ def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
-    from ..api._auth import ENV_AK, ENV_DOMAIN, ENV_PASSWORD, ENV_SK, ENV_TOKEN, ENV_USER
-    from ..sync._fleet import Account, discover_projects, fleet_toml, load_fleet
+    from ..api._auth import (
+        ENV_AK,
+        ENV_DOMAIN,
+        ENV_PASSWORD,
+        ENV_SK,
+        ENV_TOKEN,
+        ENV_USER,
+        credentials_from_env,
+    )
+    from ..sync import Account, discover_projects, fleet_toml, load_fleet
 
     given = _output(args.output, (".toml",), stdout=True) if args.output else "-"
     out = expand_path(given)  # written here; load_fleet expands the path as given
@@ -212,20 +217,15 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     if args.fleet:  # a credentials-only [accounts.NAME] section: no projects yet
         account = load_fleet(args.fleet, require_projects=False).account(args.account)
     else:  # the package's usual variables, named in the file written
-        env = os.environ
-        if env.get(ENV_AK) and env.get(ENV_SK):
-            account = Account(args.account, "aksk", {"ak": ENV_AK, "sk": ENV_SK})
-        elif env.get(ENV_TOKEN):
-            account = Account(args.account, "token", {"token": ENV_TOKEN})
-        elif env.get(ENV_USER) and env.get(ENV_PASSWORD) and env.get(ENV_DOMAIN):
-            account = Account(args.account, "password",
-                              {"user": ENV_USER, "password": ENV_PASSWORD, "domain": ENV_DOMAIN},
-                              iam_endpoint=args.iam_endpoint)  # fmt: skip
-        else:
+        found = credentials_from_env()
+        if found is None:
             raise ConfigError(
                 f"no credentials: --fleet FILE with account {args.account!r}, or set "
                 f"{ENV_AK}/{ENV_SK}, {ENV_TOKEN}, or {ENV_USER}/{ENV_PASSWORD}/{ENV_DOMAIN}"
             )
+        kind, names = found
+        account = Account(args.account, kind, names,
+                          iam_endpoint=args.iam_endpoint if kind == "password" else None)  # fmt: skip
     found = discover_projects(account, iam_endpoint=args.iam_endpoint)
     if args.endpoint:
         found = [{**p, "endpoint": args.endpoint} for p in found]
@@ -285,7 +285,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if args.to is not None or args.catalog is not None:
         raise ConfigError("--to and --catalog go with --table iceberg|delta")
     if args.dataset is not None:
-        from ..export._dataset import export_dataset
+        from ..export import export_dataset
 
         with _archive(args, create=False) as archive:
             result = export_dataset(archive, args.dataset, start=args.start, end=args.end)
@@ -303,7 +303,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_sql(args: argparse.Namespace) -> int:
-    from ..export._dataset import SQL_MEMORY_LIMIT, run_sql
+    from ..export import SQL_MEMORY_LIMIT, run_sql
 
     args.memory_limit = args.memory_limit or SQL_MEMORY_LIMIT
 

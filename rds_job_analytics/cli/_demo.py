@@ -112,7 +112,7 @@ def _serve_fleet(args: argparse.Namespace, quota: int | None) -> int:
     """``rds-jobs emulator --fleet FILE``: the demo estate, and its fleet file."""
     from ..emulator import demo_fleet
     from ..sample import SAMPLE_END, SAMPLE_START
-    from ..sync._fleet import load_fleet
+    from ..sync import load_fleet
 
     path = expand_path(Path(args.fleet))
     if path.exists() and not path.read_text(encoding="utf-8", errors="replace").startswith(
@@ -166,7 +166,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from ..report import monthly_report
     from ..sample import SAMPLE_END, SAMPLE_START
     from ..store._archive import JobArchive
-    from ..sync._fleet import load_fleet, sync_fleet
+    from ..sync import load_fleet, sync_fleet
 
     out = expand_path(Path(args.out))
     out.mkdir(parents=True, exist_ok=True)

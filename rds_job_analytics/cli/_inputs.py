@@ -235,46 +235,58 @@ def _with_invalid(df: pd.DataFrame, invalid: list[str]) -> pd.DataFrame:
 
 
 # -- the client --------------------------------------------------------------------------
-def _client(args: argparse.Namespace) -> Any:
-    from ..api._auth import (
-        ENV_DOMAIN,
-        ENV_PASSWORD,
-        ENV_PROJECT_ID,
-        ENV_USER,
-        PasswordAuth,
-        auth_from_env,
-    )
+def _auth(args: argparse.Namespace) -> Any:
+    """The credential from the environment, by the one precedence
+    (:func:`~rds_job_analytics.api.credentials_from_env`); ``--iam-endpoint`` is where a
+    password goes."""
+    from ..api._auth import ENV_DOMAIN, ENV_PASSWORD, ENV_USER, credentials_from_env, make_auth
+
+    found = credentials_from_env()
+    if found is None:
+        from ..api._auth import auth_from_env
+
+        return auth_from_env()  # raises the one "no credentials" error
+    kind, names = found
+    if args.iam_endpoint and kind != "password":
+        print(f"rds-jobs: note: --iam-endpoint is for password credentials ({ENV_USER}/"
+              f"{ENV_PASSWORD}/{ENV_DOMAIN}); ignored", file=sys.stderr)  # fmt: skip
+    iam = args.iam_endpoint if kind == "password" else None
+    if kind == "password" and not iam:
+        from ..api._auth import auth_from_env
+
+        return auth_from_env()  # HUAWEICLOUD_SDK_IAM_ENDPOINT and the region's IAM
+    return make_auth(kind, {k: os.environ[v] for k, v in names.items()}, iam_endpoint=iam)
+
+
+def _client(args: argparse.Namespace, archive: Any = None) -> Any:
+    """The client of ``args``; with an ``archive``, paced through the bucket every user of
+    that archive with the same credential shares (a cron ``sync`` and a ``fetch`` at once:
+    one rate, not two), given to the client when it is built."""
+    from ..api._auth import ENV_PROJECT_ID
     from ..api._client import DEFAULT_RATE_LIMIT, JobsClient
 
     project = args.project_id or os.environ.get(ENV_PROJECT_ID)
     if not project:
         raise ConfigError(f"--project-id (or {ENV_PROJECT_ID}) is required")
-    auth = auth_from_env()
-    if args.iam_endpoint:
-        if isinstance(auth, PasswordAuth):  # the password goes where the user says
-            auth = PasswordAuth(
-                os.environ[ENV_USER], os.environ[ENV_PASSWORD], os.environ[ENV_DOMAIN],
-                iam_endpoint=args.iam_endpoint,
-            )  # fmt: skip
-        else:
-            print(f"rds-jobs: note: --iam-endpoint is for password credentials ({ENV_USER}/"
-                  f"{ENV_PASSWORD}/{ENV_DOMAIN}); ignored", file=sys.stderr)  # fmt: skip
+    auth = _auth(args)
+    rate = args.rate_limit or DEFAULT_RATE_LIMIT
     return JobsClient(
         project,
         region=args.region,
         endpoint=args.endpoint,
         auth=auth,
-        rate_limit=args.rate_limit or DEFAULT_RATE_LIMIT,
+        rate_limit=rate,
         max_workers=args.workers,
         allow_http=args.allow_http,
+        bucket=shared_bucket(auth, archive, rate) if archive is not None else None,
     )
 
 
-def _share_quota(client: Any, archive: Any) -> None:
-    """Pace ``client`` through the bucket every user of ``archive`` with the same
-    credential shares (a cron ``sync`` and a ``fetch`` at once: one rate, not two)."""
+def shared_bucket(auth: Any, archive: Any, rate: float) -> Any:
+    """The bucket every user of ``archive`` with ``auth``'s credential shares
+    (:func:`~rds_job_analytics.quota.bucket_for`), or None for a credential with no
+    identity (the client then paces alone)."""
     from ..quota import auth_identity, bucket_for
 
-    identity = auth_identity(client.auth)
-    if identity is not None:
-        client.bucket = bucket_for(archive, identity, 1.0 / client.bucket.interval)
+    identity = auth_identity(auth)
+    return bucket_for(archive, identity, rate) if identity is not None else None

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from ._files import CSV_TIME_FORMAT, EXPORT_SUFFIXES, FORMULA_PREFIXES, csv_safe, write_frame
 
 if TYPE_CHECKING:
-    from ..stats import combine_failure_rates
     from ._dataset import (
         MANIFEST_NAME,
         NULL_PARTITION,
@@ -73,16 +72,7 @@ _LAZY = {
 }
 
 
-#: Names served from another stage: ``combine_failure_rates`` lives in stats now (it is
-#: statistics on failure_rates' results; export keeps the name for existing callers).
-_ELSEWHERE = {"combine_failure_rates": "..stats"}
-
-
 def __getattr__(name: str) -> Any:
-    if name in _ELSEWHERE:
-        value = getattr(importlib.import_module(_ELSEWHERE[name], __name__), name)
-        globals()[name] = value
-        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -92,7 +82,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | set(_ELSEWHERE))
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [
@@ -110,7 +100,6 @@ __all__ = [
     "TABLE_FORMATS",
     "DatasetExport",
     "TableExport",
-    "combine_failure_rates",
     "csv_safe",
     "export_dataset",
     "from_arrow",

@@ -10,7 +10,7 @@ import pytest
 
 from rds_job_analytics import JobArchive
 from rds_job_analytics.cli import main
-from rds_job_analytics.sync._fleet import load_fleet
+from rds_job_analytics.sync import load_fleet
 from tests.conftest import ROOT
 from tests.loopback import Recorder, reply
 from tests.sync.test_fleet import ENV, P1, P2, P3, fleet_text
@@ -315,7 +315,7 @@ def test_discover_against_something_that_is_not_iam(tmp_path, capsys, monkeypatc
 
 
 def test_fleet_toml_escapes_what_iam_sends():
-    from rds_job_analytics.sync._fleet import Account, fleet_toml
+    from rds_job_analytics.sync import Account, fleet_toml
 
     acct = Account("prod", "token", {"token": "PROD_TOKEN"})
     evil = 'cn-north-4"\nsk = "stolen'

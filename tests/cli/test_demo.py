@@ -86,7 +86,7 @@ def test_emulator_prints_a_command_that_works(capsys, tmp_path, monkeypatch, env
 def test_emulator_prints_a_projects_discover_line_that_works(capsys, tmp_path, monkeypatch):
     """The banner's `rds-jobs projects discover ...` line, run as printed (the token it
     exported), writes a fleet file whose one project is the emulator's."""
-    from rds_job_analytics.sync._fleet import load_fleet
+    from rds_job_analytics.sync import load_fleet
 
     monkeypatch.chdir(tmp_path)
     results = {}

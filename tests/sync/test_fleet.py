@@ -20,7 +20,7 @@ from rds_job_analytics import JOB_SCHEMA, ConfigError, JobArchive, ProjectBusy, 
 from rds_job_analytics.emulator import DEMO_TOKEN, Emulator
 from rds_job_analytics.quota import SharedTokenBucket, bucket_path
 from rds_job_analytics.store._archive import SCHEMA_VERSION
-from rds_job_analytics.sync._fleet import FleetResult, load_fleet, sync_fleet
+from rds_job_analytics.sync import FleetResult, load_fleet, sync_fleet
 from rds_job_analytics.synth import generate_jobs
 
 P1, P2, P3 = "1" * 32, "2" * 32, "3" * 32
@@ -229,9 +229,10 @@ def test_many_waiting_workers_never_look_like_a_state_ahead(tmp_path, recwarn):
 def _throttled_when_sharing(archives: list) -> tuple[int, int]:
     """Fetch the same 16 jobs into each archive at once, one credential, each client
     pacing at 0.9x the emulator's sliding-window quota through what every command with
-    an archive uses (``cli._share_quota``): ``(HTTP 429s, calls)``."""
-    from rds_job_analytics import fetch_jobs
-    from rds_job_analytics.cli import _share_quota
+    an archive uses (the client built with ``cli``'s shared bucket): ``(HTTP 429s, calls)``."""
+    from rds_job_analytics import TokenAuth, fetch_jobs
+    from rds_job_analytics.cli._inputs import shared_bucket
+    from rds_job_analytics.emulator import DEMO_TOKEN
 
     jobs = generate_jobs(16, seed=7, quirk_rate=0)
     quota, window = 15, 0.2  # 75 calls/s
@@ -239,8 +240,10 @@ def _throttled_when_sharing(archives: list) -> tuple[int, int]:
         ids = emu.job_ids()
         clients = []
         for arc in archives:
-            c = emu.client(rate_limit=0.9 * quota / window, backoff=0.05, max_workers=4)
-            _share_quota(c, arc)
+            rate = 0.9 * quota / window
+            auth = TokenAuth(DEMO_TOKEN)  # the identity every client here shares
+            c = emu.client(rate_limit=rate, backoff=0.05, max_workers=4,
+                           bucket=shared_bucket(auth, arc, rate))  # fmt: skip
             clients.append(c)
         threads = [
             threading.Thread(target=fetch_jobs, args=(ids,),
