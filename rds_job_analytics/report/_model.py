@@ -40,7 +40,7 @@ from ..plots import (
     plot_timeline,
 )
 from ..stats import UNKNOWN_LABEL, duration_summary, failure_rates, filter_window
-from ..store._archive import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
+from ..store.coverage import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
 
 __all__ = ["Card", "ReportModel", "Table", "build_model", "data_window", "month_bounds"]
 

@@ -30,7 +30,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from .._validate import expand_path
-from ..store._archive import Coverage
+from ..store.coverage import Coverage
 from ._model import ReportModel, Table, build_model
 
 __all__ = ["SECTIONS", "Report", "monthly_report", "render_html"]
