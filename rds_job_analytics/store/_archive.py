@@ -51,12 +51,22 @@ from ..normalize.schema import (
     to_epoch_ms,
     to_utc,
 )
-from ._backend import END_TIME_VIEW, SCHEMA_VERSION, Store, epoch_ms_or_none, migrate
+from ._backend import (
+    ADDED_COLUMNS,
+    DDL,
+    END_TIME_VIEW,
+    SCHEMA_VERSION,
+    SQLITE_TYPES,
+    Store,
+    ddl_statements,
+    epoch_ms_or_none,
+    migrate,
+)
 from ._dbquota import DbTokenBucket
 from ._leases import LEASE_TTL, Lease, LeaseHolder
 from ._ledger import SyncLedger
 from ._sqlite import SqliteStore, check_archive_path
-from ._urls import PG_SCHEMES, mask_url, url_scheme
+from ._urls import PG_SCHEMES, mask_url, url_parts, url_scheme
 from .coverage import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
 
 __all__ = [
@@ -73,6 +83,21 @@ __all__ = [
     "find_gaps",
     "merge_windows",
 ]
+
+# The module's old private names, which the deprecated ``rds_job_analytics.archive`` alias
+# still serves for one release (their homes are _backend, _sqlite and _urls now).
+_DDL, _ADDED_COLUMNS, _SQLITE_TYPES, _ddl_statements = (
+    DDL,
+    ADDED_COLUMNS,
+    SQLITE_TYPES,
+    ddl_statements,
+)
+_SqliteStore, _check_archive_path, _epoch_ms_or_none = (
+    SqliteStore,
+    check_archive_path,
+    epoch_ms_or_none,
+)
+_PG_SCHEMES, _masked, _url_parts, _url_scheme = PG_SCHEMES, mask_url, url_parts, url_scheme
 
 #: Where the deprecated export methods find the export functions (late-bound: see
 #: :meth:`JobArchive.export`).
