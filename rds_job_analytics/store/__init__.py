@@ -60,3 +60,7 @@ def __getattr__(name: str) -> Any:
     if name == "PgStore":
         return importlib.import_module(f"{__name__}._postgres").PgStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
