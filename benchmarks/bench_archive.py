@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from rds_job_analytics import JobArchive, normalize_jobs, sync_jobs  # noqa: E402
 from rds_job_analytics.emulator import Emulator  # noqa: E402
+from rds_job_analytics.export import write_frame  # noqa: E402
 from rds_job_analytics.normalize.schema import TERMINAL_STATUSES, to_epoch_ms  # noqa: E402
 from rds_job_analytics.sample import _read_lines  # noqa: E402
 from rds_job_analytics.store._archive import _UPSERT  # noqa: E402
@@ -128,8 +129,10 @@ def main(n: int) -> None:
         print(f"(loaded in {t_lite:.1f} s SQLite, {t_pg:.1f} s PostgreSQL COPY)")
         with JobArchive(lite) as arc:
             s_lite, df = best(arc.to_frame)
-            parquet = arc.export(folder / "jobs.parquet")
-            one = arc.export(folder / "one.parquet", project_id=f"{0:032x}")  # 5,000 distinct
+            parquet = write_frame(arc.to_frame(), folder / "jobs.parquet")
+            one = write_frame(
+                arc.to_frame(project_id=f"{0:032x}"), folder / "one.parquet"
+            )  # 5,000 distinct
         with JobArchive(url) as arc:
             s_pg, df_pg = best(arc.to_frame)
         pd.testing.assert_frame_equal(df, df_pg)  # the same frame, or the timing means nothing

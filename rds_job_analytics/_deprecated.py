@@ -25,7 +25,20 @@ from typing import Any
 
 #: Old module (under the package) -> (the public path to use now, modules searched for names).
 ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "archive": ("rds_job_analytics.store", ("store", "store._archive")),
+    "archive": (
+        "rds_job_analytics.store",
+        (
+            "store",
+            "store._archive",
+            "store.coverage",
+            "store._leases",
+            "store._ledger",
+            "store._backend",
+            "store._urls",
+            "store._sqlite",
+            "export._files",
+        ),
+    ),
     "auth": ("rds_job_analytics.api", ("api", "api._auth")),
     "client": (
         "rds_job_analytics.api",

@@ -405,10 +405,8 @@ def bucket_for(archive: object, identity: str, rate: float) -> PacedBucket:
     SharedTokenBucket('.../quota/....gcra', rate=2)
     """
     machine = SharedTokenBucket(bucket_path(identity), rate)
-    if getattr(archive, "backend", "sqlite") != "sqlite":
-        from .store._dbquota import DbTokenBucket
-
-        return BucketChain(machine, DbTokenBucket(archive, identity, rate))
+    if getattr(archive, "backend", "sqlite") != "sqlite":  # the archive's own bucket
+        return BucketChain(machine, archive.quota_bucket(identity, rate))  # type: ignore[attr-defined]
     return machine
 
 

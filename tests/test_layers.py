@@ -109,7 +109,6 @@ def test_nothing_inside_imports_the_package_root():
     assert sorted(m for m, deps in GRAPH.items() if PKG in deps and m != PKG) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: being removed; the merge drops this mark")
 def test_no_import_points_up():
     upward = sorted(
         (m, d)
@@ -156,13 +155,11 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: being removed; the merge drops this mark")
 def test_no_module_cycle():
     graph = {m: {d for d in deps if d != PKG} for m, deps in GRAPH.items() if m != PKG}
     assert _cycles(graph) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: being removed; the merge drops this mark")
 def test_no_stage_cycle():
     stages: dict[str, set[str]] = defaultdict(set)
     for m, deps in GRAPH.items():
@@ -213,10 +210,7 @@ def loaded_by(name: str) -> set[str]:
         "api",
         "normalize",
         "quota",
-        pytest.param(
-            "store",
-            marks=pytest.mark.xfail(strict=True, reason="issue 19: the merge drops this mark"),
-        ),
+        "store",
         "sync",
         "export",
         "stats",

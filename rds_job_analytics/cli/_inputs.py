@@ -108,7 +108,7 @@ def _write(df: pd.DataFrame, out: str) -> str:
 def _shown(archive: str) -> str:
     """An ``--archive`` as messages show it: a database URL without its password (the
     archive's masking rule)."""
-    from ..store._archive import _masked
+    from ..store import mask_url as _masked
 
     try:
         archive = expand_path(archive)  # where it is (the archive expands it as given)

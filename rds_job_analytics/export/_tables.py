@@ -249,8 +249,8 @@ def _keys(table: pa.Table) -> list[pa.Array]:
 
 # -- catalogs and secrets --------------------------------------------------------------------
 def _scrub(text: str, uri: str | None) -> str:
-    from ..store._archive import _masked
-    from ..store._postgres import _passwords
+    from ..store import mask_url as _masked
+    from ..store import url_passwords as _passwords
 
     if uri:
         text = text.replace(uri, _masked(uri))
@@ -263,8 +263,11 @@ def _catalog_uri(catalog: Any, source: Any, location: str) -> str:
     """The SQL catalog's SQLAlchemy URI: given, else the archive's own database, else a
     SQLite file in the location. A PostgreSQL URL is read as the archive reads one
     (any case of its scheme, an unescaped ``@`` in the password escaped)."""
-    from ..store._archive import _PG_SCHEMES, JobArchive, _url_parts, _url_scheme
-    from ..store._postgres import CONNECT_TIMEOUT, _escape_at
+    from ..store import CONNECT_TIMEOUT, JobArchive
+    from ..store import PG_SCHEMES as _PG_SCHEMES
+    from ..store import escape_at as _escape_at
+    from ..store import url_parts as _url_parts
+    from ..store import url_scheme as _url_scheme
 
     if catalog is None and isinstance(source, JobArchive):
         catalog = source
@@ -304,7 +307,7 @@ def _open_catalog(uri: str, location: str) -> Any:
     try:
         return sql.SqlCatalog(CATALOG_NAME, uri=uri, warehouse=location)
     except Exception as exc:
-        from ..store._archive import _masked
+        from ..store import mask_url as _masked
 
         raise ConfigError(
             f"cannot open the Iceberg catalog {_masked(uri)!r}: "
@@ -649,7 +652,7 @@ def _iceberg_read_table(where: str, catalog: Any) -> Any:
         uri = _catalog_uri(catalog, None, where)
         table = _iceberg_table(_open_catalog(uri, where), where)
         if table is None:
-            from ..store._archive import _masked
+            from ..store import mask_url as _masked
 
             raise ConfigError(f"no Iceberg table {ICEBERG_TABLE!r} in the catalog {_masked(uri)!r}")
         return table

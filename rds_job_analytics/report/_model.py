@@ -37,7 +37,7 @@ from .._time import month_bounds, to_utc, utcnow
 from ..exceptions import ConfigError
 from ..normalize.schema import FAILED, RUNNING
 from ..stats import duration_summary, failure_rates, filter_window
-from ..store import Coverage
+from ..store.coverage import Coverage
 from ._charts import CHART_KEYS, build_charts
 from ._quality import (
     END_TIME_TOLERANCE_S,

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 
 from .._format import PNG_DPI
 from .._validate import expand_path
-from ..store import Coverage
+from ..store.coverage import Coverage
 from ._model import ReportModel, Table, build_model
 
 __all__ = ["SECTIONS", "Report", "monthly_report", "render_html"]

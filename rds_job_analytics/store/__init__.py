@@ -1,32 +1,38 @@
-"""The archive: every raw answer kept, on SQLite or PostgreSQL."""
+"""The archive: every raw answer kept, on SQLite or PostgreSQL.
+
+:class:`JobArchive` (records, its sync ledger, project leases, a quota bucket in its
+database) stores through a backend satisfying :class:`Store`: :class:`SqliteStore` or
+:class:`PgStore` (loaded on first use: SQLAlchemy is imported only for a database URL).
+:mod:`~rds_job_analytics.store.coverage` is pure: windows, gaps, :class:`Coverage`.
+
+>>> from rds_job_analytics.store import mask_url
+>>> mask_url("postgresql://alice:s3cret@db/jobs")
+'postgresql://alice:***@db/jobs'
+"""
 
 from __future__ import annotations
 
-from ._archive import (
-    API_HORIZON_DAYS,
-    END_TIME_VIEW,
-    LEASE_TTL,
-    SCHEMA_VERSION,
-    ArchiveError,
-    ArchiveUnavailable,
-    Coverage,
-    JobArchive,
-    Lease,
-    Window,
-    find_gaps,
-    merge_windows,
-)
-from ._dbquota import (
-    DbTokenBucket,
-)
-from ._postgres import (
-    PgStore,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import ArchiveError, ArchiveUnavailable
+from ._archive import JobArchive
+from ._backend import CONNECT_TIMEOUT, END_TIME_VIEW, SCHEMA_VERSION, Store
+from ._dbquota import DbTokenBucket
+from ._leases import LEASE_TTL, Lease
+from ._sqlite import SqliteStore
+from ._urls import PG_SCHEMES, UrlParts, escape_at, mask_url, url_parts, url_passwords, url_scheme
+from .coverage import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
+
+if TYPE_CHECKING:
+    from ._postgres import PgStore
 
 __all__ = [
     "API_HORIZON_DAYS",
+    "CONNECT_TIMEOUT",
     "END_TIME_VIEW",
     "LEASE_TTL",
+    "PG_SCHEMES",
     "SCHEMA_VERSION",
     "ArchiveError",
     "ArchiveUnavailable",
@@ -35,7 +41,26 @@ __all__ = [
     "JobArchive",
     "Lease",
     "PgStore",
+    "SqliteStore",
+    "Store",
+    "UrlParts",
     "Window",
+    "escape_at",
     "find_gaps",
+    "mask_url",
     "merge_windows",
+    "url_parts",
+    "url_passwords",
+    "url_scheme",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """:class:`PgStore` on first use (PEP 562): it imports SQLAlchemy."""
+    if name == "PgStore":
+        return importlib.import_module(f"{__name__}._postgres").PgStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -3,18 +3,20 @@ machines into one PostgreSQL archive paces as one (a file bucket,
 :class:`~rds_job_analytics.quota.SharedTokenBucket`, paces only the processes of one host).
 
 The GCRA state (the next call's theoretical arrival time) is one row per credential in
-the ``quota`` table, keyed by a hash of the identity (never the credential). One
-transaction per call reads it under a lock and reserves the next slot (the rule,
-repairs of a state ahead of the clock included, is
-:meth:`~rds_job_analytics.quota.PacedBucket._next`); on PostgreSQL the server's clock
-is the clock, so machines whose clocks disagree still pace together.
+the archive's ``quota`` table (made by the layout's migration), keyed by a hash of the
+identity (never the credential). Each call is one backend step,
+:meth:`~rds_job_analytics.store._backend.Store.pace`: one transaction reads the state
+under a lock, takes the one GCRA step (:meth:`~rds_job_analytics.quota.PacedBucket._next`,
+repairs of a state ahead of the clock included) and writes it; on PostgreSQL the
+server's clock is the clock, so machines whose clocks disagree still pace together.
+:meth:`JobArchive.quota_bucket <rds_job_analytics.store.JobArchive.quota_bucket>` makes one.
 
 Examples
 --------
->>> from rds_job_analytics import JobArchive
+>>> from rds_job_analytics.store import JobArchive
 >>> arc = JobArchive(":memory:")
->>> a = DbTokenBucket(arc, "ak:AKEXAMPLE", rate=1000.0)
->>> b = DbTokenBucket(arc, "ak:AKEXAMPLE", rate=1000.0)  # another process or machine
+>>> a = arc.quota_bucket("ak:AKEXAMPLE", rate=1000.0)
+>>> b = arc.quota_bucket("ak:AKEXAMPLE", rate=1000.0)  # another process or machine
 >>> all(w >= 0 for w in (a.acquire(), b.acquire()))
 True
 >>> "AKEXAMPLE" in repr(a)
@@ -23,28 +25,13 @@ False
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
+from .._time import epoch_seconds
 from ..quota import PacedBucket, identity_hash
 
 __all__ = ["DbTokenBucket"]
-
-_DDL = """CREATE TABLE IF NOT EXISTS quota (
-    bucket TEXT PRIMARY KEY,
-    tat    {real} NOT NULL
-)"""
-# Read the state under a lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the row lock), take
-# the GCRA step of PacedBucket._next (the one home of the rule, repair included), write.
-_ENSURE = "INSERT INTO quota (bucket, tat) VALUES (?, 0) ON CONFLICT (bucket) DO NOTHING"
-_READ = {
-    "sqlite": "SELECT tat FROM quota WHERE bucket = ?",
-    "postgresql": """SELECT tat, extract(epoch FROM clock_timestamp())::float8
-        FROM quota WHERE bucket = ? FOR UPDATE""",
-}
-_WRITE = "UPDATE quota SET tat = ? WHERE bucket = ?"
 
 
 class DbTokenBucket(PacedBucket):
@@ -55,7 +42,7 @@ class DbTokenBucket(PacedBucket):
     Parameters
     ----------
     archive : JobArchive
-        The archive whose database keeps the state (the ``quota`` table is created).
+        The archive whose database keeps the state (its ``quota`` table).
     identity : str
         The credential's identity (an AK, ``domain/user``, a token): only its hash is kept.
     rate : float
@@ -72,7 +59,7 @@ class DbTokenBucket(PacedBucket):
 
     Examples
     --------
-    >>> from rds_job_analytics import JobArchive
+    >>> from rds_job_analytics.store import JobArchive
     >>> DbTokenBucket(JobArchive(":memory:"), "t", rate=0)
     Traceback (most recent call last):
     ...
@@ -86,40 +73,21 @@ class DbTokenBucket(PacedBucket):
         rate: float = 1.0,
         burst: int = 1,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = epoch_seconds,
     ) -> None:
         super().__init__(rate, burst, clock=clock)
         self.archive = archive
         self.bucket = identity_hash(identity)
-        store = archive._store
-        with store.begin() as db:
-            db.execute(_DDL.replace("{real}", store.types["real"]))
-        self._read = _READ[store.kind]
 
     def __repr__(self) -> str:
         return f"DbTokenBucket({self.archive.path!r}, {self.bucket!r}, rate={1 / self.interval:g})"
 
-    def acquire(self, stop: threading.Event | None = None) -> float:
-        """Block until a request may go; returns the seconds waited.
-
-        Raises
-        ------
-        QuotaCancelled
-            After :meth:`cancel`.
-        """
-        waited = 0.0
-        store = self.archive._store
+    def _reserve(self) -> tuple[float, bool]:
+        """One GCRA step in one transaction of the archive's backend
+        (:meth:`~rds_job_analytics.store.Store.pace`)."""
         where = f"of {self.bucket} in the archive database"
-        while True:
-            self._check()
-            with store.begin(immediate=True) as db:
-                db.execute(_ENSURE, (self.bucket,))
-                row = db.execute(self._read, (self.bucket,)).fetchone()
-                tat = float(row[0])
-                now = float(row[1]) if store.kind != "sqlite" else self._clock()
-                new, wait, reserved = self._next(tat, now, where)
-                if new != tat:
-                    db.execute(_WRITE, (new, self.bucket))
-            waited += self._pause(wait, stop)
-            if reserved or (stop is not None and stop.is_set()):
-                return waited
+
+        def step(tat: float, now: float) -> tuple[float, float, bool]:
+            return self._next(tat, now, where)
+
+        return self.archive._store.pace(self.bucket, step, self._clock)

@@ -1,27 +1,28 @@
-"""The PostgreSQL backend of :class:`~rds_job_analytics.store._archive.JobArchive` (SQLAlchemy 2
+"""The PostgreSQL backend of :class:`~rds_job_analytics.store.JobArchive` (SQLAlchemy 2
 engine with psycopg 3): one shared database for a team's sync workers and analysts.
 
 The archive's SQL is written once (``?`` placeholders, ``ON CONFLICT`` upserts, both
-dialects understand it); this module supplies what differs: connecting, the column
-types, transactions, a cross-machine lock (``pg_advisory_xact_lock``), and the mapping
-of driver errors to :class:`~rds_job_analytics.store._archive.ArchiveUnavailable` /
-:class:`~rds_job_analytics.store._archive.ArchiveError` with the password masked. Nothing
-here is imported unless a ``postgresql://`` URL is opened.
+dialects understand it); this module supplies what differs (the
+:class:`~rds_job_analytics.store._backend.Store` protocol): connecting, the column
+types, transactions, a cross-machine lock (``pg_advisory_xact_lock``), the quota step on
+the server's clock, and the mapping of driver errors to
+:class:`~rds_job_analytics.ArchiveUnavailable` / :class:`~rds_job_analytics.ArchiveError`
+with the password masked. Nothing here is imported unless a ``postgresql://`` URL is
+opened.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote
 
-from ..exceptions import ConfigError
-from ._archive import ArchiveError, ArchiveUnavailable, _masked, _url_parts
+from ..exceptions import ArchiveError, ArchiveUnavailable, ConfigError
+from ._backend import CONNECT_TIMEOUT, QUOTA_ENSURE, QUOTA_WRITE, PaceStep
+from ._urls import url_parts
 
 try:
     import sqlalchemy as sa
@@ -32,15 +33,13 @@ except ImportError as exc:  # pragma: no cover - the postgres extra is in the te
         "pip install 'rds-job-analytics[postgres]'"
     ) from exc
 
-__all__ = ["PgStore"]
+__all__ = ["CONNECT_TIMEOUT", "PgStore"]
 
 #: Column types of the archive's layout on PostgreSQL (keys sort bytewise, as in SQLite).
 PG_TYPES = {"key": 'TEXT COLLATE "C"', "bigint": "BIGINT", "blob": "BYTEA",
             "real": "DOUBLE PRECISION"}  # fmt: skip
 #: Memory a large read (``to_frame``) may sort in before spilling to disk.
 BULK_WORK_MEM = "256MB"
-#: Seconds to wait for the server to answer a connection attempt.
-CONNECT_TIMEOUT = 10
 #: Seconds a database that was reached once is waited for when it stops answering (a
 #: restart, a fail-over, a short network cut): connecting is retried with backoff
 #: (:data:`OUTAGE_BACKOFF`) for this long, then :class:`ArchiveUnavailable`. A database
@@ -127,17 +126,20 @@ class PgStore:
     types = PG_TYPES
 
     def __init__(self, url: str) -> None:
-        self.shown = _masked(url)
-        self._secrets = _passwords(url)
+        parts = url_parts(url)  # read once: masking, scrubbing and the driver agree
+        if parts is None:
+            raise ConfigError(f"not a database URL: {url!r}")
+        self.shown = parts.masked()
+        self._secrets = parts.passwords()
         try:
-            parsed = sa.make_url(_escape_at(url))
+            parsed = sa.make_url(parts.escaped())
         except (sa_exc.ArgumentError, ValueError):
             raise ConfigError(f"not a database URL: {self.shown!r}") from None
         if not parsed.database:
             raise ConfigError(f"the archive URL {self.shown!r} names no database (.../DBNAME)")
         # host:port/db as the masking rule reads it (an unescaped '@' or '/' in a
         # password makes the driver's parser see another host: never show that one)
-        self.where = parts.where if (parts := _url_parts(url)) is not None else self.shown
+        self.where = parts.where
         self.engine = sa.create_engine(
             parsed.set(drivername="postgresql+psycopg"),
             pool_size=2,
@@ -239,7 +241,25 @@ class PgStore:
         with self.begin() as db:
             return db.execute("SELECT to_regclass('jobs') IS NOT NULL").scalar() is True
 
+    def pace(self, key: str, step: PaceStep, clock: Callable[[], float]) -> tuple[float, bool]:
+        """One quota step: the row locked (``FOR UPDATE``), stepped at the server's clock
+        (machines whose clocks disagree still pace together; ``clock`` is not read),
+        written. Returns ``(wait, reserved)``."""
+        with self.begin() as db:
+            db.execute(QUOTA_ENSURE, (key,))
+            row = db.execute(
+                "SELECT tat, extract(epoch FROM clock_timestamp())::float8"
+                " FROM quota WHERE bucket = ? FOR UPDATE",
+                (key,),
+            ).fetchone()
+            tat = float(row[0])
+            new, wait, reserved = step(tat, float(row[1]))
+            if new != tat:
+                db.execute(QUOTA_WRITE, (new, key))
+        return wait, reserved
+
     def close(self) -> None:
+        """Close the database (idempotent)."""
         with self.lock:
             self.closed = True
             self.engine.dispose()
@@ -257,35 +277,3 @@ def _lost(exc: sa_exc.DBAPIError) -> bool:
     if exc.connection_invalidated:
         return True
     return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) and _transient(exc)
-
-
-def _escape_at(url: str) -> str:
-    """The URL with every ``@`` of its user and password escaped as ``%40``: a password
-    written with an unescaped ``@`` is then the password, and the host is the host (as
-    :func:`archive._url_parts` reads it, the rule masking and scrubbing use too;
-    SQLAlchemy and libpq would otherwise take what follows the first ``@`` as host).
-
-    Examples
-    --------
-    >>> _escape_at("postgresql://bob:p@ss4u9k@127.0.0.1:5432/jobs?sslmode=require")
-    'postgresql://bob:p%40ss4u9k@127.0.0.1:5432/jobs?sslmode=require'
-    >>> _escape_at("postgresql://bob:pw@db/jobs"), _escape_at("postgresql://db/jobs")
-    ('postgresql://bob:pw@db/jobs', 'postgresql://db/jobs')
-    """
-    parts = _url_parts(url)
-    if parts is None or parts.userinfo is None or "@" not in parts.userinfo:
-        return url
-    return f"{parts.scheme}://{parts.userinfo.replace('@', '%40')}@{parts.where}{parts.tail}"
-
-
-def _passwords(url: str) -> tuple[str, ...]:
-    """The URL's password as written and decoded (where :func:`archive._url_parts` finds
-    it, and libpq's ``password=`` option), to scrub from any message."""
-    parts = _url_parts(url)
-    found: set[str] = set()
-    if parts is not None and parts.password is not None:
-        found |= {parts.password, unquote(parts.password)}
-    if parts is not None:
-        for q in re.findall(r"(?i)[?&#]password=([^&#]*)", parts.tail):  # libpq's option
-            found |= {q, unquote(q)}
-    return tuple(sorted({w for w in found if w}, key=len, reverse=True))

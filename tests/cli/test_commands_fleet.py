@@ -140,6 +140,7 @@ def test_ctrl_c_mid_fleet_keeps_what_was_committed_and_a_rerun_continues(
     emulators, fleet_file, tmp_path
 ):
     import signal
+    import threading
     import time
 
     fleet_file.write_text(fleet_file.read_text().replace("rate_limit = 500", "rate_limit = 10"))
@@ -149,7 +150,16 @@ def test_ctrl_c_mid_fleet_keeps_what_was_committed_and_a_rerun_continues(
            "--archive", str(db), "--details", "all", *WINDOW]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)  # fmt: skip
-    time.sleep(3.0)  # listing done, per-job calls under way (about 18 s of them)
+    # listing done, per-job calls under way (about 18 s of them): waited for as an event
+    # (the emulators count the calls), not slept for
+    started = threading.Event()
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        if sum(e.counts.get("jobs", 0) for e in emulators.values()) >= 3:
+            break
+        started.wait(0.02)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    assert sum(e.counts.get("jobs", 0) for e in emulators.values()) >= 3
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)

@@ -5,7 +5,6 @@ mid-sync stops the sync with what was committed kept."""
 
 from __future__ import annotations
 
-import threading
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rds_job_analytics import ConfigError, JobArchive, ProjectBusy, RdsJobError, sync_jobs
+from rds_job_analytics import ConfigError, JobArchive, RdsJobError, sync_jobs
 from rds_job_analytics.cli import main
 from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
 from rds_job_analytics.normalize.schema import empty_jobs_frame
 from rds_job_analytics.sample import load_sample
-from rds_job_analytics.store._archive import SCHEMA_VERSION, ArchiveUnavailable
+from rds_job_analytics.store import SCHEMA_VERSION, ArchiveUnavailable
 from tests import pg
 
 P = "p" * 32
@@ -111,20 +110,6 @@ def test_mark_expired_and_expired_on_both(archive):
     assert archive.expired(P) == {}
 
 
-def test_sync_bookkeeping_on_both(archive):
-    archive.record_sync(P, "r1", datetime(2026, 11, 1), datetime(2026, 11, 2),
-                        listed=3, fetched=2, calls=4, account="prod")  # fmt: skip
-    archive.record_sync(P, "r1", datetime(2026, 11, 2), datetime(2026, 11, 3),
-                        listed=1, fetched=1, calls=1)  # fmt: skip
-    syncs = archive.syncs(P)
-    assert syncs[["listed", "fetched", "calls"]].values.tolist() == [[3, 2, 4], [1, 1, 1]]
-    assert syncs["account"].tolist()[0] == "prod"
-    assert str(syncs["window_end"].dt.tz) == "UTC"
-    assert archive.last_sync_end(P) == datetime(2026, 11, 3, tzinfo=UTC)
-    cov = archive.coverage(P, now="2026-11-03")
-    assert len(cov.windows) == 1 and len(cov.gaps) == 1
-
-
 def test_a_newer_layout_is_refused_and_an_older_one_upgraded(archive_url):
     with JobArchive(archive_url) as arc:
         assert arc.version == SCHEMA_VERSION
@@ -180,7 +165,7 @@ def test_layout_2_is_upgraded_with_the_end_times_of_what_it_holds(archive_url):
                 db.execute(f"ALTER TABLE {table} DROP COLUMN ended_ms")
             db.execute("UPDATE meta SET value = '2' WHERE key = 'version'")
     with JobArchive(archive_url) as arc:
-        assert arc.version == SCHEMA_VERSION == 3
+        assert arc.version == SCHEMA_VERSION == 4
         assert arc.end_time_differences()["difference_s"].tolist() == [120.0]
 
 
@@ -189,7 +174,7 @@ def test_the_layout_3_upgrade_reads_and_writes_in_chunks(archive_url, monkeypatc
     chunk, not an UPDATE per row), and every record with an end gets its end."""
     import math
 
-    from rds_job_analytics.store import _archive as archive_mod
+    from rds_job_analytics.store import _backend as archive_mod
 
     n, chunk = 23, 5
     with JobArchive(archive_url) as arc:
@@ -227,43 +212,6 @@ def test_the_layout_3_upgrade_reads_and_writes_in_chunks(archive_url, monkeypatc
         chunks = math.ceil(n / chunk)
         assert len(said) <= (2 * chunks + 1) + (2 * 1 + 1)  # jobs, then the one task record
         assert arc.end_time_differences()["difference_s"].tolist() == [120.0]
-
-
-# -- leases: one sync per project, across processes and machines ------------------------------
-def test_a_lease_is_seen_by_every_handle_and_freed_on_release(archive_url):
-    with JobArchive(archive_url) as a, JobArchive(archive_url) as b:
-        lease = a.claim(P)
-        with pytest.raises(ProjectBusy, match="being synced by"):
-            b.claim(P)
-        with b.claim("other"):  # another project is free
-            pass
-        lease.release()
-        b.claim(P).release()
-
-
-def test_simultaneous_claims_of_one_project_have_one_winner(archive_url):
-    handles = [JobArchive(archive_url) for _ in range(6)]  # six machines, one project
-    go, won, busy = threading.Barrier(len(handles)), [], []
-
-    def claim(arc):
-        go.wait()
-        try:
-            won.append(arc.claim(P))
-        except ProjectBusy:
-            busy.append(arc)
-
-    threads = [threading.Thread(target=claim, args=(h,)) for h in handles]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    try:
-        assert len(won) == 1 and len(busy) == len(handles) - 1
-    finally:
-        for lease in won:
-            lease.release()
-        for h in handles:
-            h.close()
 
 
 # -- URLs: never a path, never a password shown ---------------------------------------------
@@ -537,95 +485,7 @@ def test_jobarchive_path_never_creates_a_folder_for_a_path_like_url(tmp_path, mo
     assert not Path("postgresql:").exists()
 
 
-# -- a quota bucket in the shared database ----------------------------------------------------
-def test_a_db_token_bucket_paces_every_handle_of_one_identity_together(archive_url):
-    from rds_job_analytics.quota import QuotaCancelled
-    from rds_job_analytics.store._dbquota import DbTokenBucket
-
-    with JobArchive(archive_url) as a, JobArchive(archive_url) as b:
-        slow = 1 / 3600  # one call an hour: a second call waits, unless the state is not shared
-        first = DbTokenBucket(a, "ak:AKEXAMPLE", rate=slow)
-        assert first.acquire() == 0.0
-        second = DbTokenBucket(b, "ak:AKEXAMPLE", rate=slow)  # another machine, same account
-        assert DbTokenBucket(b, "ak:OTHER", rate=slow).acquire() == 0.0  # its own quota
-        outcome = []
-
-        def call():
-            try:
-                outcome.append(second.acquire())
-            except QuotaCancelled as exc:
-                outcome.append(exc)
-
-        t = threading.Thread(target=call)
-        t.start()
-        t.join(0.5)
-        assert t.is_alive() and outcome == []  # waiting for the hour to pass
-        second.cancel()  # Ctrl-C
-        t.join()
-        assert isinstance(outcome[0], QuotaCancelled)
-        with pytest.raises(QuotaCancelled):
-            second.acquire()
-        with a._store.begin() as db:
-            (kept,) = db.execute("SELECT bucket FROM quota").fetchall()[0]
-            assert (
-                "AKEXAMPLE" not in kept
-                and db.execute("SELECT count(*) FROM quota").fetchone()[0] == 2
-            )
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "postgresql://alice@127.0.0.1:1/team?password=WRONGSECRET",  # libpq's query form
-        "postgresql://alice:p@ss/w:rdSECRET@127.0.0.1:1/team",  # '@' and '/' unescaped
-    ],
-)
-def test_a_password_in_the_query_or_unescaped_never_shows(url, capsys):
-    from rds_job_analytics.cli import main
-
-    with pytest.raises((ArchiveUnavailable, ConfigError)) as err:
-        JobArchive.open(url, create=True)
-    assert "SECRET" not in everything_said(err.value)
-    assert main(["export", "--archive", url, "-o", "-"]) in (2, 64)
-    out = capsys.readouterr()
-    assert "SECRET" not in out.err + out.out
-
-
-@pytest.mark.parametrize(
-    ("url", "password", "where", "tail"),
-    [
-        ("postgresql://bob:p@ss@db/jobs?application_name=etl@host1", "p@ss", "db/jobs",
-         "?application_name=etl@host1"),  # an '@' in the query too
-        ("postgresql://bob:p?ss@x@db:5432/jobs", "p?ss@x", "db:5432/jobs", ""),
-        ("postgresql://bob:a#b@c@db/jobs", "a#b@c", "db/jobs", ""),
-        ("postgresql://bob:s/l@sh:c0lon@db:5432/jobs?sslmode=require", "s/l@sh:c0lon",
-         "db:5432/jobs", "?sslmode=require"),
-        ("postgresql://bob:a@b?c@db/jobs?application_name=x@y", "a@b?c", "db/jobs",
-         "?application_name=x@y"),
-        ("postgresql://bob:w?x=1@z@db/jobs?sslmode=require", "w?x=1@z", "db/jobs", "?sslmode=require"),
-        ("postgresql://bob:plain@db/jobs", "plain", "db/jobs", ""),
-    ],
-)  # fmt: skip
-def test_masking_escaping_and_scrubbing_read_a_url_alike(url, password, where, tail):
-    """One rule for where the host is: the mask hides the whole password and shows the
-    real host, the driver gets that password and host, and messages scrub that password."""
-    pytest.importorskip("sqlalchemy")
-    import sqlalchemy as sa
-
-    from rds_job_analytics.store._archive import _masked
-    from rds_job_analytics.store._postgres import PgStore, _escape_at, _passwords
-
-    shown = _masked(url)
-    assert shown == f"postgresql://bob:***@{where}{tail}" and password not in shown
-    parsed = sa.make_url(_escape_at(url))
-    assert parsed.password == password and parsed.username == "bob"
-    assert f"{parsed.host}:{parsed.port}/{parsed.database}".replace(":None", "") == where
-    assert password in _passwords(url)
-    store = PgStore(url)
-    assert store.where == where and password not in repr(store.shown)
-    store.close()
-
-
+# -- paths ------------------------------------------------------------------------------------
 def test_archive_paths_expand_home_and_environment_variables(home_and_cwd):
     home, cwd, var = home_and_cwd
     JobArchive("~/x.sqlite").close()
@@ -685,3 +545,42 @@ def test_an_outage_is_waited_for_once_not_once_per_waiting_caller(monkeypatch):
         pass
     assert sum(fake.slept) == pytest.approx(OUTAGE_RETRY)  # a new outage: a whole window
     store.close()
+
+
+# -- the export methods: deprecated, late-bound to the export stage -----------------------------
+def test_the_export_methods_warn_and_write_what_the_export_functions_write(archive, tmp_path):
+    import rds_job_analytics as rja
+
+    archive.put(DONE, project_id=P)
+    archive.put({"job": {**RUNNING["job"], "id": "j2"}}, project_id=P)
+    with pytest.warns(DeprecationWarning, match=r"rja\.export\.write_frame\(arc\.to_frame\(\)\)"):
+        old = archive.export(tmp_path / "old.parquet", project_id=P)
+    new = rja.export.write_frame(archive.to_frame(project_id=P), tmp_path / "new.parquet")
+    assert old == tmp_path / "old.parquet"
+    pd.testing.assert_frame_equal(pd.read_parquet(old), pd.read_parquet(new))
+    with pytest.warns(DeprecationWarning, match=r"rja\.export\.export_dataset\(arc, \.\.\.\)"):
+        done = archive.export_dataset(tmp_path / "old-ds")
+    want = rja.export.export_dataset(archive, tmp_path / "new-ds")
+    assert type(done) is type(want) and done.rows == want.rows == 2
+
+
+def test_the_old_archive_module_still_serves_its_names():
+    """``rds_job_analytics.archive`` (a deprecated alias) resolves every name the module
+    had, from their new homes (its old private names too, for one release)."""
+    import warnings
+
+    from rds_job_analytics import export, store
+    from rds_job_analytics.store import coverage
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import rds_job_analytics.archive as old
+    names = ["API_HORIZON_DAYS", "END_TIME_VIEW", "LEASE_TTL", "SCHEMA_VERSION", "ArchiveError",
+             "ArchiveUnavailable", "Coverage", "JobArchive", "Lease", "Window", "find_gaps",
+             "merge_windows", "write_frame", "GAP_WARNING", "UPGRADE_CHUNK", "UrlParts"]  # fmt: skip
+    names += ["_masked", "_url_parts", "_url_scheme", "_PG_SCHEMES", "_SqliteStore", "_DDL",
+              "_check_archive_path", "_ADDED_COLUMNS", "_SQLITE_TYPES", "_ddl_statements",
+              "_epoch_ms_or_none", "_fill_ended_ms", "_merge", "_UPSERT"]  # fmt: skip
+    assert [n for n in names if getattr(old, n, None) is None] == []
+    assert old.JobArchive is store.JobArchive and old.write_frame is export.write_frame
+    assert old.GAP_WARNING is coverage.GAP_WARNING

@@ -13,7 +13,7 @@ from rds_job_analytics import ConfigError, JobArchive, monthly_report, sync_jobs
 from rds_job_analytics.cli import main
 from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
 from rds_job_analytics.report import month_bounds
-from rds_job_analytics.store._archive import Coverage, Window, find_gaps, merge_windows
+from rds_job_analytics.store.coverage import Coverage, Window, find_gaps, merge_windows
 
 NOW = pd.Timestamp("2026-11-30 12:00", tz="UTC")
 

@@ -19,6 +19,7 @@ from rds_job_analytics import (
     load_sample,
 )
 from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
+from rds_job_analytics.export import write_frame
 from rds_job_analytics.normalize.schema import TERMINAL_STATUSES
 
 
@@ -126,10 +127,10 @@ def test_to_frame_window_and_export(emu, tmp_path):
     assert len(part) == (full["created"] >= mid).sum()
     empty = arc.to_frame(start="2000-01-01", end="2000-01-02")
     assert len(empty) == 0 and list(empty.columns) == list(full.columns)
-    pq = arc.export(tmp_path / "jobs.parquet")
+    pq = write_frame(arc.to_frame(), tmp_path / "jobs.parquet")
     back = pd.read_parquet(pq)
     assert len(back) == 200 and back["created"].dt.tz is not None
-    csv = arc.export(tmp_path / "jobs.csv")
+    csv = write_frame(arc.to_frame(), tmp_path / "jobs.csv")
     assert len(pd.read_csv(csv)) == 200
 
 
