@@ -221,7 +221,6 @@ def test_a_module_alone_loads_nothing_above_its_layer(name):
     assert sorted(s for s in loaded if LAYERS[s] > LAYERS[stage(f"{PKG}.{name}")]) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: being removed; the merge drops this mark")
 def test_no_module_imports_a_private_name_of_another_stage():
     offenders = []
     for module in MODULES:

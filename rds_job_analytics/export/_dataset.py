@@ -60,7 +60,7 @@ import pyarrow.parquet as pq
 from .._time import to_utc, whole_months
 from .._validate import expand_path
 from ..exceptions import ConfigError, DatasetDamaged, DatasetRepairedWarning, DatasetUnsafe
-from ..normalize._records import _finish
+from ..normalize._records import frame_from_columns
 from ..normalize.schema import CATEGORY, JOB_ORDER, JOB_SCHEMA, OBJECT, TEXT, empty_jobs_frame
 from ._files import _JSON_COLUMNS, _json_text
 
@@ -872,7 +872,7 @@ def from_arrow(table: pa.Table) -> pd.DataFrame:
             data[name] = pd.array(col, dtype=TEXT)
         else:
             data[name] = col.to_numpy(zero_copy_only=False).astype(dtype)
-    df = _finish(data)
+    df = frame_from_columns(data)
     return df.sort_values(_ORDER, na_position="first", kind="stable", ignore_index=True)
 
 

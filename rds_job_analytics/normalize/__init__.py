@@ -9,6 +9,7 @@ from ._records import (
     MAX_DEPTH,
     JobRow,
     encode_record,
+    frame_from_columns,
     normalize_jobs,
     parse_job,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "clean_job_id",
     "empty_jobs_frame",
     "encode_record",
+    "frame_from_columns",
     "is_job_id",
     "normalize_jobs",
     "parse_job",

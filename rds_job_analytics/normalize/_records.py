@@ -61,7 +61,14 @@ from .schema import (
     strip_job_id,
 )
 
-__all__ = ["MAX_DEPTH", "JobRow", "encode_record", "normalize_jobs", "parse_job"]
+__all__ = [
+    "MAX_DEPTH",
+    "JobRow",
+    "encode_record",
+    "frame_from_columns",
+    "normalize_jobs",
+    "parse_job",
+]
 
 #: One job as ``parse_job`` returns it: the frame's columns that are read from the
 #: record (timestamps still raw text), in frame order, plus ``extra``.
@@ -355,11 +362,23 @@ def _build_frame(rows: list[JobRow]) -> pd.DataFrame:
             data[name] = pd.Categorical(cols[name], dtype=SOURCE)
         else:
             data[name] = pd.array(cols[name], dtype=f.dtype)
-    return _finish(data)
+    return frame_from_columns(data)
 
 
-def _finish(data: dict[str, Any]) -> pd.DataFrame:
-    """Columns -> frame with the derived columns, in schema order."""
+def frame_from_columns(data: dict[str, Any]) -> pd.DataFrame:
+    """Columns of the field table (as parsed) -> the normalized frame: the derived columns
+    (durations, sizes), categories, origin columns, in schema order. The one finishing
+    step of every path that builds a jobs frame (both normalizers, the archive, the
+    dataset reader).
+
+    Examples
+    --------
+    >>> from rds_job_analytics.normalize import JOB_SCHEMA, normalize_jobs
+    >>> typed = normalize_jobs([{"job": {"id": "j1", "status": "Completed"}}])
+    >>> again = frame_from_columns({c: typed[c] for c in JOB_SCHEMA})  # derived ones redone
+    >>> list(again.columns) == list(JOB_SCHEMA), again["job_id"].tolist()
+    (True, ['j1'])
+    """
     df = pd.DataFrame(data)
     for name in ORIGIN_COLUMNS:  # set by the fetcher or the archive; unknown here
         if name not in df:
@@ -462,7 +481,7 @@ def normalize_jobs(records: Iterable[Any], *, errors: Errors = "warn") -> pd.Dat
         if len(records) >= COLUMNAR_MIN_ROWS and all(type(r) is bytes for r in records):
             cols = normalize_columnar(records)
             if cols is not None:
-                df = _finish(cols)
+                df = frame_from_columns(cols)
         if df is None:
             df = _build_frame(_parse_all(records, errors, skipped))
     df.attrs["skipped_records"] = skipped

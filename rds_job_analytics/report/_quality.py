@@ -18,7 +18,7 @@ import pandas as pd
 from .._format import duration_text
 from .._time import month_bounds, to_utc, utcnow
 from ..normalize.schema import TERMINAL_STATUSES
-from ..store import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
+from ..store.coverage import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
 
 __all__ = [
     "END_TIME_TOLERANCE_S",

@@ -16,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ArchiveError, ArchiveUnavailable
+from . import coverage
 from ._archive import JobArchive
 from ._backend import CONNECT_TIMEOUT, END_TIME_VIEW, SCHEMA_VERSION, Store
 from ._dbquota import DbTokenBucket
@@ -26,6 +27,9 @@ from .coverage import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windo
 
 if TYPE_CHECKING:
     from ._postgres import PgStore
+
+#: Public name -> the private module that defines it, imported on first use.
+_LAZY = {"PgStore": "_postgres"}
 
 __all__ = [
     "API_HORIZON_DAYS",
@@ -45,6 +49,7 @@ __all__ = [
     "Store",
     "UrlParts",
     "Window",
+    "coverage",
     "escape_at",
     "find_gaps",
     "mask_url",
@@ -57,8 +62,8 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """:class:`PgStore` on first use (PEP 562): it imports SQLAlchemy."""
-    if name == "PgStore":
-        return importlib.import_module(f"{__name__}._postgres").PgStore
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -40,7 +40,7 @@ from ..exceptions import (
     InvalidRecordError,
     RecordsRejected,
 )
-from ..normalize._records import _finish, encode_record, normalize_jobs, parse_job
+from ..normalize._records import encode_record, frame_from_columns, normalize_jobs, parse_job
 from ..normalize.schema import (
     CATEGORY,
     JOB_ORDER,
@@ -210,7 +210,7 @@ def _retype(df: pd.DataFrame) -> pd.DataFrame:
             data[name] = col.where(col.notna(), None).to_numpy(dtype=object)
         else:
             data[name] = col.astype(dtype)
-    return _finish(data)
+    return frame_from_columns(data)
 
 
 class JobArchive(SyncLedger, LeaseHolder):

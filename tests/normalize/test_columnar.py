@@ -9,7 +9,7 @@ import pytest
 
 from rds_job_analytics import normalize_jobs
 from rds_job_analytics.normalize._columnar import normalize_columnar
-from rds_job_analytics.normalize._records import _build_frame, _finish, _parse_all
+from rds_job_analytics.normalize._records import _build_frame, _parse_all, frame_from_columns
 from rds_job_analytics.sample import _read_lines
 from tests.conftest import EXAMPLES
 
@@ -21,7 +21,7 @@ def per_record(blobs):
 def columnar(blobs):
     cols = normalize_columnar(blobs)
     assert cols is not None, "fast path fell back"
-    return _finish(cols)
+    return frame_from_columns(cols)
 
 
 def sample_lines():
@@ -393,5 +393,5 @@ def test_random_quirks_read_the_same_on_both_paths(monkeypatch, seed):
     fast = normalize_columnar(blobs)
     slow = per_record(blobs)
     assert fast is not None, "every quirk here is one the fast path reads itself"
-    pd.testing.assert_frame_equal(_finish(fast), slow)
+    pd.testing.assert_frame_equal(frame_from_columns(fast), slow)
     pd.testing.assert_frame_equal(normalize_jobs(blobs, errors="raise"), slow)

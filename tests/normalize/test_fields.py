@@ -17,8 +17,8 @@ from rds_job_analytics.normalize._fields import FIELDS, KNOWN_KEYS, ROW_COLUMNS,
 from rds_job_analytics.normalize._records import (
     JobRow,
     _build_frame,
-    _finish,
     _parse_all,
+    frame_from_columns,
     parse_job,
 )
 from rds_job_analytics.sample import _read_lines
@@ -31,7 +31,7 @@ def both_paths(records):
     slow = _build_frame(_parse_all(blobs, "raise", []))
     cols = normalize_columnar(blobs)
     assert cols is not None, "fast path fell back"
-    fast = _finish(cols)
+    fast = frame_from_columns(cols)
     pd.testing.assert_frame_equal(fast, slow)
     return slow
 
@@ -189,8 +189,12 @@ def test_pretty_printed_bytes_stay_on_the_fast_path_across_blocks(small_blocks):
     compact = [orjson.dumps(r) for r in records]
     cols = normalize_columnar(pretty)
     assert cols is not None
-    pd.testing.assert_frame_equal(_finish(cols), _finish(normalize_columnar(compact)))
-    pd.testing.assert_frame_equal(_finish(cols), _build_frame(_parse_all(pretty, "raise", [])))
+    pd.testing.assert_frame_equal(
+        frame_from_columns(cols), frame_from_columns(normalize_columnar(compact))
+    )
+    pd.testing.assert_frame_equal(
+        frame_from_columns(cols), _build_frame(_parse_all(pretty, "raise", []))
+    )
 
 
 def test_bare_job_objects_take_the_fast_path(small_blocks):
@@ -198,9 +202,11 @@ def test_bare_job_objects_take_the_fast_path(small_blocks):
     bare = [orjson.dumps(r["job"]) for r in records]
     cols = normalize_columnar(bare)
     assert cols is not None
-    pd.testing.assert_frame_equal(_finish(cols), _build_frame(_parse_all(bare, "raise", [])))
+    pd.testing.assert_frame_equal(
+        frame_from_columns(cols), _build_frame(_parse_all(bare, "raise", []))
+    )
     wrapped = normalize_jobs([orjson.dumps(r) for r in records])
-    pd.testing.assert_frame_equal(_finish(cols), wrapped)
+    pd.testing.assert_frame_equal(frame_from_columns(cols), wrapped)
 
 
 @pytest.mark.parametrize("first_bare", [True, False])

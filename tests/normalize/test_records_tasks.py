@@ -10,7 +10,7 @@ import pytest
 
 from rds_job_analytics import normalize_jobs
 from rds_job_analytics.normalize._columnar import normalize_columnar
-from rds_job_analytics.normalize._records import _build_frame, _finish, _parse_all
+from rds_job_analytics.normalize._records import _build_frame, _parse_all, frame_from_columns
 from rds_job_analytics.sample import _read_lines
 
 ENTITY_COLUMNS = [
@@ -74,7 +74,7 @@ def test_task_records_read_the_same_on_both_paths_with_quirks():
     blobs = [orjson.dumps(t) for t in tasks]
     cols = normalize_columnar(blobs)
     assert cols is not None, "task records stay on the fast path"
-    fast = _finish(cols)
+    fast = frame_from_columns(cols)
     pd.testing.assert_frame_equal(fast, _build_frame(_parse_all(blobs, "raise", [])))
     assert (fast["source"] == "task").all()
     jobs = normalize_jobs([orjson.dumps(r) for r in records])
