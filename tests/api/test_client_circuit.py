@@ -126,7 +126,7 @@ def test_forty_ids_against_a_closed_port_end_at_once(closed_port):
         P, endpoint=f"http://127.0.0.1:{closed_port}", auth=TokenAuth(SECRET), session=session
     )
     with pytest.warns(FetchWarning, match=f"connection refused by 127.0.0.1:{closed_port}"):
-        df = fetch_jobs(ids(40), client=c, progress=False)
+        df = fetch_jobs(c, ids(40), progress=False)
     assert len(df) == 40 and (df["fetch_status"] == "error").all()
     reason = f"connection refused by 127.0.0.1:{closed_port}"
     assert df["fetch_error"].str.startswith(reason).all()
@@ -331,7 +331,7 @@ def test_unreachable_loopback_iam_feeds_the_circuit(closed_port, monkeypatch):
     )  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FetchWarning)
-        df = fetch_jobs(ids(20), client=c, progress=False, errors="ignore")
+        df = fetch_jobs(c, ids(20), progress=False, errors="ignore")
     statuses = df["fetch_status"].value_counts()
     assert statuses["auth_error"] <= c.circuit_threshold + c.max_workers
     assert statuses["auth_error"] + statuses["error"] == 20

@@ -91,7 +91,7 @@ def test_fetch_jobs_reports_a_redirect_per_id_without_sending_credentials(elsewh
     try:
         client = JobsClient(P, endpoint=f"http://127.0.0.1:{api.port}", auth=TokenAuth(SECRET),
                             rate_limit=1000.0)  # fmt: skip
-        df = fetch_jobs(["j1", "j2"], client=client, errors="ignore", progress=False)
+        df = fetch_jobs(client, ["j1", "j2"], errors="ignore", progress=False)
     finally:
         api.close()
     assert elsewhere.seen == []
@@ -214,7 +214,7 @@ def test_an_overlong_job_id_is_refused_without_a_call():
     with Emulator([JOB], retention_days=None) as emu, emu.client() as client:
         with pytest.raises(ConfigError, match="10000 characters"):
             client.get_job(huge)
-        df = fetch_jobs([huge, "j1"], client=client, errors="ignore", progress=False)
+        df = fetch_jobs(client, [huge, "j1"], errors="ignore", progress=False)
         calls, counts = client.calls, dict(emu.counts)
     assert calls == 1 and counts.get("jobs") == 1  # only j1
     assert df["fetch_status"].tolist() == ["error", "ok"]

@@ -127,7 +127,7 @@ def _never_ending_jobs() -> list[dict]:
 def test_fetch_jobs_keeps_every_job_with_an_out_of_range_time():
     records = _never_ending_jobs()
     with Emulator(records, retention_days=None) as emu:
-        df = fetch_jobs([r["job"]["id"] for r in records], client=emu.client())
+        df = fetch_jobs(emu.client(), [r["job"]["id"] for r in records])
     assert df["job_id"].tolist() == [r["job"]["id"] for r in records]
     assert df["ended"].isna().tolist() == [True, False, False, False]
     assert df["created"].isna().tolist() == [False, True, False, False]

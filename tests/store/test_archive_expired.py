@@ -21,11 +21,11 @@ def test_a_running_job_that_ages_out_is_expired_and_not_asked_again(tmp_path):
     arc = JobArchive(tmp_path / "a.sqlite")
     emu = Emulator([RUNNING, DONE], now=datetime(2026, 11, 10, tzinfo=UTC), retention_days=30)
     with emu, emu.client() as client:
-        first = fetch_jobs(IDS, client=client, archive=arc, progress=False)
+        first = fetch_jobs(client, IDS, archive=arc, progress=False)
         assert first["fetch_status"].tolist() == ["ok", "ok"]
         emu.now = datetime(2026, 12, 20, tzinfo=UTC)  # both jobs are past the API's 30 days
         calls = client.calls
-        later = fetch_jobs(IDS, client=client, archive=arc, progress=False, errors="raise")
+        later = fetch_jobs(client, IDS, archive=arc, progress=False, errors="raise")
         assert client.calls - calls == 1  # the Running one is asked once; Completed never
         row = later.set_index("job_id").loc[RUNNING["job"]["id"]]
         assert row["fetch_status"] == "expired" and row["status"] == "Running"
@@ -33,7 +33,7 @@ def test_a_running_job_that_ages_out_is_expired_and_not_asked_again(tmp_path):
         assert "aged out of the API" in row["fetch_error"] and "2026-" in row["fetch_error"]
         assert list(arc.expired(DEMO_PROJECT)) == [RUNNING["job"]["id"]]
         calls = client.calls
-        again = fetch_jobs(IDS, client=client, archive=arc, progress=False, errors="raise")
+        again = fetch_jobs(client, IDS, archive=arc, progress=False, errors="raise")
         assert client.calls == calls  # not asked for again
         assert again["fetch_status"].tolist() == ["expired", "ok"]
 
@@ -41,7 +41,7 @@ def test_a_running_job_that_ages_out_is_expired_and_not_asked_again(tmp_path):
 def test_a_job_the_archive_never_had_is_still_not_found(tmp_path):
     arc = JobArchive(tmp_path / "a.sqlite")
     with Emulator([DONE], retention_days=None) as emu, emu.client() as client:
-        df = fetch_jobs([RUNNING["job"]["id"]], client=client, archive=arc, errors="ignore")
+        df = fetch_jobs(client, [RUNNING["job"]["id"]], archive=arc, errors="ignore")
     assert df["fetch_status"].tolist() == ["not_found"]
     assert arc.expired(DEMO_PROJECT) == {}
 

@@ -272,8 +272,8 @@ def _throttled_when_sharing(archives: list) -> tuple[int, int]:
                            bucket=shared_bucket(auth, arc, rate))  # fmt: skip
             clients.append(c)
         threads = [
-            threading.Thread(target=fetch_jobs, args=(ids,),
-                             kwargs={"client": c, "archive": a, "progress": False})
+            threading.Thread(target=fetch_jobs, args=(c, ids),
+                             kwargs={"archive": a, "progress": False})
             for c, a in zip(clients, archives, strict=True)
         ]  # fmt: skip
         for t in threads:
@@ -420,11 +420,11 @@ def test_origin_columns_in_every_frame(emulators, tmp_path):
         assert empty_jobs_frame()[col].dtype == "category"
     emu = emulators[P2]
     with emu.client(region="ap-southeast-1") as client:
-        df = fetch_jobs(emu.job_ids()[:3], client=client, account="prod", progress=False)
+        df = fetch_jobs(client, emu.job_ids()[:3], account="prod", progress=False)
     assert set(df["account"]) == {"prod"} and set(df["project_id"]) == {P2}
     assert set(df["region"]) == {"ap-southeast-1"}
     with emu.client() as client:  # no region known: empty, not guessed
-        none = fetch_jobs([], client=client, progress=False)
+        none = fetch_jobs(client, [], progress=False)
     assert list(none.columns[: len(JOB_SCHEMA)]) == list(JOB_SCHEMA) and len(none) == 0
 
 
