@@ -55,27 +55,63 @@ ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 _PACKAGE = __name__.rpartition(".")[0]
+_ROOT_INIT = __file__.rpartition("/")[0] + "/__init__.py"
+_IMPORTLIB_INIT = "/importlib/__init__.py"
 
 
 class _AliasModule(types.ModuleType):
-    """A module whose every attribute is looked up in the new homes."""
+    """A module whose every attribute is looked up in the new homes (``__all__`` too, so a
+    star import still binds the names), and whose attributes set (a test patching
+    ``rds_job_analytics.archive.UPGRADE_CHUNK``) are set in the homes that hold them."""
 
     _homes: tuple[str, ...] = ()
 
+    def _modules(self) -> list[types.ModuleType]:
+        return [importlib.import_module(f"{_PACKAGE}.{home}") for home in self._homes]
+
+    def _home_of(self, name: str) -> types.ModuleType | None:
+        return next(
+            (m for m in self._modules() if name in vars(m) or name in getattr(m, "_LAZY", {})),
+            None,
+        )
+
     def __getattr__(self, name: str) -> Any:
+        if name == "__all__":
+            return sorted({n for m in self._modules() for n in getattr(m, "__all__", ())})
         if name.startswith("__"):
             raise AttributeError(name)
-        for home in self._homes:
-            module = importlib.import_module(f"{_PACKAGE}.{home}")
-            if name in vars(module):
-                return vars(module)[name]
-        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        home = self._home_of(name)
+        if home is None:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        return getattr(home, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        homes = [] if name.startswith("_") else [m for m in self._modules() if name in vars(m)]
+        for home in homes:  # the module that defines it and the stage that re-exports it
+            setattr(home, name, value)
+        if not homes:
+            super().__setattr__(name, value)
 
     def __dir__(self) -> list[str]:
-        names: set[str] = set()
-        for home in self._homes:
-            names |= set(dir(importlib.import_module(f"{_PACKAGE}.{home}")))
-        return sorted(names)
+        return sorted({n for m in self._modules() for n in dir(m)})
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` that points a warning raised in :meth:`_AliasFinder.create_module`
+    at the user's line: past importlib's frames, this module and the package root's
+    ``__getattr__`` (Python shows a DeprecationWarning by default only when it is
+    attributed to ``__main__``: attributing it to importlib would hide it)."""
+    skip = (__file__, _ROOT_INIT)
+    frame, level = sys._getframe(2), 2  # the frame of create_module is level 1
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if "importlib" in name and "_bootstrap" in name:
+            frame = frame.f_back  # warnings.warn skips these itself: not counted
+            continue
+        if name not in skip and not name.endswith(_IMPORTLIB_INIT):
+            return level
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -89,11 +125,11 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         old = spec.name.rpartition(".")[2]
         new, homes = ALIASES[old]
         module = _AliasModule(spec.name, f"Deprecated alias of {new}.")
-        module._homes = homes
+        object.__setattr__(module, "_homes", homes)
         warnings.warn(
             f"{spec.name} is deprecated and goes in the next release: use {new}",
             DeprecationWarning,
-            stacklevel=3,
+            stacklevel=_caller_level(),
         )
         return module
 

@@ -113,34 +113,3 @@ def test_every_readme_path_resolves_in_a_fresh_interpreter():
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
-
-
-def test_old_module_paths_warn_and_still_resolve():
-    code = (
-        "import warnings, importlib, json\n"
-        "warnings.simplefilter('always')\n"
-        "out = {}\n"
-        "for old, name in [('archive', 'JobArchive'), ('fleet', 'sync_fleet'),"
-        " ('dataset', 'read_jobs'), ('client', 'JobsClient'), ('auth', 'TokenAuth'),"
-        " ('fetch', 'sync_jobs'), ('schema', 'is_job_id'), ('regions', 'REGION_DOMAINS')]:\n"
-        "    with warnings.catch_warnings(record=True) as caught:\n"
-        "        warnings.simplefilter('always')\n"
-        "        m = importlib.import_module('rds_job_analytics.' + old)\n"
-        "        getattr(m, name)\n"
-        "    out[old] = sorted({w.category.__name__ for w in caught})\n"
-        "print(json.dumps(out))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    warned = json.loads(out.stdout.strip().splitlines()[-1])
-    assert set(warned) == {
-        "archive",
-        "fleet",
-        "dataset",
-        "client",
-        "auth",
-        "fetch",
-        "schema",
-        "regions",
-    }
-    assert all(v == ["DeprecationWarning"] for v in warned.values()), warned
