@@ -51,7 +51,7 @@ SECTIONS = [
 ]
 
 _ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("rds_job_analytics", "report/templates"),
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
