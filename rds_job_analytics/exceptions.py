@@ -4,8 +4,9 @@ Every error the package raises on purpose derives from :class:`RdsJobError`; the
 subclasses also inherit the matching builtin (``ValueError``, ``LookupError``,
 ``ConnectionError``...) so ``except ValueError`` keeps working for callers that
 do not know this package.  Messages never include credentials. Every warning derives from
-:class:`RdsJobWarning` (a ``UserWarning``). Every exception and warning class the package
-defines lives in this module (``tests/test_exceptions.py`` checks this tree against the classes)::
+:class:`RdsJobWarning` (a ``UserWarning``). Every public exception and warning class lives
+in this module (a module's private control-flow signals, caught where they are raised, stay
+private to it); ``tests/test_exceptions.py`` checks this tree against the classes::
 
     RdsJobError
         ApiError

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from . import schema
 from ._records import (
+    COLUMNAR_MIN_ROWS,
     MAX_DEPTH,
     JobRow,
     encode_record,
@@ -43,6 +44,7 @@ __all__ = [
     "API_HORIZON",
     "CANONICAL_STATUSES",
     "CATEGORY",
+    "COLUMNAR_MIN_ROWS",
     "COMPLETED",
     "FAILED",
     "FETCH_COLUMNS",
