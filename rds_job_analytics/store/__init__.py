@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ArchiveError, ArchiveUnavailable
 from . import coverage
 from ._archive import JobArchive
-from ._backend import CONNECT_TIMEOUT, END_TIME_VIEW, SCHEMA_VERSION, Store
+from ._backend import CONNECT_TIMEOUT, END_TIME_VIEW, SCHEMA_VERSION, UPGRADE_CHUNK, Store
 from ._dbquota import DbTokenBucket
 from ._leases import LEASE_TTL, Lease
 from ._sqlite import SqliteStore
@@ -29,15 +29,17 @@ if TYPE_CHECKING:
     from ._postgres import PgStore
 
 #: Public name -> the private module that defines it, imported on first use.
-_LAZY = {"PgStore": "_postgres"}
+_LAZY = {"PgStore": "_postgres", "OUTAGE_RETRY": "_postgres"}
 
 __all__ = [
     "API_HORIZON_DAYS",
     "CONNECT_TIMEOUT",
     "END_TIME_VIEW",
     "LEASE_TTL",
+    "OUTAGE_RETRY",
     "PG_SCHEMES",
     "SCHEMA_VERSION",
+    "UPGRADE_CHUNK",
     "ArchiveError",
     "ArchiveUnavailable",
     "Coverage",

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from ._fetch import FETCH_STATUSES, FETCHED, REFRESH_CHOICES, Refresh, fetch_jobs
 from ._fleet import FleetResult, ProjectOutcome, check_fleet, discover_projects, sync_fleet
-from ._fleet_file import AUTH_KINDS, Account, Fleet, FleetProject, fleet_toml, load_fleet
+from ._fleet_file import (
+    AUTH_KINDS,
+    MAX_NESTING,
+    Account,
+    Fleet,
+    FleetProject,
+    fleet_toml,
+    load_fleet,
+)
 from ._sync import (
     DEFAULT_DETAIL_RULE,
     DEFAULT_OVERLAP,
@@ -27,6 +35,7 @@ __all__ = [
     "DEFAULT_OVERLAP",
     "FETCHED",
     "FETCH_STATUSES",
+    "MAX_NESTING",
     "REFRESH_CHOICES",
     "Account",
     "DetailRule",
