@@ -65,6 +65,7 @@ class _AliasModule(types.ModuleType):
     ``rds_job_analytics.archive.UPGRADE_CHUNK``) are set in the homes that hold them."""
 
     _homes: tuple[str, ...] = ()
+    _new: str = ""
 
     def _modules(self) -> list[types.ModuleType]:
         return [importlib.import_module(f"{_PACKAGE}.{home}") for home in self._homes]
@@ -83,7 +84,15 @@ class _AliasModule(types.ModuleType):
         home = self._home_of(name)
         if home is None:
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
-        return getattr(home, name)
+        value = getattr(home, name)
+        where = _public_path(getattr(value, "__module__", None) or home.__name__)
+        if where != self._new and name not in getattr(_imported(self._new), "__all__", ()):
+            warnings.warn(  # the module's warning named another home: say where this one is
+                f"{self.__name__}.{name} is deprecated: use {where}.{name}",
+                DeprecationWarning,
+                stacklevel=_caller_level(1),
+            )
+        return value
 
     def __setattr__(self, name: str, value: Any) -> None:
         homes = [] if name.startswith("_") else [m for m in self._modules() if name in vars(m)]
@@ -96,13 +105,25 @@ class _AliasModule(types.ModuleType):
         return sorted({n for m in self._modules() for n in dir(m)})
 
 
-def _caller_level() -> int:
+def _imported(name: str) -> types.ModuleType:
+    return importlib.import_module(name)
+
+
+def _public_path(module: str) -> str:
+    """A module's public path: ``rds_job_analytics.export._files`` -> ``...export``."""
+    parts = module.split(".")
+    while len(parts) > 1 and parts[-1].startswith("_"):
+        parts.pop()
+    return ".".join(parts)
+
+
+def _caller_level(start: int = 2) -> int:
     """The ``stacklevel`` that points a warning raised in :meth:`_AliasFinder.create_module`
     at the user's line: past importlib's frames, this module and the package root's
     ``__getattr__`` (Python shows a DeprecationWarning by default only when it is
     attributed to ``__main__``: attributing it to importlib would hide it)."""
     skip = (__file__, _ROOT_INIT)
-    frame, level = sys._getframe(2), 2  # the frame of create_module is level 1
+    frame, level = sys._getframe(start), start  # level 1: the function that warns
     while frame is not None:
         name = frame.f_code.co_filename
         if "importlib" in name and "_bootstrap" in name:
@@ -126,6 +147,7 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         new, homes = ALIASES[old]
         module = _AliasModule(spec.name, f"Deprecated alias of {new}.")
         object.__setattr__(module, "_homes", homes)
+        object.__setattr__(module, "_new", new)
         warnings.warn(
             f"{spec.name} is deprecated and goes in the next release: use {new}",
             DeprecationWarning,

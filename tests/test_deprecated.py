@@ -106,3 +106,26 @@ def test_every_alias_names_a_public_new_home():
     for old, (new, homes) in _deprecated.ALIASES.items():
         assert importlib.import_module(new), old
         assert homes, old
+
+
+def test_a_name_that_moved_elsewhere_is_named_with_its_own_home(tmp_path):
+    """``dataset`` became ``export``, but combine_failure_rates went to stats: the advice
+    for that name is stats (following the module's advice alone would be an ImportError)."""
+    out = _run(
+        tmp_path,
+        "from rds_job_analytics.dataset import combine_failure_rates, read_jobs\n"
+        "from rds_job_analytics.archive import write_frame\n"
+        "from rds_job_analytics.stats import combine_failure_rates as c2\n"
+        "from rds_job_analytics.export import read_jobs as r2, write_frame as w2\n"
+        "assert (combine_failure_rates, read_jobs, write_frame) == (c2, r2, w2)\n",
+    )
+    assert out.returncode == 0, out.stderr
+    advice = [line for line in out.stderr.splitlines() if "DeprecationWarning" in line]
+    assert any(
+        "dataset.combine_failure_rates is deprecated: use rds_job_analytics.stats." in a
+        for a in advice
+    )
+    assert any(
+        "archive.write_frame is deprecated: use rds_job_analytics.export." in a for a in advice
+    )
+    assert not any("read_jobs is deprecated" in a for a in advice)  # export serves it
