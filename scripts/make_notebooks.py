@@ -36,7 +36,8 @@ def explore_notebook() -> nbformat.NotebookNode:
             "ARCHIVE_PATH = None  # e.g. '~/rds-jobs.sqlite', an archive made by `rds-jobs sync`\n"
             "PROJECT_ID = None  # a live project: also set REGION, credentials come from the env\n"
             "REGION = None  # e.g. 'ap-southeast-1'\n"
-            "START, END = None, None  # optional window on job creation, e.g. '2026-09-01'",
+            "START = None  # optional window on job creation, e.g. '2026-09-01'\n"
+            "END = None",
             metadata={"tags": ["parameters"]},
         ),
         code(
@@ -46,7 +47,7 @@ def explore_notebook() -> nbformat.NotebookNode:
             "import matplotlib.pyplot as plt\n"
             "import rds_job_analytics as rja\n\n"
             "if ARCHIVE_PATH:\n"
-            "    df = rja.JobArchive(ARCHIVE_PATH).to_frame(start=START, end=END)\n"
+            "    df = rja.JobArchive.open(ARCHIVE_PATH).to_frame(start=START, end=END)\n"
             "elif PROJECT_ID:\n"
             "    client = rja.JobsClient(PROJECT_ID, region=REGION)  # credentials from the environment\n"
             "    archive = rja.JobArchive('rds-jobs.sqlite')\n"
@@ -150,16 +151,19 @@ def report_notebook() -> nbformat.NotebookNode:
             "import rds_job_analytics as rja\n"
             "from rds_job_analytics.report import data_window\n\n"
             "if ARCHIVE_PATH:\n"
-            "    archive = rja.JobArchive(ARCHIVE_PATH)\n"
+            "    archive = rja.JobArchive.open(ARCHIVE_PATH)  # a mistyped path is an error\n"
             "    if MONTH is None:\n"
             "        MONTH = str(pd.Period(pd.Timestamp.now(tz=TZ).tz_localize(None), freq='M') - 1)\n"
             "    start, end = data_window(MONTH, TZ)  # the month and the 5 before it (the trend)\n    df = archive.to_frame(start=start, end=end)\n"
             "    coverage = archive.syncs()\n"
+            "    end_times = archive.end_time_differences()  # the task list against each job's own\n"
             "else:\n"
-            "    df, coverage = rja.load_sample(), None\n"
+            "    df, coverage, end_times = rja.load_sample(), None, None\n"
             "    if MONTH is None:  # the sample's last complete month\n"
             "        MONTH = str(pd.Period(df['created'].max().tz_localize(None), freq='M') - 1)\n"
-            "report = rja.monthly_report(df, MONTH, tz=TZ, coverage=coverage, target=TARGET)\n"
+            "report = rja.monthly_report(\n"
+            "    df, MONTH, tz=TZ, coverage=coverage, target=TARGET, end_times=end_times\n"
+            ")\n"
             "if REPORT_PATH:\n"
             "    report.save(REPORT_PATH)"
         ),
