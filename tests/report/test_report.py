@@ -67,13 +67,8 @@ class Parsed(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return rja.load_sample()
-
-
-@pytest.fixture(scope="module")
-def october(sample):
-    return monthly_report(sample, "2026-10")
+def october(sample_frame):
+    return monthly_report(sample_frame, "2026-10")
 
 
 @pytest.mark.slow
