@@ -139,6 +139,7 @@ def archive(archive_url):
 
 
 # -- a filled archive on each backend: filled once per module, each test its own copy ---------
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the marks
 def pytest_collection_modifyitems(items):
     """A test on ``filled_archive`` is slow on PostgreSQL (a database copied from the
     module's filled one, over a second a test): ``make check`` runs its SQLite case."""
