@@ -36,6 +36,40 @@ def home_and_cwd(tmp_path, monkeypatch):
     return home, cwd, tmp_path / "var"
 
 
+# -- the shipped sample ----------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def sample_frame():
+    """``rja.load_sample()``, loaded once per session and shared: never change it. Tests
+    take :func:`sample`; module-scoped fixtures build on this one (and copy it to change)."""
+    import rds_job_analytics as rja
+
+    return rja.load_sample()
+
+
+@pytest.fixture
+def sample(sample_frame):
+    """The shipped sample frame (``rja.load_sample()``): this test's own copy (copy on
+    write: free until written), so no test sees another's changes."""
+    return sample_frame.copy()
+
+
+@pytest.fixture(scope="module")
+def raw_sample():
+    """The sample's raw API responses (``rja.load_sample(raw=True)``), once per module."""
+    import rds_job_analytics as rja
+
+    return rja.load_sample(raw=True)
+
+
+@pytest.fixture(scope="module")
+def emu():
+    """One emulator per module, keeping every job (``retention_days=None``)."""
+    from rds_job_analytics.emulator import Emulator
+
+    with Emulator(retention_days=None) as e:
+        yield e
+
+
 def flip_a_bit(file: Path) -> None:
     """One bit flipped in the middle of ``file`` (a damaged dataset part)."""
     data = bytearray(file.read_bytes())
@@ -100,6 +134,67 @@ def archive(archive_url):
     """A new, empty :class:`JobArchive` on each backend."""
     from rds_job_analytics import JobArchive
 
+    with JobArchive(archive_url) as arc:
+        yield arc
+
+
+# -- a filled archive on each backend: filled once per module, each test its own copy ---------
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the marks
+def pytest_collection_modifyitems(items):
+    """A test on ``filled_archive`` is slow on PostgreSQL (a database copied from the
+    module's filled one, over a second a test): ``make check`` runs its SQLite case."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "filled_archive" in item.fixturenames and params.get("archive_url") == "postgresql":
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def archive_fill():
+    """What :func:`filled_archive` holds: a test module overrides this fixture with its
+    ``fill(arc)`` function."""
+    pytest.fail("filled_archive needs an archive_fill fixture: the module's fill(arc)")
+
+
+@pytest.fixture(scope="module")
+def _filled_templates():
+    """This module's filled archive per backend (``{"sqlite": path, "postgresql": url}``),
+    made on first use; the PostgreSQL one dropped at the end of the module."""
+    made: dict[str, object] = {}
+    yield made
+    if "postgresql" in made:
+        made["server"].drop_database(made["postgresql"])  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def filled_archive(archive_url, archive_fill, _filled_templates, tmp_path_factory, request):
+    """An open :class:`JobArchive` holding what the module's ``archive_fill`` puts in, on
+    each backend of ``archive_url`` (the two-backend fixture above): filled once per module
+    and backend (thousands of committed puts), and copied into this test's own archive (a
+    SQLite backup, a PostgreSQL ``TEMPLATE`` copy), so no test sees another's writes."""
+    import sqlite3
+
+    from rds_job_analytics import JobArchive
+
+    made = _filled_templates
+    if "://" not in archive_url:
+        if "sqlite" not in made:
+            path = tmp_path_factory.mktemp("filled") / "jobs.sqlite"
+            with JobArchive(path) as arc:
+                archive_fill(arc)
+            made["sqlite"] = path
+        src, dst = sqlite3.connect(made["sqlite"]), sqlite3.connect(archive_url)
+        src.backup(dst)  # a copy of the whole database, whatever its journal holds
+        src.close()
+        dst.close()
+    else:
+        server = request.getfixturevalue("pg_server")
+        if "postgresql" not in made:
+            template = server.create_database()
+            made["postgresql"], made["server"] = template, server
+            with JobArchive(template) as arc:
+                archive_fill(arc)
+        server.copy_database(made["postgresql"], archive_url)
     with JobArchive(archive_url) as arc:
         yield arc
 

@@ -99,6 +99,13 @@ class Server:
         self._psql_admin(f'CREATE DATABASE "{name}"{how}')
         return self.url(name)
 
+    def copy_database(self, source: str, target: str) -> None:
+        """The database of ``target`` (dropped first) made again as a copy of ``source``'s
+        (``CREATE DATABASE ... TEMPLATE``: a file copy; nothing may be connected to it)."""
+        name, template = target.rsplit("/", 1)[1], source.rsplit("/", 1)[1]
+        self.drop_database(target)
+        self._psql_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
     def drop_database(self, url: str) -> None:
         """Drop the database of ``url`` (its connections are ended first)."""
         name = url.rsplit("/", 1)[1]

@@ -18,7 +18,8 @@ import pytest
 from matplotlib.figure import Figure
 
 import rds_job_analytics as rja
-from rds_job_analytics import _format, cli, export, plots, sample, stats, synth, widgets
+from rds_job_analytics import _format, cli, export, plots, stats, synth, widgets
+from rds_job_analytics import sample as sample_module
 from rds_job_analytics._format import TOP
 from rds_job_analytics.normalize.schema import CANONICAL_STATUSES
 from rds_job_analytics.report import _charts, _model, _quality, _render, monthly_report
@@ -32,11 +33,6 @@ PRESENTATION = [
     *sorted((PACKAGE / "cli").glob("*.py")),
     *sorted((PACKAGE / "report").glob("*.py")),
 ]
-
-
-@pytest.fixture(scope="module")
-def jobs():
-    return rja.load_sample()
 
 
 def _code_strings(path: Path) -> list[tuple[int, str]]:
@@ -79,30 +75,30 @@ def test_status_names_come_from_the_schema():
         (lambda df: rja.plot_resize_deltas(df, kind="box"), "kind", ["'dumbbell'", "'hist'"]),
     ],
 )
-def test_choices_name_the_parameter_and_the_allowed_values(jobs, call, param, allowed):
+def test_choices_name_the_parameter_and_the_allowed_values(sample, call, param, allowed):
     with pytest.raises(rja.ConfigError, match=param) as info:
-        call(jobs)
+        call(sample)
     assert all(a in str(info.value) for a in allowed)
 
 
-def test_plots_group_by_derived_keys_like_the_stats(jobs):
-    ax = rja.plot_durations(jobs, by="month")
+def test_plots_group_by_derived_keys_like_the_stats(sample):
+    ax = rja.plot_durations(sample, by="month")
     assert sorted(t.get_text() for t in ax.get_yticklabels()) == sorted(
-        rja.duration_summary(jobs, by="month").index
+        rja.duration_summary(sample, by="month").index
     )
 
 
-def test_summarize_lives_in_stats_and_agrees_with_failure_rates(jobs):
+def test_summarize_lives_in_stats_and_agrees_with_failure_rates(sample):
     assert cli.summarize is stats.summarize
-    s = stats.summarize(jobs)
-    fr = rja.failure_rates(jobs)
+    s = stats.summarize(sample)
+    fr = rja.failure_rates(sample)
     assert s["jobs"].is_monotonic_decreasing
     assert s.loc[fr.index, "failed"].tolist() == fr["failed"].tolist()
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_write_frame_round_trips_json_columns(jobs, tmp_path, suffix):
-    df = jobs.head(20)
+def test_write_frame_round_trips_json_columns(sample, tmp_path, suffix):
+    df = sample.head(20)
     path = export.write_frame(df, tmp_path / "sub" / f"jobs{suffix}")
     back = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
     assert len(back) == len(df) and list(back.columns) == list(df.columns)
@@ -134,25 +130,28 @@ def test_archive_export_writes_through_write_frame(tmp_path, monkeypatch):
     assert calls == [(1, tmp_path / "x.csv")]
 
 
-def test_sample_window_has_one_home(jobs):
-    assert synth.SAMPLE_START is sample.SAMPLE_START and synth.SAMPLE_END is sample.SAMPLE_END
+def test_sample_window_has_one_home(sample):
+    assert (
+        synth.SAMPLE_START is sample_module.SAMPLE_START
+        and synth.SAMPLE_END is sample_module.SAMPLE_END
+    )
     defaults = inspect.signature(synth.generate_jobs).parameters
-    assert defaults["start"].default is sample.SAMPLE_START
-    assert defaults["end"].default is sample.SAMPLE_END
-    created = jobs["created"].dropna()
-    assert created.min() >= sample.SAMPLE_START and created.max() < sample.SAMPLE_END
+    assert defaults["start"].default is sample_module.SAMPLE_START
+    assert defaults["end"].default is sample_module.SAMPLE_END
+    created = sample["created"].dropna()
+    assert created.min() >= sample_module.SAMPLE_START and created.max() < sample_module.SAMPLE_END
 
 
 @pytest.mark.slow
-def test_report_is_a_model_then_its_rendering(jobs):
-    model = _model.build_model(jobs, "2026-10")
+def test_report_is_a_model_then_its_rendering(sample):
+    model = _model.build_model(sample, "2026-10")
     assert list(model.charts) == list(_model.CHART_KEYS)
     assert all(isinstance(fig, Figure) for fig in model.charts.values())
-    cur = rja.filter_window(jobs, *rja.month_bounds("2026-10"))
+    cur = rja.filter_window(sample, *rja.month_bounds("2026-10"))
     assert model.cards[0] == _model.Card("jobs", f"{len(cur):,}", model.cards[0].delta)
     assert model.tables["failures_by_type"].frame["jobs"].sum() == len(cur)
     stamp = re.compile(r"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC")
-    rep = monthly_report(jobs, "2026-10")
+    rep = monthly_report(sample, "2026-10")
     assert stamp.sub("", _render.render_html(model)) == stamp.sub("", rep.html)
     # the renderer shows what the model holds, nothing it computes itself
     model.cards[0] = _model.Card("jobs", "12,345,678")
@@ -161,7 +160,7 @@ def test_report_is_a_model_then_its_rendering(jobs):
     assert "12,345,678" in html and "<img" not in html
 
 
-def test_chart_sizes_have_one_home_in_plots(jobs, monkeypatch):
+def test_chart_sizes_have_one_home_in_plots(sample, monkeypatch):
     """The report's bar and box charts are sized by the plots module's named constants
     (public, documented in the README), not by bare numbers of its own."""
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
@@ -169,8 +168,8 @@ def test_chart_sizes_have_one_home_in_plots(jobs, monkeypatch):
         assert name in plots.__all__ and name in readme, name
     monkeypatch.setattr(plots, "BOX_ROW_INCHES", 1.0, raising=False)
     monkeypatch.setattr(_charts, "BOX_ROW_INCHES", 1.0)
-    model = _model.build_model(jobs, "2026-10")
-    cur = rja.filter_window(jobs, *rja.month_bounds("2026-10"))
+    model = _model.build_model(sample, "2026-10")
+    cur = rja.filter_window(sample, *rja.month_bounds("2026-10"))
     n = min(TOP, int(cur.loc[cur["duration_s"] > 0, "job_name"].nunique()))
     height = model.charts["durations"].get_size_inches()[1]
     assert height == pytest.approx(
@@ -284,7 +283,7 @@ def test_headers_and_group_labels_have_one_home():
         assert not spelled, f"{path.name}: {spelled}; use _format.HEADERS / UNKNOWN_LABEL"
 
 
-def test_png_dpi_is_one_constant(jobs):
+def test_png_dpi_is_one_constant(sample):
     """Every PNG (the explorer's chart, the report's dense charts) at _format.PNG_DPI."""
     for path in [*PRESENTATION, PACKAGE / "report" / "_charts.py"]:
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -25,11 +25,6 @@ from rds_job_analytics import (
 )
 
 
-@pytest.fixture(scope="module")
-def sample():
-    return rja.load_sample()
-
-
 def job(i, name, status, created, dur=None, **ent):
     j = {"id": f"j{i}", "name": name, "status": status, "created": created}
     if dur is not None:

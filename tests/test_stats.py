@@ -27,15 +27,10 @@ REGIONS = ["eu-west-101", "cn-north-4", "ap-southeast-1", "la-south-2"]  # the l
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return rja.load_sample()
-
-
-@pytest.fixture(scope="module")
-def estate(sample):
+def estate(sample_frame):
     """The sample spread over 2 accounts and 3 regions (of 4 categories); every 7th row has
     no origin (as rows synced before the origin columns existed)."""
-    df = sample.copy()
+    df = sample_frame.copy()
     n = len(df)
     region = np.array([REGIONS[i % 3] for i in range(n)], dtype=object)
     account = np.array(["team-a" if i % 2 else "team-b" for i in range(n)], dtype=object)

@@ -11,11 +11,6 @@ import rds_job_analytics as rja
 from rds_job_analytics import widgets
 
 
-@pytest.fixture(scope="module")
-def sample():
-    return rja.load_sample()
-
-
 def _texts(output) -> str:
     return "".join(
         o.get("text", "") + "".join(map(str, o.get("data", {}).values())) for o in output.outputs

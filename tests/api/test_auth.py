@@ -27,11 +27,6 @@ TOKEN_OK = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _no_iam_from_the_environment(monkeypatch):
-    monkeypatch.delenv("HUAWEICLOUD_SDK_IAM_ENDPOINT", raising=False)
-
-
 def test_loopback_endpoint_uses_the_emulators_iam():
     job = {"job": {"id": "j1", "status": "Completed", "created": "2026-11-01T08:00:00Z"}}
     with Emulator([job], retention_days=None) as emu:

@@ -44,11 +44,6 @@ PASSWORD = "pa55-w0rd-secret"
 JOB = {"job": {"id": "j1", "status": "Completed", "created": "2026-11-01T08:00:00Z"}}
 
 
-@pytest.fixture(autouse=True)
-def _no_iam_from_the_environment(monkeypatch):
-    monkeypatch.delenv("HUAWEICLOUD_SDK_IAM_ENDPOINT", raising=False)
-
-
 @pytest.fixture
 def elsewhere():
     """The second host a redirect points to: ``localhost`` on another port."""

@@ -1,5 +1,5 @@
-"""Shared by the command-line tests: an emulator, token-only credentials (``env``), a small
-archive, and ``run`` (exit code, stdout, stderr; never a traceback)."""
+"""Shared by the command-line tests: token-only credentials (``env``), a small archive file
+(``archive_file``), and ``run`` (exit code, stdout, stderr; never a traceback)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from rds_job_analytics.cli import main
 from rds_job_analytics.emulator import (
     DEMO_PROJECT,
     DEMO_TOKEN,
-    Emulator,
 )
 
 CREDENTIAL_VARS = (
@@ -23,12 +22,6 @@ CREDENTIAL_VARS = (
 UUID = "31b8ae23-c687-4d80-b7b4-42a66c9bb886"
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with Emulator(retention_days=None) as e:
-        yield e
-
-
 @pytest.fixture
 def env(monkeypatch):
     """Token credentials only, whatever the machine has set."""
@@ -39,8 +32,9 @@ def env(monkeypatch):
 
 
 @pytest.fixture
-def archive(emu, tmp_path):
-    """An archive of 5 jobs of the sample, with one recorded sync."""
+def archive_file(emu, tmp_path):
+    """An SQLite archive file of 5 jobs of the sample, with one recorded sync: the path a
+    command is given with ``--archive`` (named apart from the two-backend ``archive``)."""
     db = tmp_path / "jobs.sqlite"
     with emu.client() as client, JobArchive(db) as arc:
         for jid in emu.job_ids()[:5]:

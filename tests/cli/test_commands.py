@@ -20,8 +20,8 @@ from tests.cli.conftest import api, calls, run
 pytestmark = pytest.mark.usefixtures("env")  # token credentials only
 
 
-def test_export_to_stdout_is_csv_with_the_summary_on_stderr(capsys, archive):
-    code, out, err = run(capsys, "export", "--archive", archive, "-o", "-")
+def test_export_to_stdout_is_csv_with_the_summary_on_stderr(capsys, archive_file):
+    code, out, err = run(capsys, "export", "--archive", archive_file, "-o", "-")
     assert code == 0
     assert out.count("\r\n") == 6  # the rows as -o x.csv writes them: header + 5, CRLF
     df = pd.read_csv(io.StringIO(out))
@@ -29,8 +29,8 @@ def test_export_to_stdout_is_csv_with_the_summary_on_stderr(capsys, archive):
     assert err.strip() == "exported 5 archived jobs to stdout"
 
 
-def test_export_counts_what_it_exported(capsys, archive, tmp_path):
-    code, out, _ = run(capsys, "export", "--archive", archive, "-o", tmp_path / "x.csv",
+def test_export_counts_what_it_exported(capsys, archive_file, tmp_path):
+    code, out, _ = run(capsys, "export", "--archive", archive_file, "-o", tmp_path / "x.csv",
                        "--start", "2030-01-01")  # fmt: skip
     assert code == 0 and out.strip() == f"exported 0 archived jobs to {tmp_path / 'x.csv'}"
 

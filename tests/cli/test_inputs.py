@@ -67,34 +67,36 @@ def test_sync_and_fetch_create_the_archive(capsys, emu, tmp_path):
     assert len(JobArchive.open(tmp_path / "new" / "a.sqlite")) == 2
 
 
-def test_report_output_must_be_html_checked_before_any_work(capsys, archive, tmp_path):
-    code, _, err = run(capsys, "report", "--archive", archive, "--month", "2026-08",
+def test_report_output_must_be_html_checked_before_any_work(capsys, archive_file, tmp_path):
+    code, _, err = run(capsys, "report", "--archive", archive_file, "--month", "2026-08",
                        "-o", tmp_path / "report.pdf")  # fmt: skip
     assert code == 64 and "-o must end in .html, not" in err and "report.pdf" in err
     assert not (tmp_path / "report.pdf").exists()
-    code, _, err = run(capsys, "report", "--archive", archive, "-o", "-")
+    code, _, err = run(capsys, "report", "--archive", archive_file, "-o", "-")
     assert code == 64 and "-o -" in err
-    code, out, err = run(capsys, "report", "--archive", archive, "--month", "2026-08",
+    code, out, err = run(capsys, "report", "--archive", archive_file, "--month", "2026-08",
                          "-o", tmp_path / "r.html")  # fmt: skip
     assert (tmp_path / "r.html").exists() and "report for 2026-08" in out
     assert code == 1 and "report incomplete" in err  # 5 jobs and no recorded sync: not a month
 
 
-def test_an_output_that_cannot_be_written_is_a_failure_before_any_work(capsys, archive, tmp_path):
+def test_an_output_that_cannot_be_written_is_a_failure_before_any_work(
+    capsys, archive_file, tmp_path
+):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    code, _, err = run(capsys, "export", "--archive", archive, "-o", blocker / "sub" / "x.csv")
+    code, _, err = run(capsys, "export", "--archive", archive_file, "-o", blocker / "sub" / "x.csv")
     assert code == 2
     assert err.strip() == (
         f"rds-jobs: cannot write '{blocker / 'sub' / 'x.csv'}': '{blocker}' is not a folder"
     )
-    code, _, err = run(capsys, "export", "--archive", archive, "-o", tmp_path)
+    code, _, err = run(capsys, "export", "--archive", archive_file, "-o", tmp_path)
     assert code == 64 and "-o must end in .parquet or .csv" in err
 
 
 # -- 1. exit codes, usage errors, messages in the CLI's words ------------------------------
-def test_bad_dates_name_their_flag(capsys, archive, tmp_path):
-    code, _, err = run(capsys, "export", "--archive", archive, "-o", tmp_path / "x.csv",
+def test_bad_dates_name_their_flag(capsys, archive_file, tmp_path):
+    code, _, err = run(capsys, "export", "--archive", archive_file, "-o", tmp_path / "x.csv",
                        "--start", "2026-99-01")  # fmt: skip
     assert code == 64
     assert "argument --start: not a date or time: '2026-99-01'" in err
@@ -104,10 +106,10 @@ def test_bad_dates_name_their_flag(capsys, archive, tmp_path):
     assert not (tmp_path / "a.sqlite").exists()
 
 
-def test_a_bad_month_names_the_flag(capsys, archive):
-    code, _, err = run(capsys, "report", "--archive", archive, "--month", "2026-13")
+def test_a_bad_month_names_the_flag(capsys, archive_file):
+    code, _, err = run(capsys, "report", "--archive", archive_file, "--month", "2026-13")
     assert code == 64 and err.strip() == "rds-jobs: --month must look like 'YYYY-MM', not '2026-13'"
-    code, _, err = run(capsys, "report", "--archive", archive, "--month", "2026-10",
+    code, _, err = run(capsys, "report", "--archive", archive_file, "--month", "2026-10",
                        "--tz", "Mars/Olympus")  # fmt: skip
     assert code == 64 and "--tz: unknown time zone 'Mars/Olympus'" in err
 

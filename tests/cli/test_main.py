@@ -23,12 +23,12 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.usefixtures("env")  # token credentials only
 
 
-def test_an_os_error_while_writing_is_one_line(capsys, archive, tmp_path, monkeypatch):
+def test_an_os_error_while_writing_is_one_line(capsys, archive_file, tmp_path, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device", str(tmp_path / "x.csv"))
 
     monkeypatch.setattr("rds_job_analytics.export._files.write_frame", full)
-    code, _, err = run(capsys, "export", "--archive", archive, "-o", tmp_path / "x.csv")
+    code, _, err = run(capsys, "export", "--archive", archive_file, "-o", tmp_path / "x.csv")
     assert code == 2
     assert err.strip() == f"rds-jobs: '{tmp_path / 'x.csv'}': No space left on device"
 
@@ -67,16 +67,16 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"rds-jobs {__version__}"
 
 
-def test_no_traceback_for_an_unexpected_error_unless_debug(capsys, archive, monkeypatch):
+def test_no_traceback_for_an_unexpected_error_unless_debug(capsys, archive_file, monkeypatch):
     def boom(args):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(cli._parser, "_cmd_export", boom)  # what the parser dispatches to
-    code, _, err = run(capsys, "export", "--archive", archive, "-o", "x.csv")
+    code, _, err = run(capsys, "export", "--archive", archive_file, "-o", "x.csv")
     assert code == 2 and err.strip().startswith("rds-jobs: unexpected RuntimeError: boom")
     assert "--debug" in err
     for argv in (["--debug", "export"], ["export", "--debug"]):
-        assert main([*argv, "--archive", str(archive), "-o", "x.csv"]) == 2
+        assert main([*argv, "--archive", str(archive_file), "-o", "x.csv"]) == 2
         err = capsys.readouterr().err
         assert "Traceback" in err and "RuntimeError: boom" in err
 

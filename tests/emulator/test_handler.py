@@ -19,12 +19,6 @@ from rds_job_analytics.normalize.schema import strip_job_id
 from rds_job_analytics.synth import SAMPLE_END
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with Emulator(retention_days=None) as e:
-        yield e
-
-
 def signed_get(emu, sk, signed_at, *, ak="AKEXAMPLE"):
     """GET one job signed by the official signer with a hand-made X-Sdk-Date."""
     from huaweicloudsdkcore.sdk_request import SdkRequest

@@ -6,7 +6,6 @@ import hashlib
 import json
 import re
 import shutil
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -77,30 +76,10 @@ def assert_same_frame(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     tm.assert_frame_equal(object_categories(got), object_categories(expected))
 
 
-@pytest.fixture(scope="module")
-def raw():
-    return rja.load_sample(raw=True)
-
-
-@pytest.fixture(scope="module")
-def filled(tmp_path_factory, raw):
-    """The sample filled into an archive once per module (5,000 puts, each committed: most
-    of this module's time); :func:`archive` hands each test its own copy."""
-    path = tmp_path_factory.mktemp("filled") / "jobs.sqlite"
-    with JobArchive(path) as arc:
-        fill(arc, raw)
-    return path
-
-
 @pytest.fixture
-def archive(tmp_path, filled):
-    src, dst = sqlite3.connect(filled), sqlite3.connect(tmp_path / "jobs.sqlite")
-    src.backup(dst)  # a copy of the whole database, whatever its journal holds
-    src.close()
-    dst.close()
-    arc = JobArchive(tmp_path / "jobs.sqlite")
-    yield arc
-    arc.close()
+def archive_fill(raw_sample):
+    """The sample (and three odd rows) in each test's ``filled_archive``, on each backend."""
+    return lambda arc: fill(arc, raw_sample)
 
 
 def part_files(folder):
@@ -111,10 +90,10 @@ def part_files(folder):
 
 
 # -- layout and round trip ------------------------------------------------------------------
-def test_the_dataset_reads_back_as_the_archive_frame(archive, tmp_path):
+def test_the_dataset_reads_back_as_the_archive_frame(filled_archive, tmp_path):
     folder = tmp_path / "ds"
-    result = export_dataset(archive, folder)
-    expected = archive.to_frame()
+    result = export_dataset(filled_archive, folder)
+    expected = filled_archive.to_frame()
     back = read_jobs(folder)
     assert_same_frame(back, sorted_frame(expected))
     assert result.rows == len(expected) and not result.unchanged and not result.removed
@@ -130,9 +109,9 @@ def test_the_dataset_reads_back_as_the_archive_frame(archive, tmp_path):
 
 
 @pytest.mark.slow
-def test_missing_values_and_objects_round_trip(archive, tmp_path):
-    back = read_jobs(export_dataset(archive, tmp_path / "ds").path)
-    assert back["account"].isna().sum() == (archive.to_frame()["account"].isna()).sum() > 0
+def test_missing_values_and_objects_round_trip(filled_archive, tmp_path):
+    back = read_jobs(export_dataset(filled_archive, tmp_path / "ds").path)
+    assert back["account"].isna().sum() == (filled_archive.to_frame()["account"].isna()).sum() > 0
     assert "team a/b" in set(back["account"].dropna())
     assert back["region"].isna().any() and NULL_PARTITION not in set(back["region"].dropna())
     no_created = back[back["job_id"] == "no-created"]
@@ -144,10 +123,10 @@ def test_missing_values_and_objects_round_trip(archive, tmp_path):
     assert back.loc[back["job_id"] == "t-only", "source"].tolist() == ["task"]
 
 
-def test_a_small_frame_with_every_quirk_round_trips(tmp_path, raw):
+def test_a_small_frame_with_every_quirk_round_trips(tmp_path, raw_sample):
     """Fewer than 256 responses: the per-record normalizer builds the frame."""
     arc = JobArchive(":memory:")
-    fill(arc, raw[:60])
+    fill(arc, raw_sample[:60])
     folder = tmp_path / "ds"
     export_dataset(arc, folder)
     assert_same_frame(read_jobs(folder), sorted_frame(arc.to_frame()))
@@ -171,28 +150,28 @@ def test_a_frame_can_be_exported_and_its_dtypes_come_back(tmp_path):
 
 # -- incremental ------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_a_second_export_writes_only_the_changed_partitions(archive, tmp_path, raw):
+def test_a_second_export_writes_only_the_changed_partitions(filled_archive, tmp_path, raw_sample):
     folder = tmp_path / "ds"
-    first = export_dataset(archive, folder)
+    first = export_dataset(filled_archive, folder)
     before = part_files(folder)
-    again = export_dataset(archive, folder)
+    again = export_dataset(filled_archive, folder)
     assert again.written == () and set(again.unchanged) == set(first.written)
     assert part_files(folder) == before  # not even rewritten with the same bytes
 
     # a new job in one partition, a Running job finishing in another
-    archive.put(
+    filled_archive.put(
         {"job": {"id": "new-1", "status": "Completed", "created": "2026-10-03T00:00:00Z"}},
         project_id="p1",
         region="cn-north-4",
         account="prod",
     )
     running = next(
-        (i, r) for i, r in enumerate(raw) if r["job"]["status"] == "Running" and i % 3 == 1
+        (i, r) for i, r in enumerate(raw_sample) if r["job"]["status"] == "Running" and i % 3 == 1
     )[1]
     done = {"job": dict(running["job"], status="Completed", ended="2026-11-14T11:00:00Z")}
-    archive.put(done, project_id="p2", region="eu-west-101")
+    filled_archive.put(done, project_id="p2", region="eu-west-101")
     month = running["job"]["created"][:7]
-    third = export_dataset(archive, folder)
+    third = export_dataset(filled_archive, folder)
     assert set(third.written) == {
         "account=prod/region=cn-north-4/month=2026-10",
         f"account={NULL_PARTITION}/region=eu-west-101/month={month}",
@@ -200,7 +179,7 @@ def test_a_second_export_writes_only_the_changed_partitions(archive, tmp_path, r
     assert len(third.unchanged) == len(first.written) - 2
     after = part_files(folder)
     assert {k for k in before if after[k] != before[k]} == set(third.written)
-    assert_same_frame(read_jobs(folder), sorted_frame(archive.to_frame()))
+    assert_same_frame(read_jobs(folder), sorted_frame(filled_archive.to_frame()))
 
 
 def test_a_partition_that_lost_its_rows_is_removed(tmp_path):
@@ -214,42 +193,42 @@ def test_a_partition_that_lost_its_rows_is_removed(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_window_exports_whole_months_and_leaves_the_others_alone(archive, tmp_path):
+def test_a_window_exports_whole_months_and_leaves_the_others_alone(filled_archive, tmp_path):
     folder = tmp_path / "ds"
-    export_dataset(archive, folder)
+    export_dataset(filled_archive, folder)
     for job_id, created in (
         ("sep-new", "2026-09-10T00:00:00Z"),
         ("oct-new", "2026-10-28T00:00:00Z"),
     ):
-        archive.put(
+        filled_archive.put(
             {"job": {"id": job_id, "status": "Running", "created": created}},
             project_id="p1",
             region="cn-north-4",
             account="prod",
         )
-    result = export_dataset(archive, folder, start="2026-10-15", end="2026-10-20")
+    result = export_dataset(filled_archive, folder, start="2026-10-15", end="2026-10-20")
     assert result.written == ("account=prod/region=cn-north-4/month=2026-10",)
     assert all("month=2026-10" in k for k in result.unchanged) and not result.removed
     october = read_jobs(folder, start="2026-10-01", end="2026-11-01")
-    assert_same_frame(october, sorted_frame(archive.to_frame("2026-10-01", "2026-11-01")))
+    assert_same_frame(october, sorted_frame(filled_archive.to_frame("2026-10-01", "2026-11-01")))
     assert "sep-new" not in set(read_jobs(folder)["job_id"])  # September was not exported
     assert "no-created" in set(read_jobs(folder)["job_id"])  # nor was the null month removed
 
 
 @pytest.mark.slow
-def test_a_deleted_file_is_written_again(archive, tmp_path):
+def test_a_deleted_file_is_written_again(filled_archive, tmp_path):
     folder = tmp_path / "ds"
-    first = export_dataset(archive, folder)
+    first = export_dataset(filled_archive, folder)
     (folder / first.written[0] / "part-0.parquet").unlink()
-    assert export_dataset(archive, folder).written == (first.written[0],)
+    assert export_dataset(filled_archive, folder).written == (first.written[0],)
 
 
 # -- filters, pushed down ------------------------------------------------------------------------
 @pytest.fixture
-def exported(archive, tmp_path):
+def exported(filled_archive, tmp_path):
     folder = tmp_path / "ds"
-    export_dataset(archive, folder)
-    return archive.to_frame(), folder
+    export_dataset(filled_archive, folder)
+    return filled_archive.to_frame(), folder
 
 
 @pytest.mark.slow

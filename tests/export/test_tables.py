@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -69,27 +68,27 @@ def frame(n: int | None = None) -> pd.DataFrame:
     return df
 
 
-@pytest.fixture(scope="module")
-def filled(tmp_path_factory):
-    """The sample in an archive once per module (each test gets a copy)."""
-    path = tmp_path_factory.mktemp("filled") / "jobs.sqlite"
+def fill(arc: JobArchive) -> None:
+    """The sample with an origin for each job, fetched a minute apart, the last at T0."""
     raw = rja.load_sample(raw=True)
-    with JobArchive(path) as arc:
-        for i, r in enumerate(raw):  # fetched a minute apart, the last at T0
-            account, project, region = ORIGINS[i % 3]
-            fetched = T0 - timedelta(minutes=len(raw) - 1 - i)
-            arc.put(r, project_id=project, region=region, account=account, fetched_at=fetched)
-    return path
+    for i, r in enumerate(raw):
+        account, project, region = ORIGINS[i % 3]
+        fetched = T0 - timedelta(minutes=len(raw) - 1 - i)
+        arc.put(r, project_id=project, region=region, account=account, fetched_at=fetched)
 
 
 @pytest.fixture
-def archive(tmp_path, filled):
-    src, dst = sqlite3.connect(filled), sqlite3.connect(tmp_path / "jobs.sqlite")
-    src.backup(dst)
-    src.close()
-    dst.close()
-    with JobArchive(tmp_path / "jobs.sqlite") as arc:
-        yield arc
+def archive_fill():
+    """The sample in each test's ``filled_archive``, on each backend."""
+    return fill
+
+
+def catalog_uri(arc: JobArchive) -> str:
+    """The SQL catalog an Iceberg table of ``arc`` defaults to: the archive's own database."""
+    store = arc._store
+    if store.kind == "sqlite":
+        return f"sqlite:///{Path(store.shown).absolute()}"
+    return store.engine.url.render_as_string(hide_password=False)
 
 
 def a_day(arc: JobArchive) -> tuple[str, str]:
@@ -123,27 +122,27 @@ def equal(location, fmt, arc: JobArchive, **kw) -> pd.DataFrame:
 # -- the promise: equal after a first export, a day, and a rerun with nothing new ----------
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_the_table_equals_the_archive_after_export_day_and_rerun(archive, tmp_path, fmt):
+def test_the_table_equals_the_archive_after_export_day_and_rerun(filled_archive, tmp_path, fmt):
     where = tmp_path / "table"
-    cat = {"catalog": archive} if fmt == "iceberg" else {}
-    first = to_table(archive, where, format=fmt)
+    cat = {"catalog": filled_archive} if fmt == "iceberg" else {}
+    first = to_table(filled_archive, where, format=fmt)
     assert (first.inserted, first.updated, first.committed) == (5000, 0, True)
-    equal(where, fmt, archive, **cat)
+    equal(where, fmt, filled_archive, **cat)
 
-    finished, _ = a_day(archive)
-    day = to_table(archive, where, format=fmt)
+    finished, _ = a_day(filled_archive)
+    day = to_table(filled_archive, where, format=fmt)
     assert (day.inserted, day.updated, day.committed) == (1, 1, True)
     assert day.rows < 5000  # only the jobs refreshed since the last commit were read
-    back = equal(where, fmt, archive, **cat)
+    back = equal(where, fmt, filled_archive, **cat)
     assert back.set_index("job_id").loc[finished, "status"] == "Completed"
     assert not back.duplicated(["project_id", "job_id"]).any()
 
-    uri = f"sqlite:///{Path(archive._store.shown).absolute()}" if fmt == "iceberg" else None
+    uri = catalog_uri(filled_archive) if fmt == "iceberg" else None
     commits, files = versions(where, fmt, uri), data_files(where)
-    again = to_table(archive, where, format=fmt)
+    again = to_table(filled_archive, where, format=fmt)
     assert (again.inserted, again.updated, again.committed) == (0, 0, False)
     assert versions(where, fmt, uri) == commits and data_files(where) == files  # 0 files
-    equal(where, fmt, archive, **cat)
+    equal(where, fmt, filled_archive, **cat)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -309,11 +308,12 @@ def test_polars_scans_the_table(tmp_path, fmt):
 
 # -- catalogs, secrets, errors --------------------------------------------------------------
 @pytest.mark.slow
-def test_the_iceberg_catalog_defaults_to_the_archive_database(archive, tmp_path):
-    to_table(archive, tmp_path / "t", format="iceberg")
-    tables = {r[0] for r in archive._db.execute("SELECT name FROM sqlite_master")}
+@pytest.mark.parametrize("archive_url", ["sqlite"], indirect=True)  # PostgreSQL: see below
+def test_the_iceberg_catalog_defaults_to_the_archive_database(filled_archive, tmp_path):
+    to_table(filled_archive, tmp_path / "t", format="iceberg")
+    tables = {r[0] for r in filled_archive._db.execute("SELECT name FROM sqlite_master")}
     assert "iceberg_tables" in tables and not (tmp_path / "t" / CATALOG_FILE).exists()
-    back = read_table(tmp_path / "t", format="iceberg", catalog=archive._store.shown)
+    back = read_table(tmp_path / "t", format="iceberg", catalog=filled_archive._store.shown)
     assert len(back) == 5000
     assert len(read_table(tmp_path / "t", format="iceberg")) == 5000  # newest metadata file
 

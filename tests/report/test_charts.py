@@ -15,11 +15,6 @@ from rds_job_analytics.report._model import _trend
 START, END = month_bounds("2026-10")
 
 
-@pytest.fixture(scope="module")
-def sample():
-    return rja.load_sample()
-
-
 def _charts(df, target=None):
     trend = _trend(df, pd.Period("2026-10"), "UTC")
     return build_charts(rja.filter_window(df, START, END), trend, "UTC", START, END, target)

@@ -66,16 +66,6 @@ class Parsed(HTMLParser):
         return [a[k] for _, a in self.tags for k in ("src", "href") if a.get(k)]
 
 
-@pytest.fixture(scope="module")
-def sample():
-    return rja.load_sample()
-
-
-@pytest.fixture(scope="module")
-def october(sample):
-    return monthly_report(sample, "2026-10")
-
-
 @pytest.mark.slow
 def test_every_section_present_and_self_contained(october):
     p = Parsed(october.html)

@@ -65,11 +65,6 @@ def _notebook(*outputs: str) -> str:
     return f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{body}</body></html>"
 
 
-@pytest.fixture(scope="module")
-def october():
-    return monthly_report(rja.load_sample(), "2026-10")
-
-
 def test_inline_report_leaves_a_dataframe_above_it_alone(october, tmp_path):
     frame = pd.DataFrame(
         {"job type with a long name": ["CreateMysqlReplicaInstance", "RESIZE_FLAVOR"],

@@ -22,11 +22,6 @@ from rds_job_analytics.synth import generate_jobs
 from tests.report.test_report import Parsed
 
 
-@pytest.fixture(scope="module")
-def sample():
-    return rja.load_sample()
-
-
 def _syncs(*spans):
     return pd.DataFrame(
         {

@@ -31,11 +31,6 @@ def everything_said(exc: BaseException) -> str:
     return f"{exc}\n{exc!r}\n" + "".join(traceback.format_exception(exc))
 
 
-@pytest.fixture(scope="module")
-def sample():
-    return load_sample(raw=True)
-
-
 # -- the same behaviour on both backends ----------------------------------------------------
 def test_a_terminal_job_is_never_downgraded_and_each_put_is_committed(archive, archive_url):
     assert archive.put(RUNNING, project_id=P, region="r1", account="prod")
@@ -50,20 +45,20 @@ def test_a_terminal_job_is_never_downgraded_and_each_put_is_committed(archive, a
 
 
 @pytest.mark.slow  # 5,000 responses committed one by one (about 3 s on PostgreSQL)
-def test_to_frame_is_the_same_frame_on_both_backends(sample, archive_url, tmp_path):
+def test_to_frame_is_the_same_frame_on_both_backends(raw_sample, archive_url, tmp_path):
     """The whole sample (per-job responses and task-list records) through each backend
     gives the frame SQLite gives, value for value and dtype for dtype."""
     expected = None
     with JobArchive(tmp_path / "reference.sqlite") as ref, JobArchive(archive_url) as arc:
         for a in (ref, arc):
-            for i, rec in enumerate(sample):
+            for i, rec in enumerate(raw_sample):
                 a.put(rec, project_id=P if i % 3 else "q" * 32, region="ap-southeast-1")
             a.put_tasks([{"id": "only-task", "status": "Failed", "name": "X",
                           "create_time": "2026-10-02T00:00:00Z"}], project_id=P)  # fmt: skip
         expected = ref.to_frame(start="2026-09-01", end="2026-11-01")
         got = arc.to_frame(start="2026-09-01", end="2026-11-01")
         pd.testing.assert_frame_equal(got, expected)
-        assert len(arc) == len(ref) == len(sample) + 1
+        assert len(arc) == len(ref) == len(raw_sample) + 1
         assert len(arc.to_frame(project_id="q" * 32)) == len(ref.to_frame(project_id="q" * 32))
     assert len(expected) > 100 and "only-task" in set(expected["job_id"])
 

@@ -186,22 +186,15 @@ def syncs(*spans, project=None):
     return frame
 
 
-@pytest.fixture(scope="module")
-def jobs():
-    from rds_job_analytics import load_sample
-
-    return load_sample()
-
-
 @pytest.mark.slow
-def test_report_claims_the_whole_month_only_when_merged_windows_cover_it(jobs):
+def test_report_claims_the_whole_month_only_when_merged_windows_cover_it(sample):
     pieces = [("2026-09-20", "2026-10-10"), ("2026-10-09", "2026-10-20"),
               ("2026-10-20", "2026-11-02")]  # fmt: skip
-    covered = quality(monthly_report(jobs, "2026-10", coverage=syncs(*pieces)).html)
+    covered = quality(monthly_report(sample, "2026-10", coverage=syncs(*pieces)).html)
     assert "Archive sync coverage: the whole month is covered by recorded syncs." in covered
     holes = [("2026-09-20", "2026-10-10"), ("2026-10-11", "2026-10-20"),
              ("2026-10-20", "2026-10-31 18:00")]  # fmt: skip
-    items = quality(monthly_report(jobs, "2026-10", coverage=syncs(*holes)).html)
+    items = quality(monthly_report(sample, "2026-10", coverage=syncs(*holes)).html)
     assert not any("whole month is covered" in i for i in items)
     assert any("2 gap(s) with no recorded sync" in i for i in items)
     gaps = [i for i in items if i.startswith("Gap:")]
@@ -212,12 +205,12 @@ def test_report_claims_the_whole_month_only_when_merged_windows_cover_it(jobs):
 
 
 @pytest.mark.slow
-def test_report_month_covered_for_one_project_is_not_covered_for_all(jobs):
+def test_report_month_covered_for_one_project_is_not_covered_for_all(sample):
     both = pd.concat([
         syncs(("2026-09-01", "2026-11-05"), project="a"),
         syncs(("2026-10-05", "2026-11-05"), project="b"),
     ])  # fmt: skip
-    items = quality(monthly_report(jobs, "2026-10", coverage=both).html)
+    items = quality(monthly_report(sample, "2026-10", coverage=both).html)
     assert "Archive sync coverage of project a: the whole month is covered by recorded syncs." in (
         items
     )
@@ -229,17 +222,17 @@ def test_report_month_covered_for_one_project_is_not_covered_for_all(jobs):
 
 
 @pytest.mark.slow
-def test_report_takes_a_coverage_object_and_lists_gaps_up_to_a_limit(jobs):
+def test_report_takes_a_coverage_object_and_lists_gaps_up_to_a_limit(sample):
     arc = JobArchive(":memory:")
     start, _ = month_bounds("2026-10")
     for day in range(31):  # 25 gaps of 6 h, then 6 days covered to the end
         s = start + pd.Timedelta(days=day)
         record(arc, s, s + pd.Timedelta(hours=18 if day < 25 else 24))
-    items = quality(monthly_report(jobs, "2026-10", coverage=arc.coverage("p")).html)
+    items = quality(monthly_report(sample, "2026-10", coverage=arc.coverage("p")).html)
     assert any("25 gap(s) with no recorded sync" in i for i in items)
     assert sum(i.startswith("Gap:") for i in items) == 20
     assert "... and 5 more gap(s) not listed here." in items
-    nothing = quality(monthly_report(jobs, "2026-08", coverage=arc.coverage("p")).html)
+    nothing = quality(monthly_report(sample, "2026-08", coverage=arc.coverage("p")).html)
     assert any("no recorded sync covers any of this month" in i for i in nothing)
 
 

@@ -23,12 +23,6 @@ from rds_job_analytics.export import write_frame
 from rds_job_analytics.normalize.schema import TERMINAL_STATUSES
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with Emulator(retention_days=None) as e:
-        yield e
-
-
 def fast_client(emu, **kw):
     kw.setdefault("backoff", 0.001)
     kw.setdefault("max_workers", 8)

@@ -337,12 +337,6 @@ def test_the_old_fetch_path_still_reaches_what_moved_to_sync():
     assert old._default_since is _sync.default_since
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with Emulator(retention_days=None) as e:
-        yield e
-
-
 def fast_client(emu, **kw):
     kw.setdefault("backoff", 0.001)
     kw.setdefault("max_workers", 8)
