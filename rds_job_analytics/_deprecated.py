@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import inspect
 import sys
 import types
 import warnings
@@ -85,8 +86,10 @@ class _AliasModule(types.ModuleType):
         if home is None:
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
         value = getattr(home, name)
-        where = _public_path(getattr(value, "__module__", None) or home.__name__)
-        if where != self._new and name not in getattr(_imported(self._new), "__all__", ()):
+        defined = value.__module__ if inspect.isfunction(value) or inspect.isclass(value) else ""
+        where = _public_path(defined if defined.startswith(_PACKAGE) else home.__name__)
+        moved = where != self._new and name not in getattr(_imported(self._new), "__all__", ())
+        if moved and not name.startswith("_"):
             warnings.warn(  # the module's warning named another home: say where this one is
                 f"{self.__name__}.{name} is deprecated: use {where}.{name}",
                 DeprecationWarning,

@@ -171,6 +171,7 @@ def test_by_takes_one_name_or_a_list_of_one(fn, sample):
     )
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the old path, on purpose
 def test_combine_failure_rates_lives_in_stats_and_the_old_dataset_path_serves_it():
     import importlib
     import warnings

@@ -204,6 +204,7 @@ def test_a_query_runs_under_a_memory_limit_a_flag_raises(sources, capsys):
     assert "2.7 GiB" in capsys.readouterr().out
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the old path, on purpose
 def test_run_sql_has_its_own_module_and_the_old_paths_resolve(monkeypatch):
     import importlib
     import sys

@@ -559,6 +559,7 @@ def test_the_export_methods_warn_and_write_what_the_export_functions_write(archi
     assert type(done) is type(want) and done.rows == want.rows == 2
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the old path, on purpose
 def test_the_old_archive_module_still_serves_its_names():
     """``rds_job_analytics.archive`` (a deprecated alias) resolves every name the module
     had, from their new homes (its old private names too, for one release)."""
