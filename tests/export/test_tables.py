@@ -138,7 +138,7 @@ def test_the_table_equals_the_archive_after_export_day_and_rerun(archive, tmp_pa
     assert back.set_index("job_id").loc[finished, "status"] == "Completed"
     assert not back.duplicated(["project_id", "job_id"]).any()
 
-    uri = f"sqlite:///{Path(archive._store.shown).absolute()}" if fmt == "iceberg" else None
+    uri = archive.sqlalchemy_url(hide_password=False) if fmt == "iceberg" else None
     commits, files = versions(where, fmt, uri), data_files(where)
     again = to_table(archive, where, format=fmt)
     assert (again.inserted, again.updated, again.committed) == (0, 0, False)
@@ -313,7 +313,7 @@ def test_the_iceberg_catalog_defaults_to_the_archive_database(archive, tmp_path)
     to_table(archive, tmp_path / "t", format="iceberg")
     tables = {r[0] for r in archive._db.execute("SELECT name FROM sqlite_master")}
     assert "iceberg_tables" in tables and not (tmp_path / "t" / CATALOG_FILE).exists()
-    back = read_table(tmp_path / "t", format="iceberg", catalog=archive._store.shown)
+    back = read_table(tmp_path / "t", format="iceberg", catalog=archive.path)
     assert len(back) == 5000
     assert len(read_table(tmp_path / "t", format="iceberg")) == 5000  # newest metadata file
 
