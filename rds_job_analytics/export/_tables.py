@@ -243,13 +243,9 @@ def _scrub(text: str, uri: str | None) -> str:
 
 def _catalog_uri(catalog: Any, source: Any, location: str) -> str:
     """The SQL catalog's SQLAlchemy URI: given, else the archive's own database, else a
-    SQLite file in the location. A PostgreSQL URL is read as the archive reads one
-    (any case of its scheme, an unescaped ``@`` in the password escaped)."""
-    from ..store import CONNECT_TIMEOUT, JobArchive
-    from ..store import PG_SCHEMES as _PG_SCHEMES
-    from ..store import escape_at as _escape_at
-    from ..store import url_parts as _url_parts
-    from ..store import url_scheme as _url_scheme
+    SQLite file in the location. A PostgreSQL URL becomes the URL an archive's engine
+    connects with (:func:`~rds_job_analytics.store.pg_engine_url`)."""
+    from ..store import PG_SCHEMES, JobArchive, pg_engine_url, url_scheme
 
     if catalog is None and isinstance(source, JobArchive):
         catalog = source
@@ -268,14 +264,8 @@ def _catalog_uri(catalog: Any, source: Any, location: str) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{folder / CATALOG_FILE}"
     uri = str(catalog)
-    if _url_scheme(uri) in _PG_SCHEMES:  # the archive's one rule (an '@' in the password)
-        parts = _url_parts(_escape_at(uri))
-        assert parts is not None  # a scheme:// URL
-        uri = f"postgresql+psycopg://{'' if parts.userinfo is None else parts.userinfo + '@'}"
-        tail = parts.tail
-        if "connect_timeout=" not in tail:  # as PgStore connects (pyiceberg takes no args)
-            tail = f"{tail}{'&' if '?' in tail else '?'}connect_timeout={CONNECT_TIMEOUT}"
-        uri += parts.where + tail
+    if url_scheme(uri) in PG_SCHEMES:  # as the archive's engine connects to it
+        uri = pg_engine_url(uri)
     elif "://" not in uri:  # a path: an SQLite catalog (an archive file, or a new one)
         uri = "sqlite:///" + str(expand_path(Path(uri)).absolute())
     return uri

@@ -18,11 +18,21 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ArchiveError, ArchiveUnavailable
 from . import coverage
 from ._archive import JobArchive
-from ._backend import CONNECT_TIMEOUT, END_TIME_VIEW, SCHEMA_VERSION, Store
+from ._backend import END_TIME_VIEW, SCHEMA_VERSION, Store
 from ._dbquota import DbTokenBucket
 from ._leases import LEASE_TTL, Lease
 from ._sqlite import SqliteStore
-from ._urls import PG_SCHEMES, UrlParts, escape_at, mask_url, url_parts, url_passwords, url_scheme
+from ._urls import (
+    CONNECT_TIMEOUT,
+    PG_SCHEMES,
+    UrlParts,
+    escape_at,
+    mask_url,
+    pg_engine_url,
+    url_parts,
+    url_passwords,
+    url_scheme,
+)
 from .coverage import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
 
 if TYPE_CHECKING:
@@ -54,6 +64,7 @@ __all__ = [
     "find_gaps",
     "mask_url",
     "merge_windows",
+    "pg_engine_url",
     "url_parts",
     "url_passwords",
     "url_scheme",

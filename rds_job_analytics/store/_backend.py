@@ -29,6 +29,7 @@ from typing import Any, Protocol, runtime_checkable
 from ..exceptions import ConfigError, InvalidRecordError
 from ..normalize._records import parse_job
 from ..normalize.schema import to_epoch_ms
+from ._urls import CONNECT_TIMEOUT  # its home: the URL rule (here for old imports)
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -39,8 +40,6 @@ __all__ = [
     "migrate",
 ]
 
-#: Seconds to wait for a database server to answer a connection attempt.
-CONNECT_TIMEOUT = 10
 
 #: A GCRA step (:meth:`rds_job_analytics.quota.PacedBucket._next` bound to a bucket and a
 #: place): ``(tat, now) -> (tat to store, wait, reserved)``.
