@@ -165,7 +165,7 @@ def test_layout_2_is_upgraded_with_the_end_times_of_what_it_holds(archive_url):
                 db.execute(f"ALTER TABLE {table} DROP COLUMN ended_ms")
             db.execute("UPDATE meta SET value = '2' WHERE key = 'version'")
     with JobArchive(archive_url) as arc:
-        assert arc.version == SCHEMA_VERSION == 4
+        assert arc.version == SCHEMA_VERSION == 3
         assert arc.end_time_differences()["difference_s"].tolist() == [120.0]
 
 
