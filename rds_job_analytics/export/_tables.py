@@ -33,7 +33,7 @@ from ..normalize import schema as _schema
 from . import _dataset as _ds
 
 if TYPE_CHECKING:
-    from ..store._archive import JobArchive
+    from ..store import JobArchive
 
 #: The table formats :func:`to_table` writes.
 TABLE_FORMATS = ("iceberg", "delta")
