@@ -22,8 +22,10 @@ Usage: python benchmarks/bench_tables.py [N]
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import sys
 import tempfile
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,10 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_dataset import ACCOUNTS, REGIONS, once, rows  # noqa: E402
+from bench_dataset import ACCOUNTS, REGIONS, once, rows, seed  # noqa: E402
 
 from rds_job_analytics import JobArchive  # noqa: E402
-from rds_job_analytics.export._files import read_table, to_table  # noqa: E402
+from rds_job_analytics.export import read_table, to_table  # noqa: E402
 from rds_job_analytics.normalize.schema import to_epoch_ms  # noqa: E402
 from rds_job_analytics.store._archive import _UPSERT  # noqa: E402
 
@@ -99,8 +101,7 @@ def main(n: int) -> int:
     base = folder / "base.sqlite"
     try:
         data = rows(n)
-        with JobArchive(base) as arc, arc._store.begin() as db:
-            db.executemany(_UPSERT.format(table="jobs"), data)
+        seed(base, data)
         del data
         with JobArchive(base) as arc:
             arc._db.execute(  # fetched an hour after creation, as daily syncs stamp them
@@ -116,7 +117,7 @@ def main(n: int) -> int:
                 print(f"== {fmt}: {n:,} archived jobs")
                 s_full, res = once(lambda arc=arc, w=where, f=fmt: to_table(arc, w, format=f))
                 print(f"full export          {s_full:7.2f} s   {res}")
-                with arc._store.begin() as db:
+                with closing(sqlite3.connect(lite)) as db, db:  # another writer's day
                     new, done = the_day(db, n)
                 s_day, res = once(lambda arc=arc, w=where, f=fmt: to_table(arc, w, format=f))
                 assert res.inserted == new and res.updated == done, res

@@ -33,7 +33,7 @@ from ..normalize import schema as _schema
 from . import _dataset as _ds
 
 if TYPE_CHECKING:
-    from ..store._archive import JobArchive
+    from ..store import JobArchive
 
 #: The table formats :func:`to_table` writes.
 TABLE_FORMATS = ("iceberg", "delta")
@@ -136,35 +136,17 @@ def _source_frame(source: Any, mark: str | None) -> tuple[pd.DataFrame, str | No
     :data:`MARK_LAG` (the changed keys), whatever their creation time."""
     if isinstance(source, pd.DataFrame):
         return _ds._frame_of(source, None, None), None
-    if not hasattr(source, "to_frame") or not hasattr(source, "_store"):
+    if not hasattr(source, "to_frame") or not hasattr(source, "jobs_fetched_since"):
         raise ConfigError(
             f"to_table takes a JobArchive or a job frame, not {type(source).__name__}"
         )
-    newest = _archive_newest(source, mark)
+    # read before the frame: a row stored in between is compared again next run
+    newest = source.newest_fetched_at(None if mark is None else _since(mark))
     if mark is None:
         return source.to_frame(), newest
     if newest is None:  # nothing stored or refreshed since the mark
         return _schema.empty_jobs_frame(), mark
-    return source._joined(None, None, None, _since(mark)), max(newest, mark)
-
-
-def _archive_newest(archive: Any, mark: str | None) -> str | None:
-    """The newest ``fetched_at`` of the rows fetched after ``mark`` less :data:`MARK_LAG`
-    (all rows without a mark), over both record tables. Read before the frame: a row
-    stored in between is compared again next run (``fetched_at`` is ISO text in UTC: it
-    compares as text)."""
-    newest = None
-    with archive._store.begin() as db:
-        for table in ("jobs", "tasks"):
-            sql = f"SELECT max(fetched_at) FROM {table}"
-            args: list[Any] = []
-            if mark is not None:
-                sql += " WHERE fetched_at > ?"
-                args.append(_since(mark))
-            ((top,),) = archive._store.bulk_rows(db, sql, args)
-            if top is not None and (newest is None or top > newest):
-                newest = top
-    return newest
+    return source.jobs_fetched_since(_since(mark)), max(newest, mark)
 
 
 def _since(mark: str) -> str:
@@ -261,24 +243,17 @@ def _scrub(text: str, uri: str | None) -> str:
 
 def _catalog_uri(catalog: Any, source: Any, location: str) -> str:
     """The SQL catalog's SQLAlchemy URI: given, else the archive's own database, else a
-    SQLite file in the location. A PostgreSQL URL is read as the archive reads one
-    (any case of its scheme, an unescaped ``@`` in the password escaped)."""
-    from ..store import CONNECT_TIMEOUT, JobArchive
-    from ..store import PG_SCHEMES as _PG_SCHEMES
-    from ..store import escape_at as _escape_at
-    from ..store import url_parts as _url_parts
-    from ..store import url_scheme as _url_scheme
+    SQLite file in the location. A PostgreSQL URL becomes the URL an archive's engine
+    connects with (:func:`~rds_job_analytics.store.pg_engine_url`)."""
+    from ..store import PG_SCHEMES, JobArchive, pg_engine_url, url_scheme
 
     if catalog is None and isinstance(source, JobArchive):
         catalog = source
     if isinstance(catalog, JobArchive):
-        store = catalog._store
-        if getattr(store, "kind", None) == "sqlite":
-            if store.shown != ":memory:":
-                return "sqlite:///" + str(Path(store.shown).absolute())
-            catalog = None
-        else:
-            return store.engine.url.render_as_string(hide_password=False)
+        uri = catalog.sqlalchemy_url(hide_password=False)
+        if uri is not None:
+            return uri
+        catalog = None  # an in-memory archive: a catalog file in the location
     if catalog is None:
         if "://" in location and not location.startswith("file://"):
             raise ConfigError(
@@ -289,14 +264,8 @@ def _catalog_uri(catalog: Any, source: Any, location: str) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{folder / CATALOG_FILE}"
     uri = str(catalog)
-    if _url_scheme(uri) in _PG_SCHEMES:  # the archive's one rule (an '@' in the password)
-        parts = _url_parts(_escape_at(uri))
-        assert parts is not None  # a scheme:// URL
-        uri = f"postgresql+psycopg://{'' if parts.userinfo is None else parts.userinfo + '@'}"
-        tail = parts.tail
-        if "connect_timeout=" not in tail:  # as PgStore connects (pyiceberg takes no args)
-            tail = f"{tail}{'&' if '?' in tail else '?'}connect_timeout={CONNECT_TIMEOUT}"
-        uri += parts.where + tail
+    if url_scheme(uri) in PG_SCHEMES:  # as the archive's engine connects to it
+        uri = pg_engine_url(uri)
     elif "://" not in uri:  # a path: an SQLite catalog (an archive file, or a new one)
         uri = "sqlite:///" + str(expand_path(Path(uri)).absolute())
     return uri

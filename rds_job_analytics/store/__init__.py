@@ -17,19 +17,52 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ArchiveError, ArchiveUnavailable
 from . import coverage
-from ._archive import JobArchive
-from ._backend import CONNECT_TIMEOUT, END_TIME_VIEW, SCHEMA_VERSION, UPGRADE_CHUNK, Store
-from ._dbquota import DbTokenBucket
-from ._leases import LEASE_TTL, Lease
-from ._sqlite import SqliteStore
-from ._urls import PG_SCHEMES, UrlParts, escape_at, mask_url, url_parts, url_passwords, url_scheme
 from .coverage import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
 
 if TYPE_CHECKING:
-    from ._postgres import PgStore
+    from ._archive import JobArchive
+    from ._backend import END_TIME_VIEW, SCHEMA_VERSION, UPGRADE_CHUNK, Store
+    from ._dbquota import DbTokenBucket
+    from ._leases import LEASE_TTL, Lease
+    from ._postgres import OUTAGE_RETRY, PgStore
+    from ._sqlite import SqliteStore
+    from ._urls import (
+        CONNECT_TIMEOUT,
+        PG_SCHEMES,
+        UrlParts,
+        escape_at,
+        mask_url,
+        pg_engine_url,
+        url_parts,
+        url_passwords,
+        url_scheme,
+    )
 
-#: Public name -> the private module that defines it, imported on first use.
-_LAZY = {"PgStore": "_postgres", "OUTAGE_RETRY": "_postgres"}
+#: Public name -> the private module that defines it, imported on first use: the pure
+#: :mod:`coverage` (what the report needs) loads without the archive's code, and
+#: SQLAlchemy only for :class:`PgStore`.
+_LAZY = {
+    "JobArchive": "_archive",
+    "END_TIME_VIEW": "_backend",
+    "SCHEMA_VERSION": "_backend",
+    "Store": "_backend",
+    "DbTokenBucket": "_dbquota",
+    "LEASE_TTL": "_leases",
+    "Lease": "_leases",
+    "PgStore": "_postgres",
+    "OUTAGE_RETRY": "_postgres",
+    "UPGRADE_CHUNK": "_backend",
+    "SqliteStore": "_sqlite",
+    "CONNECT_TIMEOUT": "_urls",
+    "PG_SCHEMES": "_urls",
+    "UrlParts": "_urls",
+    "escape_at": "_urls",
+    "mask_url": "_urls",
+    "pg_engine_url": "_urls",
+    "url_parts": "_urls",
+    "url_passwords": "_urls",
+    "url_scheme": "_urls",
+}
 
 __all__ = [
     "API_HORIZON_DAYS",
@@ -56,6 +89,7 @@ __all__ = [
     "find_gaps",
     "mask_url",
     "merge_windows",
+    "pg_engine_url",
     "url_parts",
     "url_passwords",
     "url_scheme",
@@ -63,10 +97,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """:class:`PgStore` on first use (PEP 562): it imports SQLAlchemy."""
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """A name of :data:`_LAZY` on first use (PEP 562), bound here for later look-ups."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this hook
+    return value
 
 
 def __dir__() -> list[str]:

@@ -672,6 +672,93 @@ class JobArchive(SyncLedger, LeaseHolder):
             df[name] = pd.Categorical([r[col] for r in kept])
         return df
 
+    # -- what an open table's export reads ----------------------------------------------
+    def newest_fetched_at(self, since: str | None = None) -> str | None:
+        """The newest ``fetched_at`` of the records (per-job responses and task-list
+        records) fetched after ``since``; of all records without it; None when there is
+        none. ``fetched_at`` is ISO text in UTC: it compares as text.
+
+        Parameters
+        ----------
+        since : str, optional
+            An ISO time in UTC (``2026-12-01T00:00:00+00:00``), exclusive.
+
+        Examples
+        --------
+        >>> arc = JobArchive(":memory:")
+        >>> arc.newest_fetched_at() is None
+        True
+        >>> arc.put({"job": {"id": "j1", "status": "Completed"}}, project_id="p")
+        True
+        >>> newest = arc.newest_fetched_at()
+        >>> newest is not None, arc.newest_fetched_at(since=newest)
+        (True, None)
+        """
+        newest = None
+        with self._store.begin() as db:
+            for table in ("jobs", "tasks"):
+                sql = f"SELECT max(fetched_at) FROM {table}"
+                args: list[Any] = []
+                if since is not None:
+                    sql += " WHERE fetched_at > ?"
+                    args.append(since)
+                ((top,),) = self._store.bulk_rows(db, sql, args)
+                if top is not None and (newest is None or top > newest):
+                    newest = top
+        return cast("str | None", newest)
+
+    def jobs_fetched_since(self, since: str) -> pd.DataFrame:
+        """The frame of :meth:`to_frame` restricted to the jobs with a record (in either
+        table) fetched after ``since``, whatever their creation time: both records of
+        each such job are merged, as :meth:`to_frame` merges them (what an open table's
+        run compares with the table).
+
+        Parameters
+        ----------
+        since : str
+            An ISO time in UTC (``2026-12-01T00:00:00+00:00``), exclusive.
+
+        Examples
+        --------
+        >>> arc = JobArchive(":memory:")
+        >>> arc.put({"job": {"id": "j1", "status": "Completed"}}, project_id="p")
+        True
+        >>> arc.jobs_fetched_since("2000-01-01T00:00:00+00:00")["job_id"].tolist()
+        ['j1']
+        >>> len(arc.jobs_fetched_since(arc.newest_fetched_at()))
+        0
+        """
+        return self._joined(None, None, None, since)
+
+    def sqlalchemy_url(self, *, hide_password: bool = True) -> str | None:
+        """The SQLAlchemy URL of the archive's database (what another SQLAlchemy user of
+        the same database, such as an Iceberg SQL catalog, connects with): a SQLite
+        file's absolute ``sqlite:///`` URL, a PostgreSQL archive's engine URL (its
+        driver, connect timeout and application name: :func:`.pg_engine_url`), None for
+        an in-memory archive (nothing else can reach it).
+
+        Parameters
+        ----------
+        hide_password : bool
+            Show a PostgreSQL password as ``***`` (the default); False for connecting.
+
+        Examples
+        --------
+        >>> JobArchive(":memory:").sqlalchemy_url() is None
+        True
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     with JobArchive(Path(folder) / "jobs.sqlite") as arc:
+        ...         arc.sqlalchemy_url().startswith("sqlite:///"), arc.sqlalchemy_url().endswith("jobs.sqlite")
+        (True, True)
+        """
+        if self._store.kind == "sqlite":
+            if self.path == ":memory:":
+                return None
+            return "sqlite:///" + str(Path(self.path).absolute())
+        url = cast(Any, self._store).engine.url
+        return cast(str, url.render_as_string(hide_password=hide_password))
+
     # -- for one release: the export functions, late-bound ------------------------------
     def export(self, path: str | Path, **to_frame_kwargs: Any) -> Path:
         """Deprecated: use ``rja.export.write_frame(arc.to_frame())``. Write the

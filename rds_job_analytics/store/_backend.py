@@ -29,6 +29,7 @@ from typing import Any, Protocol, runtime_checkable
 from ..exceptions import ConfigError, InvalidRecordError
 from ..normalize._records import parse_job
 from ..normalize.schema import to_epoch_ms
+from ._urls import CONNECT_TIMEOUT  # its home: the URL rule (here for old imports)
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -39,8 +40,6 @@ __all__ = [
     "migrate",
 ]
 
-#: Seconds to wait for a database server to answer a connection attempt.
-CONNECT_TIMEOUT = 10
 
 #: A GCRA step (:meth:`rds_job_analytics.quota.PacedBucket._next` bound to a bucket and a
 #: place): ``(tat, now) -> (tat to store, wait, reserved)``.
@@ -124,8 +123,10 @@ CREATE TABLE IF NOT EXISTS {table} (
 CREATE INDEX IF NOT EXISTS {table}_created ON {table} (project_id, created_ms);
 """
 #: The archive's tables, with ``{key}``, ``{bigint}``, ``{blob}``, ``{real}`` per backend.
-#: ``quota`` keeps the database quota buckets' GCRA state (layout 4; before, the first
-#: bucket created it).
+#: ``quota`` keeps the database quota buckets' GCRA state: part of layout 3 (a bucket
+#: stores nothing else), made for a new archive, on the upgrade to 3, and on opening a
+#: layout-3 archive that lacks it (every statement is ``IF NOT EXISTS``; before, the
+#: first bucket created it the same way).
 DDL = (
     _RECORDS_DDL.replace("{table}", "jobs")
     + _RECORDS_DDL.replace("{table}", "tasks")
@@ -172,8 +173,9 @@ def ddl_statements(types: dict[str, str]) -> list[str]:
 
 
 #: The archive layout this version writes; older archives are upgraded on open, newer
-#: ones refused (never silently misread). 4: the ``quota`` table.
-SCHEMA_VERSION = 4
+#: ones refused (never silently misread). Still 3: the ``quota`` table adds no version
+#: (a previous release, which makes the same table on demand, keeps reading the archive).
+SCHEMA_VERSION = 3
 #: Records read and written at a time by the layout-3 upgrade (:func:`_fill_ended_ms`).
 UPGRADE_CHUNK = 5_000
 #: Columns added since version 1, per table: (name, SQL type; ``{bigint}`` per backend).
@@ -224,7 +226,8 @@ def epoch_ms_or_none(value: Any) -> int | None:
 def migrate(store: Store, shown: str) -> None:
     """Create the tables, or bring an older archive's up to :data:`SCHEMA_VERSION`;
     refuse one written by a newer version (:class:`~rds_job_analytics.ConfigError`
-    naming ``shown``). One creator or upgrader at a time, on any machine."""
+    naming ``shown``). One creator or upgrader at a time, on any machine. Every table
+    of :data:`DDL` (``quota`` too) is made where missing, on every open."""
     with store.begin(immediate=True) as db:
         store.serialize(db, "rds-jobs layout")  # one creator/upgrader at a time
         for statement in ddl_statements(store.types):  # idempotent: IF NOT EXISTS

@@ -21,8 +21,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..exceptions import ArchiveError, ArchiveUnavailable, ConfigError
-from ._backend import CONNECT_TIMEOUT, QUOTA_ENSURE, QUOTA_WRITE, PaceStep
-from ._urls import url_parts
+from ._backend import QUOTA_ENSURE, QUOTA_WRITE, PaceStep
+from ._urls import CONNECT_TIMEOUT, pg_engine_url, url_parts
 
 try:
     import sqlalchemy as sa
@@ -119,7 +119,10 @@ class PgStore:
     url : str
         ``postgresql://user:password@host:port/database`` (``postgres://`` and
         ``postgresql+psycopg://`` too; libpq's query options such as ``sslmode`` pass
-        through; without a password libpq's ``PGPASSWORD``/``~/.pgpass`` apply).
+        through; without a password libpq's ``PGPASSWORD``/``~/.pgpass`` apply). The
+        engine connects with :func:`~rds_job_analytics.store.pg_engine_url` of it (the
+        connect timeout and application name unless its query sets them), as an Iceberg
+        catalog on the same database does.
     """
 
     kind = "postgresql"
@@ -132,7 +135,7 @@ class PgStore:
         self.shown = parts.masked()
         self._secrets = parts.passwords()
         try:
-            parsed = sa.make_url(parts.escaped())
+            parsed = sa.make_url(pg_engine_url(url))  # the one rule (the catalog's too)
         except (sa_exc.ArgumentError, ValueError):
             raise ConfigError(f"not a database URL: {self.shown!r}") from None
         if not parsed.database:
@@ -141,11 +144,10 @@ class PgStore:
         # password makes the driver's parser see another host: never show that one)
         self.where = parts.where
         self.engine = sa.create_engine(
-            parsed.set(drivername="postgresql+psycopg"),
+            parsed,
             pool_size=2,
             max_overflow=2,
             pool_pre_ping=True,  # a server restarted between two writes: reconnect
-            connect_args={"connect_timeout": CONNECT_TIMEOUT, "application_name": "rds-jobs"},
         )
         self.lock = threading.Lock()
         self.closed = False

@@ -21,10 +21,13 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 __all__ = [
+    "CONNECT_TIMEOUT",
+    "PG_CONNECT_OPTIONS",
     "PG_SCHEMES",
     "UrlParts",
     "escape_at",
     "mask_url",
+    "pg_engine_url",
     "url_parts",
     "url_passwords",
     "url_scheme",
@@ -32,6 +35,11 @@ __all__ = [
 
 #: URL schemes :class:`~rds_job_analytics.store.JobArchive` takes as a PostgreSQL server.
 PG_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+#: Seconds to wait for a database server to answer a connection attempt.
+CONNECT_TIMEOUT = 10
+#: The libpq options every PostgreSQL connection of ours sends, unless its URL's query
+#: sets them (:func:`pg_engine_url`).
+PG_CONNECT_OPTIONS = (("connect_timeout", str(CONNECT_TIMEOUT)), ("application_name", "rds-jobs"))
 
 _QUERY_START = re.compile(r"[A-Za-z_][\w.-]*=")  # a libpq option: key=value
 
@@ -179,3 +187,37 @@ def url_passwords(url: str) -> tuple[str, ...]:
     """
     parts = url_parts(url)
     return () if parts is None else parts.passwords()
+
+
+def pg_engine_url(url: str) -> str:
+    """The SQLAlchemy URL a PostgreSQL URL connects with, the one rule for the archive's
+    engine (:class:`~rds_job_analytics.store.PgStore`) and for anything else that
+    connects to the same database with SQLAlchemy (an Iceberg SQL catalog): the URL as
+    :func:`url_parts` reads it, with the ``postgresql+psycopg`` driver, every ``@`` of
+    its user and password escaped (:func:`escape_at`), and :data:`PG_CONNECT_OPTIONS`
+    added to its query where it does not set them. The result holds the password:
+    show :func:`mask_url` of it, never it.
+
+    Raises
+    ------
+    ValueError
+        ``url`` is not a ``scheme://`` URL (a path).
+
+    Examples
+    --------
+    >>> pg_engine_url("PostgreSQL://bob:p@ss@db:5432/jobs")
+    'postgresql+psycopg://bob:p%40ss@db:5432/jobs?connect_timeout=10&application_name=rds-jobs'
+    >>> pg_engine_url("postgres://db/jobs?sslmode=require&connect_timeout=3")
+    'postgresql+psycopg://db/jobs?sslmode=require&connect_timeout=3&application_name=rds-jobs'
+    >>> mask_url(pg_engine_url("postgresql://bob:s3cret@db/jobs"))
+    'postgresql+psycopg://bob:***@db/jobs?connect_timeout=10&application_name=rds-jobs'
+    """
+    parts = url_parts(url)
+    if parts is None:
+        raise ValueError(f"not a database URL: {mask_url(str(url))!r}")
+    query, hashed, fragment = parts.tail.partition("#")
+    items = [q for q in query.removeprefix("?").split("&") if q]
+    given = {q.split("=", 1)[0] for q in items}
+    items += [f"{key}={value}" for key, value in PG_CONNECT_OPTIONS if key not in given]
+    tail = "?" + "&".join(items) + (hashed + fragment)
+    return parts._replace(scheme="postgresql+psycopg", tail=tail).escaped()

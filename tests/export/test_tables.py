@@ -85,10 +85,7 @@ def archive_fill():
 
 def catalog_uri(arc: JobArchive) -> str:
     """The SQL catalog an Iceberg table of ``arc`` defaults to: the archive's own database."""
-    store = arc._store
-    if store.kind == "sqlite":
-        return f"sqlite:///{Path(store.shown).absolute()}"
-    return store.engine.url.render_as_string(hide_password=False)
+    return arc.sqlalchemy_url(hide_password=False)
 
 
 def a_day(arc: JobArchive) -> tuple[str, str]:
@@ -313,7 +310,7 @@ def test_the_iceberg_catalog_defaults_to_the_archive_database(filled_archive, tm
     to_table(filled_archive, tmp_path / "t", format="iceberg")
     tables = {r[0] for r in filled_archive._db.execute("SELECT name FROM sqlite_master")}
     assert "iceberg_tables" in tables and not (tmp_path / "t" / CATALOG_FILE).exists()
-    back = read_table(tmp_path / "t", format="iceberg", catalog=filled_archive._store.shown)
+    back = read_table(tmp_path / "t", format="iceberg", catalog=filled_archive.path)
     assert len(back) == 5000
     assert len(read_table(tmp_path / "t", format="iceberg")) == 5000  # newest metadata file
 
@@ -324,6 +321,24 @@ def test_a_catalog_password_never_shows(tmp_path):
         to_table(frame(3), tmp_path, format="iceberg", catalog=url)
     assert "TopS3cret" not in str(err.value) and err.value.__cause__ is None
     assert err.value.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://u:p@ss/w0rd@127.0.0.1:1/db", "POSTGRES://u:pw@h/db?sslmode=require"]
+)
+def test_the_catalog_url_is_the_archive_engine_url(url, tmp_path):
+    """One rule (store.pg_engine_url) for the catalog's URL and the archive's engine: the
+    same host, database, driver and connect options (no server: nothing connects)."""
+    import sqlalchemy as sa
+
+    from rds_job_analytics.export._tables import _catalog_uri
+    from rds_job_analytics.store import PgStore
+
+    store = PgStore(url)
+    try:
+        assert sa.make_url(_catalog_uri(url, None, str(tmp_path))) == store.engine.url
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("scheme", ["postgresql", "PostgreSQL"])
@@ -409,6 +424,21 @@ def test_the_iceberg_catalog_defaults_to_a_postgresql_archive(pg_url, tmp_path, 
         assert_same_frame(back, sorted_frame(arc.to_frame()))
     shown = f"{first} {day} {first!r} {day!r} {caplog.text}"
     assert PASSWORD not in shown and pg_url not in shown
+
+
+@pytest.mark.slow  # a PostgreSQL server
+def test_a_postgresql_archive_s_catalog_url_is_its_engine_url(pg_url, tmp_path):
+    import sqlalchemy as sa
+
+    from rds_job_analytics.export._tables import _catalog_uri
+    from tests.pg import PASSWORD
+
+    with JobArchive(pg_url) as arc:
+        from_archive = _catalog_uri(None, arc, str(tmp_path))
+        assert from_archive == arc.sqlalchemy_url(hide_password=False)
+        assert sa.make_url(from_archive) == sa.make_url(_catalog_uri(pg_url, None, str(tmp_path)))
+        assert dict(sa.make_url(from_archive).query)["connect_timeout"] == "10"
+        assert PASSWORD not in arc.sqlalchemy_url() and "***" in arc.sqlalchemy_url()
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -160,7 +160,7 @@ def test_layout_2_is_upgraded_with_the_end_times_of_what_it_holds(archive_url):
                 db.execute(f"ALTER TABLE {table} DROP COLUMN ended_ms")
             db.execute("UPDATE meta SET value = '2' WHERE key = 'version'")
     with JobArchive(archive_url) as arc:
-        assert arc.version == SCHEMA_VERSION == 4
+        assert arc.version == SCHEMA_VERSION == 3
         assert arc.end_time_differences()["difference_s"].tolist() == [120.0]
 
 
@@ -580,3 +580,27 @@ def test_the_old_archive_module_still_serves_its_names():
     assert [n for n in names if getattr(old, n, None) is None] == []
     assert old.JobArchive is store.JobArchive and old.write_frame is export.write_frame
     assert old.GAP_WARNING is coverage.GAP_WARNING
+
+
+def test_what_an_open_table_reads_newest_fetched_at_and_jobs_fetched_since(archive):
+    """The two reads export's to_table makes of an archive (no reach into its store): the
+    newest fetched_at after a mark, and the merged rows of the jobs fetched after it."""
+    t0, t1 = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC)
+    assert archive.newest_fetched_at() is None
+    archive.put(DONE, project_id=P, fetched_at=t0)  # j1
+    archive.put({"job": {"id": "j2", "status": "Running"}}, project_id=P, fetched_at=t0)
+    archive.put_tasks([task("j1", "2026-10-01T00:07:00+0000")], project_id=P, fetched_at=t1)
+    newest = archive.newest_fetched_at()
+    assert newest is not None and datetime.fromisoformat(newest) == t1
+    assert archive.newest_fetched_at(t0.isoformat()) == newest
+    assert archive.newest_fetched_at(newest) is None
+    changed = archive.jobs_fetched_since(t0.isoformat())  # j1's task record is newer
+    assert changed["job_id"].tolist() == ["j1"]
+    whole = archive.to_frame().set_index("job_id").loc["j1"]
+    assert (changed["source"].iloc[0], changed["status"].iloc[0]) == ("job", whole["status"])
+    assert changed["ended"].iloc[0] == whole["ended"]
+    assert archive.jobs_fetched_since(newest).empty
+    assert sorted(archive.jobs_fetched_since("2000-01-01T00:00:00+00:00")["job_id"]) == [
+        "j1",
+        "j2",
+    ]

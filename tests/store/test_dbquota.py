@@ -1,4 +1,4 @@
-"""The quota bucket in the archive's database (store/_dbquota.py, Store.pace, the layout-4
+"""The quota bucket in the archive's database (store/_dbquota.py, Store.pace, the layout-3
 ``quota`` table)."""
 
 from __future__ import annotations

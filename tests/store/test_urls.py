@@ -85,3 +85,35 @@ def test_the_scheme_and_the_parts_are_one_reading(location):
     if parts is not None:
         assert url_scheme(location) == parts.scheme.lower()
         assert mask_url(location) == parts.masked()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://alice:s3cr@t/x@db.example:5432/jobs",  # '@' and '/' unescaped
+        "PostgreSQL://alice:pw@db/jobs?sslmode=require",
+        "postgres://bob@db/jobs?connect_timeout=3&application_name=etl@host1",  # theirs kept
+    ],
+)
+def test_the_engine_url_is_the_one_rule_and_hides_its_password(url):
+    """PgStore's engine connects with pg_engine_url (the catalog's rule too): the same
+    host, database, driver and connect options; the password never in what is shown."""
+    import sqlalchemy as sa
+
+    from rds_job_analytics.store import PgStore, pg_engine_url
+
+    store = PgStore(url)  # nothing connects before the first transaction
+    try:
+        assert store.engine.url == sa.make_url(pg_engine_url(url))
+        assert store.engine.url.drivername == "postgresql+psycopg"
+        query = dict(store.engine.url.query)
+        assert query["connect_timeout"] == ("3" if "connect_timeout=3" in url else "10")
+        assert query["application_name"] == ("etl@host1" if "etl@" in url else "rds-jobs")
+        password = url_parts(url).password
+        if password is not None:
+            assert store.engine.url.password == password
+            shown = f"{store.engine.url} {store.engine.url!r} {store.engine!r} {store.shown}"
+            shown += mask_url(pg_engine_url(url))
+            assert password not in shown and "s3cr" not in shown, shown
+    finally:
+        store.close()
