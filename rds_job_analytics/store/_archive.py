@@ -789,7 +789,7 @@ class JobArchive(SyncLedger, LeaseHolder):
         """
         warnings.warn(
             "JobArchive.export is deprecated and goes in the next release: use "
-            "rja.export.write_frame(arc.to_frame())",
+            "rja.export.write_frame(arc.to_frame(start=..., end=..., project_id=...), path)",
             DeprecationWarning,
             stacklevel=2,
         )
@@ -807,7 +807,7 @@ class JobArchive(SyncLedger, LeaseHolder):
         """
         warnings.warn(
             "JobArchive.export_dataset is deprecated and goes in the next release: use "
-            "rja.export.export_dataset(arc, ...)",
+            "rja.export.export_dataset(arc, path, ...) (the same arguments after the archive)",
             DeprecationWarning,
             stacklevel=2,
         )
