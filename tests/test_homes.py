@@ -264,6 +264,39 @@ def test_duration_units_are_written_once():
         assert not names & {"_UNITS", "_unit", "_num"}, path.name
 
 
+_UNIT_SUFFIX = re.compile(r"^ ?(s|sec|seconds|min|minutes|h|hours|d|days)\b")
+
+
+def _unit_rules(path: Path) -> list[str]:
+    """Functions of a module that write a number in two or more duration units: a rule
+    that picks the unit (``f"{x:.0f} s"`` in one branch, ``f"{x / 60:.0f} min"`` in another)."""
+    found = []
+    for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        units = set()
+        for node in ast.walk(fn):
+            if isinstance(node, ast.JoinedStr):
+                for a, b in zip(node.values, node.values[1:], strict=False):
+                    if isinstance(a, ast.FormattedValue) and isinstance(b, ast.Constant):
+                        if m := _UNIT_SUFFIX.match(str(b.value)):
+                            units.add(m.group(1))
+        if len(units) > 1:
+            found.append(f"{path.relative_to(PACKAGE)}:{fn.lineno} {fn.name} {sorted(units)}")
+    return found
+
+
+def test_no_module_but_format_picks_a_duration_unit():
+    """The package chooses a duration's unit in one place, ``_format.duration_text``:
+    no other function writes the same kind of number in two units (the coverage lines of
+    ``rds-jobs sync`` once had their own rule: 80 s as '80 s', not '1.33 min')."""
+    rules = [
+        r for p in sorted(PACKAGE.rglob("*.py")) if p.name != "_format.py" for r in _unit_rules(p)
+    ]
+    assert not rules, f"duration unit rules outside _format: {rules}"
+    assert _unit_rules(PACKAGE / "_format.py") == []  # _format picks from DURATION_UNITS
+
+
 def test_headers_and_group_labels_have_one_home():
     assert _model._HEADERS is _format.HEADERS
     assert _format.HEADERS["failed"] == "Failures"  # one spelling, explorer and report
