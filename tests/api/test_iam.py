@@ -137,6 +137,66 @@ def test_a_redirect_from_iam_is_refused_and_the_password_goes_nowhere_else(who):
         assert target.seen == []
 
 
+@pytest.mark.parametrize("slash", ["", "/"])
+def test_password_auth_and_discovery_post_to_the_one_token_url(slash):
+    """One home for IAM's token URL (``api.iam_token_url``): the client's login and
+    discovery post the password to the same path under the same IAM base."""
+    from urllib.parse import urlsplit
+
+    from rds_job_analytics.api import AuthContext, iam_token_url
+    from rds_job_analytics.sync import discover_projects
+
+    refused = json.dumps({"error_code": "IAM.0002", "error_msg": "wrong password"}).encode()
+    with served(reply(401, {"Content-Type": "application/json"}, refused)) as iam:
+        base = iam.url + slash
+        auth = PasswordAuth("alice", "pa55-secret", "acme", iam_endpoint=base)
+        assert auth.iam_url(AuthContext(P)) == iam_token_url(base)
+        with pytest.raises(AuthError):
+            client(auth=auth).get_job("j1")
+        with pytest.raises(AuthError):
+            discover_projects(_password_account(base), environ={**DISCOVERY_ENV, "PW_VAR": "x"})
+        assert [(s["method"], s["path"]) for s in iam.seen] == [
+            ("POST", urlsplit(iam_token_url(base)).path)
+        ] * 2
+
+
+def test_iam_paths_and_hosts_are_spelled_in_one_home():
+    """IAM's URL paths live in api/_iam.py and its host rule in api/regions.py: no other
+    module of the client side builds them from a literal (the emulator serves them, so it
+    names them; help text may mention them)."""
+    import ast
+    from pathlib import Path
+
+    import rds_job_analytics as rja
+    from rds_job_analytics.api import AuthContext, iam_token_url
+    from rds_job_analytics.api.regions import iam_endpoint_for
+
+    package = Path(rja.__file__).parent
+    homes = {"api/_iam.py": "/v3/auth/", "api/regions.py": "https://iam."}
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package).as_posix()
+        if rel.startswith("emulator/"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and n.body and isinstance(n.body[0], ast.Expr)
+        }  # fmt: skip
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs:
+                for home, needle in homes.items():
+                    assert rel == home or not n.value.startswith(needle), (
+                        f"{rel}:{n.lineno} {n.value!r}"
+                    )
+    # the password auth's regional IAM and the global one come from the same rule
+    auth = PasswordAuth("alice", "pw", "acme")
+    for region in ("ap-southeast-1", "eu-west-101", ""):
+        got = auth.iam_url(AuthContext(P, region=region))
+        assert got == iam_token_url(iam_endpoint_for(region, regional=True))
+
+
 def test_discovery_keeps_the_lockout_memo():
     """IAM refused the login once: a second discovery with the same credentials is refused
     without asking IAM again (one wrong password never becomes a lockout)."""
