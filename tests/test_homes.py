@@ -297,6 +297,27 @@ def test_no_module_but_format_picks_a_duration_unit():
     assert _unit_rules(PACKAGE / "_format.py") == []  # _format picks from DURATION_UNITS
 
 
+_WALL_CLOCKS = {("time", "time"), ("time", "time_ns"), ("datetime", "now"),
+                ("datetime", "utcnow"), ("Timestamp", "now"), ("Timestamp", "utcnow")}  # fmt: skip
+
+
+def test_only_time_reads_the_wall_clock():
+    """One clock (``_time.utcnow``/``epoch_seconds``, which ``use_clock`` replaces): no
+    other module reads the wall clock, nor takes ``time.time`` as a default (token expiry,
+    Retry-After dates and the epoch buckets once did). ``time.monotonic`` for waits and
+    deadlines is no wall clock and stays."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "_time.py" and path.parent == PACKAGE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name | ast.Attribute):
+                owner = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
+                if (owner, node.attr) in _WALL_CLOCKS:
+                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {owner}.{node.attr}")
+    assert not found, f"wall clocks outside _time: {found}"
+
+
 def test_headers_and_group_labels_have_one_home():
     assert _model._HEADERS is _format.HEADERS
     assert _format.HEADERS["failed"] == "Failures"  # one spelling, explorer and report

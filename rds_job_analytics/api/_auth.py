@@ -19,12 +19,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from .._time import epoch_seconds
 from ..exceptions import ConfigError
 from ..quota import credential_identity
 from ._iam import LoginMemo, iam_token, iam_token_url, origin
@@ -500,7 +500,7 @@ class PasswordAuth(Auth):
 
     def headers(self, method, url, params, body, *, context):  # type: ignore[override]
         with self._lock:
-            if self._token is None or time.time() > self._expires - self.refresh_margin:
+            if self._token is None or epoch_seconds() > self._expires - self.refresh_margin:
                 self._fetch(context)
             return {"X-Auth-Token": self._token or ""}
 

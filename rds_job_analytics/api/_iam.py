@@ -22,13 +22,13 @@ Examples
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from .._time import epoch_seconds
 from ..exceptions import ApiError, AuthError, ConfigError, TransportError, without_secrets
 from ..quota import identity_hash
 from ._errors import connect_failure_reason
@@ -221,7 +221,7 @@ def iam_token(
             )  # fmt: skip
             memo.raise_if_refused()
         raise err
-    expires = time.time() + DEFAULT_TOKEN_LIFE
+    expires = epoch_seconds() + DEFAULT_TOKEN_LIFE
     try:
         exp = resp.json()["token"]["expires_at"]
         expires = datetime.fromisoformat(exp.replace("Z", "+00:00")).timestamp()

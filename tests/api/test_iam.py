@@ -81,6 +81,40 @@ def test_password_auth_refreshes_before_expiry():
     assert auth.token_requests == 2  # now the cached token is used
 
 
+@responses.activate
+def test_a_token_expires_on_the_one_clock():
+    """Token expiry is read against ``_time``'s clock: under ``use_clock`` the cached
+    token is kept until the injected time reaches ``expires_at - refresh_margin``, and a
+    token without a readable expiry lives DEFAULT_TOKEN_LIFE from the injected time."""
+    from datetime import UTC, datetime, timedelta
+
+    from rds_job_analytics._time import use_clock
+    from rds_job_analytics.api._iam import DEFAULT_TOKEN_LIFE, iam_token
+
+    iam = "https://iam.ap-southeast-1.myhuaweicloud.com/v3/auth/tokens"
+    responses.post(iam, status=201, headers={"X-Subject-Token": "tok"},
+                   json={"token": {"expires_at": "2031-05-01T01:00:00.000000Z"}})  # fmt: skip
+    responses.get(JOBS, json=JOB)
+    auth = PasswordAuth("alice", "pw", "acme", refresh_margin=600)
+    c = client(auth=auth)
+    start = datetime(2031, 5, 1, tzinfo=UTC)
+    with use_clock(start):
+        c.get_job("j1")
+        c.get_job("j1")
+    assert auth.token_requests == 1  # an hour left: the cached token
+    with use_clock(start + timedelta(minutes=49)):
+        c.get_job("j1")
+    assert auth.token_requests == 1  # 11 min left, outside the 10 min margin
+    with use_clock(start + timedelta(minutes=51)):
+        c.get_job("j1")
+    assert auth.token_requests == 2  # 9 min left: inside the margin, fetched again
+    bare = "https://iam.example/v3/auth/tokens"  # answers no expires_at
+    responses.post(bare, status=201, headers={"X-Subject-Token": "tok"}, json={})
+    with use_clock(start):
+        _, expires = iam_token(bare, "alice", "pw", "acme", scope="domain")
+    assert expires == start.timestamp() + DEFAULT_TOKEN_LIFE
+
+
 # -- one IAM login for PasswordAuth and discovery ---------------------------------------
 def _password_account(iam_url: str):
     from rds_job_analytics.sync import Account
