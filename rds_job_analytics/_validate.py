@@ -64,10 +64,12 @@ def check_choice(param: str, value: T, allowed: Iterable[object]) -> T:
 MAX_RATE = 1_000_000.0
 
 
-def check_rate(rate: object, name: str = "rate_limit") -> float:
+def check_rate(rate: object, name: str = "rate_limit", *, echo: bool = True) -> float:
     """``rate`` when it is a number of requests per second: finite, > 0 and at most
     :data:`MAX_RATE`, and not a ``bool`` (``True`` is no rate). The one home of the
     rule, for every pacing bucket, the client and the fleet file's ``rate_limit``.
+    ``echo=False`` leaves the value out of the message (a file's value may be a pasted
+    secret).
 
     Examples
     --------
@@ -81,16 +83,21 @@ def check_rate(rate: object, name: str = "rate_limit") -> float:
     Traceback (most recent call last):
     ...
     rds_job_analytics.exceptions.ConfigError: rate_limit must be at most 1,000,000 requests/s, not 2000000.0
+    >>> check_rate("s3cret", echo=False)
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: rate_limit must be a finite number > 0 requests/s
     """
+    shown = f", not {rate!r}" if echo else ""
     if (
         isinstance(rate, bool)
         or not isinstance(rate, int | float)
         or not math.isfinite(rate)
         or rate <= 0
     ):
-        raise ConfigError(f"{name} must be a finite number > 0 requests/s, not {rate!r}")
+        raise ConfigError(f"{name} must be a finite number > 0 requests/s{shown}")
     if rate > MAX_RATE:
-        raise ConfigError(f"{name} must be at most {MAX_RATE:,.0f} requests/s, not {rate!r}")
+        raise ConfigError(f"{name} must be at most {MAX_RATE:,.0f} requests/s{shown}")
     return rate
 
 

@@ -390,8 +390,8 @@ def _parse_account(
             raise fail(lines.of(table, None, "iam_endpoint"), f"{table}.iam_endpoint",
                        str(exc)) from None  # fmt: skip
     rate = body.get("rate_limit", DEFAULT_RATE_LIMIT)
-    try:  # the rate rule's home, as for every bucket and the client
-        check_rate(rate)
+    try:  # the rate rule's home, as for every bucket and the client; never echoed
+        check_rate(rate, echo=False)
     except ConfigError as exc:
         raise fail(lines.of(table, None, "rate_limit"), f"{table}.rate_limit",
                    str(exc)) from None  # fmt: skip
