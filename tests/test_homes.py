@@ -318,6 +318,22 @@ def test_only_time_reads_the_wall_clock():
     assert not found, f"wall clocks outside _time: {found}"
 
 
+def test_month_bounds_are_computed_only_in_time():
+    """A month's start or end comes from ``_time.month_bounds`` (the CLI's demo once took
+    ``pd.Period(month).start_time`` by hand); a week's start for a chart's label is no
+    month bound and stays."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "_time.py" and path.parent == PACKAGE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in {"start_time", "end_time"}:
+                inner = ast.unparse(node.value)
+                if "Period(" in inner or "to_period('M')" in inner:
+                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {ast.unparse(node)}")
+    assert not found, f"month bounds outside _time.month_bounds: {found}"
+
+
 def test_headers_and_group_labels_have_one_home():
     assert _model._HEADERS is _format.HEADERS
     assert _format.HEADERS["failed"] == "Failures"  # one spelling, explorer and report
