@@ -201,7 +201,7 @@ class Account:
         return out
 
     def identity(self, creds: Mapping[str, str]) -> str:
-        """What the API's quota is counted by (:func:`quota.credential_identity`)."""
+        """What the API's quota is counted by (:func:`~rds_job_analytics.quota.credential_identity`)."""
         return credential_identity(self.auth, dict(creds))
 
     def make_auth(self, creds: Mapping[str, str]) -> Auth:
@@ -264,7 +264,7 @@ def load_fleet(source: str | Path, *, require_projects: bool = True) -> Fleet:
     Every problem is a :class:`ConfigError` naming the file, the line and the key, found
     before any call: a secret in the file (a key like ``sk``/``password``/``token``
     outside ``env``, or an ``env`` value that is no variable name), an unknown key,
-    auth kind or region (a region outside :data:`regions.REGION_DOMAINS` needs an
+    auth kind or region (a region outside :data:`~rds_job_analytics.api.regions.REGION_DOMAINS` needs an
     ``endpoint``), a project listed twice, a bad project ID. Credentials themselves are
     read later (:meth:`Account.credentials`).
 
