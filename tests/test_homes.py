@@ -334,6 +334,30 @@ def test_month_bounds_are_computed_only_in_time():
     assert not found, f"month bounds outside _time.month_bounds: {found}"
 
 
+def test_no_test_sleeps_to_let_time_pass():
+    """Tests wait on an event or a condition, or move the one clock (``_time.use_clock``):
+    a ``time.sleep`` guesses how long a loaded 2-core machine takes, and flakes (the
+    Ctrl-C test once slept 0.2 s for its workers to be asleep)."""
+    found = []
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        from_time = {
+            a.asname or a.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module == "time"
+            for a in n.names
+        }  # fmt: skip
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if (isinstance(f, ast.Attribute) and f.attr == "sleep"
+                    and isinstance(f.value, ast.Name) and f.value.id == "time") or (
+                    isinstance(f, ast.Name) and f.id == "sleep" and "sleep" in from_time):  # fmt: skip
+                found.append(f"{path.name}:{node.lineno}")
+    assert not found, f"tests that sleep: {found}"
+
+
 def test_headers_and_group_labels_have_one_home():
     assert _model._HEADERS is _format.HEADERS
     assert _format.HEADERS["failed"] == "Failures"  # one spelling, explorer and report
