@@ -23,6 +23,7 @@ from .exceptions import ConfigError
 
 __all__ = [
     "ERRORS_CHOICES",
+    "MAX_RATE",
     "PROJECT_ID_SHAPE",
     "Errors",
     "check_choice",
@@ -55,10 +56,20 @@ def check_choice(param: str, value: T, allowed: Iterable[object]) -> T:
     return value
 
 
-def check_rate(rate: object, name: str = "rate_limit") -> float:
-    """``rate`` when it is a number of requests per second: finite and > 0, and not a
-    ``bool`` (``True`` is no rate). The one home of the rule, for every pacing bucket and
-    the client.
+#: The highest rate a pacing bucket, the client or a fleet file's ``rate_limit`` accepts,
+#: in requests per second (the fleet file's old bound, now everyone's). Its interval, 1 us,
+#: is about the finest step a bucket's state still resolves (epoch seconds in a double:
+#: about 0.5 us today), and no API allows anything near it: a larger number is a mistake
+#: (a quota per minute or per day written where a rate per second belongs).
+MAX_RATE = 1_000_000.0
+
+
+def check_rate(rate: object, name: str = "rate_limit", *, echo: bool = True) -> float:
+    """``rate`` when it is a number of requests per second: finite, > 0 and at most
+    :data:`MAX_RATE`, and not a ``bool`` (``True`` is no rate). The one home of the
+    rule, for every pacing bucket, the client and the fleet file's ``rate_limit``.
+    ``echo=False`` leaves the value out of the message (a file's value may be a pasted
+    secret).
 
     Examples
     --------
@@ -68,14 +79,25 @@ def check_rate(rate: object, name: str = "rate_limit") -> float:
     Traceback (most recent call last):
     ...
     rds_job_analytics.exceptions.ConfigError: rate_limit must be a finite number > 0 requests/s, not True
+    >>> check_rate(2e6)
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: rate_limit must be at most 1,000,000 requests/s, not 2000000.0
+    >>> check_rate("s3cret", echo=False)
+    Traceback (most recent call last):
+    ...
+    rds_job_analytics.exceptions.ConfigError: rate_limit must be a finite number > 0 requests/s
     """
+    shown = f", not {rate!r}" if echo else ""
     if (
         isinstance(rate, bool)
         or not isinstance(rate, int | float)
         or not math.isfinite(rate)
         or rate <= 0
     ):
-        raise ConfigError(f"{name} must be a finite number > 0 requests/s, not {rate!r}")
+        raise ConfigError(f"{name} must be a finite number > 0 requests/s{shown}")
+    if rate > MAX_RATE:
+        raise ConfigError(f"{name} must be at most {MAX_RATE:,.0f} requests/s{shown}")
     return rate
 
 

@@ -39,6 +39,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from ._time import epoch_seconds
 from ._validate import check_rate, expand_path
 from .exceptions import ConfigError, QuotaCancelled, QuotaWarning
 
@@ -86,11 +87,13 @@ class PacedBucket:
     >>> PacedBucket(rate=4.0, burst=2).interval, PacedBucket(rate=4.0, burst=2).tau
     (0.25, 0.25)
 
-    ``clock`` (seconds; default :func:`time.time`) is what tests replace.
+    ``clock`` (epoch seconds; default the one clock,
+    :func:`~rds_job_analytics._time.epoch_seconds`, which :func:`~rds_job_analytics._time.use_clock`
+    replaces) is what tests replace.
     """
 
     def __init__(
-        self, rate: float = 1.0, burst: int = 1, *, clock: Callable[[], float] = time.time
+        self, rate: float = 1.0, burst: int = 1, *, clock: Callable[[], float] = epoch_seconds
     ) -> None:
         check_rate(rate)
         if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
@@ -261,7 +264,7 @@ class SharedTokenBucket(PacedBucket):
         rate: float = 1.0,
         burst: int = 1,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = epoch_seconds,
     ) -> None:
         super().__init__(rate, burst, clock=clock)
         self.path = expand_path(Path(path))

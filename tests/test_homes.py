@@ -263,6 +263,100 @@ def test_duration_units_are_written_once():
         assert not names & {"_UNITS", "_unit", "_num"}, path.name
 
 
+_UNIT_SUFFIX = re.compile(r"^ ?(s|sec|seconds|min|minutes|h|hours|d|days)\b")
+
+
+def _unit_rules(path: Path) -> list[str]:
+    """Functions of a module that write a number in two or more duration units: a rule
+    that picks the unit (``f"{x:.0f} s"`` in one branch, ``f"{x / 60:.0f} min"`` in another)."""
+    found = []
+    for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        units = set()
+        for node in ast.walk(fn):
+            if isinstance(node, ast.JoinedStr):
+                for a, b in zip(node.values, node.values[1:], strict=False):
+                    if isinstance(a, ast.FormattedValue) and isinstance(b, ast.Constant):
+                        if m := _UNIT_SUFFIX.match(str(b.value)):
+                            units.add(m.group(1))
+        if len(units) > 1:
+            found.append(f"{path.relative_to(PACKAGE)}:{fn.lineno} {fn.name} {sorted(units)}")
+    return found
+
+
+def test_no_module_but_format_picks_a_duration_unit():
+    """The package chooses a duration's unit in one place, ``_format.duration_text``:
+    no other function writes the same kind of number in two units (the coverage lines of
+    ``rds-jobs sync`` once had their own rule: 80 s as '80 s', not '1.33 min')."""
+    rules = [
+        r for p in sorted(PACKAGE.rglob("*.py")) if p.name != "_format.py" for r in _unit_rules(p)
+    ]
+    assert not rules, f"duration unit rules outside _format: {rules}"
+    assert _unit_rules(PACKAGE / "_format.py") == []  # _format picks from DURATION_UNITS
+
+
+_WALL_CLOCKS = {("time", "time"), ("time", "time_ns"), ("datetime", "now"),
+                ("datetime", "utcnow"), ("Timestamp", "now"), ("Timestamp", "utcnow")}  # fmt: skip
+
+
+def test_only_time_reads_the_wall_clock():
+    """One clock (``_time.utcnow``/``epoch_seconds``, which ``use_clock`` replaces): no
+    other module reads the wall clock, nor takes ``time.time`` as a default (token expiry,
+    Retry-After dates and the epoch buckets once did). ``time.monotonic`` for waits and
+    deadlines is no wall clock and stays."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "_time.py" and path.parent == PACKAGE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name | ast.Attribute):
+                owner = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
+                if (owner, node.attr) in _WALL_CLOCKS:
+                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {owner}.{node.attr}")
+    assert not found, f"wall clocks outside _time: {found}"
+
+
+def test_month_bounds_are_computed_only_in_time():
+    """A month's start or end comes from ``_time.month_bounds`` (the CLI's demo once took
+    ``pd.Period(month).start_time`` by hand); a week's start for a chart's label is no
+    month bound and stays."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "_time.py" and path.parent == PACKAGE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in {"start_time", "end_time"}:
+                inner = ast.unparse(node.value)
+                if "Period(" in inner or "to_period('M')" in inner:
+                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {ast.unparse(node)}")
+    assert not found, f"month bounds outside _time.month_bounds: {found}"
+
+
+def test_no_test_sleeps_to_let_time_pass():
+    """Tests wait on an event or a condition, or move the one clock (``_time.use_clock``):
+    a ``time.sleep`` guesses how long a loaded 2-core machine takes, and flakes (the
+    Ctrl-C test once slept 0.2 s for its workers to be asleep)."""
+    found = []
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        from_time = {
+            a.asname or a.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module == "time"
+            for a in n.names
+        }  # fmt: skip
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if (isinstance(f, ast.Attribute) and f.attr == "sleep"
+                    and isinstance(f.value, ast.Name) and f.value.id == "time") or (
+                    isinstance(f, ast.Name) and f.id == "sleep" and "sleep" in from_time):  # fmt: skip
+                found.append(f"{path.name}:{node.lineno}")
+    assert not found, f"tests that sleep: {found}"
+
+
 def test_headers_and_group_labels_have_one_home():
     assert _model._HEADERS is _format.HEADERS
     assert _format.HEADERS["failed"] == "Failures"  # one spelling, explorer and report

@@ -150,3 +150,27 @@ def test_token_bucket_paces_threads():
     # 20 requests at 50/s: the schedule spaces them 20 ms apart (no two in the same slot)
     assert len(stamps) == 20
     assert stamps[-1] - stamps[0] >= 19 * 0.02 * 0.9
+
+
+@pytest.mark.parametrize("make", ["paced", "file"])
+def test_the_epoch_buckets_read_the_one_clock(make, tmp_path):
+    """PacedBucket and the file bucket default to ``_time.epoch_seconds``: under
+    ``use_clock`` their GCRA steps follow the injected time (the memory bucket keeps the
+    monotonic clock: its state never leaves the process)."""
+    from datetime import UTC, datetime
+
+    from rds_job_analytics._time import epoch_seconds, use_clock
+
+    now = [datetime(2031, 5, 1, tzinfo=UTC).timestamp()]
+    with use_clock(lambda: datetime.fromtimestamp(now[0], UTC)):
+        b = {
+            "paced": lambda: PacedBucket(rate=1.0, burst=2),
+            "file": lambda: SharedTokenBucket(bucket_path("ak:AK", tmp_path), rate=1.0, burst=2),
+        }[make]()
+        assert b._clock is epoch_seconds
+        if make == "paced":  # no state of its own: the GCRA step at the injected time
+            assert b._next(now[0] + 3.0, now[0], "t") == (now[0] + 4.0, 2.0, True)
+            return
+        assert [b._reserve() for _ in range(3)] == [(-1.0, True), (0.0, True), (1.0, True)]
+        now[0] += 10.0  # the injected clock moved: the burst is back
+        assert b._reserve() == (-1.0, True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rds_job_analytics._validate import expand_path
+from rds_job_analytics._validate import MAX_RATE, check_rate, expand_path
 from rds_job_analytics.exceptions import ConfigError
 
 
@@ -42,3 +42,14 @@ def test_unset_variables_and_unknown_users_are_named(env):
 def test_a_dollar_that_names_no_variable_is_literal(env):
     assert expand_path("/a/price$.csv") == "/a/price$.csv"
     assert expand_path("/a/$-1.csv") == "/a/$-1.csv"
+
+
+@pytest.mark.parametrize("rate", [MAX_RATE, MAX_RATE / 2, 1e-3, 1])
+def test_rates_up_to_the_one_bound_pass(rate):
+    assert check_rate(rate) == rate
+
+
+@pytest.mark.parametrize("rate", [MAX_RATE * 1.000001, 2e6, 10**9])
+def test_a_rate_over_the_bound_is_refused_by_check_rate(rate):
+    with pytest.raises(ConfigError, match=r"rate_limit must be at most 1,000,000 requests/s"):
+        check_rate(rate)

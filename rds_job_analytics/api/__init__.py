@@ -34,7 +34,7 @@ from ._client import (
     parse_error_body,
 )
 from ._errors import ERROR_MAP, connect_failure_reason, error_class
-from ._iam import LoginMemo, iam_token, list_projects, login_memo
+from ._iam import LoginMemo, iam_projects_url, iam_token, iam_token_url, list_projects, login_memo
 
 __all__ = [
     "API_QUOTA",
@@ -62,7 +62,9 @@ __all__ = [
     "connect_failure_reason",
     "credentials_from_env",
     "error_class",
+    "iam_projects_url",
     "iam_token",
+    "iam_token_url",
     "is_loopback",
     "list_projects",
     "login_memo",

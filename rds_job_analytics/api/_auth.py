@@ -19,16 +19,16 @@ from __future__ import annotations
 import ipaddress
 import os
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from .._time import epoch_seconds
 from ..exceptions import ConfigError
 from ..quota import credential_identity
-from ._iam import LoginMemo, iam_token, origin
-from .regions import DEFAULT_DOMAIN, REGION_DOMAINS
+from ._iam import LoginMemo, iam_token, iam_token_url, origin
+from .regions import iam_endpoint_for
 
 if TYPE_CHECKING:
     import requests
@@ -475,13 +475,8 @@ class PasswordAuth(Auth):
                 )
             base = origin(context.endpoint)  # the emulator serves IAM on its own host
         if not base:
-            region = context.region
-            base = (
-                f"https://iam.{region}.{REGION_DOMAINS.get(region, DEFAULT_DOMAIN)}"
-                if region
-                else f"https://iam.{DEFAULT_DOMAIN}"
-            )
-        return base.rstrip("/") + "/v3/auth/tokens"
+            base = iam_endpoint_for(context.region or "", regional=True)
+        return iam_token_url(base)
 
     def _fetch(self, context: AuthContext) -> None:
         self._memo.raise_if_refused()  # IAM said no: asking again only risks a lockout
@@ -505,7 +500,7 @@ class PasswordAuth(Auth):
 
     def headers(self, method, url, params, body, *, context):  # type: ignore[override]
         with self._lock:
-            if self._token is None or time.time() > self._expires - self.refresh_margin:
+            if self._token is None or epoch_seconds() > self._expires - self.refresh_margin:
                 self._fetch(context)
             return {"X-Auth-Token": self._token or ""}
 

@@ -113,7 +113,7 @@ TASK_PAGE_MARGIN = 2
 #: (100,000 tasks at 50 a page, ~37 minutes at the default rate).
 MAX_TASK_PAGES = 2000
 
-#: :data:`schema.JOB_ID_MAX_LENGTH` (its home), under the name this module has exported.
+#: :data:`~rds_job_analytics.normalize.schema.JOB_ID_MAX_LENGTH` (its home), under the name this module has exported.
 MAX_JOB_ID_LENGTH = JOB_ID_MAX_LENGTH
 
 

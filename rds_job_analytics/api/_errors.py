@@ -18,7 +18,6 @@ import email.utils
 import math
 import socket
 import ssl
-import time
 from collections.abc import Collection
 from urllib.parse import urlsplit
 
@@ -26,6 +25,7 @@ import requests
 import urllib3
 import urllib3.exceptions
 
+from .._time import epoch_seconds
 from ..exceptions import (
     ApiError,
     AuthError,
@@ -234,6 +234,6 @@ def _retry_after(value: str | None, cap: float) -> float | None:
         return min(seconds, cap) if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-        return min(max(when.timestamp() - time.time(), 0.0), cap)
+        return min(max(when.timestamp() - epoch_seconds(), 0.0), cap)
     except (TypeError, ValueError):
         return None

@@ -12,7 +12,7 @@ Examples
 --------
 >>> from rds_job_analytics.emulator import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_USER, Emulator
 >>> with Emulator([]) as emu:
-...     token, expires = iam_token(f"{emu.url}/v3/auth/tokens", DEMO_USER, DEMO_PASSWORD,
+...     token, expires = iam_token(iam_token_url(emu.url), DEMO_USER, DEMO_PASSWORD,
 ...                                DEMO_DOMAIN, scope="domain")
 ...     found = list_projects(emu.url, {"X-Auth-Token": token})
 >>> bool(token), [p["region"] for p in found][:1]
@@ -22,22 +22,52 @@ Examples
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from .._time import epoch_seconds
 from ..exceptions import ApiError, AuthError, ConfigError, TransportError, without_secrets
 from ..quota import identity_hash
 from ._errors import connect_failure_reason
 
-__all__ = ["LoginMemo", "iam_token", "list_projects", "login_memo"]
+__all__ = [
+    "LoginMemo",
+    "iam_projects_url",
+    "iam_token",
+    "iam_token_url",
+    "list_projects",
+    "login_memo",
+]
 
 #: Seconds a token lives when IAM's answer gives no readable ``expires_at`` (the
 #: documented 24 h, minus a margin).
 DEFAULT_TOKEN_LIFE = 23 * 3600
+
+
+def iam_token_url(base: str) -> str:
+    """IAM's token URL (``POST {iam}/v3/auth/tokens``) under an IAM base URL: the one
+    home of the path, for password auth (project scope) and discovery (domain scope).
+
+    Examples
+    --------
+    >>> iam_token_url("https://iam.myhuaweicloud.com/")
+    'https://iam.myhuaweicloud.com/v3/auth/tokens'
+    """
+    return base.rstrip("/") + "/v3/auth/tokens"
+
+
+def iam_projects_url(base: str) -> str:
+    """IAM's project list URL (``GET {iam}/v3/auth/projects``) under an IAM base URL.
+
+    Examples
+    --------
+    >>> iam_projects_url("http://127.0.0.1:8080")
+    'http://127.0.0.1:8080/v3/auth/projects'
+    """
+    return base.rstrip("/") + "/v3/auth/projects"
 
 
 def origin(url: str) -> str:
@@ -191,7 +221,7 @@ def iam_token(
             )  # fmt: skip
             memo.raise_if_refused()
         raise err
-    expires = time.time() + DEFAULT_TOKEN_LIFE
+    expires = epoch_seconds() + DEFAULT_TOKEN_LIFE
     try:
         exp = resp.json()["token"]["expires_at"]
         expires = datetime.fromisoformat(exp.replace("Z", "+00:00")).timestamp()
@@ -227,7 +257,7 @@ def list_projects(
     """
     import requests
 
-    url = f"{base}/v3/auth/projects"
+    url = iam_projects_url(base)
     get = session.get if session is not None else requests.get
     try:
         resp = get(url, headers=dict(headers), timeout=timeout, allow_redirects=False)

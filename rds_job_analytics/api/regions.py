@@ -84,16 +84,24 @@ def endpoint_for(region: str) -> str:
     return f"https://rds.{region}.{domain}"
 
 
-def iam_endpoint_for(region: str) -> str:
-    """The IAM endpoint that serves a region's accounts (``iam.myhuaweicloud.eu`` for
-    the European cloud, ``iam.myhuaweicloud.com`` elsewhere).
+def iam_endpoint_for(region: str, *, regional: bool = False) -> str:
+    """The IAM endpoint that serves a region's accounts: the global one of its cloud
+    (``iam.myhuaweicloud.eu`` for the European cloud, ``iam.myhuaweicloud.com``
+    elsewhere), or with ``regional=True`` the region's own (``iam.{region}.{domain}``,
+    where password auth asks for a project-scoped token). The one home of the IAM host
+    rule; an empty or unknown region gets the global ``.com`` IAM.
 
     Examples
     --------
     >>> iam_endpoint_for("eu-west-101"), iam_endpoint_for("cn-north-4")
     ('https://iam.myhuaweicloud.eu', 'https://iam.myhuaweicloud.com')
+    >>> iam_endpoint_for("eu-west-101", regional=True)
+    'https://iam.eu-west-101.myhuaweicloud.eu'
+    >>> iam_endpoint_for("", regional=True)
+    'https://iam.myhuaweicloud.com'
     """
-    return f"https://iam.{REGION_DOMAINS.get(region, DEFAULT_DOMAIN)}"
+    domain = REGION_DOMAINS.get(region, DEFAULT_DOMAIN)
+    return f"https://iam.{region}.{domain}" if regional and region else f"https://iam.{domain}"
 
 
 def region_of(endpoint: str) -> str | None:

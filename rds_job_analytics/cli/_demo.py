@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._time import last_complete_month, utcnow
+from .._time import last_complete_month, month_bounds, utcnow
 from .._validate import expand_path
 from ..exceptions import CommandFailed, ConfigError
 from ..normalize.schema import FAILED, RUNNING
@@ -52,7 +52,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     if retention is not None:
         # the report line names the last complete month: it must be served whole, so the
         # retention window reaches back to its start when the days asked would not
-        start = pd.Period(month, freq="M").start_time.tz_localize("UTC")
+        start = month_bounds(month)[0]
         retention = max(retention, (pd.Timestamp(utcnow()) - start).days + 1)
         emu.retention_days = retention
     moved = f" (the sample moved {days.days} days later)" if days else ""

@@ -266,7 +266,7 @@ def _add_sql(command: _Command) -> None:
                    help="write the result to .csv or .parquet ('-': CSV on stdout)")  # fmt: skip
     q.add_argument("--memory-limit", metavar="SIZE", default=None,
                    help="memory the query may use, e.g. 8GB (default: the package's "
-                   "dataset.SQL_MEMORY_LIMIT; Ctrl-C stops a query at once)")  # fmt: skip
+                   "export.SQL_MEMORY_LIMIT; Ctrl-C stops a query at once)")  # fmt: skip
     q.set_defaults(func=_cmd_sql)
 
 

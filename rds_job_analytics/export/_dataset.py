@@ -38,7 +38,6 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
 import os
 import re
@@ -888,8 +887,3 @@ def _categorical(col: pa.ChunkedArray) -> pd.Categorical:
     codes = np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else -1, -1)
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(cats[order])))
 
-
-def __getattr__(name: str) -> Any:  # moved to _sql; the CLI imports them from here still
-    if name in {"run_sql", "SQL_MEMORY_LIMIT", "SqlError"}:
-        return getattr(importlib.import_module(f"{__package__}._sql"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

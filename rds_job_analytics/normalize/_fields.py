@@ -7,7 +7,7 @@ compares them). Adding an API field is one :class:`Field` here plus its test.
 
 Kinds (how a value is read and cleaned, identically on both paths):
 
-``id``        whitespace removed everywhere (:func:`schema.strip_job_id`); required
+``id``        whitespace removed everywhere (:func:`~rds_job_analytics.normalize.schema.strip_job_id`); required
 ``text``      ``str.strip()``, empty -> missing
 ``compact``   every whitespace character removed, empty -> missing (IPs, endpoints)
 ``category``  ``clean(value)`` once per distinct value
@@ -18,7 +18,7 @@ Kinds (how a value is read and cleaned, identically on both paths):
 ``source``    ``job`` or ``task``: which layout the record had
 ``extra``     every key not in the table that carries a value
 ``origin``    where the row came from (account, project, region): not in the record,
-              set by whoever fetched or archived it (:func:`schema.with_origin`)
+              set by whoever fetched or archived it (:func:`~rds_job_analytics.normalize.schema.with_origin`)
 
 Two record layouts are read: a job (``{"job": {...}}`` or the bare object, from
 ``GET /jobs``) through each field's ``paths``, and a task-list record (``GET
@@ -162,7 +162,7 @@ def text(value: Any) -> str | None:
 
 def no_whitespace(value: str) -> str:
     """Every whitespace character (``str.isspace``) removed: the one spelling of the rule
-    that job IDs (``schema.strip_job_id``), endpoints and IPs share."""
+    that job IDs (:func:`~rds_job_analytics.normalize.schema.strip_job_id`), endpoints and IPs share."""
     return "".join(value.split())
 
 

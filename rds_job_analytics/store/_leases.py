@@ -156,7 +156,7 @@ class Lease:
 
     A renewal that finds the lease taken over (this process stalled longer than the
     lease, and another sync claimed the project) marks it :attr:`lost` and calls every
-    :meth:`on_lost` callback once: :func:`~rds_job_analytics.sync._fetch.sync_jobs` stops its
+    :meth:`on_lost` callback once: :func:`~rds_job_analytics.sync.sync_jobs` stops its
     client there, so no more API calls are spent on a project another sync now does.
 
     Examples

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from .._format import duration_text
 from .._time import to_utc
 from ..normalize.schema import API_HORIZON
 
@@ -132,16 +133,6 @@ def find_gaps(windows: Iterable[tuple[Any, Any]], start: Any, end: Any) -> list[
     if cursor < end:
         gaps.append(Window(cursor, end))
     return gaps
-
-
-def _length_text(td: pd.Timedelta) -> str:
-    seconds = td.total_seconds()
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    hours = seconds / 3600
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
 @dataclass(frozen=True)
@@ -261,7 +252,7 @@ class Coverage:
         >>> for line in Coverage("p", h0, h1, (), (Window(h0, h1),)).lines():  # never synced
         ...     print(line)
         coverage of the API's 30-day horizon 2026-10-31 00:00 .. 2026-11-30 00:00 UTC: 1 gap(s)
-        gap 2026-10-31 00:00 .. 2026-11-30 00:00 UTC (30.0 days) not synced; lost from 2026-11-30 00:00 UTC (now)
+        gap 2026-10-31 00:00 .. 2026-11-30 00:00 UTC (30 d) not synced; lost from 2026-11-30 00:00 UTC (now)
         """
         shown = list(self.gaps if gaps is None else gaps)
         days = self.horizon / pd.Timedelta(days=1)
@@ -271,16 +262,16 @@ class Coverage:
         for g in shown:
             lost = self.lost_at(g)
             now = " (now)" if lost <= self.horizon_end else ""
-            out.append(f"gap {g} ({_length_text(g.length)}) not synced; "
+            out.append(f"gap {g} ({duration_text(g.length.total_seconds())}) not synced; "
                        f"lost from {lost:%Y-%m-%d %H:%M} UTC{now}")  # fmt: skip
         if self.lost is not None:
-            out.append(f"lost {self.lost} ({_length_text(self.lost.length)}): the last sync "
+            out.append(f"lost {self.lost} ({duration_text(self.lost.length.total_seconds())}): the last sync "
                        "ended before the horizon's start; jobs created then can no longer "
                        "be listed")  # fmt: skip
         if self.pending is not None:
             p = self.pending
             out.append(f"not synced yet: since {p.start:%Y-%m-%d %H:%M} UTC "
-                       f"({_length_text(p.length)}; no gap, the next sync lists it)")  # fmt: skip
+                       f"({duration_text(p.length.total_seconds())}; no gap, the next sync lists it)")  # fmt: skip
         return out
 
     def __str__(self) -> str:

@@ -104,7 +104,7 @@ def fetch_jobs(
 
     The client comes first, as in :func:`~rds_job_analytics.sync.sync_jobs`:
     ``fetch_jobs(client, ids)`` (or ``fetch_jobs(client=client, job_ids=ids)``). The
-    old order, ``fetch_jobs(client, ids)``, still works and warns
+    old order, ``fetch_jobs(ids, client=client)``, still works and warns
     (``DeprecationWarning``).
 
     Parameters

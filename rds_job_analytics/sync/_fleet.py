@@ -38,7 +38,9 @@ from ..api import (
     AuthContext,
     JobsClient,
     check_endpoint,
+    iam_projects_url,
     iam_token,
+    iam_token_url,
     list_projects,
     login_memo,
 )
@@ -449,7 +451,7 @@ def discover_projects(
     ).rstrip("/")  # the password and signatures go only to https, or to loopback
     with requests.Session() as session:
         if account.auth == "password":  # a domain-scoped token first: the one IAM login
-            url = f"{base}/v3/auth/tokens"
+            url = iam_token_url(base)
             user, password, domain = creds["user"], creds["password"], creds["domain"]
             token, _ = iam_token(
                 url, user, password, domain, scope="domain", session=session, timeout=timeout,
@@ -460,7 +462,7 @@ def discover_projects(
             auth = account.make_auth(creds)
             ctx = AuthContext("", endpoint=base, custom_endpoint=True, session=session)
             headers = auth.headers(  # sent as signed
-                "GET", f"{base}/v3/auth/projects", [], None, context=ctx
+                "GET", iam_projects_url(base), [], None, context=ctx
             )
         return list_projects(base, headers, session=session, timeout=timeout)
 

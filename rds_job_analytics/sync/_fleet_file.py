@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._validate import PROJECT_ID_SHAPE, expand_path
+from .._validate import PROJECT_ID_SHAPE, check_rate, expand_path
 from ..api import AUTH_KINDS, DEFAULT_RATE_LIMIT, Auth, check_endpoint, make_auth
 from ..api.regions import REGION_DOMAINS, endpoint_for
 from ..exceptions import ConfigError
@@ -201,7 +201,7 @@ class Account:
         return out
 
     def identity(self, creds: Mapping[str, str]) -> str:
-        """What the API's quota is counted by (:func:`quota.credential_identity`)."""
+        """What the API's quota is counted by (:func:`~rds_job_analytics.quota.credential_identity`)."""
         return credential_identity(self.auth, dict(creds))
 
     def make_auth(self, creds: Mapping[str, str]) -> Auth:
@@ -264,7 +264,7 @@ def load_fleet(source: str | Path, *, require_projects: bool = True) -> Fleet:
     Every problem is a :class:`ConfigError` naming the file, the line and the key, found
     before any call: a secret in the file (a key like ``sk``/``password``/``token``
     outside ``env``, or an ``env`` value that is no variable name), an unknown key,
-    auth kind or region (a region outside :data:`regions.REGION_DOMAINS` needs an
+    auth kind or region (a region outside :data:`~rds_job_analytics.api.regions.REGION_DOMAINS` needs an
     ``endpoint``), a project listed twice, a bad project ID. Credentials themselves are
     read later (:meth:`Account.credentials`).
 
@@ -390,9 +390,11 @@ def _parse_account(
             raise fail(lines.of(table, None, "iam_endpoint"), f"{table}.iam_endpoint",
                        str(exc)) from None  # fmt: skip
     rate = body.get("rate_limit", DEFAULT_RATE_LIMIT)
-    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e6:
+    try:  # the rate rule's home, as for every bucket and the client; never echoed
+        check_rate(rate, echo=False)
+    except ConfigError as exc:
         raise fail(lines.of(table, None, "rate_limit"), f"{table}.rate_limit",
-                   "must be a number of calls per second > 0 and < 1000000")  # fmt: skip
+                   str(exc)) from None  # fmt: skip
     projects_data = body.get("projects", [])
     if not isinstance(projects_data, list):
         raise fail(at, f"{table}.projects", "must be [[" + table + ".projects]] tables")

@@ -64,7 +64,7 @@ class SyncResult:
     detail_jobs: pd.DataFrame
     """The per-job calls of this run (:func:`fetch_jobs`' frame: one row per job asked
     for its detail, with ``fetch_status`` and ``fetch_error``); not the window's jobs,
-    which are in the archive (``archive.to_frame()``)."""
+    which are in the archive (:meth:`~rds_job_analytics.store.JobArchive.to_frame`)."""
     partial: str | None = None
     """Why the task list stopped early (the window was recorded only in part), or None."""
     unreadable: tuple[str, ...] = ()

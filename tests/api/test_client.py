@@ -156,6 +156,22 @@ def test_retry_after_http_date_is_capped(monkeypatch):
     assert 15 in slept
 
 
+@responses.activate(registry=registries.OrderedRegistry)
+def test_retry_after_http_date_is_read_against_the_one_clock(monkeypatch):
+    """An HTTP-date Retry-After is measured from ``_time``'s clock (not ``time.time``)."""
+    from datetime import UTC, datetime
+
+    from rds_job_analytics._time import use_clock
+
+    slept = []
+    monkeypatch.setattr(client_module, "_wait", lambda event, s: slept.append(s) or False)
+    responses.get(JOBS, status=503, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"})
+    responses.get(JOBS, json=JOB)
+    with use_clock(datetime(2099, 10, 21, 7, 27, 40, tzinfo=UTC)):
+        client(retry_after_cap=60).get_job("j1")
+    assert slept == [20.0]
+
+
 @responses.activate
 def test_rate_limited_after_all_retries():
     responses.get(JOBS, status=429, json={"error_code": "APIGW.0308", "error_msg": "slow down"})

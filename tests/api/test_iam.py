@@ -81,6 +81,40 @@ def test_password_auth_refreshes_before_expiry():
     assert auth.token_requests == 2  # now the cached token is used
 
 
+@responses.activate
+def test_a_token_expires_on_the_one_clock():
+    """Token expiry is read against ``_time``'s clock: under ``use_clock`` the cached
+    token is kept until the injected time reaches ``expires_at - refresh_margin``, and a
+    token without a readable expiry lives DEFAULT_TOKEN_LIFE from the injected time."""
+    from datetime import UTC, datetime, timedelta
+
+    from rds_job_analytics._time import use_clock
+    from rds_job_analytics.api._iam import DEFAULT_TOKEN_LIFE, iam_token
+
+    iam = "https://iam.ap-southeast-1.myhuaweicloud.com/v3/auth/tokens"
+    responses.post(iam, status=201, headers={"X-Subject-Token": "tok"},
+                   json={"token": {"expires_at": "2031-05-01T01:00:00.000000Z"}})  # fmt: skip
+    responses.get(JOBS, json=JOB)
+    auth = PasswordAuth("alice", "pw", "acme", refresh_margin=600)
+    c = client(auth=auth)
+    start = datetime(2031, 5, 1, tzinfo=UTC)
+    with use_clock(start):
+        c.get_job("j1")
+        c.get_job("j1")
+    assert auth.token_requests == 1  # an hour left: the cached token
+    with use_clock(start + timedelta(minutes=49)):
+        c.get_job("j1")
+    assert auth.token_requests == 1  # 11 min left, outside the 10 min margin
+    with use_clock(start + timedelta(minutes=51)):
+        c.get_job("j1")
+    assert auth.token_requests == 2  # 9 min left: inside the margin, fetched again
+    bare = "https://iam.example/v3/auth/tokens"  # answers no expires_at
+    responses.post(bare, status=201, headers={"X-Subject-Token": "tok"}, json={})
+    with use_clock(start):
+        _, expires = iam_token(bare, "alice", "pw", "acme", scope="domain")
+    assert expires == start.timestamp() + DEFAULT_TOKEN_LIFE
+
+
 # -- one IAM login for PasswordAuth and discovery ---------------------------------------
 def _password_account(iam_url: str):
     from rds_job_analytics.sync import Account
@@ -135,6 +169,66 @@ def test_a_redirect_from_iam_is_refused_and_the_password_goes_nowhere_else(who):
                 client(auth=auth).get_job("j1")
         assert len(iam.seen) == 1
         assert target.seen == []
+
+
+@pytest.mark.parametrize("slash", ["", "/"])
+def test_password_auth_and_discovery_post_to_the_one_token_url(slash):
+    """One home for IAM's token URL (``api.iam_token_url``): the client's login and
+    discovery post the password to the same path under the same IAM base."""
+    from urllib.parse import urlsplit
+
+    from rds_job_analytics.api import AuthContext, iam_token_url
+    from rds_job_analytics.sync import discover_projects
+
+    refused = json.dumps({"error_code": "IAM.0002", "error_msg": "wrong password"}).encode()
+    with served(reply(401, {"Content-Type": "application/json"}, refused)) as iam:
+        base = iam.url + slash
+        auth = PasswordAuth("alice", "pa55-secret", "acme", iam_endpoint=base)
+        assert auth.iam_url(AuthContext(P)) == iam_token_url(base)
+        with pytest.raises(AuthError):
+            client(auth=auth).get_job("j1")
+        with pytest.raises(AuthError):
+            discover_projects(_password_account(base), environ={**DISCOVERY_ENV, "PW_VAR": "x"})
+        assert [(s["method"], s["path"]) for s in iam.seen] == [
+            ("POST", urlsplit(iam_token_url(base)).path)
+        ] * 2
+
+
+def test_iam_paths_and_hosts_are_spelled_in_one_home():
+    """IAM's URL paths live in api/_iam.py and its host rule in api/regions.py: no other
+    module of the client side builds them from a literal (the emulator serves them, so it
+    names them; help text may mention them)."""
+    import ast
+    from pathlib import Path
+
+    import rds_job_analytics as rja
+    from rds_job_analytics.api import AuthContext, iam_token_url
+    from rds_job_analytics.api.regions import iam_endpoint_for
+
+    package = Path(rja.__file__).parent
+    homes = {"api/_iam.py": "/v3/auth/", "api/regions.py": "https://iam."}
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package).as_posix()
+        if rel.startswith("emulator/"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and n.body and isinstance(n.body[0], ast.Expr)
+        }  # fmt: skip
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs:
+                for home, needle in homes.items():
+                    assert rel == home or not n.value.startswith(needle), (
+                        f"{rel}:{n.lineno} {n.value!r}"
+                    )
+    # the password auth's regional IAM and the global one come from the same rule
+    auth = PasswordAuth("alice", "pw", "acme")
+    for region in ("ap-southeast-1", "eu-west-101", ""):
+        got = auth.iam_url(AuthContext(P, region=region))
+        assert got == iam_token_url(iam_endpoint_for(region, regional=True))
 
 
 def test_discovery_keeps_the_lockout_memo():

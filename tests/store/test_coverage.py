@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from rds_job_analytics import ConfigError, JobArchive, monthly_report, sync_jobs
+from rds_job_analytics import ConfigError, JobArchive, _format, monthly_report, sync_jobs
 from rds_job_analytics.cli import main
 from rds_job_analytics.emulator import DEMO_PROJECT, DEMO_TOKEN, Emulator
 from rds_job_analytics.report import month_bounds
@@ -24,6 +24,22 @@ def ts(text):
 
 def record(arc, start, end, project="p"):
     arc.record_sync(project, None, start, end, listed=0, fetched=0, calls=1)
+
+
+@pytest.mark.parametrize("seconds", [45.0, 80.0, 5400.0, 6 * 3600.0, 200_000.0, 11 * 86400.0])
+def test_coverage_lines_write_lengths_as_the_report_does(seconds):
+    """A gap, a lost window and the time not synced yet read as ``_format.duration_text``
+    reads them (80 s is '1.33 min', 200,000 s '2.31 d'), so ``rds-jobs sync`` and the
+    report describe the same gap in the same words."""
+    end = NOW - pd.Timedelta(days=1)
+    w = Window(end - pd.Timedelta(seconds=seconds), end)
+    h0 = NOW - pd.Timedelta(days=30)
+    text = _format.duration_text(seconds)
+    gap, pending = Coverage("p", h0, NOW, (), (w,), pending=w).lines()[1:]
+    assert f"({text}) not synced" in gap
+    assert f"({text}; no gap" in pending
+    lost = Coverage("p", h0, NOW, (), (), lost=w).lines()[1]
+    assert f"({text}): the last sync" in lost
 
 
 # -- JobArchive.coverage -----------------------------------------------------------------
@@ -66,7 +82,7 @@ def test_time_after_the_last_sync_is_not_synced_yet_never_a_gap(archive):
     assert cov.pending == Window(NOW - pd.Timedelta(seconds=63), NOW)
     assert cov.lines() == [
         "coverage of the API's 30-day horizon 2026-10-31 12:00 .. 2026-11-30 12:00 UTC: no gap",
-        "not synced yet: since 2026-11-30 11:58 UTC (63 s; no gap, the next sync lists it)",
+        "not synced yet: since 2026-11-30 11:58 UTC (1.05 min; no gap, the next sync lists it)",
     ]
     assert cov.at_risk() == []
 
@@ -94,9 +110,9 @@ def test_an_archive_abandoned_past_the_horizon_says_what_is_lost(archive):
     assert cov.lines() == [
         "coverage of the API's 30-day horizon 2026-10-31 12:00 .. 2026-11-30 12:00 UTC: no gap;"
         " jobs lost before it",
-        "lost 2026-10-20 12:00 .. 2026-10-31 12:00 UTC (11.0 days): the last sync ended before"
+        "lost 2026-10-20 12:00 .. 2026-10-31 12:00 UTC (11 d): the last sync ended before"
         " the horizon's start; jobs created then can no longer be listed",
-        "not synced yet: since 2026-10-31 12:00 UTC (30.0 days; no gap, the next sync lists it)",
+        "not synced yet: since 2026-10-31 12:00 UTC (30 d; no gap, the next sync lists it)",
     ]
     assert "lost" in cov.to_frame()["kind"].tolist()
     fresh = archive.coverage("p", now=end + pd.Timedelta(days=29))  # still inside: nothing lost
@@ -313,7 +329,7 @@ def test_cli_sync_names_the_gap_it_is_losing_and_exits_1_until_rerun(live, tmp_p
     code, out, err = run_sync(capsys, emu, db, "--since", iso(since))
     assert code == 1
     assert out[0].endswith(": 1 gap(s)")
-    assert re.fullmatch(rf"gap .* \.\. {since:%Y-%m-%d %H:%M} UTC \(20\.0 days\) not synced; "
+    assert re.fullmatch(rf"gap .* \.\. {since:%Y-%m-%d %H:%M} UTC \(20 d\) not synced; "
                         r"lost from .* UTC \(now\)", out[1])  # fmt: skip
     warning = re.search(r"sync now or lose it: gap (.*) starts leaving the API's horizon on "
                         r"(\S+ \S+) UTC \(now\); rerun with --since (\S+)", err)  # fmt: skip
@@ -352,7 +368,7 @@ def test_cli_sync_with_until_shows_what_it_left_after_the_window(live, tmp_path,
     code, out, err = run_sync(capsys, emu, tmp_path / "a.sqlite", "--until", iso(until))
     assert code == 0, err
     assert out[0].endswith(": no gap")  # what lies after the window is not synced yet
-    assert out[1].startswith(f"not synced yet: since {until:%Y-%m-%d %H:%M} UTC (3.0 days")
+    assert out[1].startswith(f"not synced yet: since {until:%Y-%m-%d %H:%M} UTC (3 d")
     assert len(out) == 2
 
 

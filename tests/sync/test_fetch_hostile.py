@@ -149,19 +149,31 @@ def sigint_raises():
     signal.signal(signal.SIGINT, old)
 
 
-def test_ctrl_c_stops_workers_sleeping_on_retry_after_at_once(sigint_raises):
+def test_ctrl_c_stops_workers_sleeping_on_retry_after_at_once(sigint_raises, monkeypatch):
     ok = {"a0", "a1"}
     ids = ["a0", "a1", *[f"b{i}" for i in range(20)]]
     api = slow_api(ok)
     archive = JobArchive(":memory:")
     main = threading.main_thread().ident
     c = JobsClient(P, endpoint=api.url, auth=TokenAuth("t"), rate_limit=1000.0, max_workers=4)
+    waiting, lock, asleep = [0], threading.Lock(), threading.Event()
+    real_wait = client_module._wait
+
+    def counted_wait(event, seconds):  # the client's backoff sleep, counted: no guessing
+        with lock:
+            waiting[0] += 1
+            if waiting[0] >= 4:
+                asleep.set()
+        try:
+            return real_wait(event, seconds)
+        finally:
+            with lock:
+                waiting[0] -= 1
+
+    monkeypatch.setattr(client_module, "_wait", counted_wait)
 
     def press_ctrl_c():  # once every worker sleeps on a 429 (Retry-After: 30)
-        deadline = time.monotonic() + 20
-        while sum(j.startswith("b") for j in api.queried("id")) < 4 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.2)
+        asleep.wait(20)
         signal.pthread_kill(main, signal.SIGINT)
 
     threading.Thread(target=press_ctrl_c, daemon=True).start()
@@ -172,6 +184,7 @@ def test_ctrl_c_stops_workers_sleeping_on_retry_after_at_once(sigint_raises):
         elapsed = time.monotonic() - started
     finally:
         api.close()
+    assert asleep.is_set()  # Ctrl-C came with 4 workers inside the client's backoff wait
     asked = len(api.seen)
     print(f"Ctrl-C with 4 workers on Retry-After: 30 returned after {elapsed:.2f} s")
     assert elapsed < 10  # not the 30 s of a Retry-After, let alone 5 retries of it

@@ -3,9 +3,12 @@ profiles, and the fleet file discovery writes (fleet_toml)."""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
 from rds_job_analytics import ConfigError
+from rds_job_analytics._validate import MAX_RATE, check_rate
 from rds_job_analytics.sync._fleet_file import Account, fleet_toml, load_fleet
 from tests.sync.test_fleet import P1, P2, P3, fleet_text
 
@@ -58,6 +61,30 @@ def test_fleet_file_errors_name_the_key_and_line(edit, needle):
     assert needle in str(info.value)
     for secret in ("c2VjcmV0LXZhbHVl", "secret-token", "EMUPRODACCESSKEY0001"):
         assert secret not in str(info.value)  # a secret in the file is never echoed
+
+
+RATES = ["0.9", "500", "1000000", "1000000.5", "2e6", "1e9", "0", "-1", "true", "nan", "inf",
+         '"5"']  # fmt: skip
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_fleet_rate_limit_follows_check_rate_and_names_file_line_and_key(rate, tmp_path):
+    """One rate rule: the fleet file accepts a ``rate_limit`` exactly when ``check_rate``
+    does (it once had its own bound, ``< 1e6``, while check_rate took 2e6), and a refused
+    one names the file, the line and the key, never the value (it may be a pasted secret)."""
+    value = tomllib.loads(f"r = {rate}")["r"]
+    path = tmp_path / "fleet.toml"
+    endpoints = {P1: "http://127.0.0.1:1", P2: "http://127.0.0.1:2", P3: "http://x:3"}
+    text = fleet_text(endpoints).replace("rate_limit = 500\n", f"rate_limit = {rate}\n", 1)
+    path.write_text(text)
+    try:
+        expected = check_rate(value, echo=False)
+    except ConfigError as exc:
+        with pytest.raises(ConfigError) as info:
+            load_fleet(path)
+        assert str(info.value) == f"{path} line 6: accounts.prod.rate_limit: {exc}"
+    else:
+        assert load_fleet(path).accounts[0].rate_limit == expected <= MAX_RATE
 
 
 def test_fleet_file_errors_on_disk(tmp_path):
