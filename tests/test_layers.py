@@ -53,7 +53,6 @@ DYNAMIC = {
     "rds_job_analytics": "the root's lazy names and rja.<stage> (the top imports anything)",
     "rds_job_analytics._deprecated": "the old paths' homes (top layer, beside the root)",
     "rds_job_analytics.export": "export's own lazy modules (_LAZY: _dataset, _tables)",
-    "rds_job_analytics.export._dataset": "export's own _sql, for the moved names",
     "rds_job_analytics.store": "store's own lazy modules (_LAZY)",
 }
 #: Resolved imports that point up, each a deprecation shim of one release.

@@ -886,4 +886,3 @@ def _categorical(col: pa.ChunkedArray) -> pd.Categorical:
     codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     codes = np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else -1, -1)
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(cats[order])))
-

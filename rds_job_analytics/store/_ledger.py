@@ -184,7 +184,7 @@ class SyncLedger:
         ['2026-10-20 00:00 .. 2026-11-10 00:00 UTC', '2026-11-20 00:00 .. 2026-11-30 00:00 UTC']
         >>> print(cov)
         coverage of the API's 30-day horizon 2026-10-31 00:00 .. 2026-11-30 00:00 UTC: 1 gap(s)
-        gap 2026-11-10 00:00 .. 2026-11-20 00:00 UTC (10.0 days) not synced; lost from 2026-12-10 00:00 UTC
+        gap 2026-11-10 00:00 .. 2026-11-20 00:00 UTC (10 d) not synced; lost from 2026-12-10 00:00 UTC
 
         An hour later the time since the last sync is not synced yet, not a gap:
 

@@ -548,12 +548,16 @@ def test_the_export_methods_warn_and_write_what_the_export_functions_write(archi
 
     archive.put(DONE, project_id=P)
     archive.put({"job": {**RUNNING["job"], "id": "j2"}}, project_id=P)
-    with pytest.warns(DeprecationWarning, match=r"rja\.export\.write_frame\(arc\.to_frame\(.*\), path\)"):
+    with pytest.warns(
+        DeprecationWarning, match=r"rja\.export\.write_frame\(arc\.to_frame\(.*\), path\)"
+    ):
         old = archive.export(tmp_path / "old.parquet", project_id=P)
     new = rja.export.write_frame(archive.to_frame(project_id=P), tmp_path / "new.parquet")
     assert old == tmp_path / "old.parquet"
     pd.testing.assert_frame_equal(pd.read_parquet(old), pd.read_parquet(new))
-    with pytest.warns(DeprecationWarning, match=r"rja\.export\.export_dataset\(arc, path, \.\.\.\)"):
+    with pytest.warns(
+        DeprecationWarning, match=r"rja\.export\.export_dataset\(arc, path, \.\.\.\)"
+    ):
         done = archive.export_dataset(tmp_path / "old-ds")
     want = rja.export.export_dataset(archive, tmp_path / "new-ds")
     assert type(done) is type(want) and done.rows == want.rows == 2
