@@ -9,6 +9,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from rds_job_analytics import _deprecated
 
 
@@ -71,6 +73,7 @@ def test_a_user_sees_the_warning_at_their_own_line_without_any_flag(tmp_path):
     assert "use rds_job_analytics.sync" in shown[0] and "use rds_job_analytics.store" in shown[1]
 
 
+@pytest.mark.slow
 def test_a_star_import_binds_what_the_old_module_exported(tmp_path):
     out = _run(
         tmp_path,
@@ -86,6 +89,7 @@ def test_a_star_import_binds_what_the_old_module_exported(tmp_path):
     assert json.loads(out.stdout) == [True] * 6
 
 
+@pytest.mark.slow
 def test_a_patch_through_an_old_path_reaches_the_home(tmp_path):
     out = _run(
         tmp_path,
@@ -108,6 +112,7 @@ def test_every_alias_names_a_public_new_home():
         assert homes, old
 
 
+@pytest.mark.slow
 def test_a_name_that_moved_elsewhere_is_named_with_its_own_home(tmp_path):
     """``dataset`` became ``export``, but combine_failure_rates went to stats: the advice
     for that name is stats (following the module's advice alone would be an ImportError)."""

@@ -6,6 +6,7 @@ cron ``rds-jobs sync`` does not pay for."""
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import re
 import subprocess
@@ -35,10 +36,16 @@ PRESENTATION = [
 ]
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """A file's syntax tree, parsed once for all the scans below (read-only)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _code_strings(path: Path) -> list[tuple[int, str]]:
     """String constants of a module, except docstrings and the report's section titles
     (prose: the "Running" section lists the jobs still running)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     prose = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
@@ -259,7 +266,7 @@ def test_duration_units_are_written_once():
             continue  # the CLI's call sites move to _format at the lead's merge
         units = [(line, s) for line, s in _code_strings(path) if s in {"min", "h", "d"}]
         assert not units, f"{path.name}: duration units {units}; use _format"
-        names = {n.id for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Name)}
+        names = {n.id for n in ast.walk(_tree(path)) if isinstance(n, ast.Name)}
         assert not names & {"_UNITS", "_unit", "_num"}, path.name
 
 
@@ -270,7 +277,7 @@ def _unit_rules(path: Path) -> list[str]:
     """Functions of a module that write a number in two or more duration units: a rule
     that picks the unit (``f"{x:.0f} s"`` in one branch, ``f"{x / 60:.0f} min"`` in another)."""
     found = []
-    for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for fn in ast.walk(_tree(path)):
         if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         units = set()
@@ -309,7 +316,7 @@ def test_only_time_reads_the_wall_clock():
     for path in sorted(PACKAGE.rglob("*.py")):
         if path.name == "_time.py" and path.parent == PACKAGE:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name | ast.Attribute):
                 owner = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
                 if (owner, node.attr) in _WALL_CLOCKS:
@@ -325,7 +332,7 @@ def test_month_bounds_are_computed_only_in_time():
     for path in sorted(PACKAGE.rglob("*.py")):
         if path.name == "_time.py" and path.parent == PACKAGE:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Attribute) and node.attr in {"start_time", "end_time"}:
                 inner = ast.unparse(node.value)
                 if "Period(" in inner or "to_period('M')" in inner:
@@ -339,7 +346,7 @@ def test_no_test_sleeps_to_let_time_pass():
     Ctrl-C test once slept 0.2 s for its workers to be asleep)."""
     found = []
     for path in sorted(Path(__file__).parent.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         from_time = {
             a.asname or a.name
             for n in ast.walk(tree)
@@ -380,7 +387,7 @@ def test_headers_and_group_labels_have_one_home():
 def test_png_dpi_is_one_constant(sample):
     """Every PNG (the explorer's chart, the report's dense charts) at _format.PNG_DPI."""
     for path in [*PRESENTATION, PACKAGE / "report" / "_charts.py"]:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         for node in ast.walk(tree):
             if isinstance(node, ast.keyword) and node.arg == "dpi":
                 assert isinstance(node.value, ast.Name) and node.value.id == "PNG_DPI", path.name
@@ -406,7 +413,7 @@ def test_top_and_min_jobs_are_named_once():
     assert w.MIN_JOBS is _format.MIN_JOBS and _model.MIN_JOBS is _format.MIN_JOBS
     assert _format.REPORT_TOP != _format.TOP  # two meanings, two names
     for path in [*PRESENTATION, PACKAGE / "report" / "_charts.py"]:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         for node in ast.walk(tree):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
                 names = [t.id for t in node.targets if isinstance(t, ast.Name)]
@@ -437,7 +444,7 @@ def test_stats_and_plots_take_the_frame_first_under_one_name():
 
 def test_no_private_name_crosses_from_stats_or_plots():
     for path in [PACKAGE / "plots.py", PACKAGE / "widgets.py", *(PACKAGE / "report").glob("*.py")]:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] in {
                 "stats",

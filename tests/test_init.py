@@ -48,20 +48,42 @@ def test_each_stage_exports_exactly_its_public_members(name):
     assert sorted(module.__all__) == sorted(_public(module, modules=True))
 
 
-def test_every_exported_name_resolves_in_a_fresh_interpreter():
+@pytest.fixture(scope="module")
+def fresh() -> dict[str, list[str]]:
+    """What a fresh interpreter, with deprecations as errors, fails to resolve: every
+    exported name of the root and the stages, and every path the README shows."""
     code = (
-        "import importlib, json, warnings\n"
+        "import importlib, json, sys, warnings\n"
         "warnings.simplefilter('error', DeprecationWarning)\n"
         "import rds_job_analytics as rja\n"
         "bad = [n for n in rja.__all__ if not hasattr(rja, n)]\n"
         f"for sub in {SUBPACKAGES!r}:\n"
         "    m = getattr(rja, sub)\n"
         "    bad += [f'{sub}.{n}' for n in getattr(m, '__all__', []) if not hasattr(m, n)]\n"
-        "print(json.dumps(bad))\n"
+        "readme = []\n"
+        "for path in json.loads(sys.argv[1]):\n"
+        "    obj, done = rja, 'rds_job_analytics'\n"
+        "    try:\n"
+        "        for part in path.split('.'):\n"
+        "            done += '.' + part\n"
+        "            try:\n"
+        "                obj = getattr(obj, part)\n"
+        "            except AttributeError:\n"
+        "                obj = importlib.import_module(done)\n"
+        "    except Exception as exc:\n"
+        "        readme.append(f'{path}: {type(exc).__name__}: {exc}')\n"
+        "print(json.dumps({'exported': bad, 'readme': readme}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    paths = json.dumps(_readme_paths())
+    out = subprocess.run(
+        [sys.executable, "-c", code, paths], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_every_exported_name_resolves_in_a_fresh_interpreter(fresh):
+    assert fresh["exported"] == []
 
 
 @pytest.mark.parametrize(
@@ -86,30 +108,7 @@ def test_the_readme_names_paths():
     assert len(_readme_paths()) > 20  # the reader below reads something
 
 
-def test_every_readme_path_resolves_in_a_fresh_interpreter():
+def test_every_readme_path_resolves_in_a_fresh_interpreter(fresh):
     """``rja.sync.sync_fleet``, ``rja.api.DEFAULT_RATE_LIMIT``...: each a chain of attributes
     from the package (a submodule imported if need be), with deprecations as errors."""
-    code = (
-        "import importlib, json, sys, warnings\n"
-        "warnings.simplefilter('error', DeprecationWarning)\n"
-        "import rds_job_analytics as rja\n"
-        "bad = []\n"
-        "for path in json.loads(sys.argv[1]):\n"
-        "    obj, done = rja, 'rds_job_analytics'\n"
-        "    try:\n"
-        "        for part in path.split('.'):\n"
-        "            done += '.' + part\n"
-        "            try:\n"
-        "                obj = getattr(obj, part)\n"
-        "            except AttributeError:\n"
-        "                obj = importlib.import_module(done)\n"
-        "    except Exception as exc:\n"
-        "        bad.append(f'{path}: {type(exc).__name__}: {exc}')\n"
-        "print(json.dumps(bad))\n"
-    )
-    paths = json.dumps(_readme_paths())
-    out = subprocess.run(
-        [sys.executable, "-c", code, paths], capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert fresh["readme"] == []

@@ -299,27 +299,68 @@ def loaded_by(name: str) -> set[str]:
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "exceptions",
-        "_validate",
-        "api.regions",
-        "api",
-        "normalize",
-        "quota",
-        "report",
-        "report._quality",
-        "plots",
-        "store",
-        "sync",
-        "export",
-        "stats",
-    ],
-)
-def test_a_module_alone_loads_nothing_above_its_layer(name):
-    loaded = {stage(m) for m in loaded_by(name)} - {""}
+# The same for many modules in one interpreter: before each import, every package module is
+# forgotten (third-party ones stay loaded: only the package's own imports are measured).
+ISOLATED_EACH = """
+import importlib, json, sys, types
+names, out = json.loads(sys.argv[1]), {{}}
+for name in names:
+    for m in [m for m in sys.modules if m.split(".")[0] == "rds_job_analytics"]:
+        del sys.modules[m]
+    pkg = types.ModuleType("rds_job_analytics")
+    pkg.__path__ = [{pkg_dir!r}]
+    sys.modules["rds_job_analytics"] = pkg
+    importlib.import_module("rds_job_analytics." + name)
+    out[name] = sorted(m for m in sys.modules if m.startswith("rds_job_analytics."))
+print(json.dumps(out))
+"""
+
+
+def loaded_by_each(names: list[str]) -> dict[str, set[str]]:
+    """:func:`loaded_by` for each of ``names``, in one subprocess."""
+    code = ISOLATED_EACH.format(pkg_dir=str(PKG_DIR))
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(names)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return {k: set(v) for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
+
+
+ALONE = [
+    "exceptions",
+    "_validate",
+    "api.regions",
+    "api",
+    "normalize",
+    "quota",
+    "report",
+    "report._quality",
+    "plots",
+    "store",
+    "sync",
+    "export",
+    "stats",
+]
+
+
+@pytest.fixture(scope="module")
+def alone() -> dict[str, set[str]]:
+    return loaded_by_each(ALONE)
+
+
+@pytest.mark.parametrize("name", ALONE)
+def test_a_module_alone_loads_nothing_above_its_layer(name, alone):
+    loaded = {stage(m) for m in alone[name]} - {""}
     assert sorted(s for s in loaded if LAYERS[s] > LAYERS[stage(f"{PKG}.{name}")]) == []
+
+
+@pytest.mark.slow
+def test_loading_each_module_alone_matches_a_fresh_interpreter():
+    """The one-interpreter shortcut measures what a fresh interpreter does."""
+    assert loaded_by_each(["report._quality"])["report._quality"] == loaded_by("report._quality")
 
 
 def test_no_module_imports_a_private_name_of_another_stage():

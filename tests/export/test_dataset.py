@@ -90,6 +90,7 @@ def part_files(folder):
 
 
 # -- layout and round trip ------------------------------------------------------------------
+@pytest.mark.slow
 def test_the_dataset_reads_back_as_the_archive_frame(filled_archive, tmp_path):
     folder = tmp_path / "ds"
     result = export_dataset(filled_archive, folder)
@@ -264,6 +265,7 @@ def test_filters_select_what_the_frame_would(exported):
     tm.assert_frame_equal(nothing, empty_jobs_frame())
 
 
+@pytest.mark.slow
 def test_filters_prune_partitions_without_opening_their_files(exported):
     full, folder = exported
     for bad in (
@@ -323,6 +325,7 @@ def test_a_frame_without_the_job_columns_is_refused(tmp_path):
 
 
 # -- recipes (the README's, on the dataset they write) ------------------------------------------------
+@pytest.mark.slow
 def test_duckdb_recipe(exported):
     duckdb = pytest.importorskip("duckdb")
     full, folder = exported

@@ -11,6 +11,7 @@ import rds_job_analytics as rja
 from tests.test_layers import loaded_by
 
 
+@pytest.mark.slow
 def test_importing_the_coverage_module_loads_no_other_store_module():
     """store.coverage is pure (what the report needs): importing it runs store/__init__.py,
     which must not load the archive, its backends, the ledger, the leases or the URLs."""

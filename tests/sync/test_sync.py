@@ -316,6 +316,7 @@ def test_the_result_says_when_the_horizon_moved_since():
         assert res.clamped_since is None and res.window_start == asked
 
 
+@pytest.mark.slow
 def test_sync_result_says_what_its_frame_holds_and_frame_still_reads_it():
     with Emulator(retention_days=None) as emu:
         res = backfill(emu, JobArchive(":memory:"), details="none")
