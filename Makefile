@@ -19,7 +19,8 @@ test: setup
 	$(PY) -m pytest
 
 # The fast local loop: lint plus every test not marked slow, on both cores (about 50 s on an
-# idle 2-core machine, 67 CPU-seconds). A test over about a second is marked slow.
+# idle 2-core machine, 87 CPU-seconds). A test over about a second is marked slow, and so is
+# the PostgreSQL twin of each two-backend test (make test runs both backends).
 check: setup
 	$(VENV)/bin/ruff check rds_job_analytics tests benchmarks scripts
 	$(VENV)/bin/ruff format --check rds_job_analytics tests benchmarks scripts

@@ -141,11 +141,13 @@ def archive(archive_url):
 # -- a filled archive on each backend: filled once per module, each test its own copy ---------
 @pytest.hookimpl(tryfirst=True)  # before -m selects on the marks
 def pytest_collection_modifyitems(items):
-    """A test on ``filled_archive`` is slow on PostgreSQL (a database copied from the
-    module's filled one, over a second a test): ``make check`` runs its SQLite case."""
+    """The PostgreSQL twin of every two-backend test (``archive_url``) is marked slow:
+    ``make check``, the fast local loop, runs each of them once, on SQLite; ``make test``
+    (and CI) runs both backends. A PostgreSQL case costs a database made and dropped (and,
+    on ``filled_archive``, one copied from the module's filled one): a second or more."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if "filled_archive" in item.fixturenames and params.get("archive_url") == "postgresql":
+        if params.get("archive_url") == "postgresql":
             item.add_marker(pytest.mark.slow)
 
 
