@@ -71,9 +71,10 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
               "the real API's do; the sample's dates are moved so that its newest job is from "
               "today")  # fmt: skip
     if quota:
+        faster = "; this one lets a demo finish in seconds" if quota > 60 else ""
         print(
-            f"  quota: {quota} calls a minute, then 429 (the real API allows 60; this one "
-            f"lets a demo finish in seconds); the command below asks {rate:g} a second"
+            f"  quota: {quota} calls a minute, then 429 (the real API allows 60{faster}); "
+            f"the command below asks {rate:g} a second"
         )
     else:
         print("  no quota (--quota 0): every call is answered")

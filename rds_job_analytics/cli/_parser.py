@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _existing_archive(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--archive", required=True, metavar="DB",
-                    help="an existing SQLite archive (never created here)")  # fmt: skip
+                    help="an existing archive: a SQLite file or a postgresql:// URL (never created here)")  # fmt: skip
 
 
 def _api_opts(sp: argparse.ArgumentParser) -> None:
@@ -131,7 +131,8 @@ def _add_fetch(command: _Command) -> None:
         "--file", metavar="PATH", help="file of job IDs ('-': stdin), in the format above"
     )
     f.add_argument("--archive", metavar="DB",
-                   help="SQLite archive to read from and write to (created if missing)")  # fmt: skip
+                   help="archive to read from and write to: a SQLite file (created if missing) or a "
+                        "postgresql:// URL")  # fmt: skip
     f.add_argument(
         "--refresh", choices=get_args(Refresh), default="running",
         help="with --archive, ask again for: archived Running jobs (default), all, or none",
@@ -161,7 +162,7 @@ def _add_sync(command: _Command) -> None:
         "64 usage error, 130 interrupted (what was archived is kept).",
     )  # fmt: skip
     s.add_argument("--archive", required=True, metavar="DB",
-                   help="SQLite archive (created if missing)")  # fmt: skip
+                   help="archive: a SQLite file (created if missing) or a postgresql:// URL")  # fmt: skip
     s.add_argument("--since", type=_when, metavar="WHEN",
                    help="window start (default: the oldest gap, else 30 days ago)")  # fmt: skip
     s.add_argument("--until", type=_when, metavar="WHEN", help="window end (default: now)")

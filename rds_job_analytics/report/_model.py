@@ -365,7 +365,8 @@ def _tables(
     ranked = failing[failing["finished"] >= MIN_JOBS]  # a handful of jobs ranks nothing
     by_bound = ranked.sort_values(["ci_low", "failed"], ascending=False)
     more = max(0, len(failing) - REPORT_TOP_ROWS)
-    left = f"{more} more failing job types in the full table below." if more else ""
+    kinds = "job type" if more == 1 else "job types"
+    left = f"{more} more failing {kinds} in the full table below." if more else ""
     dur, dur_fmt, dur_headers = _durations(cur)
     slow, slow_fmt, slow_headers = _slowest(cur, tz)
     running, running_note = _running(cur, end, tz, as_of)

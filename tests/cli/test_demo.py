@@ -163,3 +163,15 @@ def test_cli_demo_end_to_end(tmp_path):
     with JobArchive.open(tmp_path / "demo_archive.sqlite") as arc:
         df = arc.to_frame()
     assert set(df["account"]) == {"prod", "analytics"} and df["region"].nunique() == 3
+
+
+@pytest.mark.parametrize(("quota", "faster"), [(60, False), (40, False), (6000, True)])
+def test_the_emulator_banner_says_it_is_faster_only_when_it_is(monkeypatch, capsys, quota, faster):
+    """--quota 60 is the real API's quota: the banner does not call it a fast demo."""
+    from rds_job_analytics import cli
+
+    monkeypatch.setattr("rds_job_analytics.cli._demo._wait_for_ctrl_c", lambda: None)
+    assert cli.main(["emulator", "--port", "0", "--quota", str(quota)]) == 0
+    out = capsys.readouterr().out
+    assert f"quota: {quota} calls a minute, then 429 (the real API allows 60" in out
+    assert ("lets a demo finish in seconds" in out) is faster

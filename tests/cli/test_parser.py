@@ -50,3 +50,13 @@ def test_readme_documents_the_command_line():
     for words in ("64 usage error", "130", "--version", "--debug", "# comment", "job_id",
                   "-o -", "--iam-endpoint"):  # fmt: skip
         assert words in section, words
+
+
+@pytest.mark.parametrize("command", ["fetch", "sync", "export", "report"])
+def test_archive_help_names_both_backends(command):
+    """--archive takes a SQLite file or a postgresql:// URL on every command."""
+    from rds_job_analytics.cli._parser import build_parser
+
+    sub = build_parser()._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+    archive = next(a for a in sub._actions if "--archive" in a.option_strings)
+    assert "SQLite file" in archive.help and "postgresql://" in archive.help

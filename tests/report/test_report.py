@@ -14,8 +14,10 @@ import pytest
 
 import rds_job_analytics as rja
 from rds_job_analytics import duration_summary, failure_rates, monthly_report, normalize_jobs
+from rds_job_analytics._format import REPORT_TOP_ROWS
 from rds_job_analytics.plots import format_seconds
 from rds_job_analytics.report import SECTIONS, month_bounds
+from rds_job_analytics.report._model import build_model
 
 PAYLOAD = "<script>alert('x')</script>"
 
@@ -247,3 +249,20 @@ def test_report_renders_in_headless_chromium(october, tmp_path):
         check=True, capture_output=True, text=True, timeout=120,
     ).stdout  # fmt: skip
     assert "RDS reliability report - October 2026" in dump
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failing", [REPORT_TOP_ROWS + 1, REPORT_TOP_ROWS + 2])
+def test_the_note_under_the_top_failures_counts_in_words_that_agree(sample, failing):
+    """'1 more failing job type', '2 more failing job types': never '1 more ... types'."""
+    start, end = month_bounds("2026-10")
+    df = rja.filter_window(sample, start, end).copy()
+    failed = df["status"] == "Failed"
+    names = df["job_name"].astype(object)
+    names[~failed] = "CreateInstance"
+    names[failed] = [f"Kind{i % failing}" for i in range(int(failed.sum()))]
+    df["job_name"] = pd.Categorical(names)
+    words = " ".join(str(t.note) for t in build_model(df, "2026-10").tables.values())
+    more = failing - REPORT_TOP_ROWS
+    expected = f"{more} more failing job type{'s' if more > 1 else ''} in the full table"
+    assert expected + " below." in words
