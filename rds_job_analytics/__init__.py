@@ -52,7 +52,7 @@ from .exceptions import (
     SqlError,
     TransportError,
 )
-from .export._files import write_frame
+from .export import write_frame
 from .normalize import JOB_SCHEMA, JobRow, empty_jobs_frame, normalize_jobs, parse_job
 from .sample import load_sample
 from .stats import (

@@ -38,12 +38,12 @@ import pyarrow as pa
 
 from ._time import aware, utcnow
 from ._validate import ERRORS_CHOICES, Errors, check_choice
-from .api._client import JobsClient
+from .api import JobsClient
 from .exceptions import ConfigError
-from .export._dataset import to_arrow
+from .export import to_arrow
 from .normalize.schema import API_HORIZON, TERMINAL_STATUSES
-from .store._archive import JobArchive
-from .sync._sync import (
+from .store import JobArchive
+from .sync import (
     DEFAULT_DETAIL_RULE,
     DEFAULT_OVERLAP,
     DetailRule,

@@ -83,6 +83,6 @@ def load_sample(raw: bool = False) -> pd.DataFrame | list[dict[str, Any]]:
     lines = _read_lines()
     if raw:
         return [orjson.loads(line) for line in lines]
-    from .normalize._records import normalize_jobs
+    from .normalize import normalize_jobs
 
     return normalize_jobs(lines, errors="raise")

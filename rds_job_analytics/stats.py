@@ -25,7 +25,7 @@ import pandas as pd
 from ._format import MINUTE_S, UNKNOWN_LABEL, by_names
 from ._time import to_utc
 from .exceptions import ConfigError
-from .normalize._fields import ENGINE_IN_NAME
+from .normalize import ENGINE_IN_NAME
 from .normalize.schema import COMPLETED, FAILED, RUNNING, TERMINAL_STATUSES
 
 __all__ = [

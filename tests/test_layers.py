@@ -363,6 +363,19 @@ def test_loading_each_module_alone_matches_a_fresh_interpreter():
     assert loaded_by_each(["report._quality"])["report._quality"] == loaded_by("report._quality")
 
 
+def test_another_stage_is_reached_through_its_public_namespace():
+    """``from ..store import JobArchive``, not ``from ..store._archive import JobArchive``:
+    a stage's private modules are its own to split and rename (awswrangler's rule: the
+    namespace re-exports its private modules)."""
+    reach = sorted(
+        (m, d)
+        for m, deps in GRAPH.items()
+        for d in deps
+        if stage(d) != stage(m) and d.count(".") >= 2 and d.rsplit(".", 1)[1].startswith("_")
+    )
+    assert reach == []
+
+
 def test_no_module_imports_a_private_name_of_another_stage():
     offenders = []
     for module in MODULES:

@@ -35,7 +35,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUTH_KINDS",
+    "ENV_AK",
+    "ENV_DOMAIN",
+    "ENV_IAM_ENDPOINT",
     "ENV_NAMES",
+    "ENV_PASSWORD",
+    "ENV_PROJECT_ID",
+    "ENV_SECURITY_TOKEN",
+    "ENV_SK",
+    "ENV_TOKEN",
+    "ENV_USER",
     "AkSkAuth",
     "AkSkCredentials",
     "Auth",

@@ -78,7 +78,7 @@ def _interrupted(args: argparse.Namespace) -> str:
         return "interrupted: nothing kept (fetch keeps what it fetched with --archive DB)"
     if not hasattr(args, "archived_before"):
         return f"interrupted before {_shown(args.archive)} was opened: nothing changed"
-    from ..store._archive import JobArchive
+    from ..store import JobArchive
 
     try:
         with JobArchive.open(args.archive) as archive:

@@ -52,8 +52,8 @@ def _table(df: pd.DataFrame) -> str:
 
 # -- commands ----------------------------------------------------------------------------
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from ..export._files import EXPORT_SUFFIXES
-    from ..sync._fetch import FETCHED, fetch_jobs
+    from ..export import EXPORT_SUFFIXES
+    from ..sync import FETCHED, fetch_jobs
 
     out = _output(args.output, EXPORT_SUFFIXES, stdout=True)  # before any call
     ids, invalid = _ids(args)
@@ -87,7 +87,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
-    from ..sync._sync import oldest_answered, sync_jobs
+    from ..sync import oldest_answered, sync_jobs
 
     since = args.since.to_pydatetime() if args.since is not None else None
     until = args.until.to_pydatetime() if args.until is not None else None
@@ -193,7 +193,7 @@ def _sync_fleet(args: argparse.Namespace, since: Any, until: Any) -> int:
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
-    from ..api._auth import (
+    from ..api import (
         ENV_AK,
         ENV_DOMAIN,
         ENV_PASSWORD,
@@ -269,10 +269,10 @@ def _replace_file(path: Path, text: str) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from ..export._files import EXPORT_SUFFIXES
+    from ..export import EXPORT_SUFFIXES
 
     if args.table is not None:
-        from ..export._tables import to_table
+        from ..export import to_table
 
         if args.to is None:
             raise ConfigError(f"--table {args.table} needs --to LOCATION (the table's folder)")

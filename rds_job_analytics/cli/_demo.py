@@ -166,7 +166,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from ..emulator import demo_fleet
     from ..report import monthly_report
     from ..sample import SAMPLE_END, SAMPLE_START
-    from ..store._archive import JobArchive
+    from ..store import JobArchive
     from ..sync import load_fleet, sync_fleet
 
     out = expand_path(Path(args.out))

@@ -92,7 +92,7 @@ def _cannot_create(target: Path) -> str | None:
 
 def _write(df: pd.DataFrame, out: str) -> str:
     """``df`` to ``out`` (``-``: CSV on stdout, written as ``-o x.csv`` would); its name."""
-    from ..export._files import write_frame
+    from ..export import write_frame
 
     if out != "-":
         return str(write_frame(df, out))
@@ -120,7 +120,7 @@ def _shown(archive: str) -> str:
 def _archive(args: argparse.Namespace, *, create: bool) -> Any:
     """The ``--archive`` named, refused unless it is one of ours; ``sync`` and ``fetch``
     create it (their archive is remembered for the Ctrl-C summary)."""
-    from ..store._archive import JobArchive
+    from ..store import JobArchive
 
     path = Path(expand_path(args.archive))  # JobArchive expands args.archive the same way
     is_url = "://" in str(args.archive)  # a database server (postgresql://...), not a file
@@ -239,11 +239,11 @@ def _auth(args: argparse.Namespace) -> Any:
     """The credential from the environment, by the one precedence
     (:func:`~rds_job_analytics.api.credentials_from_env`); ``--iam-endpoint`` is where a
     password goes."""
-    from ..api._auth import ENV_DOMAIN, ENV_PASSWORD, ENV_USER, credentials_from_env, make_auth
+    from ..api import ENV_DOMAIN, ENV_PASSWORD, ENV_USER, credentials_from_env, make_auth
 
     found = credentials_from_env()
     if found is None:
-        from ..api._auth import auth_from_env
+        from ..api import auth_from_env
 
         return auth_from_env()  # raises the one "no credentials" error
     kind, names = found
@@ -252,7 +252,7 @@ def _auth(args: argparse.Namespace) -> Any:
               f"{ENV_PASSWORD}/{ENV_DOMAIN}); ignored", file=sys.stderr)  # fmt: skip
     iam = args.iam_endpoint if kind == "password" else None
     if kind == "password" and not iam:
-        from ..api._auth import auth_from_env
+        from ..api import auth_from_env
 
         return auth_from_env()  # HUAWEICLOUD_SDK_IAM_ENDPOINT and the region's IAM
     return make_auth(kind, {k: os.environ[v] for k, v in names.items()}, iam_endpoint=iam)
@@ -262,8 +262,7 @@ def _client(args: argparse.Namespace, archive: Any = None) -> Any:
     """The client of ``args``; with an ``archive``, paced through the bucket every user of
     that archive with the same credential shares (a cron ``sync`` and a ``fetch`` at once:
     one rate, not two), given to the client when it is built."""
-    from ..api._auth import ENV_PROJECT_ID
-    from ..api._client import DEFAULT_RATE_LIMIT, JobsClient
+    from ..api import DEFAULT_RATE_LIMIT, ENV_PROJECT_ID, JobsClient
 
     project = args.project_id or os.environ.get(ENV_PROJECT_ID)
     if not project:

@@ -116,7 +116,7 @@ def _api_opts(sp: argparse.ArgumentParser) -> None:
 
 def _add_fetch(command: _Command) -> None:
     """``rds-jobs fetch ID...``: jobs by ID."""
-    from ..sync._fetch import Refresh  # the choices have their home there
+    from ..sync import Refresh  # the choices have their home there
 
     f = command(
         "fetch", "fetch jobs by ID (arguments, --file or stdin)",
@@ -145,7 +145,7 @@ def _add_fetch(command: _Command) -> None:
 
 def _add_sync(command: _Command) -> None:
     """``rds-jobs sync``: the task list into the archive (one project or a fleet)."""
-    from ..sync._sync import Details  # the choices have their home there
+    from ..sync import Details  # the choices have their home there
 
     s = command(
         "sync", "discover jobs via the task list and archive them",

@@ -18,9 +18,9 @@ import pandas as pd
 
 from .._time import utcnow
 from .._validate import check_choice
-from ..api._auth import AkSkCredentials, sign_request
+from ..api import AkSkCredentials, sign_request
 from ..exceptions import ConfigError
-from ..normalize._records import parse_job
+from ..normalize import parse_job
 from ._handler import _AUTH_FAILED, _STOP_POLL, FAULTS, _Handler, _Server
 from ._state import (
     DEFAULT_ACCOUNT,
@@ -611,8 +611,7 @@ class Emulator:
         >>> same, client.max_retries
         (True, 0)
         """
-        from ..api._auth import TokenAuth
-        from ..api._client import JobsClient
+        from ..api import JobsClient, TokenAuth
 
         project_id = kwargs.pop("project_id", self.project_id)
         kwargs.setdefault("auth", TokenAuth(DEMO_TOKEN))

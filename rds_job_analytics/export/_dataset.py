@@ -59,7 +59,7 @@ import pyarrow.parquet as pq
 from .._time import to_utc, whole_months
 from .._validate import expand_path
 from ..exceptions import ConfigError, DatasetDamaged, DatasetRepairedWarning, DatasetUnsafe
-from ..normalize._records import frame_from_columns
+from ..normalize import frame_from_columns
 from ..normalize.schema import CATEGORY, JOB_ORDER, JOB_SCHEMA, OBJECT, TEXT, empty_jobs_frame
 from ._files import _JSON_COLUMNS, _json_text
 

@@ -5,6 +5,7 @@ and columnar paths.
 from __future__ import annotations
 
 from . import schema
+from ._fields import ENGINE_IN_NAME
 from ._records import (
     COLUMNAR_MIN_ROWS,
     MAX_DEPTH,
@@ -46,6 +47,7 @@ __all__ = [
     "CATEGORY",
     "COLUMNAR_MIN_ROWS",
     "COMPLETED",
+    "ENGINE_IN_NAME",
     "FAILED",
     "FETCH_COLUMNS",
     "JOB_ID_MAX_LENGTH",

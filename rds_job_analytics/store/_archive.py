@@ -40,7 +40,7 @@ from ..exceptions import (
     InvalidRecordError,
     RecordsRejected,
 )
-from ..normalize._records import encode_record, frame_from_columns, normalize_jobs, parse_job
+from ..normalize import encode_record, frame_from_columns, normalize_jobs, parse_job
 from ..normalize.schema import (
     CATEGORY,
     JOB_ORDER,

@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
 from ..exceptions import ConfigError, InvalidRecordError
-from ..normalize._records import parse_job
+from ..normalize import parse_job
 from ..normalize.schema import to_epoch_ms
 from ._urls import CONNECT_TIMEOUT  # its home: the URL rule (here for old imports)
 

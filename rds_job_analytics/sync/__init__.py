@@ -25,6 +25,7 @@ from ._sync import (
     DetailRule,
     Details,
     SyncResult,
+    default_since,
     oldest_answered,
     sync_jobs,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "Refresh",
     "SyncResult",
     "check_fleet",
+    "default_since",
     "discover_projects",
     "fetch_jobs",
     "fleet_toml",

@@ -30,7 +30,7 @@ import orjson
 import pandas as pd
 
 from .._validate import ERRORS_CHOICES, Errors, check_choice
-from ..api._client import JobsClient
+from ..api import JobsClient
 from ..exceptions import (
     AuthError,
     FetchError,
@@ -41,7 +41,7 @@ from ..exceptions import (
     RdsJobError,
     TransportError,
 )
-from ..normalize._records import normalize_jobs
+from ..normalize import normalize_jobs
 from ..normalize.schema import (
     FETCH_COLUMNS,
     TERMINAL_STATUSES,
@@ -49,7 +49,7 @@ from ..normalize.schema import (
     strip_job_id,
     with_origin,
 )
-from ..store._archive import ArchiveError, JobArchive
+from ..store import ArchiveError, JobArchive
 
 __all__ = ["FETCHED", "FETCH_STATUSES", "REFRESH_CHOICES", "FetchWarning", "Refresh", "fetch_jobs"]
 

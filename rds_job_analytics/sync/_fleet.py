@@ -48,7 +48,7 @@ from ..api.regions import iam_endpoint_for
 from ..exceptions import ConfigError, ProjectBusy, RdsJobError
 from ..normalize.schema import API_HORIZON
 from ..quota import PacedBucket, SharedTokenBucket, bucket_for, bucket_path
-from ..store._archive import JobArchive
+from ..store import JobArchive
 from ._fleet_file import (  # the fleet file's names, also served here (older imports)
     AUTH_KINDS,
     Account,

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .._time import aware, utcnow
 from .._validate import ERRORS_CHOICES, Errors, check_choice
-from ..api._client import JobsClient
+from ..api import JobsClient
 from ..exceptions import (
     ConfigError,
     FetchError,
@@ -25,9 +25,9 @@ from ..exceptions import (
     RdsJobError,
     RecordsRejected,
 )
-from ..normalize._records import normalize_jobs
+from ..normalize import normalize_jobs
 from ..normalize.schema import API_HORIZON, RUNNING, to_utc
-from ..store._archive import ArchiveError, JobArchive, Lease
+from ..store import ArchiveError, JobArchive, Lease
 from ._fetch import FETCHED, fetch_jobs
 
 __all__ = [

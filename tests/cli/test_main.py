@@ -27,7 +27,7 @@ def test_an_os_error_while_writing_is_one_line(capsys, archive_file, tmp_path, m
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device", str(tmp_path / "x.csv"))
 
-    monkeypatch.setattr("rds_job_analytics.export._files.write_frame", full)
+    monkeypatch.setattr("rds_job_analytics.export.write_frame", full)  # where the CLI looks
     code, _, err = run(capsys, "export", "--archive", archive_file, "-o", tmp_path / "x.csv")
     assert code == 2
     assert err.strip() == f"rds-jobs: '{tmp_path / 'x.csv'}': No space left on device"
