@@ -398,3 +398,34 @@ def test_no_module_imports_a_private_name_of_another_stage():
                     and f"{target}.{a.name}" not in MODULES
                 ]
     assert sorted(offenders) == []
+
+
+#: The house rules of issue 19: a module a reader can hold, a function a reader can follow.
+MAX_FILE_LINES, MAX_FUNCTION_LINES = 900, 100
+
+
+def _code_lines(source: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of code of a function: blank, comment and docstring lines not counted."""
+    doc: set[int] = set()
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        doc = set(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    return sum(
+        1
+        for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        if n not in doc and source[n - 1].strip() and not source[n - 1].strip().startswith("#")
+    )
+
+
+def test_no_file_over_900_lines_and_no_function_over_100_lines_of_code():
+    too_long = []
+    for module, path in MODULES.items():
+        text = path.read_text(encoding="utf-8")
+        source = text.splitlines()
+        if len(source) > MAX_FILE_LINES:
+            too_long.append(f"{module}: {len(source)} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if (n := _code_lines(source, node)) > MAX_FUNCTION_LINES:
+                    too_long.append(f"{module}.{node.name}: {n} lines of code")
+    assert too_long == []
