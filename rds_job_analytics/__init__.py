@@ -64,22 +64,13 @@ from .stats import (
     wilson_interval,
 )
 from .store import Coverage, JobArchive, Lease, Window
-from .sync import (
-    DEFAULT_DETAIL_RULE,
-    DetailRule,
-    Fleet,
-    FleetResult,
-    SyncResult,
-    fetch_jobs,
-    load_fleet,
-    sync_fleet,
-    sync_jobs,
-)
+from .sync import DEFAULT_DETAIL_RULE, DetailRule, SyncResult, fetch_jobs, sync_jobs
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
     from .export import DatasetExport, export_dataset, read_jobs
     from .plots import plot_durations, plot_failure_rates, plot_resize_deltas, plot_timeline
     from .report import Report, month_bounds, monthly_report
+    from .sync import Fleet, FleetResult, load_fleet, sync_fleet
     from .widgets import JobExplorer, explore
 
 #: Public name -> the module that defines it, imported on first access.
@@ -93,6 +84,10 @@ _LAZY = {
     "monthly_report": "report",
     "JobExplorer": "widgets",
     "DatasetExport": "export",
+    "Fleet": "sync",
+    "FleetResult": "sync",
+    "load_fleet": "sync",
+    "sync_fleet": "sync",
     "export_dataset": "export",
     "read_jobs": "export",
     "explore": "widgets",

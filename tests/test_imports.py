@@ -48,3 +48,20 @@ def test_lazy_names_are_listed_and_unknown_names_raise():
     assert set(r.__all__) <= set(dir(r))
     with pytest.raises(AttributeError, match="no_such_name"):
         r.no_such_name  # noqa: B018
+
+
+@pytest.mark.slow  # a cold interpreter in a subprocess (importing pandas): 1-3 s
+def test_a_single_project_sync_loads_no_fleet_module():
+    """The fleet's modules (TOML, credential profiles, the pool of projects) load when a
+    fleet is used, not for ``import rds_job_analytics`` or a one-project sync's names."""
+    probe = (
+        "import sys\n"
+        "import rds_job_analytics as rja\n"
+        "rja.sync_jobs, rja.JobArchive, rja.JobsClient\n"
+        "print(' '.join(m for m in ('rds_job_analytics.sync._fleet', "
+        "'rds_job_analytics.sync._fleet_file', 'tomllib', 'configparser') if m in sys.modules))\n"
+        "rja.load_fleet\n"
+        "print('rds_job_analytics.sync._fleet_file' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["", "True"]

@@ -56,6 +56,7 @@ DYNAMIC = {
     "rds_job_analytics._deprecated": "the old paths' homes (top layer, beside the root)",
     "rds_job_analytics.export": "export's own lazy modules (_LAZY: _dataset, _tables)",
     "rds_job_analytics.store": "store's own lazy modules (_LAZY)",
+    "rds_job_analytics.sync": "sync's own lazy modules (_LAZY: the fleet's)",
 }
 #: Resolved imports that point up, each a deprecation shim of one release.
 LATE = {

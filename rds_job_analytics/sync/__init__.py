@@ -8,17 +8,10 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._fetch import FETCH_STATUSES, FETCHED, REFRESH_CHOICES, Refresh, fetch_jobs
-from ._fleet import FleetResult, ProjectOutcome, check_fleet, discover_projects, sync_fleet
-from ._fleet_file import (
-    AUTH_KINDS,
-    MAX_NESTING,
-    Account,
-    Fleet,
-    FleetProject,
-    fleet_toml,
-    load_fleet,
-)
 from ._sync import (
     DEFAULT_DETAIL_RULE,
     DEFAULT_OVERLAP,
@@ -29,6 +22,54 @@ from ._sync import (
     oldest_answered,
     sync_jobs,
 )
+
+if TYPE_CHECKING:
+    from ._fleet import FleetResult, ProjectOutcome, check_fleet, discover_projects, sync_fleet
+    from ._fleet_file import (
+        AUTH_KINDS,
+        MAX_NESTING,
+        Account,
+        Fleet,
+        FleetProject,
+        fleet_toml,
+        load_fleet,
+    )
+
+#: Public name -> the private module that defines it, imported on first use: the fleet's
+#: modules (TOML, profiles, the thread pool of projects) load only when a fleet is used, so
+#: a single-project cron sync does not pay for them.
+_LAZY = {
+    **dict.fromkeys(
+        ("FleetResult", "ProjectOutcome", "check_fleet", "discover_projects", "sync_fleet"),
+        "_fleet",
+    ),
+    **dict.fromkeys(
+        (
+            "AUTH_KINDS",
+            "MAX_NESTING",
+            "Account",
+            "Fleet",
+            "FleetProject",
+            "fleet_toml",
+            "load_fleet",
+        ),
+        "_fleet_file",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "AUTH_KINDS",
