@@ -20,6 +20,7 @@ from . import (
     _deprecated,
     _startup,  # noqa: F401  first: in rds-jobs, Ctrl-C while importing is one line
 )
+from ._lazy import loader as _loader
 from ._version import __version__
 from .api import AkSkAuth, JobsClient, PasswordAuth, TokenAuth, TokenBucket, auth_from_env
 from .exceptions import (
@@ -103,19 +104,17 @@ _SUBMODULES = (
 _deprecated.install()
 
 
+_lazy_getattr, _lazy_dir = _loader(__name__, _LAZY, globals())
+
+
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES or name in _deprecated.ALIASES:
         return importlib.import_module(f".{name}", __name__)  # the import binds it here
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later look-ups skip this hook
-    return value
+    return _lazy_getattr(name)
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+    return sorted(set(_lazy_dir()) | set(_SUBMODULES))
 
 
 __all__ = [

@@ -4,7 +4,7 @@ Every ``import`` in the package counts, those inside functions too (an import pl
 function is still a dependency, only a hidden one). Imports under ``if TYPE_CHECKING:`` do
 not run and are not counted. The layers, lowest first:
 
-    L0  exceptions, _version, _validate, _time, _format, _startup
+    L0  exceptions, _version, _validate, _time, _format, _startup, _lazy
     L1  normalize/, api/, quota
     L2  store/
     L3  sync/, stats, export/, sample, synth, dlt
@@ -41,7 +41,9 @@ PKG = "rds_job_analytics"
 PKG_DIR = Path(rds_job_analytics.__file__).resolve().parent
 
 LAYERS: dict[str, int] = {
-    **dict.fromkeys(["exceptions", "_version", "_validate", "_time", "_format", "_startup"], 0),
+    **dict.fromkeys(
+        ["exceptions", "_version", "_validate", "_time", "_format", "_startup", "_lazy"], 0
+    ),
     **dict.fromkeys(["normalize", "api", "quota"], 1),
     "store": 2,
     **dict.fromkeys(["sync", "stats", "export", "sample", "synth", "dlt"], 3),
@@ -52,11 +54,9 @@ LAYERS: dict[str, int] = {
 
 #: Modules that import by a computed name, and why that stays inside the rules.
 DYNAMIC = {
-    "rds_job_analytics": "the root's lazy names and rja.<stage> (the top imports anything)",
+    "rds_job_analytics": "rja.<stage> and the old paths (the top imports anything)",
     "rds_job_analytics._deprecated": "the old paths' homes (top layer, beside the root)",
-    "rds_job_analytics.export": "export's own lazy modules (_LAZY: _dataset, _tables)",
-    "rds_job_analytics.store": "store's own lazy modules (_LAZY)",
-    "rds_job_analytics.sync": "sync's own lazy modules (_LAZY: the fleet's)",
+    "rds_job_analytics._lazy": "the lazy names a package lists, from that package itself",
 }
 #: Resolved imports that point up, each a deprecation shim of one release.
 LATE = {

@@ -12,9 +12,9 @@ library.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import loader as _loader
 from ._files import CSV_TIME_FORMAT, EXPORT_SUFFIXES, FORMULA_PREFIXES, csv_safe, write_frame
 
 if TYPE_CHECKING:
@@ -72,17 +72,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _loader(__name__, _LAZY, globals())
 
 
 __all__ = [

@@ -12,9 +12,9 @@ database) stores through a backend satisfying :class:`Store`: :class:`SqliteStor
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import loader as _loader
 from ..exceptions import ArchiveError, ArchiveUnavailable
 from . import coverage
 from .coverage import API_HORIZON_DAYS, Coverage, Window, find_gaps, merge_windows
@@ -96,15 +96,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """A name of :data:`_LAZY` on first use (PEP 562), bound here for later look-ups."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later look-ups skip this hook
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = _loader(__name__, _LAZY, globals())
